@@ -1,0 +1,157 @@
+"""Settings: every knob Doorstep reads from the environment or a ``.env`` file."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_EMERGENCY_WORDS = (
+    "gas",
+    "gas leak",
+    "smell gas",
+    "fire",
+    "smoke",
+    "flood",
+    "flooding",
+    "sparks",
+    "sparking",
+    "electric shock",
+    "no heating",
+    "no heat",
+    "no hot water",
+    "carbon monoxide",
+    "ceiling collapse",
+    "nwy",
+    "tân",
+    "llifogydd",
+)
+
+OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Settings(BaseSettings):
+    """Doorstep configuration, validated at start-up."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = OFFICIAL_API_BASE_URL
+    telegram_api_file_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/doorstep.sqlite3"
+    association_name: str = "Your Housing Association"
+    emergency_contacts: str = (
+        "Emergency services: 999. Gas leak: National Gas Emergency Service 0800 111 999. "
+        "Out-of-hours repairs: call your housing association's emergency line."
+    )
+    emergency_words: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EMERGENCY_WORDS
+    timezone: str = "Europe/London"
+    bank_holiday_region: Literal["england-and-wales", "scotland", "northern-ireland"] = (
+        "england-and-wales"
+    )
+    default_language: Literal["en", "cy"] = "en"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    conversation_idle_days: int = Field(default=30, ge=1)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not _TOKEN_RE.match(value):
+            raise ValueError("does not look like a bot token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_api_file_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://"):
+            value = "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("emergency_words", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            words = tuple(w.strip() for w in value.split(",") if w.strip())
+            if not words:
+                raise ValueError("needs at least one word (comma-separated)")
+            return words
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _derive_file_url(self) -> Settings:
+        if not self.telegram_api_file_url:
+            base = self.telegram_api_base_url
+            self.telegram_api_file_url = (
+                base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+            )
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The association's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def file_url(self) -> str:
+        """The base URL for file downloads (never None after validation)."""
+        assert self.telegram_api_file_url is not None
+        return self.telegram_api_file_url
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file path when the database is SQLite, else None."""
+        if not self.database_url.startswith("sqlite"):
+            return None
+        path = self.database_url.split(":///", 1)[1]
+        return None if path in ("", ":memory:") else Path(path)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Turn pydantic's report into one line naming the setting at fault."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"Configuration error: {name}: {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise ConfigError with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None

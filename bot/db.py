@@ -1,0 +1,68 @@
+"""Database engine and session factories (SQLite with WAL, or PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    """Turn on WAL, a busy timeout and foreign keys on every new SQLite connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+READ_ONLY = {"doorstep_read_only": True}
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Start write-ready transactions so concurrent writers queue instead of deadlocking.
+
+    A connection opened with ``READ_ONLY`` execution options takes a plain BEGIN instead:
+    under WAL it reads a consistent snapshot without holding up writers (long exports).
+    """
+    read_only = conn.get_execution_options().get("doorstep_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Build the async engine for a database URL, with the SQLite settings Doorstep needs."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        sync_engine = engine.sync_engine
+        event.listen(sync_engine, "connect", _sqlite_pragmas)
+
+        # pysqlite's own transaction handling defers BEGIN; take control so that
+        # every unit of work is one real transaction (the aiosqlite recipe).
+        @event.listens_for(sync_engine, "connect")
+        def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        event.listen(sync_engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A session factory; shells open one transaction per unit of work with it."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,85 @@
+"""``doorstep demo``: the sandbox, the bot against it and sample data, on this machine only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from bot import migrate
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker
+from bot.residents.service import add_neighbourhood
+from bot.runtime import Runtime, running
+from bot.sandbox.runner import start_sandbox
+from bot.sandbox.state import SandboxState
+
+DEMO_TOKEN = "123456789:DEMO-doorstep-sandbox-token"  # noqa: S105 - the local sandbox's, not a secret
+DEMO_DATABASE = Path("data/demo.sqlite3")
+DEMO_NEIGHBOURHOODS = [
+    ("riverside", "Riverside Estate"),
+    ("oakfield", "Oakfield Gardens"),
+    ("castle-view", "Castle View"),
+    ("millbrook", "Millbrook"),
+]
+
+
+async def seed_demo_data(settings: Settings) -> None:
+    """Sample neighbourhoods (the migrations already add the default topics)."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            for code, name in DEMO_NEIGHBOURHOODS:
+                await add_neighbourhood(session, code, name)
+    finally:
+        await engine.dispose()
+
+
+def fresh_demo_database(path: Path = DEMO_DATABASE) -> str:
+    """Remove the previous demo database and migrate a new one; returns its URL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
+@contextlib.asynccontextmanager
+async def demo_running(
+    settings: Settings, *, sandbox_port: int, flood_control: bool = True
+) -> AsyncIterator[tuple[str, Runtime]]:
+    """The sandbox and the bot against it; yields the chat page URL and the runtime."""
+    state = SandboxState(DEMO_TOKEN)
+    state.flood.enabled = flood_control
+    runner, sandbox_url = await start_sandbox(state, port=sandbox_port)
+    try:
+        bot_settings = settings.model_copy(
+            update={
+                "telegram_api_base_url": f"{sandbox_url}/bot",
+                "telegram_api_file_url": f"{sandbox_url}/file/bot",
+            }
+        )
+        async with running(bot_settings, token=DEMO_TOKEN) as runtime:
+            yield f"{sandbox_url}/chat", runtime
+    finally:
+        await runner.cleanup()
+
+
+async def run_demo(settings: Settings, *, sandbox_port: int, flood_control: bool) -> None:
+    """Run the demo until Ctrl+C."""
+    await seed_demo_data(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with demo_running(settings, sandbox_port=sandbox_port, flood_control=flood_control) as (
+        chat_url,
+        _runtime,
+    ):
+        print("\nDoorstep demo is running. Open this page and chat as a resident:\n")
+        print(f"    {chat_url}\n")
+        print("Press Ctrl+C to stop.", flush=True)
+        await stop.wait()

@@ -1,0 +1,107 @@
+"""Feedback reports, their attachments, status history and reference numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, BigId, TimestampMixin, UTCDateTime, utcnow
+from bot.models.neighbourhood import Neighbourhood
+
+
+class Feedback(TimestampMixin, Base):
+    """One report from a resident: a service request, complaint, suggestion..."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    shares_name: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(24), default="new", nullable=False, index=True)
+    is_complaint: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    complaint_stage: Mapped[int | None] = mapped_column(SmallInteger)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The moment the landlord became aware: when the resident's report arrived.
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, nullable=False, index=True
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Complaint Handling Code due dates (local working days, inclusive).
+    ack_due_on: Mapped[date | None] = mapped_column(Date)
+    response_due_on: Mapped[date | None] = mapped_column(Date)
+    # Awaab's Law: "emergency" (make safe in 24 hours) or "damp_mould".
+    hazard_kind: Mapped[str | None] = mapped_column(String(16))
+    make_safe_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    investigate_due_on: Mapped[date | None] = mapped_column(Date)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    neighbourhood: Mapped[Neighbourhood | None] = relationship(lazy="raise")
+    attachments: Mapped[list[FeedbackAttachment]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="FeedbackAttachment.id"
+    )
+    status_changes: Mapped[list[FeedbackStatusChange]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="FeedbackStatusChange.id"
+    )
+
+
+class FeedbackAttachment(Base):
+    """A photo (or other file) a resident sent with a report, held by Telegram file id."""
+
+    __tablename__ = "feedback_attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="photo", nullable=False)
+    telegram_file_id: Mapped[str] = mapped_column(String(256), nullable=False)
+    file_unique_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class FeedbackStatusChange(Base):
+    """One step in a report's lifecycle: when, from what, to what, by whom."""
+
+    __tablename__ = "feedback_status_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ReferenceCounter(Base):
+    """The last reference number issued in a year (FB-<year>-<number>)."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False)

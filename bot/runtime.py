@@ -1,0 +1,91 @@
+"""Composition root: the database, the bot, the web server and the scheduler on one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker
+from bot.tg.application import build_application, make_services
+from bot.tg.conversation import Services
+from bot.tg.jobs import expire_idle_conversations
+from bot.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything one running Doorstep process holds."""
+
+    engine: AsyncEngine
+    services: Services
+    application: Application[Any, Any, Any, Any, Any, Any]
+    web_runner: web.AppRunner
+    web_url: str
+    scheduler: AsyncIOScheduler
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
+    """Start the bot (long polling), web server and scheduler; stop them all on exit."""
+    engine = create_engine(settings.database_url)
+    services = make_services(settings, create_sessionmaker(engine))
+    application = build_application(services, token=token)
+    web_runner = web.AppRunner(create_app(services), access_log=None)
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        expire_idle_conversations,
+        "cron",
+        hour=3,
+        args=[services.sessions, settings.conversation_idle_days],
+        id="expire_idle_conversations",
+        replace_existing=True,
+    )
+    try:
+        await application.initialize()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
+        )
+        await application.start()
+        await web_runner.setup()
+        site = web.TCPSite(web_runner, settings.web_host, settings.web_port)
+        await site.start()
+        host, port = web_runner.addresses[0][:2]
+        scheduler.start()
+        log.info("Doorstep running: bot polling, web on http://%s:%s", host, port)
+        yield Runtime(engine, services, application, web_runner, f"http://{host}:{port}", scheduler)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await web_runner.cleanup()
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await engine.dispose()
+
+
+async def serve_until_stopped(settings: Settings, *, token: str) -> None:
+    """Run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(settings, token=token):
+        await stop.wait()
+    log.info("Doorstep stopped")

@@ -1,0 +1,348 @@
+"""Conversation steps kept in the database, and the per-update unit of work ("turn").
+
+Each update is one transaction: the chat's step and answers are read from
+``conversation_states``, the step's handler runs, the new step is written back,
+and only after the commit are the replies sent. A restarted process, or another
+replica, therefore continues exactly where the conversation was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import RetryAfter
+from telegram.ext import CallbackContext
+
+from bot.config import Settings
+from bot.errors import DomainError, StaleAction
+from bot.i18n import Gettext, gettext_for
+from bot.models import ConversationState, Resident
+from bot.residents.service import find_resident
+from bot.tg.menu import main_menu
+
+log = logging.getLogger(__name__)
+
+# An interactive reply waits out at most this many 429s before giving up.
+MAX_FLOOD_RETRIES = 3
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every handler needs: settings and the session factory."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    steps: Mapping[str, Step]
+
+
+SERVICES_KEY = "doorstep"
+
+
+def services_of(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The Services stored on the PTB application."""
+    services = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services
+
+
+@dataclass(frozen=True)
+class Press:
+    """A pressed inline button: the action and its arguments."""
+
+    action: str
+    args: tuple[str, ...]
+
+    def arg(self, index: int) -> str:
+        """One argument, or StaleAction when the button did not carry it (forged data)."""
+        if index >= len(self.args):
+            raise StaleAction("That button no longer works.")
+        return self.args[index]
+
+    def int_arg(self, index: int) -> int:
+        """An integer argument, or StaleAction."""
+        try:
+            return int(self.arg(index))
+        except ValueError:
+            raise StaleAction("That button no longer works.") from None
+
+
+def decode_press(data: str | None) -> tuple[int, Press] | None:
+    """Split callback data ``revision:action:arg...``; None when it is not ours."""
+    if not data:
+        return None
+    revision, _, rest = data.partition(":")
+    if not revision.isdigit() or not rest:
+        return None
+    action, *args = rest.split(":")
+    return int(revision), Press(action, tuple(args))
+
+
+@dataclass
+class Turn:
+    """One update being handled: who, where in the conversation, and what to answer."""
+
+    update: Update
+    bot: Bot
+    session: AsyncSession
+    services: Services
+    user_id: int
+    chat_id: int
+    resident: Resident | None
+    state: ConversationState | None
+    press: Press | None = None
+    _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def language(self) -> str:
+        """The resident's language, or their Telegram language before they registered."""
+        if self.resident is not None:
+            return self.resident.language
+        code = (
+            (self.update.effective_user.language_code or "") if self.update.effective_user else ""
+        )
+        return "cy" if code.lower().startswith("cy") else self.settings.default_language
+
+    @property
+    def _(self) -> Gettext:
+        return gettext_for(self.language)
+
+    @property
+    def message(self) -> Message | None:
+        """The resident's message, when the update is one."""
+        return self.update.message
+
+    @property
+    def text(self) -> str | None:
+        """The text (or photo caption) the resident sent, if any."""
+        message = self.update.message
+        if message is None:
+            return None
+        return message.text if message.text is not None else message.caption
+
+    # ----- conversation state -------------------------------------------------------------
+
+    @property
+    def step(self) -> str | None:
+        """The current step name, or None outside any conversation."""
+        return None if self.state is None else self.state.step
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The answers gathered in the current conversation (after changing them, ``touch``)."""
+        return {} if self.state is None else self.state.data
+
+    @property
+    def revision(self) -> int:
+        return 0 if self.state is None else self.state.revision
+
+    def go(self, step: str, data: dict[str, Any] | None = None) -> None:
+        """Move to ``step`` (``data`` replaces the answers when given).
+
+        Entering a step bumps the revision that buttons carry, so buttons shown at an
+        earlier step, or an earlier round of this one, are recognised as stale.
+        """
+        if self.state is None:
+            self.state = ConversationState(chat_id=self.chat_id, step=step, data={}, revision=0)
+            self.session.add(self.state)
+        elif self.state.step is None:
+            self.state.data = {}
+        self.state.step = step
+        self.state.revision = (self.state.revision or 0) + 1
+        if data is not None:
+            self.state.data = dict(data)
+
+    def touch(self) -> None:
+        """Record that the answers were changed in place (JSON columns do not see that)."""
+        assert self.state is not None
+        flag_modified(self.state, "data")
+
+    @property
+    def flow(self) -> str | None:
+        """Which conversation is under way (onboarding, feedback, settings...), if any."""
+        if self.step is None:
+            return None
+        mode = self.data.get("mode")
+        return str(mode) if mode else self.services.steps[self.step].flow
+
+    async def prompt_current(self) -> None:
+        """Ask the question of the step the conversation is at (or offer the menu)."""
+        if self.step is None:
+            self.reply(self._("Choose what you would like to do from the menu."), main_menu(self._))
+            return
+        await self.services.steps[self.step].prompt(self)
+
+    def end(self) -> None:
+        """Leave the conversation; the answers gathered are dropped."""
+        if self.state is not None:
+            self.state.step = None
+            self.state.data = {}
+
+    async def save(self) -> None:
+        """Write the step back in the same transaction."""
+        await self.session.flush()
+
+    # ----- answers, sent after the commit ---------------------------------------------------
+
+    def button(self, label: str, action: str, *args: object) -> InlineKeyboardButton:
+        """An inline button bound to the current step revision, so a stale one is recognised."""
+        data = ":".join([str(self.revision), action, *(str(a) for a in args)])
+        if len(data.encode()) > 64:
+            raise ValueError("callback data over Telegram's 64-byte limit")
+        return InlineKeyboardButton(label, callback_data=data)
+
+    def reply(self, text: str, markup: Markup | None = None) -> None:
+        """Send a message to this chat once the turn is committed."""
+        if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+            text = text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
+        chat_id = self.chat_id
+        self._outbox.append(lambda: self.bot.send_message(chat_id, text, reply_markup=markup))
+
+    def answer_press(self, text: str | None = None, alert: bool = False) -> None:
+        """Answer the pressed button (the small notice at the top of the chat)."""
+        query = self.update.callback_query
+        if query is not None:
+            self._outbox.append(lambda: query.answer(text, show_alert=alert))
+
+    def edit_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
+        """Replace the buttons under the message whose button was pressed."""
+        query = self.update.callback_query
+        if query is not None and query.message is not None:
+            message_id, chat_id = query.message.message_id, query.message.chat.id
+            self._outbox.append(
+                lambda: self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+            )
+
+    def send_document(self, content: bytes, filename: str, caption: str | None = None) -> None:
+        """Send a file to this chat once the turn is committed."""
+        chat_id = self.chat_id
+        self._outbox.append(
+            lambda: self.bot.send_document(chat_id, content, filename=filename, caption=caption)
+        )
+
+    async def deliver(self) -> None:
+        """Send the queued answers in order, waiting out Telegram's flood control if told to."""
+        queued, self._outbox = self._outbox, []
+        for send in queued:
+            for attempt in range(MAX_FLOOD_RETRIES + 1):
+                try:
+                    await send()
+                    break
+                except RetryAfter as flood:
+                    if attempt == MAX_FLOOD_RETRIES:
+                        raise
+                    await asyncio.sleep(_seconds(flood.retry_after))
+
+    def discard_answers(self) -> None:
+        """Forget queued answers (the turn failed and was rolled back)."""
+        self._outbox.clear()
+
+
+def inline(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of buttons."""
+    return InlineKeyboardMarkup([list(row) for row in rows])
+
+
+def pairs(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Lay buttons out two to a row."""
+    return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+
+
+TurnHandler = Callable[[Turn], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a conversation: how to ask its question and how to take the answer."""
+
+    flow: str
+    prompt: TurnHandler
+    handle: TurnHandler
+
+
+async def open_turn(
+    update: Update, bot: Bot, session: AsyncSession, services: Services
+) -> Turn | None:
+    """Load who is speaking and where their conversation is; None for updates we ignore."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    statement = select(ConversationState).where(ConversationState.chat_id == chat.id)
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise a chat's updates across replicas.
+        statement = statement.with_for_update()
+    state = (await session.execute(statement)).scalar_one_or_none()
+    resident = await find_resident(session, user.id)
+    if resident is None and state is not None:
+        # A step left behind by an erased resident: start clean.
+        await session.delete(state)
+        state = None
+    return Turn(
+        update=update,
+        bot=bot,
+        session=session,
+        services=services,
+        user_id=user.id,
+        chat_id=chat.id,
+        resident=resident,
+        state=state,
+    )
+
+
+async def run_turn(
+    update: Update,
+    bot: Bot,
+    services: Services,
+    handler: TurnHandler,
+    on_refused: Callable[[Turn, DomainError], Awaitable[None]],
+) -> None:
+    """Handle one update as one transaction; a refused input rolls back and is explained."""
+    async with services.sessions() as session:
+        turn: Turn | None = None
+        try:
+            async with session.begin():
+                turn = await open_turn(update, bot, session, services)
+                if turn is None:
+                    return
+                await handler(turn)
+                await turn.save()
+        except DomainError as refusal:
+            if turn is None:
+                raise
+            turn.discard_answers()
+            async with session.begin():
+                # Re-read the state as it was before the rolled-back turn.
+                fresh = await open_turn(update, bot, session, services)
+                assert fresh is not None
+                await on_refused(fresh, refusal)
+                await fresh.save()
+            turn = fresh
+        await turn.deliver()

@@ -1,0 +1,177 @@
+"""Routes each update to the right feature: commands, the main menu, or the current step."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.errors import DomainError, StaleAction
+from bot.feedback import handlers as feedback
+from bot.feedback.screening import mentions_any, sounds_unhappy
+from bot.residents import handlers as residents
+from bot.residents import service as residents_service
+from bot.tg.conversation import Step, Turn, decode_press, run_turn, services_of
+from bot.tg.menu import main_menu, menu_item
+
+log = logging.getLogger(__name__)
+
+STEPS: dict[str, Step] = {**residents.STEPS, **feedback.STEPS}
+
+# Menu items that only show something: a conversation in progress carries on after them.
+SHOWING = {
+    "reports": feedback.show_my_reports,
+    "help": residents.show_help,
+    "updates": residents.show_updates,
+    "events": residents.show_events,
+}
+STARTING = {"feedback": feedback.start_feedback, "settings": residents.open_settings}
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A resident sent a message: text, command, photo, location, sticker..."""
+    await run_turn(update, context.bot, services_of(context), handle_message, explain_refusal)
+
+
+async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A resident pressed an inline button."""
+    await run_turn(update, context.bot, services_of(context), handle_press, explain_refusal)
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The resident blocked or unblocked the bot: mark them inactive or active."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    active = change.new_chat_member.status not in ("kicked", "left")
+    async with services_of(context).sessions.begin() as session:
+        if await residents_service.set_active(session, change.from_user.id, active):
+            log.info("resident user_id=%s active=%s", change.from_user.id, active)
+
+
+async def handle_message(turn: Turn) -> None:
+    """Emergency words first, then commands, the menu, or the step in progress."""
+    _ = turn._
+    text = turn.text
+    message = turn.message
+    assert message is not None
+    if text and not text.startswith("/") and mentions_any(text, turn.settings.emergency_words):
+        # Shown at once, before anything else, whatever the step.
+        await turn.bot.send_message(turn.chat_id, residents.emergency_text(turn))
+    if text and text.startswith("/") and message.text is not None:
+        await handle_command(turn, text)
+        return
+    if turn.resident is None:
+        await residents.show_privacy_notice(turn, None)
+        return
+    item = menu_item(message.text)
+    if item is not None and turn.resident.onboarded_at is not None:
+        await handle_menu(turn, item)
+        return
+    if turn.step is not None:
+        await turn.services.steps[turn.step].handle(turn)
+        return
+    if turn.resident.onboarded_at is None:
+        await residents.start(turn, None)
+        return
+    if message.text is not None and sounds_unhappy(message.text):
+        await feedback.offer_complaint(turn, message.text)
+        return
+    turn.reply(
+        _("Sorry, I didn't understand that. Please choose from the menu below."), main_menu(_)
+    )
+
+
+async def handle_menu(turn: Turn, item: str) -> None:
+    """A main-menu button: show it, or start its conversation if none is under way."""
+    if item in SHOWING:
+        await SHOWING[item](turn)
+        if turn.step is not None:
+            await turn.prompt_current()
+        return
+    if turn.step is not None:
+        turn.reply(
+            turn._(
+                "You haven't finished what you started. Carry on below, or send /cancel to stop."
+            )
+        )
+        await turn.prompt_current()
+        return
+    await STARTING[item](turn)
+
+
+async def handle_command(turn: Turn, text: str) -> None:
+    """Commands work at any step; unknown ones get a plain answer and the step is kept."""
+    _ = turn._
+    word, _space, rest = text.partition(" ")
+    command = word[1:].split("@", 1)[0].lower()
+    if command == "start":
+        await residents.start(turn, rest.strip() or None)
+    elif command == "help":
+        await residents.show_help(turn)
+    elif command == "mydata":
+        await residents.send_my_data(turn)
+    elif command == "cancel":
+        await cancel(turn)
+    elif turn.resident is None or turn.resident.onboarded_at is None:
+        if command == "forget" and turn.resident is not None:
+            await residents.ask_forget(turn)
+            return
+        turn.reply(_("Please finish setting up first - send /start."))
+    elif command == "forget":
+        await residents.ask_forget(turn)
+    elif command == "menu":
+        turn.reply(_("Choose what you would like to do from the menu."), main_menu(_))
+    elif command in ("feedback", "settings", "reports"):
+        await handle_menu(turn, command)
+    else:
+        turn.reply(_("Sorry, I don't know that command. Send /help to see what I can do."))
+        if turn.step is not None:
+            await turn.prompt_current()
+
+
+async def cancel(turn: Turn) -> None:
+    """/cancel: leave the conversation in progress."""
+    _ = turn._
+    if turn.step is None:
+        turn.reply(_("There is nothing to cancel."), main_menu(_) if turn.resident else None)
+        return
+    onboarding = turn.resident is not None and turn.resident.onboarded_at is None
+    turn.end()
+    if onboarding:
+        turn.reply(_("Set-up paused. Send /start to carry on."))
+    else:
+        turn.reply(_("Cancelled. Nothing was sent."), main_menu(_))
+
+
+async def handle_press(turn: Turn) -> None:
+    """Route a button press to its step; stale or forged buttons get a plain answer."""
+    query = turn.update.callback_query
+    assert query is not None
+    decoded = decode_press(query.data)
+    if decoded is None:
+        raise StaleAction("That button no longer works.")
+    revision, press = decoded
+    turn.press = press
+    if press.action in ("agree", "notnow") and revision == 0:
+        await residents.on_consent(turn)
+        return
+    if turn.step is None or revision != turn.revision:
+        raise StaleAction("That button is out of date.")
+    await turn.services.steps[turn.step].handle(turn)
+
+
+async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
+    """Tell the person, in their language, why their input was not taken, then ask again.
+
+    The turn that was refused was rolled back, so everything given before is kept.
+    """
+    text = turn._(refusal.message_id).format(**refusal.params)
+    if turn.update.callback_query is not None:
+        turn.answer_press(text)
+    turn.reply(text)
+    if turn.step is not None:
+        await turn.prompt_current()
+    elif turn.resident is not None and turn.resident.onboarded_at is not None:
+        turn.reply(turn._("Choose what you would like to do from the menu."), main_menu(turn._))

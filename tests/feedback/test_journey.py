@@ -1,0 +1,205 @@
+"""Giving feedback and following it, through python-telegram-bot against the sandbox."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.models import Feedback
+from tests.journeys import onboard, report, texts
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (England and Wales)."""
+    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=[start.year, end.year])
+    days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+    return sum(1 for d in days if d.weekday() < 5 and d not in bank_holidays)
+
+
+async def stored(sessions, reference: str) -> Feedback:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        report_row = await session.scalar(
+            select(Feedback)
+            .where(Feedback.reference == reference)
+            .options(selectinload(Feedback.attachments), selectinload(Feedback.status_changes))
+        )
+    assert report_row is not None
+    return report_row
+
+
+async def test_repair_report_gets_a_reference_and_is_stored(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, name="Ann")
+    reference = await report(user, description="The kitchen tap is leaking.")
+    assert re.fullmatch(r"FB-\d{4}-\d{5}", reference)
+    row = await stored(doorstep.sessions, reference)
+    assert row.category == "repairs" and row.status == "new"
+    assert row.shares_name is True
+    assert row.description == "The kitchen tap is leaking."
+    assert row.is_complaint is False and row.ack_due_on is None
+    assert [c.to_status for c in row.status_changes] == ["new"]
+    second = await report(user, description="Another thing")
+    assert int(second[-5:]) == int(reference[-5:]) + 1
+
+
+async def test_photos_and_location_are_attached(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, name=None)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Neighbourhood and estate")
+    await user.wait_for_text("please tell us what is happening")
+    await user.send_photo(PNG)
+    await user.wait_for_text("Photo added")
+    await user.send_location(51.4816, -3.1791)
+    await user.wait_for_text("Location added")
+    await user.send("Fly-tipping behind block C")
+    await user.wait_for_text("press Continue")
+    await user.press("Continue")
+    replies = await user.wait_for_text("Please check your report")  # no name: no name question
+    assert "Photos: 1" in texts(replies) and "Location: shared" in texts(replies)
+    await user.press("Send")
+    replies = await user.wait_for_text("Your reference is")
+    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    row = await stored(doorstep.sessions, reference)
+    assert len(row.attachments) == 1 and row.attachments[0].kind == "photo"
+    assert (row.latitude, row.longitude) == (51.4816, -3.1791)
+    assert row.shares_name is False
+
+
+async def test_complaint_gets_code_due_dates_in_working_days(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    reference = await report(user, category="Complaint", description="Repairs keep being missed")
+    row = await stored(doorstep.sessions, reference)
+    assert row.is_complaint and row.complaint_stage == 1
+    assert row.ack_due_on is not None and row.response_due_on is not None
+    received = row.received_at.astimezone(ZoneInfo("Europe/London")).date()
+    assert working_days_between(received, row.ack_due_on) == 5
+    assert working_days_between(row.ack_due_on, row.response_due_on) == 10
+    await user.send("My reports")
+    replies = await user.wait_for_text(reference)
+    assert "Acknowledgement due by" in texts(replies)
+    assert "Received - waiting to be looked at" in texts(replies)
+
+
+async def test_damp_and_mould_starts_awaabs_law_clock(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    reference = await report(user, category="Damp and mould", description="Black mould in bedroom")
+    row = await stored(doorstep.sessions, reference)
+    assert row.hazard_kind == "damp_mould"
+    assert row.investigate_due_on is not None
+    received = row.received_at.astimezone(ZoneInfo("Europe/London")).date()
+    assert working_days_between(received, row.investigate_due_on) == 10
+
+
+async def test_emergency_words_show_contacts_at_once_and_keep_the_step(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+    replies = await user.send("I can smell gas in the hallway") and await user.wait_for_text(
+        "press Continue"
+    )
+    joined = texts(replies)
+    assert "0800 000 0000" in joined and "call 999" in joined
+    assert joined.index("0800 000 0000") < joined.index("press Continue")
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+    await user.press("No, keep me anonymous")
+    await user.wait_for_text("Please check your report")
+    await user.press("Send")
+    replies = await user.wait_for_text("Your reference is")
+    assert "marked urgent" in texts(replies)
+    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    row = await stored(doorstep.sessions, reference)
+    assert row.urgent and row.hazard_kind == "emergency"
+    assert row.make_safe_due_at == row.received_at + timedelta(hours=24)
+
+
+async def test_emergency_words_at_a_button_step_keep_that_step(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.send("there is a fire")
+    replies = await user.wait_for_text("What is your feedback about?")
+    assert "0800 000 0000" in texts(replies)
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+
+
+async def test_unhappy_words_offer_a_complaint(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+    await user.send("I am really unhappy, the boiler was not fixed again")
+    await user.wait_for_text("log this as a complaint?")
+    await user.press("Yes, make it a complaint")
+    await user.wait_for_text("press Continue")
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+    await user.press("Yes, share my name")
+    replies = await user.wait_for_text("Please check your report")
+    assert "Type: Complaint" in texts(replies)
+    await user.press("Send")
+    replies = await user.wait_for_text("stage 1 complaint")
+    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    assert (await stored(doorstep.sessions, reference)).is_complaint
+
+
+async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("I'm fed up with the state of the bins")
+    await user.wait_for_text("Would you like to make a formal complaint?")
+    await user.press("Yes, make a complaint")
+    replies = await user.wait_for_text("press Continue")
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+    await user.press("Yes, share my name")
+    replies = await user.wait_for_text("Please check your report")
+    assert "I'm fed up with the state of the bins" in texts(replies)
+    assert "Type: Complaint" in texts(replies)
+
+
+async def test_my_reports_lists_reports_newest_first(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("My reports")
+    await user.wait_for_text("You have not sent any reports yet")
+    first = await report(user, description="one")
+    second = await report(user, category="Suggestion", description="two")
+    await user.send("My reports")
+    replies = await user.wait_for_text("Your reports")
+    joined = texts(replies)
+    assert joined.index(second) < joined.index(first)
+    assert "Suggestion" in joined
+
+
+async def test_cancel_drops_the_draft_and_says_nothing_was_sent(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.send("/cancel")
+    await user.wait_for_text("Cancelled. Nothing was sent.")
+    async with doorstep.sessions() as session:
+        assert (await session.scalars(select(Feedback))).all() == []

@@ -1,0 +1,79 @@
+"""Steps a resident takes, written once for every Telegram flow test."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    """All the texts of some messages, joined, for assertions."""
+    return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)
+
+
+async def wait_for_button(user: Any, label: str, timeout: float = 10.0) -> None:
+    """Wait until the newest bot message shows an inline button labelled ``label``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        message = await user.last_bot_message()
+        rows = ((message or {}).get("reply_markup") or {}).get("inline_keyboard", [])
+        if any(button.get("text") == label for row in rows for button in row):
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"no button {label!r} appeared")
+
+
+async def onboard(
+    user: Any,
+    *,
+    name: str | None = "Ann",
+    area: str = "Riverside Estate",
+    topics: tuple[str, ...] = ("News",),
+    deep_link: str | None = None,
+) -> None:
+    """From /start to the main menu."""
+    await user.send("/start" + (f" {deep_link}" if deep_link else ""))
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+    await user.press("Agree")
+    await user.wait_for_text("Which language")
+    await user.press("English")
+    await user.wait_for_text("What would you like us to call you")
+    if name is None:
+        await user.press("Skip")
+    else:
+        await user.send(name)
+    if deep_link is None:
+        await user.wait_for_text("Which neighbourhood")
+        await user.press(area)
+    await user.wait_for_text("Which updates would you like")
+    for topic in topics:
+        await user.press(topic)
+        await wait_for_button(user, "✓ " + topic)
+    await user.press("Done")
+    await user.wait_for_text("You're all set")
+
+
+async def report(
+    user: Any,
+    *,
+    category: str = "Repairs",
+    description: str = "The kitchen tap is leaking.",
+    share_name: bool | None = True,
+) -> str:
+    """Give feedback from the menu to the reference; returns the reference."""
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press(category)
+    await user.wait_for_text("please tell us what is happening")
+    await user.send(description)
+    await user.wait_for_text("press Continue")
+    await user.press("Continue")
+    if share_name is not None:
+        await user.wait_for_text("Can we show your name")
+        await user.press("Yes, share my name" if share_name else "No, keep me anonymous")
+    await user.wait_for_text("Please check your report")
+    await user.press("Send")
+    replies = await user.wait_for_text("Your reference is")
+    text = texts(replies)
+    start = text.index("FB-")
+    return text[start : start + 13]

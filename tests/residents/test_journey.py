@@ -1,0 +1,183 @@
+"""Onboarding, settings and privacy, through python-telegram-bot against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from bot.models import ConversationState, Feedback, Resident
+from tests.journeys import onboard, report, texts, wait_for_button
+
+
+async def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def resident_of(sessions, user_id: int) -> Resident | None:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return await session.scalar(select(Resident).where(Resident.telegram_user_id == user_id))
+
+
+async def test_nothing_is_stored_before_agree_and_not_now_keeps_it_so(doorstep) -> None:
+    user = doorstep.user()
+    await user.send("/start")
+    replies = await user.wait_for_text("Nothing is saved unless you press Agree")
+    assert "Riverside Homes" in texts(replies)
+    assert await count(doorstep.sessions, Resident) == 0
+    assert await count(doorstep.sessions, ConversationState) == 0
+    await user.press("Not now")
+    await user.wait_for_text("nothing has been saved")
+    assert await count(doorstep.sessions, Resident) == 0
+    assert await count(doorstep.sessions, ConversationState) == 0
+
+
+async def test_full_onboarding_then_main_menu(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, name="Ann Jones", topics=("News", "Events"))
+    keyboard = await user.reply_keyboard()
+    assert keyboard == [
+        ["Give feedback", "Events"],
+        ["Updates", "My reports"],
+        ["Settings", "Help"],
+    ]
+    resident = await resident_of(doorstep.sessions, user.user_id)
+    assert resident is not None
+    assert resident.display_name == "Ann Jones"
+    assert resident.onboarded_at is not None and resident.consented_at is not None
+    async with doorstep.sessions() as session:
+        loaded = await session.get(Resident, resident.id, options=[])
+        await session.refresh(loaded, ["topics", "neighbourhood"])
+        assert sorted(t.code for t in loaded.topics) == ["events", "news"]
+        assert loaded.neighbourhood.code == "riverside"
+
+
+async def test_deep_link_preselects_neighbourhood(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, deep_link="oakfield", name=None)
+    resident = await resident_of(doorstep.sessions, user.user_id)
+    async with doorstep.sessions() as session:
+        await session.refresh(resident := await session.merge(resident), ["neighbourhood"])
+        assert resident.neighbourhood.code == "oakfield"
+        assert resident.display_name is None
+
+
+async def test_unknown_deep_link_code_asks_for_neighbourhood(doorstep) -> None:
+    user = doorstep.user()
+    await user.send("/start no-such-place")
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+    await user.press("Agree")
+    await user.wait_for_text("Which language")
+    await user.press("English")
+    await user.wait_for_text("What would you like us to call you")
+    await user.press("Skip")
+    await user.wait_for_text("Which neighbourhood")
+
+
+async def test_welsh_resident_gets_welsh_text(doorstep) -> None:
+    user = doorstep.user(language_code="cy")
+    await user.send("/start")
+    replies = await user.wait_for_text("Cytuno")  # the notice is shown in Welsh before Agree
+    assert "Agree" not in json.dumps(replies[-1].get("reply_markup"))
+
+
+async def test_settings_change_name_and_topics(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Settings")
+    await user.wait_for_text("Your settings")
+    await user.press("Name")
+    await user.wait_for_text("What would you like us to call you")
+    await user.send("Bethan")
+    await user.wait_for_text("Your settings")
+    await user.press("Updates")
+    await user.wait_for_text("Which updates would you like")
+    await user.press("Consultations")
+    await wait_for_button(user, "✓ Consultations")
+    await user.press("Done")
+    replies = await user.wait_for_text("Your settings")
+    assert "Bethan" in texts(replies) and "Consultations" in texts(replies)
+    await user.press("Done")
+    await user.wait_for_text("Settings saved")
+
+
+async def test_mydata_sends_everything_held(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, name="Ann")
+    reference = await report(user, description="Window latch broken 🪟")
+    await user.send("/mydata")
+    replies = await user.wait_until(lambda m: "document" in m)
+    document = next(m for m in replies if "document" in m)
+    data = json.loads(await user.download(document))
+    assert data["resident"]["name"] == "Ann"
+    assert data["resident"]["neighbourhood"] == "Riverside Estate"
+    assert data["reports"][0]["reference"] == reference
+    assert data["reports"][0]["description"] == "Window latch broken 🪟"
+
+
+async def test_forget_erases_and_anonymises_keeping_statistics(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user, name="Ann")
+    await report(user, description="Broken gate")
+    await report(user, category="Complaint", description="Nobody fixed the gate")
+    await user.send("/forget")
+    await user.wait_for_text("Erase your data?")
+    await user.press("Yes, erase my data")
+    await user.wait_for_text("Your data has been erased")
+    assert await resident_of(doorstep.sessions, user.user_id) is None
+    async with doorstep.sessions() as session:
+        reports = (await session.scalars(select(Feedback).order_by(Feedback.id))).all()
+        tombstone = (await session.scalars(select(Resident))).one()
+    assert len(reports) == 2  # statistics kept
+    assert all(r.resident_id is None and r.anonymised_at is not None for r in reports)
+    assert reports[0].description == "[erased at the resident's request]"
+    assert reports[1].description == "Nobody fixed the gate"  # complaint record kept, unlinked
+    assert tombstone.display_name is None and tombstone.telegram_user_id is None
+    # Starting again is a newcomer's start: nothing stored until Agree.
+    await user.send("/start")
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+
+
+async def test_forget_no_keeps_data_and_the_report_in_progress(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+    await user.send("Lift is broken")
+    await user.wait_for_text("press Continue")
+    await user.send("/forget")
+    await user.wait_for_text("Erase your data?")
+    await user.press("No, keep it")
+    await user.wait_for_text("press Continue")
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+    await user.press("Yes, share my name")
+    replies = await user.wait_for_text("Please check your report")
+    assert "Lift is broken" in texts(replies)
+
+
+async def test_blocking_the_bot_marks_resident_inactive(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.block()
+    for _ in range(100):
+        resident = await resident_of(doorstep.sessions, user.user_id)
+        if resident is not None and not resident.active:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.05)
+    assert resident is not None and not resident.active
+    assert resident.inactive_reason == "blocked"
+    await user.unblock()
+    for _ in range(100):
+        resident = await resident_of(doorstep.sessions, user.user_id)
+        if resident is not None and resident.active:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.05)
+    assert resident is not None and resident.active
