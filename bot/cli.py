@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import migrate
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
@@ -34,6 +36,9 @@ def _prepare_database(settings: Settings) -> None:
         migrate.upgrade(settings.database_url)
     except OSError as exc:
         _fail(f"Database error: DATABASE_URL: cannot connect ({exc.strerror or exc}).")
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _fail(f"Database error: DATABASE_URL: {reason}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:

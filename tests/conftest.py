@@ -191,10 +191,10 @@ async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-u
     from bot.sandbox.runner import start_sandbox
     from bot.sandbox.state import SandboxState
 
-    # Flood control stays on; test residents type at machine speed, so a chat may burst
-    # further than a person could (tests/tg/test_flood.py covers the real per-chat limit).
+    # Flood control stays on; test residents type at machine speed, so a chat may go
+    # faster than a person could (tests/tg/test_flood.py keeps Telegram's per-chat limit).
     state = SandboxState(TEST_TOKEN)
-    state.flood.private_burst = 20
+    state.flood.configure(private_rate=20.0, private_burst=20)
     runner, url = await start_sandbox(state)
     try:
         async with (

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import service as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
+from bot.i18n import Gettext
 from bot.tg.conversation import Step, Turn, inline, pairs
 from bot.tg.menu import main_menu
 
@@ -268,6 +269,12 @@ async def handle_confirm(turn: Turn) -> None:
     turn.reply("\n\n".join(lines), main_menu(_))
 
 
+def status_words(_: Gettext, status: str) -> str:
+    """A report's status in plain words (the code itself if it is one we do not know)."""
+    words = feedback.STATUS_WORDS.get(status)
+    return _(words) if words else status
+
+
 def _date(day: object) -> str:
     return day.strftime("%d %b %Y") if hasattr(day, "strftime") else str(day)
 
@@ -286,9 +293,7 @@ async def show_my_reports(turn: Turn) -> None:
         lines = [
             f"{report.reference} - {_(feedback.CATEGORIES.get(report.category, 'Other'))}",
             _("Sent: {date}").format(date=_local(turn, report.received_at)),
-            _("Status: {status}").format(
-                status=_(feedback.STATUS_WORDS.get(report.status, "")) or report.status
-            ),
+            _("Status: {status}").format(status=status_words(_, report.status)),
         ]
         if report.is_complaint and report.status in {"new", "acknowledged", "in_progress"}:
             if report.acknowledged_at is None and report.ack_due_on:

@@ -39,7 +39,13 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def gettext_for(language: str | None) -> Gettext:
     """The ``_`` function for a resident's language."""
-    return translations(language if language in LANGUAGES else DEFAULT_LANGUAGE).gettext
+    translate = translations(language if language in LANGUAGES else DEFAULT_LANGUAGE).gettext
+
+    def _(message: str) -> str:
+        # gettext("") is the catalog's header (Project-Id-Version...), never text to show.
+        return translate(message) if message else message
+
+    return _
 
 
 def N_(message: str) -> str:

@@ -22,6 +22,8 @@ class ConversationState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # Bumped on every change: buttons carry it, so a stale keyboard is recognised.
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The newest update applied: Telegram may deliver an update again after a crash.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False, index=True
     )

@@ -88,8 +88,14 @@ async def on_consent(turn: Turn) -> None:
         )
         return
     if turn.resident is not None:
-        turn.answer_press()
-        await turn.prompt_current()
+        turn.answer_press(_("You have already agreed."))
+        if turn.step is not None:
+            await turn.prompt_current()
+        else:
+            turn.reply(
+                _("You have already agreed. Choose what you would like to do from the menu."),
+                main_menu(_),
+            )
         return
     code = turn.press.args[0] if turn.press.args else ""
     area = await residents.neighbourhood_by_code(turn.session, code) if code else None

@@ -19,18 +19,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import LANGUAGES, gettext_for
+from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.tg import router
 from bot.tg.conversation import SERVICES_KEY, Services
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {
-    "start": "Start, or show the menu",
-    "help": "What I can do",
-    "cancel": "Stop what you are doing",
-    "mydata": "Get a copy of your data",
-    "forget": "Erase your data",
+    "start": N_("Start, or show the menu"),
+    "help": N_("What I can do"),
+    "cancel": N_("Stop what you are doing"),
+    "mydata": N_("Get a copy of your data"),
+    "forget": N_("Erase your data"),
 }
 
 

@@ -207,7 +207,9 @@ class Turn:
             self.state.data = {}
 
     async def save(self) -> None:
-        """Write the step back in the same transaction."""
+        """Write the step back in the same transaction, marking this update as applied."""
+        if self.state is not None:
+            self.state.last_update_id = self.update.update_id
         await self.session.flush()
 
     # ----- answers, sent after the commit ---------------------------------------------------
@@ -300,6 +302,13 @@ async def open_turn(
         # Serialise a chat's updates across replicas.
         statement = statement.with_for_update()
     state = (await session.execute(statement)).scalar_one_or_none()
+    if (
+        state is not None
+        and state.last_update_id is not None
+        and update.update_id <= state.last_update_id
+    ):
+        log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
+        return None
     resident = await find_resident(session, user.id)
     if resident is None and state is not None:
         # A step left behind by an erased resident: start clean.

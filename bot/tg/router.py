@@ -114,13 +114,10 @@ async def handle_command(turn: Turn, text: str) -> None:
         await residents.send_my_data(turn)
     elif command == "cancel":
         await cancel(turn)
-    elif turn.resident is None or turn.resident.onboarded_at is None:
-        if command == "forget" and turn.resident is not None:
-            await residents.ask_forget(turn)
-            return
-        turn.reply(_("Please finish setting up first - send /start."))
     elif command == "forget":
         await residents.ask_forget(turn)
+    elif turn.resident is None or turn.resident.onboarded_at is None:
+        turn.reply(_("Please finish setting up first - send /start."))
     elif command == "menu":
         turn.reply(_("Choose what you would like to do from the menu."), main_menu(_))
     elif command in ("feedback", "settings", "reports"):

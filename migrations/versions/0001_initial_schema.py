@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("step", sa.String(length=48), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("last_update_id", sa.BigInteger(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_conversation_states")),
     )

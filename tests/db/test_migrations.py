@@ -1,0 +1,47 @@
+"""The migrations build exactly the models, and go down and up again cleanly, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from bot import migrate
+from bot.db import create_engine
+from bot.models import Base
+from tests.conftest import in_thread
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "render_as_batch": True}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, fresh_database_url) -> str:  # type: ignore[no-untyped-def]
+    return fresh_database_url(request.param)
+
+
+async def test_migrations_match_models_and_round_trip(empty_database: str) -> None:
+    in_thread(migrate.upgrade, empty_database)
+    engine = create_engine(empty_database)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+            assert await connection.run_sync(_tables) >= set(Base.metadata.tables)
+        in_thread(migrate.downgrade, empty_database, "base")
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_tables) <= {"alembic_version"}
+        in_thread(migrate.upgrade, empty_database)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+    finally:
+        await engine.dispose()

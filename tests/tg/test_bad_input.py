@@ -1,0 +1,171 @@
+"""Bad input at every step: a plain answer, nothing already given is lost, the bot stays up."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import Feedback, Resident
+from tests.journeys import onboard, report, texts
+
+UNICODE = "Leak 💧 by flat 3 — שלום عربي e\u0301 👩\u200d👩\u200d👧 \u200fend"
+INJECTIONS = ["'); DROP TABLE feedback;--", "<b>bold</b><script>alert(1)</script> &amp;"]
+
+
+async def start_description(user) -> None:  # type: ignore[no-untyped-def]
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+
+
+async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(doorstep) -> None:
+    user = doorstep.user()
+    await user.send("/start")
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+    await user.press("Agree")
+    await user.wait_for_text("Which language")
+    await user.press("English")
+    await user.wait_for_text("What would you like us to call you")
+    await user.send("A" * 65)
+    await user.wait_for_text("please keep it under 64 characters")
+    await user.send("\u200b \u200b")
+    await user.wait_for_text("That message was empty")
+    await user.send_sticker()
+    await user.wait_for_text("Please type your name, or press Skip")
+    await user.send_voice()
+    await user.wait_for_text("Please type your name, or press Skip")
+    await user.send("Line one\nLine two")
+    await user.wait_for_text("one line")
+    await user.send("Siân ap Dafydd 🏡")
+    await user.wait_for_text("Thank you, Siân ap Dafydd 🏡.")
+    await user.wait_for_text("Which neighbourhood")
+
+
+async def test_description_over_limits_keeps_what_was_given(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await start_description(user)
+    await user.send("The boiler is broken.")
+    await user.wait_for_text("press Continue")
+    await user.send("x" * 4096)  # Telegram's most (a client splits longer text); over our 3000
+    await user.wait_for_text("That is too long")
+    await user.send("y" * 2990)  # fits alone, not with what came before
+    await user.wait_for_text("what you wrote before is kept")
+    await user.send_sticker()
+    await user.wait_for_text("I can only take text, photos or a location")
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+    await user.press("No, keep me anonymous")
+    replies = await user.wait_for_text("Please check your report")
+    assert "What is happening: The boiler is broken.\n" in texts(replies)
+
+
+async def test_continue_without_words_asks_for_words(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await start_description(user)
+    await user.send_location(51.5, -0.1)
+    await user.wait_for_text("Now please type a few words")
+    await user.send("Broken bench")
+    await user.wait_for_text("press Continue")
+
+
+async def test_unicode_and_injection_text_stored_and_shown_exactly(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    for text in [UNICODE, *INJECTIONS]:
+        reference = await report(user, description=text, share_name=False)
+        async with doorstep.sessions() as session:
+            row = await session.scalar(select(Feedback).where(Feedback.reference == reference))
+        assert row is not None and row.description == text
+    messages = await user.messages()
+    shown = [
+        m["text"] for m in messages if m.get("from_bot") and "Please check" in m.get("text", "")
+    ]
+    assert [s.split("What is happening: ")[1].split("\nYour name")[0] for s in shown] == [
+        UNICODE,
+        *INJECTIONS,
+    ]
+    async with doorstep.sessions() as session:
+        assert len((await session.scalars(select(Feedback))).all()) == 3
+
+
+async def test_unknown_command_keeps_the_step(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await start_description(user)
+    await user.send("Water through the ceiling")
+    await user.wait_for_text("press Continue")
+    await user.send("/frobnicate")
+    replies = await user.wait_for_text("press Continue")
+    assert "I don't know that command" in texts(replies)
+    await user.press("Continue")
+    await user.wait_for_text("Can we show your name")
+
+
+async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await report(user)
+    messages = await user.messages()
+    category_message = next(
+        m
+        for m in messages
+        if m.get("from_bot") and "What is your feedback about?" in m.get("text", "")
+    )
+    # The category buttons of the report already sent.
+    await user.press("Repairs", message_id=category_message["message_id"])
+    await user.wait_for_text("That button is out of date")
+    mid = category_message["message_id"]
+    for forged in [
+        "garbage",
+        "999:cat:repairs",
+        "1:cat",
+        "0:agree:riverside",
+        "7:" + "x" * 50,
+        ":",
+    ]:
+        await user.press_forged(mid, forged)
+        replies = await user.wait_until(
+            lambda m: "button" in (m.get("text") or "") or "already agreed" in (m.get("text") or "")
+        )
+        assert (
+            "out of date" in texts(replies)
+            or "no longer works" in texts(replies)
+            or ("already agreed" in texts(replies))
+        )
+    answers = await user.callback_answers()
+    assert len(answers) >= 7 and all(a.get("text") for a in answers[-6:])
+    # Still working, and nothing was created by the stale presses.
+    await report(user, description="After the forged buttons")
+    async with doorstep.sessions() as session:
+        assert len((await session.scalars(select(Feedback))).all()) == 2
+
+
+async def test_forged_step_action_in_the_right_step_is_refused(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Give feedback")
+    replies = await user.wait_for_text("What is your feedback about?")
+    message = replies[-1]
+    revision = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[0]
+    await user.press_forged(message["message_id"], f"{revision}:cat:not_a_category")
+    await user.wait_for_text("That button no longer works")
+    await user.press_forged(message["message_id"], f"{revision}:lang:xx")
+    await user.wait_for_text("Please choose a category with the buttons")
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+
+
+async def test_messages_before_agreeing_store_nothing(doorstep) -> None:
+    user = doorstep.user()
+    await user.send("hello")
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+    await user.send_sticker()
+    await user.wait_for_text("Nothing is saved unless you press Agree")
+    await user.send("/mydata")
+    await user.wait_for_text("We hold no data about you")
+    await user.send("/forget")
+    await user.wait_for_text("We hold no data about you")
+    async with doorstep.sessions() as session:
+        assert (await session.scalars(select(Resident))).all() == []

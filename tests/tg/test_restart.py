@@ -1,0 +1,83 @@
+"""A process killed mid-conversation: the next process carries on at the same step."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from sqlalchemy import select
+
+from bot.models import Feedback
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.runner import start_sandbox
+from bot.sandbox.state import SandboxState
+from tests.conftest import TEST_TOKEN
+from tests.journeys import onboard, texts
+
+
+async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{sandbox_url}/bot",
+        "DATABASE_URL": database_url,
+        "WEB_PORT": "0",
+        "LOG_LEVEL": "INFO",  # the default: what an operator sees
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+
+
+async def test_sigkill_mid_report_then_restart_continues_the_step(
+    database_url, sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
+    state = SandboxState(TEST_TOKEN)
+    state.flood.configure(private_rate=20.0, private_burst=20)
+    runner, url = await start_sandbox(state)
+    first = second = None
+    try:
+        async with SandboxClient(url) as client:
+            user = client.user(7001, first_name="Ann")
+            first = await start_bot(database_url, url)
+            await onboard(user)
+            await user.send("Give feedback")
+            await user.wait_for_text("What is your feedback about?")
+            await user.press("Repairs")
+            await user.wait_for_text("please tell us what is happening")
+            await user.send("Front door lock is broken")
+            await user.wait_for_text("press Continue")
+
+            first.send_signal(signal.SIGKILL)
+            assert await first.wait() == -signal.SIGKILL
+
+            second = await start_bot(database_url, url)
+            # The same button, pressed after the restart, continues the same report.
+            await user.press("Continue")
+            await user.wait_for_text("Can we show your name")
+            await user.press("Yes, share my name")
+            replies = await user.wait_for_text("Please check your report")
+            assert "What is happening: Front door lock is broken\n" in texts(replies)
+            await user.press("Send")
+            await user.wait_for_text("Your reference is")
+        async with sessions() as session:
+            reports = (await session.scalars(select(Feedback))).all()
+        assert [r.description for r in reports] == ["Front door lock is broken"]
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 15) == 0
+        for process in (first, second):
+            assert process.stderr is not None
+            logs = (await process.stderr.read()).decode()
+            assert "Doorstep running" in logs
+            assert "Traceback" not in logs
+            # Privacy: ids only, never what the resident wrote, never the token.
+            for secret in ("Front door", "Ann", TEST_TOKEN, TEST_TOKEN.split(":")[1]):
+                assert secret not in logs
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
+        await runner.cleanup()
