@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import NoReturn, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
+
+T = TypeVar("T")
+Sessions = async_sessionmaker[AsyncSession]
 
 
 def _fail(message: str) -> NoReturn:
@@ -77,33 +82,42 @@ def _parse_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-04-01") from None
 
 
+def _with_database(settings: Settings, work: Callable[[Sessions], Awaitable[T]]) -> T:
+    """Migrate, then run ``work`` with a session factory on the configured database."""
+    from bot.db import create_engine, create_sessionmaker
+
+    _prepare_database(settings)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def cmd_export_feedback(args: argparse.Namespace) -> None:
     """Export feedback as CSV or XLSX."""
-    from bot.db import create_engine, create_sessionmaker
     from bot.reports.export import export_feedback
 
     settings = _settings()
     if args.since and args.until and args.since > args.until:
         _fail("--since must be on or before --until.")
-    _prepare_database(settings)
-
-    async def export(output: BinaryIO) -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            return await export_feedback(
-                create_sessionmaker(engine),
-                output,
-                args.format,
-                since=args.since,
-                until=args.until,
-                tz=settings.tz,
-            )
-        finally:
-            await engine.dispose()
-
     try:
         with Path(args.output).open("wb") as output:
-            rows = asyncio.run(export(output))
+            rows = _with_database(
+                settings,
+                lambda sessions: export_feedback(
+                    sessions,
+                    output,
+                    args.format,
+                    since=args.since,
+                    until=args.until,
+                    tz=settings.tz,
+                ),
+            )
     except OSError as exc:
         _fail(f"Cannot write {args.output}: {exc.strerror or exc}.")
     print(f"Wrote {rows} reports to {args.output}.")
@@ -111,23 +125,15 @@ def cmd_export_feedback(args: argparse.Namespace) -> None:
 
 def cmd_neighbourhood_add(args: argparse.Namespace) -> None:
     """Add a neighbourhood to the list residents choose from."""
-    from bot.db import create_engine, create_sessionmaker
     from bot.errors import DomainError
     from bot.residents.service import add_neighbourhood
 
-    settings = _settings()
-    _prepare_database(settings)
-
-    async def add() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with create_sessionmaker(engine).begin() as session:
-                await add_neighbourhood(session, args.code, args.name)
-        finally:
-            await engine.dispose()
+    async def add(sessions: Sessions) -> None:
+        async with sessions.begin() as session:
+            await add_neighbourhood(session, args.code, args.name)
 
     try:
-        asyncio.run(add())
+        _with_database(_settings(), add)
     except DomainError as exc:
         _fail(exc.message_id.format(**exc.params))
     print(f"Added {args.name}. Deep link: https://t.me/<your_bot>?start={args.code.lower()}")
@@ -135,22 +141,14 @@ def cmd_neighbourhood_add(args: argparse.Namespace) -> None:
 
 def cmd_neighbourhood_list(args: argparse.Namespace) -> None:
     """List neighbourhoods and their deep-link codes."""
-    from bot.db import create_engine, create_sessionmaker
     from bot.residents.service import active_neighbourhoods
 
-    settings = _settings()
-    _prepare_database(settings)
+    async def show(sessions: Sessions) -> None:
+        async with sessions() as session:
+            for area in await active_neighbourhoods(session):
+                print(f"{area.code}\t{area.name}")
 
-    async def show() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with create_sessionmaker(engine).begin() as session:
-                for area in await active_neighbourhoods(session):
-                    print(f"{area.code}\t{area.name}")
-        finally:
-            await engine.dispose()
-
-    asyncio.run(show())
+    _with_database(_settings(), show)
 
 
 def build_parser() -> argparse.ArgumentParser:

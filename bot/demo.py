@@ -17,6 +17,7 @@ from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 
 DEMO_TOKEN = "123456789:DEMO-doorstep-sandbox-token"  # noqa: S105 - the local sandbox's, not a secret
+DEMO_ASSOCIATION = "Riverside Homes (demo)"
 DEMO_DATABASE = Path("data/demo.sqlite3")
 DEMO_NEIGHBOURHOODS = [
     ("riverside", "Riverside Estate"),
@@ -52,6 +53,8 @@ async def demo_running(
     settings: Settings, *, sandbox_port: int, flood_control: bool = True
 ) -> AsyncIterator[tuple[str, Runtime]]:
     """The sandbox and the bot against it; yields the chat page URL and the runtime."""
+    if "association_name" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"association_name": DEMO_ASSOCIATION})
     state = SandboxState(DEMO_TOKEN)
     state.flood.enabled = flood_control
     runner, sandbox_url = await start_sandbox(state, port=sandbox_port)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 
@@ -53,6 +54,38 @@ async def onboard(
     await user.wait_for_text("You're all set")
 
 
+async def begin_report(user: Any, category: str = "Repairs") -> None:
+    """Give feedback from the menu, choose the category, reach the description step."""
+    await user.send("Give feedback")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press(category)
+    await user.wait_for_text("please tell us what is happening")
+
+
+async def review_report(user: Any, share_name: bool | None = True) -> list[dict[str, Any]]:
+    """Continue from the description, answer the name question, return the confirmation."""
+    await user.press("Continue")
+    if share_name is not None:
+        await user.wait_for_text("Can we show your name")
+        await user.press("Yes, share my name" if share_name else "No, keep me anonymous")
+    replies: list[dict[str, Any]] = await user.wait_for_text("Please check your report")
+    return replies
+
+
+async def send_report(user: Any) -> tuple[str, str]:
+    """Press Send; returns the reference and the whole answer."""
+    await user.press("Send")
+    answer = texts(await user.wait_for_text("Your reference is"))
+    return reference_in(answer), answer
+
+
+def reference_in(text: str) -> str:
+    """The first report reference (FB-2026-00042) in a text."""
+    found = re.search(r"FB-\d{4}-\d{5}", text)
+    assert found is not None, text
+    return found.group(0)
+
+
 async def report(
     user: Any,
     *,
@@ -61,19 +94,9 @@ async def report(
     share_name: bool | None = True,
 ) -> str:
     """Give feedback from the menu to the reference; returns the reference."""
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press(category)
-    await user.wait_for_text("please tell us what is happening")
+    await begin_report(user, category)
     await user.send(description)
     await user.wait_for_text("press Continue")
-    await user.press("Continue")
-    if share_name is not None:
-        await user.wait_for_text("Can we show your name")
-        await user.press("Yes, share my name" if share_name else "No, keep me anonymous")
-    await user.wait_for_text("Please check your report")
-    await user.press("Send")
-    replies = await user.wait_for_text("Your reference is")
-    text = texts(replies)
-    start = text.index("FB-")
-    return text[start : start + 13]
+    await review_report(user, share_name)
+    reference, _answer = await send_report(user)
+    return reference

@@ -80,6 +80,7 @@ async def on_consent(turn: Turn) -> None:
     """Agree registers the resident and starts set-up; Not now stores nothing."""
     _ = turn._
     assert turn.press is not None
+    turn.edit_buttons(None)
     if turn.press.action == "notnow":
         turn.answer_press()
         turn.reply(

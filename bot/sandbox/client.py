@@ -248,12 +248,16 @@ class SandboxUser:
         self,
         predicate: Callable[[JSONDict], bool],
         timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        new_only: bool = False,
     ) -> list[JSONDict]:
         """Collect new or edited bot messages until one satisfies predicate; return them all.
 
         Edits count: a message the bot edits after we saw it shows up again with its new
-        content. Raises TimeoutError (listing what did arrive) if nothing matches in time.
+        content. With ``new_only``, only messages sent after the wait began can match.
+        Raises TimeoutError (listing what did arrive) if nothing matches in time.
         """
+        baseline = self.last_seen
         deadline = time.monotonic() + timeout
         collected: dict[int, JSONDict] = {}
         while True:
@@ -269,7 +273,7 @@ class SandboxUser:
             for m in batch:
                 collected.pop(m["message_id"], None)
                 collected[m["message_id"]] = m
-            if any(predicate(m) for m in batch):
+            if any(predicate(m) for m in batch if not new_only or m["message_id"] > baseline):
                 return list(collected.values())
             await asyncio.sleep(0)
 
@@ -278,9 +282,11 @@ class SandboxUser:
         fragment: str,
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[JSONDict]:
-        """Shortcut: wait until a bot message's text or caption contains `fragment`."""
+        """Shortcut: wait until a new bot message's text or caption contains `fragment`."""
         return await self.wait_until(
-            lambda m: fragment in (m.get("text") or m.get("caption") or ""), timeout
+            lambda m: fragment in (m.get("text") or m.get("caption") or ""),
+            timeout,
+            new_only=True,
         )
 
     async def last_bot_message(self) -> JSONDict | None:

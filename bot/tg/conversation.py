@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
@@ -115,6 +115,7 @@ class Turn:
     resident: Resident | None
     state: ConversationState | None
     press: Press | None = None
+    buttons_edited: bool = False
     _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @property
@@ -234,14 +235,26 @@ class Turn:
         if query is not None:
             self._outbox.append(lambda: query.answer(text, show_alert=alert))
 
-    def edit_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
-        """Replace the buttons under the message whose button was pressed."""
+    def edit_buttons(self, markup: InlineKeyboardMarkup | None, *, first: bool = False) -> None:
+        """Replace (or, with None, remove) the buttons under the message that was pressed.
+
+        ``first`` puts the edit before the answers already queued.
+        """
         query = self.update.callback_query
-        if query is not None and query.message is not None:
-            message_id, chat_id = query.message.message_id, query.message.chat.id
-            self._outbox.append(
-                lambda: self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
-            )
+        if query is None or query.message is None:
+            return
+        self.buttons_edited = True
+        message_id, chat_id = query.message.message_id, query.message.chat.id
+
+        async def edit() -> None:
+            try:
+                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+            except BadRequest as refused:
+                # Tidying old buttons is best effort: the message may be gone, too old to
+                # edit, or already without buttons ("message is not modified").
+                log.debug("buttons of message_id=%s not edited: %s", message_id, refused)
+
+        self._outbox.insert(0, edit) if first else self._outbox.append(edit)
 
     def send_document(self, content: bytes, filename: str, caption: str | None = None) -> None:
         """Send a file to this chat once the turn is committed."""

@@ -157,6 +157,9 @@ async def handle_press(turn: Turn) -> None:
     if turn.step is None or revision != turn.revision:
         raise StaleAction("That button is out of date.")
     await turn.services.steps[turn.step].handle(turn)
+    if not turn.buttons_edited:
+        # The choice is made: its buttons go, so an answered question does not look open.
+        turn.edit_buttons(None, first=True)
 
 
 async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
@@ -167,6 +170,8 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
     text = turn._(refusal.message_id).format(**refusal.params)
     if turn.update.callback_query is not None:
         turn.answer_press(text)
+        if isinstance(refusal, StaleAction):
+            turn.edit_buttons(None, first=True)
     turn.reply(text)
     if turn.step is not None:
         await turn.prompt_current()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.models import Feedback
-from tests.journeys import onboard, report, texts
+from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
@@ -56,22 +56,16 @@ async def test_repair_report_gets_a_reference_and_is_stored(doorstep) -> None:
 async def test_photos_and_location_are_attached(doorstep) -> None:
     user = doorstep.user()
     await onboard(user, name=None)
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press("Neighbourhood and estate")
-    await user.wait_for_text("please tell us what is happening")
+    await begin_report(user, "Neighbourhood and estate")
     await user.send_photo(PNG)
     await user.wait_for_text("Photo added")
     await user.send_location(51.4816, -3.1791)
     await user.wait_for_text("Location added")
     await user.send("Fly-tipping behind block C")
     await user.wait_for_text("press Continue")
-    await user.press("Continue")
-    replies = await user.wait_for_text("Please check your report")  # no name: no name question
+    replies = await review_report(user, share_name=None)  # no name given: no name question
     assert "Photos: 1" in texts(replies) and "Location: shared" in texts(replies)
-    await user.press("Send")
-    replies = await user.wait_for_text("Your reference is")
-    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    reference, _answer = await send_report(user)
     row = await stored(doorstep.sessions, reference)
     assert len(row.attachments) == 1 and row.attachments[0].kind == "photo"
     assert (row.latitude, row.longitude) == (51.4816, -3.1791)
@@ -108,24 +102,16 @@ async def test_damp_and_mould_starts_awaabs_law_clock(doorstep) -> None:
 async def test_emergency_words_show_contacts_at_once_and_keep_the_step(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press("Repairs")
-    await user.wait_for_text("please tell us what is happening")
+    await begin_report(user)
     replies = await user.send("I can smell gas in the hallway") and await user.wait_for_text(
         "press Continue"
     )
     joined = texts(replies)
     assert "0800 000 0000" in joined and "call 999" in joined
     assert joined.index("0800 000 0000") < joined.index("press Continue")
-    await user.press("Continue")
-    await user.wait_for_text("Can we show your name")
-    await user.press("No, keep me anonymous")
-    await user.wait_for_text("Please check your report")
-    await user.press("Send")
-    replies = await user.wait_for_text("Your reference is")
-    assert "marked urgent" in texts(replies)
-    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    await review_report(user, share_name=False)
+    reference, answer = await send_report(user)
+    assert "marked urgent" in answer
     row = await stored(doorstep.sessions, reference)
     assert row.urgent and row.hazard_kind == "emergency"
     assert row.make_safe_due_at == row.received_at + timedelta(hours=24)
@@ -146,22 +132,15 @@ async def test_emergency_words_at_a_button_step_keep_that_step(doorstep) -> None
 async def test_unhappy_words_offer_a_complaint(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press("Repairs")
-    await user.wait_for_text("please tell us what is happening")
+    await begin_report(user)
     await user.send("I am really unhappy, the boiler was not fixed again")
     await user.wait_for_text("log this as a complaint?")
     await user.press("Yes, make it a complaint")
     await user.wait_for_text("press Continue")
-    await user.press("Continue")
-    await user.wait_for_text("Can we show your name")
-    await user.press("Yes, share my name")
-    replies = await user.wait_for_text("Please check your report")
+    replies = await review_report(user)
     assert "Type: Complaint" in texts(replies)
-    await user.press("Send")
-    replies = await user.wait_for_text("stage 1 complaint")
-    reference = re.search(r"FB-\d{4}-\d{5}", texts(replies)).group(0)  # type: ignore[union-attr]
+    reference, answer = await send_report(user)
+    assert "stage 1 complaint" in answer
     assert (await stored(doorstep.sessions, reference)).is_complaint
 
 
@@ -171,11 +150,8 @@ async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep) -> Non
     await user.send("I'm fed up with the state of the bins")
     await user.wait_for_text("Would you like to make a formal complaint?")
     await user.press("Yes, make a complaint")
-    replies = await user.wait_for_text("press Continue")
-    await user.press("Continue")
-    await user.wait_for_text("Can we show your name")
-    await user.press("Yes, share my name")
-    replies = await user.wait_for_text("Please check your report")
+    await user.wait_for_text("press Continue")
+    replies = await review_report(user)
     assert "I'm fed up with the state of the bins" in texts(replies)
     assert "Type: Complaint" in texts(replies)
 

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from bot.models import ConversationState, Feedback, Resident
-from tests.journeys import onboard, report, texts, wait_for_button
+from tests.journeys import begin_report, onboard, report, review_report, texts, wait_for_button
 
 
 async def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
@@ -142,20 +142,14 @@ async def test_forget_erases_and_anonymises_keeping_statistics(doorstep) -> None
 async def test_forget_no_keeps_data_and_the_report_in_progress(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press("Repairs")
-    await user.wait_for_text("please tell us what is happening")
+    await begin_report(user)
     await user.send("Lift is broken")
     await user.wait_for_text("press Continue")
     await user.send("/forget")
     await user.wait_for_text("Erase your data?")
     await user.press("No, keep it")
     await user.wait_for_text("press Continue")
-    await user.press("Continue")
-    await user.wait_for_text("Can we show your name")
-    await user.press("Yes, share my name")
-    replies = await user.wait_for_text("Please check your report")
+    replies = await review_report(user)
     assert "Lift is broken" in texts(replies)
 
 

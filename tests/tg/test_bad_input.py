@@ -5,17 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.models import Feedback, Resident
-from tests.journeys import onboard, report, texts
+from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
 
 UNICODE = "Leak 💧 by flat 3 — שלום عربي e\u0301 👩\u200d👩\u200d👧 \u200fend"
 INJECTIONS = ["'); DROP TABLE feedback;--", "<b>bold</b><script>alert(1)</script> &amp;"]
-
-
-async def start_description(user) -> None:  # type: ignore[no-untyped-def]
-    await user.send("Give feedback")
-    await user.wait_for_text("What is your feedback about?")
-    await user.press("Repairs")
-    await user.wait_for_text("please tell us what is happening")
 
 
 async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(doorstep) -> None:
@@ -44,7 +37,7 @@ async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(door
 async def test_description_over_limits_keeps_what_was_given(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await start_description(user)
+    await begin_report(user)
     await user.send("The boiler is broken.")
     await user.wait_for_text("press Continue")
     await user.send("x" * 4096)  # Telegram's most (a client splits longer text); over our 3000
@@ -53,17 +46,14 @@ async def test_description_over_limits_keeps_what_was_given(doorstep) -> None:
     await user.wait_for_text("what you wrote before is kept")
     await user.send_sticker()
     await user.wait_for_text("I can only take text, photos or a location")
-    await user.press("Continue")
-    await user.wait_for_text("Can we show your name")
-    await user.press("No, keep me anonymous")
-    replies = await user.wait_for_text("Please check your report")
+    replies = await review_report(user, share_name=False)
     assert "What is happening: The boiler is broken.\n" in texts(replies)
 
 
 async def test_continue_without_words_asks_for_words(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await start_description(user)
+    await begin_report(user)
     await user.send_location(51.5, -0.1)
     await user.wait_for_text("Now please type a few words")
     await user.send("Broken bench")
@@ -93,7 +83,7 @@ async def test_unicode_and_injection_text_stored_and_shown_exactly(doorstep) -> 
 async def test_unknown_command_keeps_the_step(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await start_description(user)
+    await begin_report(user)
     await user.send("Water through the ceiling")
     await user.wait_for_text("press Continue")
     await user.send("/frobnicate")
@@ -106,17 +96,23 @@ async def test_unknown_command_keeps_the_step(doorstep) -> None:
 async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
-    await report(user)
-    messages = await user.messages()
-    category_message = next(
-        m
-        for m in messages
-        if m.get("from_bot") and "What is your feedback about?" in m.get("text", "")
-    )
-    # The category buttons of the report already sent.
-    await user.press("Repairs", message_id=category_message["message_id"])
-    await user.wait_for_text("That button is out of date")
+    await user.send("Give feedback")
+    shown = await user.wait_for_text("What is your feedback about?")
+    category_message = shown[-1]
+    repairs = category_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await user.press("Repairs")
+    await user.wait_for_text("please tell us what is happening")
+    # Pressed buttons are taken away, so the question no longer looks open.
+    current = (await user.messages())[category_message["message_id"] - 1]
+    assert not (current.get("reply_markup") or {}).get("inline_keyboard")
+    await user.send("Gate hinge broken")
+    await user.wait_for_text("press Continue")
+    await review_report(user)
+    await send_report(user)
+    # A button of the report already sent (e.g. from a client that kept the old keyboard).
     mid = category_message["message_id"]
+    await user.press_forged(mid, repairs)
+    await user.wait_for_text("That button is out of date")
     for forged in [
         "garbage",
         "999:cat:repairs",

@@ -14,7 +14,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 from tests.conftest import TEST_TOKEN
-from tests.journeys import onboard, texts
+from tests.journeys import begin_report, onboard, review_report, send_report, texts
 
 
 async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.Process:
@@ -43,10 +43,7 @@ async def test_sigkill_mid_report_then_restart_continues_the_step(
             user = client.user(7001, first_name="Ann")
             first = await start_bot(database_url, url)
             await onboard(user)
-            await user.send("Give feedback")
-            await user.wait_for_text("What is your feedback about?")
-            await user.press("Repairs")
-            await user.wait_for_text("please tell us what is happening")
+            await begin_report(user)
             await user.send("Front door lock is broken")
             await user.wait_for_text("press Continue")
 
@@ -55,13 +52,9 @@ async def test_sigkill_mid_report_then_restart_continues_the_step(
 
             second = await start_bot(database_url, url)
             # The same button, pressed after the restart, continues the same report.
-            await user.press("Continue")
-            await user.wait_for_text("Can we show your name")
-            await user.press("Yes, share my name")
-            replies = await user.wait_for_text("Please check your report")
+            replies = await review_report(user)
             assert "What is happening: Front door lock is broken\n" in texts(replies)
-            await user.press("Send")
-            await user.wait_for_text("Your reference is")
+            await send_report(user)
         async with sessions() as session:
             reports = (await session.scalars(select(Feedback))).all()
         assert [r.description for r in reports] == ["Front door lock is broken"]

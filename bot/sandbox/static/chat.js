@@ -363,8 +363,9 @@
       const data = await api("/bot");
       $("bot-name").textContent = data.bot.first_name;
       $("bot-avatar").textContent = (data.bot.first_name || "D").charAt(0).toUpperCase();
+      statusEl.textContent = "online";
     } catch (e) {
-      /* the header keeps its default */
+      /* the header keeps its default; the poll loop reports the connection */
     }
   }
 
