@@ -204,3 +204,13 @@ async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-u
             yield BotHarness(client, runtime, sessions, state)
     finally:
         await runner.cleanup()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI nothing may be skipped: a skipped PostgreSQL or browser test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if IN_CI and skipped and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter:
+            reporter.write_line(f"CI: {skipped} test(s) skipped; in CI that is a failure.", red=True)
