@@ -213,4 +213,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
-            reporter.write_line(f"CI: {skipped} test(s) skipped; in CI that is a failure.", red=True)
+            reporter.write_line(
+                f"CI: {skipped} test(s) skipped; in CI that is a failure.", red=True
+            )

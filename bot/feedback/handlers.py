@@ -90,6 +90,14 @@ async def handle_description(turn: Turn) -> None:
     if message is None:
         raise InvalidInput("Please type what is happening.")
     added = []
+    if message.document is not None:
+        # Phones often send a picture "as a file"; anything else cannot be attached.
+        if not (message.document.mime_type or "").startswith("image/"):
+            raise InvalidInput(
+                "Sorry, I can only attach photos, not other files. Please send it as a photo."
+            )
+        feedback.add_photo(draft, message.document.file_id, message.document.file_unique_id)
+        added.append(_("Photo added."))
     if message.photo:
         largest = message.photo[-1]
         feedback.add_photo(draft, largest.file_id, largest.file_unique_id)

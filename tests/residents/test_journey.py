@@ -175,3 +175,22 @@ async def test_blocking_the_bot_marks_resident_inactive(doorstep) -> None:
 
         await asyncio.sleep(0.05)
     assert resident is not None and resident.active
+
+
+async def test_switching_to_welsh_in_settings_changes_the_menu(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await user.send("Settings")
+    await user.wait_for_text("Your settings")
+    await user.press("Language")
+    await user.wait_for_text("Which language")
+    await user.press("Cymraeg")
+    await user.wait_for_text("Iaith: Cymraeg")
+    await user.press("Wedi gorffen")
+    await user.wait_for_text("Gosodiadau wedi'u cadw.")
+    keyboard = await user.reply_keyboard()
+    assert keyboard is not None and keyboard[0][0] == "Rhoi adborth"
+    await user.send("Rhoi adborth")  # the Welsh menu works
+    await user.wait_for_text("?")
+    resident = await resident_of(doorstep.sessions, user.user_id)
+    assert resident is not None and resident.language == "cy"

@@ -165,3 +165,16 @@ async def test_messages_before_agreeing_store_nothing(doorstep) -> None:
     await user.wait_for_text("We hold no data about you")
     async with doorstep.sessions() as session:
         assert (await session.scalars(select(Resident))).all() == []
+
+
+async def test_files_other_than_pictures_are_refused_with_nothing_lost(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user)
+    await user.send("Bathroom extractor fan broken")
+    await user.wait_for_text("press Continue")
+    await user.send_document(b"%PDF-1.4 fake", "letter.pdf", caption="see letter")
+    await user.wait_for_text("I can only attach photos, not other files")
+    replies = await review_report(user)
+    assert "What is happening: Bathroom extractor fan broken\n" in texts(replies)
+    assert "Photos:" not in texts(replies)
