@@ -39,6 +39,8 @@ def _prepare_database(settings: Settings) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         migrate.upgrade(settings.database_url)
+    except migrate.MigrationsMissing as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"Database error: DATABASE_URL: cannot connect ({exc.strerror or exc}).")
     except SQLAlchemyError as exc:

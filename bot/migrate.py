@@ -10,8 +10,17 @@ from alembic.config import Config
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class MigrationsMissing(RuntimeError):
+    """The migrations folder is not beside the package (installed without the source tree)."""
+
+
 def alembic_config(database_url: str) -> Config:
     """An Alembic Config pointing at Doorstep's migrations and the given database."""
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise MigrationsMissing(
+            f"Installation error: migrations not found at {MIGRATIONS_DIR}; install Doorstep "
+            "from its source folder with `pip install -e .` (see deploy/README.md)."
+        )
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
