@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -60,6 +61,15 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     conversation_idle_days: int = Field(default=30, ge=1)
+    # Staff and the delivery engine.
+    staff_invite_days: int = Field(default=7, ge=1, le=90)
+    staff_chat_id: int | None = None
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    delivery_rate: float = Field(default=30.0, gt=0, le=1000)
+    delivery_concurrency: int = Field(default=8, ge=1, le=64)
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    schedule_grace_hours: float = Field(default=6.0, ge=0, le=168)
 
     @field_validator("telegram_bot_token")
     @classmethod

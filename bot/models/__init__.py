@@ -1,20 +1,37 @@
 """All Doorstep models; importing this package registers every table on Base.metadata."""
 
 from bot.models.base import Base
+from bot.models.broadcast import Announcement, Broadcast
 from bot.models.conversation import ConversationState
-from bot.models.feedback import Feedback, FeedbackAttachment, FeedbackStatusChange, ReferenceCounter
+from bot.models.delivery import Delivery
+from bot.models.feedback import (
+    Feedback,
+    FeedbackAttachment,
+    FeedbackMessage,
+    FeedbackStatusChange,
+    ReferenceCounter,
+)
 from bot.models.neighbourhood import Neighbourhood, Topic
 from bot.models.resident import Resident, resident_topics
+from bot.models.staff import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
 
 __all__ = [
+    "Announcement",
+    "AuditEntry",
     "Base",
+    "Broadcast",
     "ConversationState",
+    "Delivery",
     "Feedback",
     "FeedbackAttachment",
+    "FeedbackMessage",
     "FeedbackStatusChange",
     "Neighbourhood",
     "ReferenceCounter",
     "Resident",
+    "StaffInvite",
+    "StaffMember",
     "Topic",
     "resident_topics",
+    "staff_neighbourhoods",
 ]

@@ -98,6 +98,23 @@ class FeedbackStatusChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class FeedbackMessage(Base):
+    """One message in a report's thread: a staff reply or the resident's answer."""
+
+    __tablename__ = "feedback_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    author: Mapped[str] = mapped_column(String(16), nullable=False)  # "staff" or "resident"
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class ReferenceCounter(Base):
     """The last reference number issued in a year (FB-<year>-<number>)."""
 

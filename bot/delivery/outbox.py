@@ -1,0 +1,121 @@
+"""The outbox: how services ask for a proactive message to be sent (no Telegram here).
+
+A service writes a Delivery row in the same transaction as the change that caused it;
+the delivery worker sends it later, within Telegram's limits, outside quiet hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import IntEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Delivery
+from bot.models.base import utcnow
+
+
+class Priority(IntEnum):
+    """Lower goes first."""
+
+    URGENT = 0
+    REPLY = 1
+    NOTIFICATION = 2
+    BULK = 5
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button on a proactive message (callback data in the bot's own format)."""
+
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Hours in which non-urgent messages are held (e.g. 21:00-08:00, local time)."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
+
+    def holds(self, moment: datetime) -> bool:
+        """True when ``moment`` falls inside the quiet hours."""
+        local = moment.astimezone(self.tz).time()
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def release_at(self, moment: datetime) -> datetime:
+        """``moment`` itself, or the end of the quiet hours it falls in."""
+        if not self.holds(moment):
+            return moment
+        local = moment.astimezone(self.tz)
+        end = datetime.combine(local.date(), self.end, tzinfo=self.tz)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=self.tz)
+        # Resolve a wall-clock time that falls in a DST gap or fold by round-tripping UTC.
+        return end.astimezone(ZoneInfo("UTC"))
+
+
+def payload(
+    text: str | None = None,
+    *,
+    photo: str | None = None,
+    buttons: Sequence[Sequence[Button]] = (),
+    parse_mode: str | None = None,
+) -> dict[str, Any]:
+    """The JSON a Delivery carries: text (or a photo with caption) and buttons."""
+    if not text and not photo:
+        raise ValueError("a delivery needs text or a photo")
+    body: dict[str, Any] = {"text": text or ""}
+    if photo:
+        body["photo"] = photo
+    if buttons:
+        body["buttons"] = [[{"text": b.text, "data": b.data} for b in row] for row in buttons]
+    if parse_mode:
+        body["parse_mode"] = parse_mode
+    return body
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_id: int,
+    body: dict[str, Any],
+    quiet_hours: QuietHours | None,
+    urgent: bool = False,
+    priority: Priority = Priority.NOTIFICATION,
+    resident_id: int | None = None,
+    staff_id: int | None = None,
+    feedback_id: int | None = None,
+    broadcast_id: int | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Add one message to the outbox, held until quiet hours end unless it is urgent."""
+    moment = now or utcnow()
+    not_before = moment if urgent or quiet_hours is None else quiet_hours.release_at(moment)
+    delivery = Delivery(
+        kind=kind,
+        chat_id=chat_id,
+        payload=body,
+        status="queued",
+        urgent=urgent,
+        priority=int(Priority.URGENT if urgent else priority),
+        not_before=not_before,
+        resident_id=resident_id,
+        staff_id=staff_id,
+        feedback_id=feedback_id,
+        broadcast_id=broadcast_id,
+        created_at=moment,
+    )
+    session.add(delivery)
+    return delivery
