@@ -43,6 +43,12 @@ def _sqlite_begin(conn: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine for a database URL, with the SQLite settings Doorstep needs."""
     if url.startswith("sqlite"):
+        # SQLite has one writer at a time. One pooled connection makes a process's
+        # transactions queue in arrival order, instead of many connections sleeping in
+        # SQLite's busy handler (unfair, and seconds-long under load). Other processes
+        # (the CLI, an export) still wait on busy_timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )

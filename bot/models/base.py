@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, func
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -46,8 +47,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Base(DeclarativeBase):
-    """Base class of every Doorstep model."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """Base class of every Doorstep model (``await obj.awaitable_attrs.x`` loads a relation)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

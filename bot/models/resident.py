@@ -38,5 +38,6 @@ class Resident(TimestampMixin, Base):
     inactive_reason: Mapped[str | None] = mapped_column(String(32))
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    neighbourhood: Mapped[Neighbourhood | None] = relationship(lazy="raise")
-    topics: Mapped[list[Topic]] = relationship(secondary=resident_topics, lazy="raise")
+    # Loaded on demand (residents.service.load_profile), not on every update.
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=resident_topics)

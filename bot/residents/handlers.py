@@ -34,6 +34,7 @@ async def start(turn: Turn, payload: str | None) -> None:
         await turn.prompt_current()
         return
     if payload and NEIGHBOURHOOD_CODE.match(payload):
+        await residents.load_profile(resident)
         area = await residents.neighbourhood_by_code(turn.session, payload)
         if area is not None and area.id != resident.neighbourhood_id:
             turn.reply(
@@ -202,6 +203,7 @@ async def _topic_choices(turn: Turn) -> list[tuple[int, str]]:
 async def prompt_topics(turn: Turn) -> None:
     """Which topics do you want to hear about? (toggle buttons)"""
     assert turn.resident is not None
+    await residents.load_profile(turn.resident)
     if "topics" not in turn.data:
         turn.data["topics"] = [t.id for t in turn.resident.topics]
         turn.touch()
@@ -268,6 +270,7 @@ async def prompt_settings(turn: Turn) -> None:
     _ = turn._
     resident = turn.resident
     assert resident is not None
+    await residents.load_profile(resident)
     topics = ", ".join(t.label(resident.language) for t in resident.topics) or _("none")
     text = "\n".join(
         [

@@ -16,6 +16,7 @@ from bot.models import (
     resident_topics,
 )
 from bot.models.base import utcnow
+from bot.residents.service import load_profile
 
 ERASED_TEXT = "[erased at the resident's request]"
 
@@ -26,6 +27,7 @@ def _iso(value: Any) -> Any:
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
     """A subject-access copy of everything Doorstep holds about the resident."""
+    await load_profile(resident)
     reports = (
         await session.execute(
             select(Feedback)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Neighbourhood, Resident, Topic
@@ -19,13 +18,18 @@ NEIGHBOURHOOD_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 async def find_resident(session: AsyncSession, telegram_user_id: int) -> Resident | None:
-    """The resident with this Telegram account, with neighbourhood and topics loaded."""
+    """The resident with this Telegram account (profile relations not loaded)."""
     result = await session.execute(
-        select(Resident)
-        .where(Resident.telegram_user_id == telegram_user_id)
-        .options(selectinload(Resident.neighbourhood), selectinload(Resident.topics))
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
     )
     return result.scalar_one_or_none()
+
+
+async def load_profile(resident: Resident) -> Resident:
+    """Load the resident's neighbourhood and topics (once per session) before reading them."""
+    await resident.awaitable_attrs.neighbourhood
+    await resident.awaitable_attrs.topics
+    return resident
 
 
 async def register_resident(
@@ -47,8 +51,7 @@ async def register_resident(
     )
     session.add(resident)
     await session.flush()
-    await session.refresh(resident, ["neighbourhood", "topics"])
-    return resident
+    return await load_profile(resident)
 
 
 def clean_name(text: str | None) -> str:
@@ -93,6 +96,7 @@ async def active_topics(session: AsyncSession) -> Sequence[Topic]:
 async def set_topics(session: AsyncSession, resident: Resident, topic_ids: Sequence[int]) -> None:
     """Replace the topics the resident follows (unknown ids are ignored)."""
     topics = [t for t in await active_topics(session) if t.id in set(topic_ids)]
+    await load_profile(resident)
     resident.topics = topics
     await session.flush()
 
