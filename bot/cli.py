@@ -50,23 +50,32 @@ def _prepare_database(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> None:
     """Run the bot, the web server and the scheduler."""
-    from bot.runtime import serve_until_stopped
+    from bot.runtime import StartupError, serve_until_stopped
 
     settings = _settings()
     if settings.telegram_bot_token is None:
         _fail("Configuration error: TELEGRAM_BOT_TOKEN: not set (get one from @BotFather).")
     configure_logging(settings.log_level)
     _prepare_database(settings)
-    asyncio.run(serve_until_stopped(settings, token=settings.telegram_bot_token))
+    try:
+        asyncio.run(serve_until_stopped(settings, token=settings.telegram_bot_token))
+    except StartupError as exc:
+        _fail(str(exc))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Run everything locally against the sandbox."""
     from bot.demo import fresh_demo_database, run_demo
+    from bot.runtime import StartupError
 
     settings = _settings(database_url=fresh_demo_database(), web_port=args.web_port)
     configure_logging("WARNING" if not args.verbose else "INFO")
-    asyncio.run(run_demo(settings, sandbox_port=args.port, flood_control=not args.no_flood_control))
+    try:
+        asyncio.run(
+            run_demo(settings, sandbox_port=args.port, flood_control=not args.no_flood_control)
+        )
+    except StartupError as exc:
+        _fail(str(exc).replace("WEB_PORT:", "--web-port:"))
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

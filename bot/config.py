@@ -47,9 +47,12 @@ class Settings(BaseSettings):
     telegram_api_file_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./data/doorstep.sqlite3"
     association_name: str = "Your Housing Association"
-    emergency_contacts: str = (
-        "Emergency services: 999. Gas leak: National Gas Emergency Service 0800 111 999. "
-        "Out-of-hours repairs: call your housing association's emergency line."
+    emergency_contacts: str = Field(
+        min_length=1,
+        default=(
+            "Emergency services: 999. Gas leak: National Gas Emergency Service 0800 111 999. "
+            "Out-of-hours repairs: call your housing association's emergency line."
+        ),
     )
     emergency_words: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EMERGENCY_WORDS
     timezone: str = "Europe/London"
@@ -79,6 +82,11 @@ class Settings(BaseSettings):
         if not _TOKEN_RE.match(value):
             raise ValueError("does not look like a bot token (digits, a colon, then letters)")
         return value
+
+    @field_validator("telegram_api_base_url", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: object) -> object:
+        return OFFICIAL_API_BASE_URL if value in (None, "") else value
 
     @field_validator("telegram_api_base_url", "telegram_api_file_url")
     @classmethod

@@ -12,7 +12,7 @@ from bot import migrate
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.residents.service import add_neighbourhood
-from bot.runtime import Runtime, running
+from bot.runtime import Runtime, StartupError, running
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 
@@ -57,7 +57,13 @@ async def demo_running(
         settings = settings.model_copy(update={"association_name": DEMO_ASSOCIATION})
     state = SandboxState(DEMO_TOKEN)
     state.flood.enabled = flood_control
-    runner, sandbox_url = await start_sandbox(state, port=sandbox_port)
+    try:
+        runner, sandbox_url = await start_sandbox(state, port=sandbox_port)
+    except OSError as exc:
+        raise StartupError(
+            f"Demo error: --port: cannot listen on port {sandbox_port} ({exc.strerror or exc}); "
+            "choose a free port with --port."
+        ) from None
     try:
         bot_settings = settings.model_copy(
             update={

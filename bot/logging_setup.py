@@ -8,24 +8,22 @@ import re
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{10,}")
 
 
-class RedactTokens(logging.Filter):
-    """Replace anything shaped like a bot token in a log record (URLs carry the token)."""
+class RedactingFormatter(logging.Formatter):
+    """Formats records with anything shaped like a bot token removed, tracebacks included."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("<token>", message)
-            record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return _TOKEN.sub("<token>", super().format(record))
 
 
 def configure_logging(level: str) -> None:
-    """Console logging at ``level``; chatty HTTP client loggers (they print URLs) kept quiet."""
+    """Console logging at ``level``, with ids only: never residents' words or the token."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactTokens())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG python-telegram-bot logs every request and update in full: residents' words.
+    # It stays at INFO at most, whatever LOG_LEVEL says.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -14,16 +14,22 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.tg.application import build_application, make_services
+from bot.delivery.worker import DeliveryWorker
+from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.conversation import Services
 from bot.tg.jobs import expire_idle_conversations
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Doorstep could not start; the message is one line naming what to fix."""
 
 
 @dataclass
@@ -36,15 +42,16 @@ class Runtime:
     web_runner: web.AppRunner
     web_url: str
     scheduler: AsyncIOScheduler
+    delivery: DeliveryWorker
 
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
-    """Start the bot (long polling), web server and scheduler; stop them all on exit."""
+    """Start the bot (long polling), web server, scheduler and delivery worker; stop them all."""
     engine = create_engine(settings.database_url)
     services = make_services(settings, create_sessionmaker(engine))
     application = build_application(services, token=token)
-    web_runner = web.AppRunner(create_app(services), access_log=None)
+    web_runner = web.AppRunner(create_app(settings, services.sessions), access_log=None)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(
         expire_idle_conversations,
@@ -54,23 +61,49 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
         id="expire_idle_conversations",
         replace_existing=True,
     )
+    delivery: DeliveryWorker | None = None
     try:
-        await application.initialize()
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise StartupError(
+                "Configuration error: TELEGRAM_BOT_TOKEN: the Bot API server refused this "
+                "token (check it with @BotFather)."
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"Connection error: TELEGRAM_API_BASE_URL: cannot reach "
+                f"{settings.telegram_api_base_url} ({exc.message})."
+            ) from None
+        await register_commands(application)
         assert application.updater is not None
         await application.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
         )
         await application.start()
+        # The delivery worker sends through application.bot (and its shared rate limiter).
+        delivery = DeliveryWorker(services.sessions, application.bot, settings)
+        await delivery.start()
         await web_runner.setup()
         site = web.TCPSite(web_runner, settings.web_host, settings.web_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(
+                f"Configuration error: WEB_PORT: cannot listen on {settings.web_host}:"
+                f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
+            ) from None
         host, port = web_runner.addresses[0][:2]
         scheduler.start()
         log.info("Doorstep running: bot polling, web on http://%s:%s", host, port)
-        yield Runtime(engine, services, application, web_runner, f"http://{host}:{port}", scheduler)
+        yield Runtime(
+            engine, services, application, web_runner, f"http://{host}:{port}", scheduler, delivery
+        )
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if delivery is not None:
+            await delivery.stop()  # before the bot stops: sends under way finish first
         await web_runner.cleanup()
         if application.updater is not None and application.updater.running:
             await application.updater.stop()

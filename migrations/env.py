@@ -14,7 +14,13 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Any constant: several replicas starting at once take turns to migrate.
+MIGRATION_LOCK_KEY = 0x0D0025E9
+
+
 def _configure_and_run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -6,6 +6,13 @@ import asyncio
 import re
 from typing import Any
 
+# The smallest valid PNG: a resident's photo.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
 
 def texts(messages: list[dict[str, Any]]) -> str:
     """All the texts of some messages, joined, for assertions."""

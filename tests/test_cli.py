@@ -98,3 +98,43 @@ def test_export_refuses_a_bad_date_range(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--since" in result.stderr
     result = doorstep("export", "feedback", "--since", "1st May", "--output", "x.csv", cwd=tmp_path)
     assert result.returncode == 2 and "is not a date" in result.stderr
+
+
+def test_run_against_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
+    result = doorstep(
+        "run",
+        env={
+            "TELEGRAM_BOT_TOKEN": "123:ABCDEFGHIJKLMNOP",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:1/bot",
+            "WEB_PORT": "0",
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("Connection error: TELEGRAM_API_BASE_URL: cannot reach")
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = doorstep("demo", "--port", str(port), "--web-port", "0", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1].startswith("Demo error: --port:")
+        result = doorstep("demo", "--port", "0", "--web-port", str(port), cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1].startswith("Configuration error: --web-port:")
+    assert "Traceback" not in result.stderr
+
+
+def test_an_empty_api_url_means_the_official_one() -> None:
+    from bot.config import OFFICIAL_API_BASE_URL, load_settings
+
+    settings = load_settings(telegram_api_base_url="")
+    assert settings.telegram_api_base_url == OFFICIAL_API_BASE_URL
+    assert settings.file_url == "https://api.telegram.org/file/bot"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date
 
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import service as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
-from bot.i18n import Gettext
-from bot.tg.conversation import Step, Turn, inline, pairs
-from bot.tg.menu import main_menu
+from bot.i18n import Gettext, format_day, format_moment
+from bot.tg.conversation import Press, Step, Turn, inline, pairs
 
 FEEDBACK = "feedback"
+REPORTS_PAGE = 5
 
 
 def _draft(turn: Turn) -> feedback.ReportDraft:
@@ -29,8 +29,17 @@ def _keep(turn: Turn, draft: feedback.ReportDraft) -> None:
     turn.touch()
 
 
-def _local(turn: Turn, moment: datetime) -> str:
-    return moment.astimezone(turn.settings.tz).strftime("%d %b %Y %H:%M")
+def _day(turn: Turn, day: date) -> str:
+    return format_day(day, turn.language)
+
+
+def status_words(_: Gettext, status: str) -> str:
+    """A report's status in plain words (the code itself if it is one we do not know)."""
+    words = feedback.STATUS_WORDS.get(status)
+    return _(words) if words else status
+
+
+# ----- category ---------------------------------------------------------------------------------
 
 
 async def start_feedback(turn: Turn) -> None:
@@ -50,32 +59,40 @@ async def prompt_category(turn: Turn) -> None:
 
 
 async def handle_category(turn: Turn) -> None:
-    """Take the category from its button."""
+    """Take the category from its button (coming back here keeps what was written)."""
     if turn.press is None or turn.press.action != "cat":
         raise InvalidInput("Please choose a category with the buttons.")
     category = turn.press.arg(0)
     if category not in feedback.CATEGORIES:
         raise StaleAction("That button no longer works.")
     turn.answer_press()
-    turn.go("fb_description", {"draft": asdict(feedback.ReportDraft(category=category))})
+    draft = _draft(turn) if "draft" in turn.data else feedback.ReportDraft(category=category)
+    draft.category = category
+    turn.go("fb_description")
+    _keep(turn, draft)
     await prompt_description(turn)
+
+
+# ----- description, photos, location -----------------------------------------------------------
 
 
 async def prompt_description(turn: Turn) -> None:
     """Ask what is happening; photos and a location are welcome."""
     _ = turn._
     draft = _draft(turn)
+    back = [turn.button(_("« Back"), "back")]
     if not draft.description:
         turn.reply(
             _(
                 "{category}: please tell us what is happening, in your own words. You can also "
                 "send photos and share a location."
-            ).format(category=_(feedback.CATEGORIES[draft.category]))
+            ).format(category=_(feedback.CATEGORIES[draft.category])),
+            inline([back]),
         )
         return
     turn.reply(
         _("You can add more words, photos or a location. When you are ready, press Continue."),
-        inline([[turn.button(_("Continue"), "next")]]),
+        inline([[turn.button(_("Continue"), "next")], back]),
     )
 
 
@@ -84,7 +101,7 @@ async def handle_description(turn: Turn) -> None:
     _ = turn._
     draft = _draft(turn)
     if turn.press is not None:
-        await _on_description_press(turn, draft)
+        await _on_description_press(turn, turn.press, draft)
         return
     message = turn.message
     if message is None:
@@ -105,37 +122,24 @@ async def handle_description(turn: Turn) -> None:
     if message.location:
         feedback.set_location(draft, message.location.latitude, message.location.longitude)
         added.append(_("Location added."))
-    if turn.text is not None:
-        feedback.add_description(draft, turn.text)
-        if mentions_any(turn.text, turn.settings.emergency_words):
-            draft.urgent = True
+    words = turn.text
+    # A photo's caption may be blank; a text message may not.
+    if words is not None and (message.text is not None or words.strip()):
+        feedback.add_description(draft, words)
         added.append(_("Got it."))
     if not added:
         raise InvalidInput(
             "Sorry, I can only take text, photos or a location here. Please type what is happening."
         )
+    draft.note_awareness(message.date)
     _keep(turn, draft)
-    if (
-        turn.text is not None
-        and draft.category != "complaint"
-        and not turn.data.get("complaint_offered")
-        and sounds_unhappy(turn.text)
-    ):
-        turn.data["complaint_offered"] = True
-        turn.touch()
-        turn.reply(
-            _(
-                "It sounds like you are unhappy with our service. You have the right to make "
-                "a formal complaint, which we must answer within set times. Would you like us "
-                "to log this as a complaint?"
-            ),
-            inline(
-                [
-                    [turn.button(_("Yes, make it a complaint"), "complain", "yes")],
-                    [turn.button(_("No, keep it as it is"), "complain", "no")],
-                ]
-            ),
-        )
+    album = message.media_group_id
+    if album is not None and turn.data.get("album") == album:
+        return  # the rest of a photo album: one answer for the whole album is enough
+    turn.data["album"] = album
+    if words and await _asked_about_danger(turn, draft, words):
+        return
+    if words and await _offered_complaint(turn, draft, words):
         return
     if not draft.description:
         turn.reply(
@@ -146,21 +150,86 @@ async def handle_description(turn: Turn) -> None:
     await prompt_description(turn)
 
 
-async def _on_description_press(turn: Turn, draft: feedback.ReportDraft) -> None:
-    press = turn.press
-    assert press is not None
+async def _asked_about_danger(turn: Turn, draft: feedback.ReportDraft, words: str) -> bool:
+    """Emergency words in a report: ask whether it is an emergency happening now (once)."""
+    if (
+        draft.urgent
+        or turn.data.get("danger_asked")
+        or draft.category not in feedback.HAZARD_CATEGORIES
+        or not mentions_any(words, turn.settings.emergency_words)
+    ):
+        return False
+    _ = turn._
+    turn.data["danger_asked"] = True
+    turn.touch()
+    turn.reply(
+        _(
+            "Is this an emergency happening now - a danger to someone's health or safety? "
+            "If so, we will treat your report as urgent."
+        ),
+        inline(
+            [
+                [turn.button(_("Yes, it is happening now"), "danger", "yes")],
+                [turn.button(_("No, it is not an emergency"), "danger", "no")],
+            ]
+        ),
+    )
+    return True
+
+
+async def _offered_complaint(turn: Turn, draft: feedback.ReportDraft, words: str) -> bool:
+    """Words of dissatisfaction: offer to make the report a formal complaint (once)."""
+    if draft.is_complaint or draft.category == "complaint" or turn.data.get("complaint_offered"):
+        return False
+    if not sounds_unhappy(words):
+        return False
+    _ = turn._
+    turn.data["complaint_offered"] = True
+    turn.touch()
+    turn.reply(
+        _(
+            "It sounds like you are unhappy with our service. You have the right to make "
+            "a formal complaint, which we must answer within set times. Would you like us "
+            "to log this as a complaint?"
+        ),
+        inline(
+            [
+                [turn.button(_("Yes, make it a complaint"), "complain", "yes")],
+                [turn.button(_("No, keep it as it is"), "complain", "no")],
+            ]
+        ),
+    )
+    return True
+
+
+async def _on_description_press(turn: Turn, press: Press, draft: feedback.ReportDraft) -> None:
+    _ = turn._
+    if press.action == "back":
+        turn.answer_press()
+        turn.go("fb_category")
+        await prompt_category(turn)
+        return
+    if press.action == "danger":
+        turn.answer_press()
+        turn.edit_buttons(None)
+        if press.arg(0) == "yes":
+            draft.urgent = True
+            _keep(turn, draft)
+            turn.reply(_("Thank you. Your report will be marked urgent."))
+        await prompt_description(turn)
+        return
     if press.action == "complain":
         turn.answer_press()
+        turn.edit_buttons(None)
         if press.arg(0) == "yes":
-            draft.category = "complaint"
+            draft.is_complaint = True
             _keep(turn, draft)
-            turn.reply(turn._("This will be logged as a complaint."))
+            turn.reply(_("This will be logged as a complaint."))
         await prompt_description(turn)
         return
     if press.action != "next":
         raise StaleAction("That button no longer works.")
     if not draft.description:
-        turn.answer_press()
         raise InvalidInput("Please type a few words about what is happening first.")
     turn.answer_press()
     if turn.resident is not None and turn.resident.display_name:
@@ -169,6 +238,9 @@ async def _on_description_press(turn: Turn, draft: feedback.ReportDraft) -> None
     else:
         turn.go("fb_confirm")
         await prompt_confirm(turn)
+
+
+# ----- name, confirm -------------------------------------------------------------------------
 
 
 async def prompt_share_name(turn: Turn) -> None:
@@ -180,6 +252,7 @@ async def prompt_share_name(turn: Turn) -> None:
             [
                 [turn.button(_("Yes, share my name"), "share", "yes")],
                 [turn.button(_("No, keep me anonymous"), "share", "no")],
+                [turn.button(_("« Back"), "back")],
             ]
         ),
     )
@@ -187,14 +260,25 @@ async def prompt_share_name(turn: Turn) -> None:
 
 async def handle_share_name(turn: Turn) -> None:
     """Take the answer from its button."""
-    if turn.press is None or turn.press.action != "share":
+    if turn.press is None or turn.press.action not in ("share", "back"):
         raise InvalidInput("Please answer with the buttons: share your name, or stay anonymous.")
+    turn.answer_press()
+    if turn.press.action == "back":
+        turn.go("fb_description")
+        await prompt_description(turn)
+        return
     draft = _draft(turn)
     draft.shares_name = turn.press.arg(0) == "yes"
-    _keep(turn, draft)
-    turn.answer_press()
     turn.go("fb_confirm")
+    _keep(turn, draft)
     await prompt_confirm(turn)
+
+
+def _kind(_: Gettext, draft: feedback.ReportDraft) -> str:
+    label = _(feedback.CATEGORIES[draft.category])
+    if draft.is_complaint and draft.category != "complaint":
+        return _("Complaint about: {category}").format(category=label)
+    return label
 
 
 async def prompt_confirm(turn: Turn) -> None:
@@ -203,13 +287,15 @@ async def prompt_confirm(turn: Turn) -> None:
     draft = _draft(turn)
     lines = [
         _("Please check your report:"),
-        _("Type: {value}").format(value=_(feedback.CATEGORIES[draft.category])),
+        _("Type: {value}").format(value=_kind(_, draft)),
         _("What is happening: {value}").format(value=draft.description),
     ]
     if draft.photos:
         lines.append(_("Photos: {count}").format(count=len(draft.photos)))
     if draft.latitude is not None:
         lines.append(_("Location: shared"))
+    if draft.urgent:
+        lines.append(_("Urgent: yes"))
     lines.append(
         _("Your name shared with staff: yes")
         if draft.shares_name
@@ -238,8 +324,9 @@ async def handle_confirm(turn: Turn) -> None:
         await prompt_description(turn)
         return
     if action == "cancel":
+        turn.edit_buttons(None)
         turn.end()
-        turn.reply(_("Cancelled. Nothing was sent."), main_menu(_))
+        turn.reply(_("Your report was not sent."), turn.menu())
         return
     if action != "send":
         raise StaleAction("That button no longer works.")
@@ -251,85 +338,99 @@ async def handle_confirm(turn: Turn) -> None:
         tz=turn.settings.tz,
         region=turn.settings.bank_holiday_region,
     )
+    turn.edit_buttons(None)  # the report is sent: its Send button must not look open
     turn.end()
     lines = [_("Thank you. Your reference is {reference}.").format(reference=report.reference)]
     if report.is_complaint and report.ack_due_on and report.response_due_on:
         lines.append(
             _(
-                "This is a stage 1 complaint. We will acknowledge it by {ack} and give you our "
-                "answer by {respond} at the latest."
-            ).format(ack=_date(report.ack_due_on), respond=_date(report.response_due_on))
+                "This is a formal complaint (stage 1 of 2). We will confirm we have received it "
+                "by {ack}, and give you our full answer by {respond} at the latest."
+            ).format(ack=_day(turn, report.ack_due_on), respond=_day(turn, report.response_due_on))
         )
     if report.hazard_kind == "emergency" and report.make_safe_due_at:
         lines.append(
             _(
-                "This has been marked urgent. If anyone is in danger, call 999 now. We must "
-                "make it safe by {due}."
-            ).format(due=_local(turn, report.make_safe_due_at))
+                "This has been marked urgent. If anyone is in danger, call 999 now. An "
+                "emergency must be made safe by {due}."
+            ).format(due=format_moment(report.make_safe_due_at, turn.settings.tz, turn.language))
         )
-    elif report.hazard_kind == "damp_mould" and report.investigate_due_on:
+    if report.investigate_due_on:
         lines.append(
             _("We will investigate the damp and mould by {due}.").format(
-                due=_date(report.investigate_due_on)
+                due=_day(turn, report.investigate_due_on)
             )
         )
     lines.append(_("You can follow it under My reports."))
-    turn.reply("\n\n".join(lines), main_menu(_))
+    turn.reply("\n\n".join(lines), turn.menu())
 
 
-def status_words(_: Gettext, status: str) -> str:
-    """A report's status in plain words (the code itself if it is one we do not know)."""
-    words = feedback.STATUS_WORDS.get(status)
-    return _(words) if words else status
+# ----- my reports ------------------------------------------------------------------------------
 
 
-def _date(day: object) -> str:
-    return day.strftime("%d %b %Y") if hasattr(day, "strftime") else str(day)
-
-
-async def show_my_reports(turn: Turn) -> None:
-    """My reports: reference, type, status in plain words and dates."""
+async def show_my_reports(turn: Turn, offset: int = 0) -> None:
+    """My reports: reference, type, status in plain words and dates, a page at a time."""
     _ = turn._
     assert turn.resident is not None
-    reports = await feedback.reports_of(turn.session, turn.resident)
-    if not reports:
+    total = await feedback.count_reports_of(turn.session, turn.resident)
+    if not total:
         turn.reply(_("You have not sent any reports yet. Press Give feedback to start one."))
         return
-    total = await feedback.count_reports_of(turn.session, turn.resident)
+    reports = await feedback.reports_of(turn.session, turn.resident, REPORTS_PAGE, offset)
     blocks = []
     for report in reports:
+        kind = _(feedback.CATEGORIES.get(report.category, feedback.CATEGORIES["other"]))
+        if report.is_complaint and report.category != "complaint":
+            kind = _("Complaint about: {category}").format(category=kind)
         lines = [
-            f"{report.reference} - {_(feedback.CATEGORIES.get(report.category, 'Other'))}",
-            _("Sent: {date}").format(date=_local(turn, report.received_at)),
+            f"{report.reference} - {kind}",
+            _("Sent: {date}").format(
+                date=format_moment(report.received_at, turn.settings.tz, turn.language)
+            ),
             _("Status: {status}").format(status=status_words(_, report.status)),
         ]
         if report.is_complaint and report.status in {"new", "acknowledged", "in_progress"}:
             if report.acknowledged_at is None and report.ack_due_on:
                 lines.append(
-                    _("Acknowledgement due by {date}").format(date=_date(report.ack_due_on))
+                    _("We will confirm we have it by {date}").format(
+                        date=_day(turn, report.ack_due_on)
+                    )
                 )
             if report.response_due_on:
-                lines.append(_("Answer due by {date}").format(date=_date(report.response_due_on)))
+                lines.append(
+                    _("Full answer due by {date}").format(date=_day(turn, report.response_due_on))
+                )
         blocks.append("\n".join(lines))
-    header = _("Your reports (newest first):")
-    if total > len(reports):
-        header = _("Your {shown} most recent reports of {total}:").format(
-            shown=len(reports), total=total
-        )
-    turn.reply(header + "\n\n" + "\n\n".join(blocks))
+    shown_to = offset + len(reports)
+    header = _("Your reports, newest first ({first} to {last} of {total}):").format(
+        first=offset + 1, last=shown_to, total=total
+    )
+    more = (
+        inline([[turn.button(_("Show older reports"), "reports", shown_to, anywhere=True)]])
+        if shown_to < total
+        else None
+    )
+    turn.reply(header + "\n\n" + "\n\n".join(blocks), more)
 
 
-STEPS: dict[str, Step] = {
-    "fb_category": Step(FEEDBACK, prompt_category, handle_category),
-    "fb_description": Step(FEEDBACK, prompt_description, handle_description),
-    "fb_share_name": Step(FEEDBACK, prompt_share_name, handle_share_name),
-    "fb_confirm": Step(FEEDBACK, prompt_confirm, handle_confirm),
-}
+async def on_reports_page(turn: Turn) -> None:
+    """The "Show older reports" button: it works whatever step the resident is at."""
+    assert turn.press is not None
+    if turn.resident is None or turn.resident.onboarded_at is None:
+        raise StaleAction("That button no longer works.")
+    turn.answer_press()
+    turn.edit_buttons(None)
+    await show_my_reports(turn, max(0, turn.press.int_arg(0)))
+
+
+# ----- a complaint offered outside a report ----------------------------------------------------
 
 
 async def offer_complaint(turn: Turn, text: str) -> None:
     """Outside any report, words of dissatisfaction: offer to log them as a complaint."""
-    turn.go("fb_offer", {"text": text})
+    fits = len(text.strip()) <= feedback.DESCRIPTION_MAX_LENGTH
+    aware = turn.message.date.isoformat() if turn.message else None
+    turn.go("fb_offer", {"text": text if fits else "", "aware_at": aware})
     await prompt_offer(turn)
 
 
@@ -355,17 +456,25 @@ async def handle_offer(turn: Turn) -> None:
     if turn.press is None or turn.press.action != "offer":
         raise InvalidInput("Please answer with the buttons.")
     turn.answer_press()
+    turn.edit_buttons(None)
     if turn.press.arg(0) != "yes":
         turn.end()
-        turn.reply(
-            turn._("All right. Choose from the menu whenever you need us."), main_menu(turn._)
-        )
+        turn.reply(turn._("All right. Choose from the menu whenever you need us."), turn.menu())
         return
-    draft = feedback.ReportDraft(category="complaint")
-    feedback.add_description(draft, str(turn.data.get("text", "")))
-    draft.urgent = mentions_any(draft.description, turn.settings.emergency_words)
+    draft = feedback.ReportDraft(category="complaint", aware_at=turn.data.get("aware_at"))
+    if turn.data.get("text"):
+        feedback.add_description(draft, str(turn.data["text"]))
     turn.go("fb_description", {"draft": asdict(draft), "complaint_offered": True})
     await prompt_description(turn)
 
 
-STEPS["fb_offer"] = Step(FEEDBACK, prompt_offer, handle_offer)
+STEPS: dict[str, Step] = {
+    "fb_category": Step(FEEDBACK, prompt_category, handle_category),
+    "fb_description": Step(FEEDBACK, prompt_description, handle_description),
+    "fb_share_name": Step(FEEDBACK, prompt_share_name, handle_share_name),
+    "fb_confirm": Step(FEEDBACK, prompt_confirm, handle_confirm),
+    "fb_offer": Step(FEEDBACK, prompt_offer, handle_offer),
+}
+
+# Buttons that work at any step (their callback data carries revision 0).
+PRESS_ACTIONS = {"reports": on_reports_page}

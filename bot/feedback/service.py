@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.errors import InvalidInput
 from bot.feedback import clocks
@@ -18,11 +20,13 @@ from bot.i18n import N_
 from bot.models import (
     Feedback,
     FeedbackAttachment,
+    FeedbackMessage,
     FeedbackStatusChange,
     ReferenceCounter,
     Resident,
 )
 from bot.models.base import utcnow
+from bot.residents.privacy import iso
 from bot.text import require_text
 
 DESCRIPTION_MAX_LENGTH = 3000
@@ -65,7 +69,23 @@ class ReportDraft:
     latitude: float | None = None
     longitude: float | None = None
     shares_name: bool = False
+    # A complaint about anything: the category (e.g. damp and mould) is kept.
+    is_complaint: bool = False
+    # The resident confirmed that something dangerous is happening now.
     urgent: bool = False
+    # When the first words, photo or location arrived (ISO 8601): the landlord's awareness.
+    aware_at: str | None = None
+
+    def note_awareness(self, moment: datetime) -> None:
+        """Record when the landlord became aware, the first time something arrives."""
+        if self.aware_at is None:
+            self.aware_at = moment.isoformat()
+
+
+# Categories in which a resident may be reporting a danger to health or safety.
+HAZARD_CATEGORIES = frozenset(
+    {"repairs", "damp_mould", "antisocial", "estate", "complaint", "other"}
+)
 
 
 def check_category(code: str) -> str:
@@ -126,14 +146,20 @@ async def submit_report(
     *,
     tz: ZoneInfo,
     region: str,
-    received_at: datetime | None = None,
 ) -> Feedback:
-    """Record a report with its reference, its Code and Awaab's Law clocks and its history."""
+    """Record a report with its reference, its history and its legal clocks.
+
+    The clocks start when the landlord became aware - when the resident's first message
+    about it arrived - not when they pressed Send. A complaint gets the Complaint
+    Handling Code's stage 1 dates; damp and mould gets Awaab's Law investigation date;
+    a confirmed emergency gets the 24-hour make-safe deadline. They are independent: a
+    complaint about damp and mould carries both.
+    """
     if not draft.description:
         raise InvalidInput("Please tell us what is happening before sending.")
     check_category(draft.category)
-    received = received_at or utcnow()
-    is_complaint = draft.category == "complaint"
+    received = datetime.fromisoformat(draft.aware_at) if draft.aware_at else utcnow()
+    is_complaint = draft.is_complaint or draft.category == "complaint"
     report = Feedback(
         reference=await next_reference(session, received.astimezone(tz).year),
         resident_id=resident.id,
@@ -152,19 +178,19 @@ async def submit_report(
     if is_complaint:
         due = clocks.complaint_due_dates(received, tz, region, stage=1)
         report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by
+    if draft.category == "damp_mould":
+        report.hazard_kind = "damp_mould"
+        report.investigate_due_on = clocks.damp_investigation_due(received, tz, region)
     if draft.urgent:
         report.hazard_kind = "emergency"
         report.make_safe_due_at = clocks.make_safe_due(received)
-    elif draft.category == "damp_mould":
-        report.hazard_kind = "damp_mould"
-        report.investigate_due_on = clocks.damp_investigation_due(received, tz, region)
     report.attachments = [
         FeedbackAttachment(kind="photo", telegram_file_id=file_id, file_unique_id=unique_id)
         for file_id, unique_id in draft.photos
     ]
     report.status_changes = [
         FeedbackStatusChange(
-            from_status=None, to_status="new", changed_at=received, actor="resident"
+            from_status=None, to_status="new", changed_at=utcnow(), actor="resident"
         )
     ]
     session.add(report)
@@ -173,14 +199,15 @@ async def submit_report(
 
 
 async def reports_of(
-    session: AsyncSession, resident: Resident, limit: int = 10
+    session: AsyncSession, resident: Resident, limit: int = 10, offset: int = 0
 ) -> Sequence[Feedback]:
-    """The resident's most recent reports, newest first."""
+    """The resident's reports, newest first, a page at a time."""
     result = await session.execute(
         select(Feedback)
         .where(Feedback.resident_id == resident.id)
         .order_by(Feedback.received_at.desc(), Feedback.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     return result.scalars().all()
 
@@ -191,3 +218,103 @@ async def count_reports_of(session: AsyncSession, resident: Resident) -> int:
         select(func.count()).select_from(Feedback).where(Feedback.resident_id == resident.id)
     )
     return int(count or 0)
+
+
+ERASED_TEXT = "[erased at the resident's request]"
+
+
+async def reports_for_subject_access(
+    session: AsyncSession, resident_id: int
+) -> list[dict[str, Any]]:
+    """Everything held in the resident's reports, for their subject-access copy."""
+    reports = (
+        await session.execute(
+            select(Feedback)
+            .where(Feedback.resident_id == resident_id)
+            .options(
+                selectinload(Feedback.attachments),
+                selectinload(Feedback.status_changes),
+                selectinload(Feedback.neighbourhood),
+            )
+            .order_by(Feedback.id)
+        )
+    ).scalars()
+    threads: dict[int, list[FeedbackMessage]] = {}
+    for message in (
+        await session.scalars(
+            select(FeedbackMessage)
+            .join(Feedback, Feedback.id == FeedbackMessage.feedback_id)
+            .where(Feedback.resident_id == resident_id)
+            .order_by(FeedbackMessage.id)
+        )
+    ).all():
+        threads.setdefault(message.feedback_id, []).append(message)
+    return [
+        {
+            "reference": r.reference,
+            "category": r.category,
+            "description": r.description,
+            "neighbourhood": r.neighbourhood.name if r.neighbourhood else None,
+            "name_shared_with_staff": r.shares_name,
+            "location": (
+                {"latitude": r.latitude, "longitude": r.longitude}
+                if r.latitude is not None
+                else None
+            ),
+            "photos": [
+                {"telegram_file_id": a.telegram_file_id, "sent_at": iso(a.created_at)}
+                for a in r.attachments
+            ],
+            "status": r.status,
+            "is_complaint": r.is_complaint,
+            "complaint_stage": r.complaint_stage,
+            "urgent": r.urgent,
+            "hazard": r.hazard_kind,
+            "received_at": iso(r.received_at),
+            "acknowledged_at": iso(r.acknowledged_at),
+            "resolved_at": iso(r.resolved_at),
+            "closed_at": iso(r.closed_at),
+            "acknowledge_by": iso(r.ack_due_on),
+            "respond_by": iso(r.response_due_on),
+            "make_safe_by": iso(r.make_safe_due_at),
+            "investigate_by": iso(r.investigate_due_on),
+            "history": [
+                {"at": iso(c.changed_at), "from": c.from_status, "to": c.to_status}
+                for c in r.status_changes
+            ],
+            "messages": [
+                {"at": iso(m.created_at), "from": m.author, "text": m.body}
+                for m in threads.get(r.id, [])
+            ],
+        }
+        for r in reports
+    ]
+
+
+async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
+    """Unlink the resident's reports from them, keeping the statistics.
+
+    Complaints keep their words (and their thread), unlinked from the person, because the
+    Complaint Handling Code requires the full record; other reports lose their words,
+    photos, location and the resident's side of their thread.
+    """
+    own = Feedback.resident_id == resident_id
+    ordinary_ids = select(Feedback.id).where(own, Feedback.is_complaint.is_(False))
+    await session.execute(
+        delete(FeedbackAttachment).where(FeedbackAttachment.feedback_id.in_(ordinary_ids))
+    )
+    await session.execute(
+        update(FeedbackMessage)
+        .where(FeedbackMessage.feedback_id.in_(ordinary_ids), FeedbackMessage.author == "resident")
+        .values(body=ERASED_TEXT)
+    )
+    await session.execute(
+        update(Feedback)
+        .where(own, Feedback.is_complaint.is_(False))
+        .values(description=ERASED_TEXT, latitude=None, longitude=None)
+    )
+    await session.execute(
+        update(Feedback)
+        .where(own)
+        .values(resident_id=None, shares_name=False, anonymised_at=utcnow())
+    )

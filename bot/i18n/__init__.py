@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
+from datetime import date, datetime, tzinfo
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -51,3 +53,15 @@ def gettext_for(language: str | None) -> Gettext:
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
+
+
+def format_day(day: date, language: str) -> str:
+    """A date as a resident reads it, in their language (e.g. "9 Nov 2026", "9 Tach 2026")."""
+    return format_date(day, format="d MMM y", locale=language if language in LANGUAGES else "en")
+
+
+def format_moment(moment: datetime, tz: tzinfo, language: str) -> str:
+    """A local date and time as a resident reads it, in their language."""
+    locale = language if language in LANGUAGES else "en"
+    local = moment.astimezone(tz)
+    return f"{format_date(local.date(), format='d MMM y', locale=locale)} {local:%H:%M}"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
-from telegram import ReplyKeyboardRemove
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.errors import InvalidInput, StaleAction
+from bot.feedback import service as feedback
 from bot.i18n import LANGUAGES
 from bot.residents import privacy
 from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
 from bot.tg.conversation import Step, Turn, inline, pairs
-from bot.tg.menu import main_menu
 
 ONBOARDING, SETTINGS, FORGET = "onboarding", "settings", "forget"
 NO_AREA = "none"
@@ -43,7 +43,11 @@ async def start(turn: Turn, payload: str | None) -> None:
                     new=area.name,
                 )
             )
-    turn.reply(_("Welcome back! Choose what you would like to do from the menu."), main_menu(_))
+    if turn.step is not None:
+        turn.reply(_("Welcome back! Here is where you were:"), turn.menu())
+        await turn.prompt_current()
+        return
+    turn.reply(_("Welcome back! Choose what you would like to do from the menu."), turn.menu())
 
 
 async def show_privacy_notice(turn: Turn, payload: str | None) -> None:
@@ -64,16 +68,23 @@ async def show_privacy_notice(turn: Turn, payload: str | None) -> None:
                 "hear about your neighbourhood and sign up for events."
             ),
             _(
-                "Privacy: if you agree, we keep your Telegram account number, the answers you "
-                "give us (your name if you choose to give it, your neighbourhood and the topics "
-                "you follow) and the reports you send, so that we can deal with them and send "
-                "you the updates you ask for. Staff see your name on a report only if you say "
-                "so. You can get a copy of your data with /mydata and erase it with /forget at "
-                "any time. Nothing is saved unless you press Agree."
+                "Privacy: if you agree, we keep your Telegram user ID (not your phone number), "
+                "the answers you give us (your name if you choose to give it, your "
+                "neighbourhood and the topics you follow) and the reports you send, so that we "
+                "can deal with them and send you the updates you ask for. Staff see your name "
+                "on a report only if you say so. You can get a copy of your data with /mydata "
+                "and erase it with /forget at any time. Nothing is saved unless you press Agree."
             ),
         ]
     )
-    markup = inline([[turn.button(_("Agree"), "agree", code), turn.button(_("Not now"), "notnow")]])
+    markup = inline(
+        [
+            [
+                turn.button(_("Agree"), "agree", code, anywhere=True),
+                turn.button(_("Not now"), "notnow", anywhere=True),
+            ]
+        ]
+    )
     turn.reply(text, markup)
 
 
@@ -82,22 +93,23 @@ async def on_consent(turn: Turn) -> None:
     _ = turn._
     assert turn.press is not None
     turn.edit_buttons(None)
-    if turn.press.action == "notnow":
-        turn.answer_press()
-        turn.reply(
-            _("No problem - nothing has been saved. Send /start whenever you are ready."),
-            ReplyKeyboardRemove(),
-        )
-        return
     if turn.resident is not None:
+        # An old notice pressed after registering: nothing to change.
         turn.answer_press(_("You have already agreed."))
         if turn.step is not None:
             await turn.prompt_current()
         else:
             turn.reply(
                 _("You have already agreed. Choose what you would like to do from the menu."),
-                main_menu(_),
+                turn.menu(),
             )
+        return
+    if turn.press.action == "notnow":
+        turn.answer_press()
+        turn.reply(
+            _("No problem - nothing has been saved. Send /start whenever you are ready."),
+            ReplyKeyboardRemove(),
+        )
         return
     code = turn.press.args[0] if turn.press.args else ""
     area = await residents.neighbourhood_by_code(turn.session, code) if code else None
@@ -112,24 +124,63 @@ async def on_consent(turn: Turn) -> None:
 # ----- onboarding and settings steps --------------------------------------------------------
 
 
+def _changing_setting(turn: Turn) -> bool:
+    return turn.data.get("mode") == SETTINGS
+
+
 async def after_answer(turn: Turn, next_step: str) -> None:
     """Go on to the next set-up step, or back to the settings menu when changing a setting."""
-    if turn.data.get("mode") == SETTINGS:
+    if _changing_setting(turn):
         turn.go("settings", {"mode": SETTINGS})
     else:
         turn.go(next_step)
     await turn.prompt_current()
 
 
+def _previous_step(turn: Turn) -> str | None:
+    """Where « Back leads from the current step (None: nowhere)."""
+    if _changing_setting(turn):
+        return "settings"
+    return {
+        "ob_name": "ob_language",
+        "ob_neighbourhood": "ob_name",
+        "ob_topics": "ob_name" if turn.data.get("preset_area") else "ob_neighbourhood",
+    }.get(turn.step or "")
+
+
+def _with_back(turn: Turn, rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    if _previous_step(turn) is not None:
+        rows = [*rows, [turn.button(turn._("« Back"), "back")]]
+    return inline(rows)
+
+
+async def _went_back(turn: Turn) -> bool:
+    """Handle « Back if that is what was pressed."""
+    if turn.press is None or turn.press.action != "back":
+        return False
+    target = _previous_step(turn)
+    if target is None:
+        raise StaleAction("That button no longer works.")
+    turn.answer_press()
+    if target == "settings":
+        turn.go("settings", {"mode": SETTINGS})
+    else:
+        turn.go(target)
+    await turn.prompt_current()
+    return True
+
+
 async def prompt_language(turn: Turn) -> None:
     """Which language?"""
     buttons = [turn.button(name, "lang", code) for code, name in LANGUAGES.items()]
-    turn.reply(turn._("Which language would you like to use?"), inline([buttons]))
+    turn.reply(turn._("Which language would you like to use?"), _with_back(turn, [buttons]))
 
 
 async def handle_language(turn: Turn) -> None:
     """Take the language from its button."""
     assert turn.resident is not None
+    if await _went_back(turn):
+        return
     if turn.press is None or turn.press.action != "lang":
         raise InvalidInput("Please choose a language with the buttons.")
     residents.set_language(turn.resident, turn.press.arg(0), list(LANGUAGES))
@@ -140,27 +191,31 @@ async def handle_language(turn: Turn) -> None:
 async def prompt_name(turn: Turn) -> None:
     """What should we call you (optional)?"""
     _ = turn._
-    turn.reply(
-        _(
+    if _changing_setting(turn):
+        rows = [[turn.button(_("Remove my name"), "noname")]]
+        question = _("Type the name you would like us to use, or remove your name.")
+    else:
+        rows = [[turn.button(_("Skip"), "noname")]]
+        question = _(
             "What would you like us to call you? Type a name, or press Skip - "
             "you don't have to give one."
-        ),
-        inline([[turn.button(_("Skip"), "skip")]]),
-    )
+        )
+    turn.reply(question, _with_back(turn, rows))
 
 
 async def handle_name(turn: Turn) -> None:
-    """Take a typed name, or Skip."""
+    """Take a typed name; Skip (or, in Settings, Remove my name) leaves none."""
     assert turn.resident is not None
+    if await _went_back(turn):
+        return
     if turn.press is not None:
-        if turn.press.action != "skip":
+        if turn.press.action != "noname":
             raise StaleAction("That button no longer works.")
         turn.answer_press()
-        if turn.data.get("mode") != SETTINGS:
-            turn.resident.display_name = None
+        turn.resident.display_name = None
     else:
         if turn.message is None or turn.message.text is None:
-            raise InvalidInput("Please type your name, or press Skip.")
+            raise InvalidInput("Please type your name, or press the button below.")
         turn.resident.display_name = residents.clean_name(turn.message.text)
         turn.reply(turn._("Thank you, {name}.").format(name=turn.resident.display_name))
     # A deep link already chose the neighbourhood.
@@ -173,12 +228,14 @@ async def prompt_neighbourhood(turn: Turn) -> None:
     areas = await residents.active_neighbourhoods(turn.session)
     buttons = [turn.button(area.name, "area", area.id) for area in areas]
     rows = [*pairs(buttons), [turn.button(_("My area is not listed"), "area", NO_AREA)]]
-    turn.reply(_("Which neighbourhood or estate do you live in?"), inline(rows))
+    turn.reply(_("Which neighbourhood or estate do you live in?"), _with_back(turn, rows))
 
 
 async def handle_neighbourhood(turn: Turn) -> None:
     """Take the neighbourhood from its button."""
     assert turn.resident is not None
+    if await _went_back(turn):
+        return
     if turn.press is None or turn.press.action != "area":
         raise InvalidInput("Please choose your neighbourhood with the buttons.")
     choice = turn.press.arg(0)
@@ -188,16 +245,18 @@ async def handle_neighbourhood(turn: Turn) -> None:
     await after_answer(turn, "ob_topics")
 
 
-def _topics_markup(turn: Turn, topics: list[tuple[int, str]], chosen: set[int]):  # type: ignore[no-untyped-def]
+async def _topic_choices(turn: Turn) -> list[tuple[int, str]]:
+    return [(t.id, t.label(turn.language)) for t in await residents.active_topics(turn.session)]
+
+
+def _topics_markup(
+    turn: Turn, topics: list[tuple[int, str]], chosen: set[int]
+) -> InlineKeyboardMarkup:
     buttons = [
         turn.button(("✓ " if topic_id in chosen else "") + label, "topic", topic_id)
         for topic_id, label in topics
     ]
-    return inline([*pairs(buttons), [turn.button(turn._("Done"), "done")]])
-
-
-async def _topic_choices(turn: Turn) -> list[tuple[int, str]]:
-    return [(t.id, t.label(turn.language)) for t in await residents.active_topics(turn.session)]
+    return _with_back(turn, [*pairs(buttons), [turn.button(turn._("Done"), "done")]])
 
 
 async def prompt_topics(turn: Turn) -> None:
@@ -220,6 +279,8 @@ async def prompt_topics(turn: Turn) -> None:
 async def handle_topics(turn: Turn) -> None:
     """Toggle a topic, or finish with Done."""
     assert turn.resident is not None
+    if await _went_back(turn):
+        return
     if turn.press is None:
         raise InvalidInput("Please tap the topics you want, then press Done.")
     chosen = set(turn.data.get("topics", []))
@@ -238,7 +299,8 @@ async def handle_topics(turn: Turn) -> None:
         raise StaleAction("That button no longer works.")
     await residents.set_topics(turn.session, turn.resident, sorted(chosen))
     turn.answer_press()
-    if turn.data.get("mode") == SETTINGS:
+    turn.edit_buttons(None)
+    if _changing_setting(turn):
         await after_answer(turn, "settings")
         return
     residents.finish_onboarding(turn.resident)
@@ -255,7 +317,7 @@ async def handle_topics(turn: Turn) -> None:
             "Use the menu below to give feedback, see events and updates, or check your "
             "reports. In an emergency, call 999."
         ),
-        main_menu(_),
+        turn.menu(),
     )
 
 
@@ -288,7 +350,7 @@ async def prompt_settings(turn: Turn) -> None:
             [turn.button(_("Language"), "set", "language"), turn.button(_("Name"), "set", "name")],
             [
                 turn.button(_("Neighbourhood"), "set", "area"),
-                turn.button(_("Updates"), "set", "topics"),
+                turn.button(_("Topics I follow"), "set", "topics"),
             ],
             [turn.button(_("Done"), "set", "done")],
         ]
@@ -311,8 +373,9 @@ async def handle_settings(turn: Turn) -> None:
     choice = turn.press.arg(0)
     turn.answer_press()
     if choice == "done":
+        turn.edit_buttons(None)
         turn.end()
-        turn.reply(turn._("Settings saved."), main_menu(turn._))
+        turn.reply(turn._("Settings saved."), turn.menu())
         return
     if choice not in _SETTING_STEPS:
         raise StaleAction("That button no longer works.")
@@ -342,7 +405,7 @@ async def show_help(turn: Turn) -> None:
         "",
         emergency_text(turn),
     ]
-    turn.reply("\n".join(lines), main_menu(_) if turn.resident else None)
+    turn.reply("\n".join(lines), turn.menu())
 
 
 async def show_updates(turn: Turn) -> None:
@@ -365,14 +428,18 @@ async def send_my_data(turn: Turn) -> None:
         turn.reply(_("We hold no data about you."))
         return
     document = await privacy.personal_data(turn.session, turn.resident)
+    document["reports"] = await feedback.reports_for_subject_access(turn.session, turn.resident.id)
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()
     turn.send_document(content, "my-data.json", _("Everything we hold about you."))
 
 
 async def ask_forget(turn: Turn) -> None:
-    """/forget: ask for confirmation before erasing."""
+    """/forget: ask for confirmation before erasing (what was under way is kept for No)."""
     if turn.resident is None:
         turn.reply(turn._("We hold no data about you."))
+        return
+    if turn.step == "forget_confirm":
+        await prompt_forget(turn)
         return
     resume = {"step": turn.step, "data": turn.data} if turn.step else None
     turn.go("forget_confirm", {"resume": resume})
@@ -384,9 +451,11 @@ async def prompt_forget(turn: Turn) -> None:
     _ = turn._
     turn.reply(
         _(
-            "This erases your name, your settings and your link to your reports. Reports are "
-            "kept without your name for our statistics; complaints are kept without your name "
-            "because the law requires a record. This cannot be undone. Erase your data?"
+            "This erases your name, your settings and the link between you and your reports. "
+            "Ordinary reports lose their words, photos and location too; we keep only their "
+            "type, neighbourhood and dates for our statistics. Complaints keep their words, "
+            "without your name, because the law requires us to keep a record of them. "
+            "This cannot be undone. Erase your data?"
         ),
         inline(
             [
@@ -398,13 +467,15 @@ async def prompt_forget(turn: Turn) -> None:
 
 
 async def handle_forget(turn: Turn) -> None:
-    """Erase on Yes; keep everything on No."""
+    """Erase on Yes; keep everything (and carry on where the resident was) on No."""
     _ = turn._
     if turn.press is None or turn.press.action != "forget":
         raise InvalidInput("Please press one of the buttons: erase, or keep your data.")
     choice = turn.press.arg(0)
     turn.answer_press()
+    turn.edit_buttons(None)
     if choice == "yes" and turn.resident is not None:
+        await feedback.anonymise_reports_of(turn.session, turn.resident.id)
         await privacy.forget_resident(turn.session, turn.resident)
         turn.end()
         turn.reply(
@@ -416,7 +487,7 @@ async def handle_forget(turn: Turn) -> None:
         )
         return
     resume = turn.data.get("resume")
-    turn.reply(_("Nothing has been erased."), main_menu(_))
+    turn.reply(_("Nothing has been erased."), turn.menu())
     if isinstance(resume, dict) and resume.get("step") in turn.services.steps:
         turn.go(str(resume["step"]), dict(resume.get("data") or {}))
         await turn.prompt_current()
@@ -432,3 +503,6 @@ STEPS: dict[str, Step] = {
     "settings": Step(SETTINGS, prompt_settings, handle_settings),
     "forget_confirm": Step(FORGET, prompt_forget, handle_forget),
 }
+
+# Buttons that work at any step (their callback data carries revision 0).
+PRESS_ACTIONS = {"agree": on_consent, "notnow": on_consent}

@@ -1,41 +1,28 @@
-"""UK GDPR for residents: everything we hold about them, and erasure on request."""
+"""UK GDPR for residents: their profile for a subject-access copy, and its erasure."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from bot.models import (
-    ConversationState,
-    Feedback,
-    FeedbackAttachment,
-    Resident,
-    resident_topics,
-)
+from bot.models import ConversationState, Resident, resident_topics
 from bot.models.base import utcnow
 from bot.residents.service import load_profile
 
-ERASED_TEXT = "[erased at the resident's request]"
 
-
-def _iso(value: Any) -> Any:
+def iso(value: Any) -> Any:
+    """A date or time as ISO 8601 text (anything else unchanged), for JSON."""
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
-    """A subject-access copy of everything Doorstep holds about the resident."""
+    """What the residents side holds about a resident: profile and conversation in progress.
+
+    The reports are added by the feedback side (see the /mydata handler).
+    """
     await load_profile(resident)
-    reports = (
-        await session.execute(
-            select(Feedback)
-            .where(Feedback.resident_id == resident.id)
-            .options(selectinload(Feedback.attachments), selectinload(Feedback.status_changes))
-            .order_by(Feedback.id)
-        )
-    ).scalars()
     conversation = (
         await session.get(ConversationState, resident.chat_id) if resident.chat_id else None
     )
@@ -47,64 +34,27 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
             "language": resident.language,
             "neighbourhood": resident.neighbourhood.name if resident.neighbourhood else None,
             "topics": [topic.name for topic in resident.topics],
-            "agreed_to_privacy_notice_at": _iso(resident.consented_at),
-            "registered_at": _iso(resident.created_at),
-            "set_up_completed_at": _iso(resident.onboarded_at),
+            "agreed_to_privacy_notice_at": iso(resident.consented_at),
+            "registered_at": iso(resident.created_at),
+            "set_up_completed_at": iso(resident.onboarded_at),
             "active": resident.active,
+            "inactive_reason": resident.inactive_reason,
         },
-        "reports": [
-            {
-                "reference": r.reference,
-                "category": r.category,
-                "description": r.description,
-                "name_shared_with_staff": r.shares_name,
-                "location": (
-                    {"latitude": r.latitude, "longitude": r.longitude}
-                    if r.latitude is not None
-                    else None
-                ),
-                "photos": [a.file_unique_id for a in r.attachments],
-                "status": r.status,
-                "received_at": _iso(r.received_at),
-                "acknowledged_at": _iso(r.acknowledged_at),
-                "resolved_at": _iso(r.resolved_at),
-                "closed_at": _iso(r.closed_at),
-                "history": [
-                    {"at": _iso(c.changed_at), "from": c.from_status, "to": c.to_status}
-                    for c in r.status_changes
-                ],
-            }
-            for r in reports
-        ],
         "conversation_in_progress": (
-            {"step": conversation.step, "answers": conversation.data} if conversation else None
+            {"step": conversation.step, "answers": conversation.data}
+            if conversation is not None and conversation.step
+            else None
         ),
-        "generated_at": _iso(utcnow()),
+        "generated_at": iso(utcnow()),
     }
 
 
 async def forget_resident(session: AsyncSession, resident: Resident) -> None:
-    """Erase the resident's personal data and anonymise their reports, keeping the statistics.
+    """Erase the resident's identity, settings and conversation, keeping a tombstone.
 
-    Complaints keep their text, unlinked from the person, because the Complaint Handling
-    Code requires the full record; other reports lose their text, photos and location.
+    The tombstone (no Telegram id, no name) keeps registration counts by neighbourhood
+    honest. Their reports are anonymised by the feedback side first (see /forget).
     """
-    now = utcnow()
-    own_reports = Feedback.resident_id == resident.id
-    ordinary_ids = select(Feedback.id).where(own_reports, Feedback.is_complaint.is_(False))
-    await session.execute(
-        delete(FeedbackAttachment).where(FeedbackAttachment.feedback_id.in_(ordinary_ids))
-    )
-    await session.execute(
-        update(Feedback)
-        .where(own_reports, Feedback.is_complaint.is_(False))
-        .values(description=ERASED_TEXT, latitude=None, longitude=None)
-    )
-    await session.execute(
-        update(Feedback)
-        .where(own_reports)
-        .values(resident_id=None, shares_name=False, anonymised_at=now)
-    )
     if resident.chat_id is not None:
         await session.execute(
             delete(ConversationState).where(ConversationState.chat_id == resident.chat_id)
@@ -112,11 +62,10 @@ async def forget_resident(session: AsyncSession, resident: Resident) -> None:
     await session.execute(
         delete(resident_topics).where(resident_topics.c.resident_id == resident.id)
     )
-    # A tombstone without identity keeps the registration counts by neighbourhood honest.
     resident.telegram_user_id = None
     resident.chat_id = None
     resident.display_name = None
     resident.active = False
     resident.inactive_reason = "forgotten"
-    resident.forgotten_at = now
+    resident.forgotten_at = utcnow()
     await session.flush()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -19,9 +20,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.delivery.limits import DeliveryLimiter
+from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.tg import router
-from bot.tg.conversation import SERVICES_KEY, Services
+from bot.tg.conversation import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +38,37 @@ COMMANDS = {
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Handle many chats at once, but one chat's updates strictly in order."""
+    """Handle many chats at once, but one chat's updates strictly in order.
+
+    The chat's turn is awaited before a concurrency slot is taken, so one busy chat
+    (a photo album, a reply waiting out flood control) cannot hold every slot.
+    """
+
+    # PTB's own semaphore (taken before do_process_update) is made wide; the real limit
+    # is ours, taken after the chat's lock.
+    _UNBOUNDED = 1 << 20
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(self._UNBOUNDED)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
         self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[chat.id] -= 1
             if self._waiting[chat.id] == 0:
-                # No one else is queued for this chat: drop the lock so memory stays flat.
+                # Nobody else is queued for this chat: drop the lock so memory stays flat.
                 del self._waiting[chat.id]
                 del self._locks[chat.id]
 
@@ -77,25 +90,34 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     language = (update.effective_user.language_code or "") if update.effective_user else ""
     _ = gettext_for("cy" if language.startswith("cy") else "en")
-    try:
-        await context.bot.send_message(
-            chat_id,
-            _(
-                "Sorry, something went wrong on our side. Anything you had already told us is "
-                "kept - please try again in a moment."
-            ),
+    lines = [
+        _(
+            "Sorry, something went wrong on our side and your last message was not saved. "
+            "What you told us before that is kept - please try again in a moment."
         )
-    except Exception:  # the apology itself failed (network, blocked): already logged above
+    ]
+    message = update.effective_message
+    said = (message.text or message.caption or "") if message else ""
+    settings = services_of(context).settings
+    if said and mentions_any(said, settings.emergency_words):
+        lines.insert(0, settings.emergency_contacts)
+    try:
+        await context.bot.send_message(chat_id, "\n\n".join(lines))
+    except TelegramError:  # the apology itself failed (network, blocked): already logged above
         log.warning("could not send the error apology to chat_id=%s", chat_id)
 
 
-async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    for language in LANGUAGES:
-        _ = gettext_for(language)
-        commands = [BotCommand(name, _(text)) for name, text in COMMANDS.items()]
-        await application.bot.set_my_commands(
-            commands, language_code=None if language == "en" else language
-        )
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Tell Telegram the bot's commands, in each shipped language (shown in the / menu)."""
+    try:
+        for language in LANGUAGES:
+            _ = gettext_for(language)
+            commands = [BotCommand(name, _(text)) for name, text in COMMANDS.items()]
+            await application.bot.set_my_commands(
+                commands, language_code=None if language == "en" else language
+            )
+    except TelegramError as failure:
+        log.warning("could not register the command list: %s", type(failure).__name__)
 
 
 def build_application(
@@ -109,8 +131,9 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(PerChatUpdateProcessor(256))
-        .post_init(_set_commands)
         .connection_pool_size(64)
+        # One limiter for every Bot API call: replies and the delivery worker share it.
+        .rate_limiter(DeliveryLimiter(settings.delivery_rate))
     )
     if not with_updater:
         builder = builder.updater(None)

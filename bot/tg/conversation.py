@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from telegram import (
@@ -28,20 +28,21 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.errors import DomainError, StaleAction
 from bot.i18n import Gettext, gettext_for
 from bot.models import ConversationState, Resident
+from bot.models.base import utcnow
 from bot.residents.service import find_resident
 from bot.tg.menu import main_menu
 
 log = logging.getLogger(__name__)
 
 # An interactive reply waits out at most this many 429s before giving up.
-MAX_FLOOD_RETRIES = 3
+MAX_SEND_RETRIES = 3
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -215,19 +216,35 @@ class Turn:
 
     # ----- answers, sent after the commit ---------------------------------------------------
 
-    def button(self, label: str, action: str, *args: object) -> InlineKeyboardButton:
-        """An inline button bound to the current step revision, so a stale one is recognised."""
-        data = ":".join([str(self.revision), action, *(str(a) for a in args)])
+    def button(
+        self, label: str, action: str, *args: object, anywhere: bool = False
+    ) -> InlineKeyboardButton:
+        """An inline button bound to the current step revision, so a stale one is recognised.
+
+        ``anywhere`` buttons (revision 0) are not tied to a step: they work at any time.
+        """
+        revision = 0 if anywhere else self.revision
+        data = ":".join([str(revision), action, *(str(a) for a in args)])
         if len(data.encode()) > 64:
             raise ValueError("callback data over Telegram's 64-byte limit")
         return InlineKeyboardButton(label, callback_data=data)
 
-    def reply(self, text: str, markup: Markup | None = None) -> None:
-        """Send a message to this chat once the turn is committed."""
+    def reply(self, text: str, markup: Markup | None = None, *, first: bool = False) -> None:
+        """Send a message to this chat once the turn is committed (``first``: before the rest)."""
         if len(text) > MessageLimit.MAX_TEXT_LENGTH:
             text = text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
         chat_id = self.chat_id
-        self._outbox.append(lambda: self.bot.send_message(chat_id, text, reply_markup=markup))
+
+        def send() -> Awaitable[Message]:
+            return self.bot.send_message(chat_id, text, reply_markup=markup)
+
+        self._outbox.insert(0, send) if first else self._outbox.append(send)
+
+    def menu(self) -> ReplyKeyboardMarkup | None:
+        """The main-menu keyboard, for residents who have finished setting up."""
+        if self.resident is None or self.resident.onboarded_at is None:
+            return None
+        return main_menu(self._)
 
     def answer_press(self, text: str | None = None, alert: bool = False) -> None:
         """Answer the pressed button (the small notice at the top of the chat)."""
@@ -264,17 +281,39 @@ class Turn:
         )
 
     async def deliver(self) -> None:
-        """Send the queued answers in order, waiting out Telegram's flood control if told to."""
+        """Send the queued answers in order, after the commit.
+
+        Flood control is waited out; anything else that goes wrong is logged and the rest
+        dropped: what the resident said is already saved, so there is nothing to apologise
+        for, and their next message will find the conversation where it is.
+        """
         queued, self._outbox = self._outbox, []
         for send in queued:
-            for attempt in range(MAX_FLOOD_RETRIES + 1):
-                try:
-                    await send()
-                    break
-                except RetryAfter as flood:
-                    if attempt == MAX_FLOOD_RETRIES:
-                        raise
-                    await asyncio.sleep(_seconds(flood.retry_after))
+            try:
+                await self._send_patiently(send)
+            except Forbidden:
+                log.info("chat_id=%s has blocked the bot; answers dropped", self.chat_id)
+                return
+            except TelegramError as failure:
+                log.warning(
+                    "answer to chat_id=%s not delivered: %s", self.chat_id, type(failure).__name__
+                )
+                return
+
+    @staticmethod
+    async def _send_patiently(send: Callable[[], Awaitable[Any]]) -> None:
+        for attempt in range(MAX_SEND_RETRIES + 1):
+            try:
+                await send()
+                return
+            except RetryAfter as flood:
+                if attempt == MAX_SEND_RETRIES:
+                    raise
+                await asyncio.sleep(_seconds(flood.retry_after))
+            except NetworkError:  # TimedOut included: a short wait, then once more
+                if attempt >= 1:
+                    raise
+                await asyncio.sleep(0.5)
 
     def discard_answers(self) -> None:
         """Forget queued answers (the turn failed and was rolled back)."""
@@ -293,6 +332,20 @@ def pairs(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardBu
 
 TurnHandler = Callable[[Turn], Awaitable[None]]
 
+# Telegram may deliver an update again after a crash (it was fetched, not yet confirmed);
+# only recent, nearby ids count as replays, because after a week without updates, or with
+# a new bot token, Telegram starts update ids afresh.
+REPLAY_WINDOW_IDS = 1000
+REPLAY_WINDOW_TIME = timedelta(hours=24)
+
+
+def is_replay(state: ConversationState, update_id: int) -> bool:
+    """True when the update was already applied to this conversation."""
+    last = state.last_update_id
+    if last is None or not (last - REPLAY_WINDOW_IDS < update_id <= last):
+        return False
+    return utcnow() - state.updated_at < REPLAY_WINDOW_TIME
+
 
 @dataclass(frozen=True)
 class Step:
@@ -310,16 +363,12 @@ async def open_turn(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return None
-    statement = select(ConversationState).where(ConversationState.chat_id == chat.id)
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise a chat's updates across replicas.
-        statement = statement.with_for_update()
-    state = (await session.execute(statement)).scalar_one_or_none()
-    if (
-        state is not None
-        and state.last_update_id is not None
-        and update.update_id <= state.last_update_id
-    ):
+        # Serialise a chat's updates across replicas, including its very first one
+        # (a row lock would lock nothing before the row exists).
+        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat.id})
+    state = await session.get(ConversationState, chat.id)
+    if state is not None and is_replay(state, update.update_id):
         log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
         return None
     resident = await find_resident(session, user.id)

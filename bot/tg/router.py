@@ -12,12 +12,14 @@ from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
 from bot.residents import service as residents_service
-from bot.tg.conversation import Step, Turn, decode_press, run_turn, services_of
-from bot.tg.menu import main_menu, menu_item
+from bot.tg.conversation import Step, Turn, TurnHandler, decode_press, run_turn, services_of
+from bot.tg.menu import menu_item
 
 log = logging.getLogger(__name__)
 
 STEPS: dict[str, Step] = {**residents.STEPS, **feedback.STEPS}
+# Buttons not tied to a step (revision 0): the privacy notice, "show older reports"...
+PRESS_ACTIONS: dict[str, TurnHandler] = {**residents.PRESS_ACTIONS, **feedback.PRESS_ACTIONS}
 
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
@@ -56,9 +58,7 @@ async def handle_message(turn: Turn) -> None:
     text = turn.text
     message = turn.message
     assert message is not None
-    if text and not text.startswith("/") and mentions_any(text, turn.settings.emergency_words):
-        # Shown at once, before anything else, whatever the step.
-        await turn.bot.send_message(turn.chat_id, residents.emergency_text(turn))
+    warn_if_emergency(turn)
     if text and text.startswith("/") and message.text is not None:
         await handle_command(turn, text)
         return
@@ -79,8 +79,15 @@ async def handle_message(turn: Turn) -> None:
         await feedback.offer_complaint(turn, message.text)
         return
     turn.reply(
-        _("Sorry, I didn't understand that. Please choose from the menu below."), main_menu(_)
+        _("Sorry, I didn't understand that. Please choose from the menu below."), turn.menu()
     )
+
+
+def warn_if_emergency(turn: Turn) -> None:
+    """Emergency words, at any step: the emergency contacts go out before anything else."""
+    text = turn.text
+    if text and not text.startswith("/") and mentions_any(text, turn.settings.emergency_words):
+        turn.reply(residents.emergency_text(turn), first=True)
 
 
 async def handle_menu(turn: Turn, item: str) -> None:
@@ -119,7 +126,7 @@ async def handle_command(turn: Turn, text: str) -> None:
     elif turn.resident is None or turn.resident.onboarded_at is None:
         turn.reply(_("Please finish setting up first - send /start."))
     elif command == "menu":
-        turn.reply(_("Choose what you would like to do from the menu."), main_menu(_))
+        turn.reply(_("Choose what you would like to do from the menu."), turn.menu())
     elif command in ("feedback", "settings", "reports"):
         await handle_menu(turn, command)
     else:
@@ -132,14 +139,14 @@ async def cancel(turn: Turn) -> None:
     """/cancel: leave the conversation in progress."""
     _ = turn._
     if turn.step is None:
-        turn.reply(_("There is nothing to cancel."), main_menu(_) if turn.resident else None)
+        turn.reply(_("There is nothing to cancel."), turn.menu())
         return
     onboarding = turn.resident is not None and turn.resident.onboarded_at is None
     turn.end()
     if onboarding:
         turn.reply(_("Set-up paused. Send /start to carry on."))
     else:
-        turn.reply(_("Cancelled. Nothing was sent."), main_menu(_))
+        turn.reply(_("Stopped. Choose what you would like to do from the menu."), turn.menu())
 
 
 async def handle_press(turn: Turn) -> None:
@@ -151,15 +158,15 @@ async def handle_press(turn: Turn) -> None:
         raise StaleAction("That button no longer works.")
     revision, press = decoded
     turn.press = press
-    if press.action in ("agree", "notnow") and revision == 0:
-        await residents.on_consent(turn)
+    if revision == 0:
+        anywhere = PRESS_ACTIONS.get(press.action)
+        if anywhere is None:
+            raise StaleAction("That button no longer works.")
+        await anywhere(turn)
         return
     if turn.step is None or revision != turn.revision:
         raise StaleAction("That button is out of date.")
     await turn.services.steps[turn.step].handle(turn)
-    if not turn.buttons_edited:
-        # The choice is made: its buttons go, so an answered question does not look open.
-        turn.edit_buttons(None, first=True)
 
 
 async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
@@ -167,6 +174,8 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
 
     The turn that was refused was rolled back, so everything given before is kept.
     """
+    if turn.message is not None:
+        warn_if_emergency(turn)  # the refused turn's warning was rolled back with it
     text = turn._(refusal.message_id).format(**refusal.params)
     if turn.update.callback_query is not None:
         turn.answer_press(text)
@@ -175,5 +184,5 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
     turn.reply(text)
     if turn.step is not None:
         await turn.prompt_current()
-    elif turn.resident is not None and turn.resident.onboarded_at is not None:
-        turn.reply(turn._("Choose what you would like to do from the menu."), main_menu(turn._))
+    elif turn.menu() is not None:
+        turn.reply(turn._("Choose what you would like to do from the menu."), turn.menu())

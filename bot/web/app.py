@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.tg.conversation import Services
+from bot.config import Settings
 
-SERVICES = web.AppKey("services", Services)
+SETTINGS = web.AppKey("settings", Settings)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers, 503 otherwise."""
-    services = request.app[SERVICES]
     try:
-        async with services.sessions() as session:
+        async with request.app[SESSIONS]() as session:
             await session.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database is "unhealthy", not a crash
         return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-def create_app(services: Services) -> web.Application:
+def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> web.Application:
     """The web application served beside the bot."""
     app = web.Application()
-    app[SERVICES] = services
+    app[SETTINGS] = settings
+    app[SESSIONS] = sessions
     app.router.add_get("/healthz", healthz)
     return app

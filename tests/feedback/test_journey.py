@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -11,13 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.models import Feedback
-from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
-
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
+from tests.journeys import PNG, begin_report, onboard, report, review_report, send_report, texts
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -84,7 +79,8 @@ async def test_complaint_gets_code_due_dates_in_working_days(doorstep) -> None:
     assert working_days_between(row.ack_due_on, row.response_due_on) == 10
     await user.send("My reports")
     replies = await user.wait_for_text(reference)
-    assert "Acknowledgement due by" in texts(replies)
+    assert "We will confirm we have it by" in texts(replies)
+    assert "Full answer due by" in texts(replies)
     assert "Received - waiting to be looked at" in texts(replies)
 
 
@@ -99,22 +95,70 @@ async def test_damp_and_mould_starts_awaabs_law_clock(doorstep) -> None:
     assert working_days_between(received, row.investigate_due_on) == 10
 
 
-async def test_emergency_words_show_contacts_at_once_and_keep_the_step(doorstep) -> None:
+async def test_emergency_words_show_contacts_at_once_and_ask_if_urgent(doorstep) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
-    replies = await user.send("I can smell gas in the hallway") and await user.wait_for_text(
-        "press Continue"
-    )
+    await user.send("I can smell gas in the hallway")
+    replies = await user.wait_for_text("Is this an emergency happening now")
     joined = texts(replies)
     assert "0800 000 0000" in joined and "call 999" in joined
-    assert joined.index("0800 000 0000") < joined.index("press Continue")
-    await review_report(user, share_name=False)
+    assert joined.index("0800 000 0000") < joined.index("Is this an emergency")
+    await user.press("Yes, it is happening now")
+    await user.wait_for_text("press Continue")
+    replies = await review_report(user, share_name=False)
+    assert "Urgent: yes" in texts(replies)
     reference, answer = await send_report(user)
     assert "marked urgent" in answer
     row = await stored(doorstep.sessions, reference)
     assert row.urgent and row.hazard_kind == "emergency"
     assert row.make_safe_due_at == row.received_at + timedelta(hours=24)
+
+
+async def test_emergency_words_answered_no_are_not_urgent(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user)
+    await user.send("The smoke alarm battery is beeping")
+    await user.wait_for_text("Is this an emergency happening now")
+    await user.press("No, it is not an emergency")
+    await user.wait_for_text("press Continue")
+    await review_report(user, share_name=False)
+    reference, answer = await send_report(user)
+    assert "marked urgent" not in answer
+    row = await stored(doorstep.sessions, reference)
+    assert not row.urgent and row.hazard_kind is None and row.make_safe_due_at is None
+
+
+async def test_a_compliment_mentioning_fire_is_not_a_hazard(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user, "Compliment")
+    await user.send("Thanks for fixing the fire door so quickly")
+    replies = await user.wait_for_text("press Continue")
+    assert "0800 000 0000" in texts(replies)  # the contacts are shown all the same
+    assert "Is this an emergency" not in texts(replies)
+    await review_report(user, share_name=False)
+    reference, _answer = await send_report(user)
+    row = await stored(doorstep.sessions, reference)
+    assert not row.urgent and row.hazard_kind is None
+
+
+async def test_clocks_start_when_the_report_arrived_not_at_send(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user, "Damp and mould")
+    await user.send("Mould on the bedroom wall")
+    replies = await user.wait_for_text("press Continue")
+    first_words_at = next(
+        m["date"] for m in await user.messages() if m.get("text") == "Mould on the bedroom wall"
+    )
+    await asyncio.sleep(1.2)  # the resident takes their time before sending
+    await review_report(user, share_name=False)
+    reference, _answer = await send_report(user)
+    row = await stored(doorstep.sessions, reference)
+    assert replies
+    assert row.received_at.timestamp() == first_words_at
 
 
 async def test_emergency_words_at_a_button_step_keep_that_step(doorstep) -> None:
@@ -138,10 +182,55 @@ async def test_unhappy_words_offer_a_complaint(doorstep) -> None:
     await user.press("Yes, make it a complaint")
     await user.wait_for_text("press Continue")
     replies = await review_report(user)
-    assert "Type: Complaint" in texts(replies)
+    assert "Type: Complaint about: Repairs" in texts(replies)
     reference, answer = await send_report(user)
-    assert "stage 1 complaint" in answer
-    assert (await stored(doorstep.sessions, reference)).is_complaint
+    assert "formal complaint (stage 1 of 2)" in answer
+    row = await stored(doorstep.sessions, reference)
+    assert row.is_complaint and row.category == "repairs" and row.ack_due_on is not None
+
+
+async def test_a_complaint_about_damp_keeps_both_clocks(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user, "Damp and mould")
+    await user.send("Black mould everywhere and I am really unhappy nobody came")
+    await user.wait_for_text("log this as a complaint?")
+    await user.press("Yes, make it a complaint")
+    await user.wait_for_text("press Continue")
+    await review_report(user)
+    reference, answer = await send_report(user)
+    row = await stored(doorstep.sessions, reference)
+    assert row.category == "damp_mould" and row.is_complaint
+    assert row.hazard_kind == "damp_mould" and row.investigate_due_on is not None
+    assert row.ack_due_on is not None and row.response_due_on is not None
+    assert "investigate the damp and mould" in answer and "formal complaint" in answer
+
+
+async def test_back_keeps_what_was_written(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    await begin_report(user)
+    await user.send("Broken fence panel")
+    await user.wait_for_text("press Continue")
+    await user.press("« Back")
+    await user.wait_for_text("What is your feedback about?")
+    await user.press("Neighbourhood and estate")
+    await user.wait_for_text("press Continue")  # the words are still there
+    replies = await review_report(user)
+    assert "Type: Neighbourhood and estate" in texts(replies)
+    assert "What is happening: Broken fence panel\n" in texts(replies)
+
+
+async def test_my_reports_pages_through_older_reports(doorstep) -> None:
+    user = doorstep.user()
+    await onboard(user)
+    references = [await report(user, description=f"Report {n}") for n in range(6)]
+    await user.send("My reports")
+    replies = await user.wait_for_text("(1 to 5 of 6)")
+    assert references[5] in texts(replies) and references[0] not in texts(replies)
+    await user.press("Show older reports")
+    replies = await user.wait_for_text("(6 to 6 of 6)")
+    assert references[0] in texts(replies)
 
 
 async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep) -> None:
@@ -164,7 +253,7 @@ async def test_my_reports_lists_reports_newest_first(doorstep) -> None:
     first = await report(user, description="one")
     second = await report(user, category="Suggestion", description="two")
     await user.send("My reports")
-    replies = await user.wait_for_text("Your reports")
+    replies = await user.wait_for_text("Your reports, newest first (1 to 2 of 2)")
     joined = texts(replies)
     assert joined.index(second) < joined.index(first)
     assert "Suggestion" in joined
@@ -176,6 +265,6 @@ async def test_cancel_drops_the_draft_and_says_nothing_was_sent(doorstep) -> Non
     await user.send("Give feedback")
     await user.wait_for_text("What is your feedback about?")
     await user.send("/cancel")
-    await user.wait_for_text("Cancelled. Nothing was sent.")
+    await user.wait_for_text("Stopped. Choose what you would like to do from the menu.")
     async with doorstep.sessions() as session:
         assert (await session.scalars(select(Feedback))).all() == []

@@ -19,10 +19,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feedback import clocks
-from bot.feedback.service import ReportDraft, submit_report
+from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
 from bot.models import Feedback, Neighbourhood, Resident
 from bot.reports.export import HEADER, ExportFormat, export_feedback, neutralise
-from bot.residents.privacy import ERASED_TEXT, forget_resident
+from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident
 
 TZ = ZoneInfo("Europe/London")
@@ -77,10 +77,15 @@ async def add_report(
     return await submit_report(
         session,
         resident,
-        ReportDraft(category=category, description=description, shares_name=shares_name, **draft),
+        ReportDraft(
+            category=category,
+            description=description,
+            shares_name=shares_name,
+            aware_at=received_at.isoformat(),
+            **draft,
+        ),
         tz=TZ,
         region=REGION,
-        received_at=received_at,
     )
 
 
@@ -396,6 +401,7 @@ async def test_names_only_when_shared_and_never_after_forgetting(sessions: Sessi
 
     async with sessions.begin() as s:
         sharer = await s.get_one(Resident, sharer_id)
+        await anonymise_reports_of(s, sharer.id)
         await forget_resident(s, sharer)
 
     _, raw, rows = await export_csv(sessions)
