@@ -22,3 +22,7 @@ class InvalidInput(DomainError):
 
 class StaleAction(DomainError):
     """A button or step that no longer applies."""
+
+
+class NotAllowed(DomainError):
+    """The person may not do this (a resident trying a staff command or button)."""

@@ -12,7 +12,7 @@ from bot.i18n import LANGUAGES
 from bot.residents import privacy
 from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
-from bot.tg.conversation import Step, Turn, inline, pairs
+from bot.tg.conversation import Command, Step, Turn, inline, pairs
 
 ONBOARDING, SETTINGS, FORGET = "onboarding", "settings", "forget"
 NO_AREA = "none"
@@ -506,3 +506,27 @@ STEPS: dict[str, Step] = {
 
 # Buttons that work at any step (their callback data carries revision 0).
 PRESS_ACTIONS = {"agree": on_consent, "notnow": on_consent}
+
+
+async def _start_command(turn: Turn, args: str) -> None:
+    await start(turn, args or None)
+
+
+async def _help_command(turn: Turn, _args: str) -> None:
+    await show_help(turn)
+
+
+async def _mydata_command(turn: Turn, _args: str) -> None:
+    await send_my_data(turn)
+
+
+async def _forget_command(turn: Turn, _args: str) -> None:
+    await ask_forget(turn)
+
+
+COMMANDS = {
+    "start": Command(_start_command, audience="anyone"),
+    "help": Command(_help_command, audience="anyone"),
+    "mydata": Command(_mydata_command, audience="anyone"),
+    "forget": Command(_forget_command, audience="anyone"),
+}

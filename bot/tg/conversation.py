@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from telegram import (
@@ -34,7 +34,7 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.errors import DomainError, StaleAction
 from bot.i18n import Gettext, gettext_for
-from bot.models import ConversationState, Resident
+from bot.models import ConversationState, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
 from bot.tg.menu import main_menu
@@ -117,7 +117,20 @@ class Turn:
     state: ConversationState | None
     press: Press | None = None
     buttons_edited: bool = False
+    _staff: StaffMember | None = None
+    _staff_loaded: bool = False
     _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    async def staff(self) -> StaffMember | None:
+        """The active staff member speaking, if they are one (looked up once, when needed)."""
+        if not self._staff_loaded:
+            self._staff = await self.session.scalar(
+                select(StaffMember).where(
+                    StaffMember.telegram_user_id == self.user_id, StaffMember.active.is_(True)
+                )
+            )
+            self._staff_loaded = True
+        return self._staff
 
     @property
     def settings(self) -> Settings:
@@ -349,11 +362,30 @@ def is_replay(state: ConversationState, update_id: int) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a conversation: how to ask its question and how to take the answer."""
+    """One step of a conversation: how to ask its question and how to take the answer.
+
+    ``staff_only`` steps belong to staff conversations: they work for a staff member who
+    is not a resident, and their handlers check the role themselves.
+    """
 
     flow: str
     prompt: TurnHandler
     handle: TurnHandler
+    staff_only: bool = False
+
+
+CommandHandler = Callable[["Turn", str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its handler (given the text after the command) and who may use it.
+
+    ``audience``: "anyone"; "resident" (set up as a resident); "staff"; "admin".
+    """
+
+    handle: CommandHandler
+    audience: str = "resident"
 
 
 async def open_turn(
@@ -372,10 +404,6 @@ async def open_turn(
         log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
         return None
     resident = await find_resident(session, user.id)
-    if resident is None and state is not None:
-        # A step left behind by an erased resident: start clean.
-        await session.delete(state)
-        state = None
     return Turn(
         update=update,
         bot=bot,

@@ -7,12 +7,20 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.errors import DomainError, StaleAction
+from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
 from bot.residents import service as residents_service
-from bot.tg.conversation import Step, Turn, TurnHandler, decode_press, run_turn, services_of
+from bot.tg.conversation import (
+    Command,
+    Step,
+    Turn,
+    TurnHandler,
+    decode_press,
+    run_turn,
+    services_of,
+)
 from bot.tg.menu import menu_item
 
 log = logging.getLogger(__name__)
@@ -58,9 +66,14 @@ async def handle_message(turn: Turn) -> None:
     text = turn.text
     message = turn.message
     assert message is not None
-    warn_if_emergency(turn)
+    step = turn.services.steps[turn.step] if turn.step else None
+    if step is None or not step.staff_only:
+        warn_if_emergency(turn)
     if text and text.startswith("/") and message.text is not None:
         await handle_command(turn, text)
+        return
+    if step is not None and step.staff_only:
+        await step.handle(turn)
         return
     if turn.resident is None:
         await residents.show_privacy_notice(turn, None)
@@ -69,8 +82,8 @@ async def handle_message(turn: Turn) -> None:
     if item is not None and turn.resident.onboarded_at is not None:
         await handle_menu(turn, item)
         return
-    if turn.step is not None:
-        await turn.services.steps[turn.step].handle(turn)
+    if step is not None:
+        await step.handle(turn)
         return
     if turn.resident.onboarded_at is None:
         await residents.start(turn, None)
@@ -109,30 +122,41 @@ async def handle_menu(turn: Turn, item: str) -> None:
 
 
 async def handle_command(turn: Turn, text: str) -> None:
-    """Commands work at any step; unknown ones get a plain answer and the step is kept."""
+    """Commands work at any step; unknown or not-allowed ones get a plain answer."""
     _ = turn._
     word, _space, rest = text.partition(" ")
-    command = word[1:].split("@", 1)[0].lower()
-    if command == "start":
-        await residents.start(turn, rest.strip() or None)
-    elif command == "help":
-        await residents.show_help(turn)
-    elif command == "mydata":
-        await residents.send_my_data(turn)
-    elif command == "cancel":
-        await cancel(turn)
-    elif command == "forget":
-        await residents.ask_forget(turn)
-    elif turn.resident is None or turn.resident.onboarded_at is None:
-        turn.reply(_("Please finish setting up first - send /start."))
-    elif command == "menu":
-        turn.reply(_("Choose what you would like to do from the menu."), turn.menu())
-    elif command in ("feedback", "settings", "reports"):
-        await handle_menu(turn, command)
-    else:
+    name = word[1:].split("@", 1)[0].lower()
+    command = COMMANDS.get(name)
+    if command is None:
         turn.reply(_("Sorry, I don't know that command. Send /help to see what I can do."))
         if turn.step is not None:
             await turn.prompt_current()
+        return
+    if command.audience in ("staff", "admin"):
+        staff = await turn.staff()
+        if staff is None or (command.audience == "admin" and staff.role != "admin"):
+            raise NotAllowed("Sorry, that command is only for staff.")
+    elif command.audience == "resident" and (
+        turn.resident is None or turn.resident.onboarded_at is None
+    ):
+        turn.reply(_("Please finish setting up first - send /start."))
+        return
+    await command.handle(turn, rest.strip())
+
+
+async def _show_menu(turn: Turn, _args: str) -> None:
+    turn.reply(turn._("Choose what you would like to do from the menu."), turn.menu())
+
+
+def _menu_command(item: str) -> Command:
+    async def open_item(turn: Turn, _args: str) -> None:
+        await handle_menu(turn, item)
+
+    return Command(open_item)
+
+
+async def _cancel_command(turn: Turn, _args: str) -> None:
+    await cancel(turn)
 
 
 async def cancel(turn: Turn) -> None:
@@ -166,7 +190,10 @@ async def handle_press(turn: Turn) -> None:
         return
     if turn.step is None or revision != turn.revision:
         raise StaleAction("That button is out of date.")
-    await turn.services.steps[turn.step].handle(turn)
+    step = turn.services.steps[turn.step]
+    if not step.staff_only and turn.resident is None:
+        raise StaleAction("That button is out of date.")
+    await step.handle(turn)
 
 
 async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
@@ -186,3 +213,13 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
         await turn.prompt_current()
     elif turn.menu() is not None:
         turn.reply(turn._("Choose what you would like to do from the menu."), turn.menu())
+
+
+COMMANDS: dict[str, Command] = {
+    **residents.COMMANDS,
+    "cancel": Command(_cancel_command, audience="anyone"),
+    "menu": Command(_show_menu),
+    "feedback": _menu_command("feedback"),
+    "settings": _menu_command("settings"),
+    "reports": _menu_command("reports"),
+}
