@@ -1,4 +1,4 @@
-"""The ``doorstep`` command: run, demo, migrate, export, neighbourhoods."""
+"""The ``doorstep`` command: run, demo, migrate, export, neighbourhoods, staff."""
 
 from __future__ import annotations
 
@@ -162,6 +162,81 @@ def cmd_neighbourhood_list(args: argparse.Namespace) -> None:
     _with_database(_settings(), show)
 
 
+def _days(value: str) -> int:
+    from bot.staff.service import INVITE_MAX_DAYS
+
+    if not value.isdigit() or not 1 <= int(value) <= INVITE_MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of days from 1 to {INVITE_MAX_DAYS}"
+        )
+    return int(value)
+
+
+def cmd_staff_invite(args: argparse.Namespace) -> None:
+    """Create a one-time staff invite code and print it with how to use it."""
+    from bot.errors import DomainError
+    from bot.staff.service import DEEP_LINK_PREFIX, IssuedInvite, create_invite
+
+    settings = _settings()
+
+    async def invite(sessions: Sessions) -> IssuedInvite:
+        async with sessions.begin() as session:
+            return await create_invite(
+                session, args.role, args.name, args.days or settings.staff_invite_days
+            )
+
+    try:
+        issued = _with_database(settings, invite)
+    except DomainError as exc:
+        _fail(exc.message_id.format(**exc.params))
+    expires = issued.invite.expires_at.astimezone(settings.tz)
+    print(f"Invite code for a new {issued.invite.role} (shown once, works once):")
+    print(f"  {issued.code}")
+    print(f"Valid until {expires:%Y-%m-%d %H:%M} ({settings.timezone}).")
+    print(f"They send this to the bot:  /staff {issued.code}")
+    print(f"or open:  https://t.me/<your_bot>?start={DEEP_LINK_PREFIX}{issued.code}")
+
+
+def cmd_staff_list(args: argparse.Namespace) -> None:
+    """List staff members: id, name, role, active, created."""
+    from bot.staff.service import list_staff
+
+    settings = _settings()
+
+    async def show(sessions: Sessions) -> None:
+        async with sessions() as session:
+            members = await list_staff(session)
+        if not members:
+            print("No staff yet. Invite someone with: doorstep staff invite --role staff")
+            return
+        print("ID\tNAME\tROLE\tACTIVE\tCREATED")
+        for m in members:
+            created = m.created_at.astimezone(settings.tz)
+            active = "yes" if m.active else "no"
+            print(f"{m.id}\t{m.name}\t{m.role}\t{active}\t{created:%Y-%m-%d %H:%M}")
+
+    _with_database(settings, show)
+
+
+def cmd_staff_revoke(args: argparse.Namespace) -> None:
+    """Take a staff member's role away."""
+    from bot.errors import DomainError
+    from bot.staff.service import revoke_staff
+
+    async def revoke(sessions: Sessions) -> bool:
+        async with sessions.begin() as session:
+            return await revoke_staff(session, args.id, actor="cli")
+
+    try:
+        changed = _with_database(_settings(), revoke)
+    except DomainError as exc:
+        _fail(exc.message_id.format(**exc.params))
+    if changed:
+        print(f"Staff member {args.id} can no longer use staff commands.")
+    else:
+        print(f"Staff member {args.id} was already revoked.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -225,6 +300,25 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=cmd_neighbourhood_add)
     listing = area_actions.add_parser("list", help="list neighbourhoods and their codes")
     listing.set_defaults(handler=cmd_neighbourhood_list)
+
+    staff = commands.add_parser("staff", help="invite staff and admins, list them, revoke them")
+    staff_actions = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
+    invite = staff_actions.add_parser(
+        "invite",
+        help="print a one-time code that makes a Telegram account staff or admin",
+        description="Print a one-time invite code (stored only as a hash). The person sends "
+        "/staff CODE to the bot, or opens the printed t.me link. Codes expire after --days "
+        "(default STAFF_INVITE_DAYS, 7).",
+    )
+    invite.add_argument("--role", choices=["staff", "admin"], required=True)
+    invite.add_argument("--name", help="the name staff and the audit log will show")
+    invite.add_argument("--days", type=_days, help="days until the code expires (1-90)")
+    invite.set_defaults(handler=cmd_staff_invite)
+    staff_list = staff_actions.add_parser("list", help="list staff: id, name, role, active")
+    staff_list.set_defaults(handler=cmd_staff_list)
+    revoke = staff_actions.add_parser("revoke", help="take a staff member's role away")
+    revoke.add_argument("id", type=int, help="the staff member's ID (see `staff list`)")
+    revoke.set_defaults(handler=cmd_staff_revoke)
     return parser
 
 

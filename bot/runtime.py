@@ -17,9 +17,11 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
+from bot.broadcasts.jobs import ScheduleSync
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.delivery.worker import DeliveryWorker
+from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.conversation import Services
 from bot.tg.jobs import expire_idle_conversations
@@ -61,7 +63,17 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
         id="expire_idle_conversations",
         replace_existing=True,
     )
+    # Every replica runs it; a unique key makes each complaint-deadline warning go once.
+    scheduler.add_job(
+        warn_of_complaint_deadlines,
+        "interval",
+        minutes=DEADLINE_CHECK_MINUTES,
+        args=[services.sessions, settings],
+        id="complaint_deadlines",
+        replace_existing=True,
+    )
     delivery: DeliveryWorker | None = None
+    schedules = ScheduleSync(scheduler, services.sessions, settings)
     try:
         try:
             await application.initialize()
@@ -94,12 +106,15 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
                 f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
             ) from None
         host, port = web_runner.addresses[0][:2]
+        # Announcement jobs are rebuilt from rows; runs missed while down are caught up.
+        await schedules.start()
         scheduler.start()
         log.info("Doorstep running: bot polling, web on http://%s:%s", host, port)
         yield Runtime(
             engine, services, application, web_runner, f"http://{host}:{port}", scheduler, delivery
         )
     finally:
+        schedules.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         if delivery is not None:

@@ -337,6 +337,7 @@ async def handle_confirm(turn: Turn) -> None:
         _draft(turn),
         tz=turn.settings.tz,
         region=turn.settings.bank_holiday_region,
+        notices=feedback.StaffNotices.from_settings(turn.settings),
     )
     turn.edit_buttons(None)  # the report is sent: its Send button must not look open
     turn.end()
@@ -468,13 +469,85 @@ async def handle_offer(turn: Turn) -> None:
     await prompt_description(turn)
 
 
+# ----- answering a staff reply ------------------------------------------------------------------
+
+ANSWER_STEP = "fb_answer"
+
+
+async def on_answer_press(turn: Turn) -> None:
+    """The Reply button under a staff reply: ask for the answer, whatever step the resident is at.
+
+    What they were doing is kept and picked up again once the answer is sent.
+    """
+    assert turn.press is not None
+    if turn.resident is None or turn.resident.onboarded_at is None:
+        raise StaleAction("That button no longer works.")
+    report = await feedback.resident_report(turn.session, turn.resident, turn.press.int_arg(0))
+    turn.answer_press()
+    if turn.step == ANSWER_STEP:
+        resume = turn.data.get("resume")
+    else:
+        resume = {"step": turn.step, "data": dict(turn.data)} if turn.step else None
+    turn.go(
+        ANSWER_STEP, {"feedback_id": report.id, "reference": report.reference, "resume": resume}
+    )
+    await prompt_answer(turn)
+
+
+async def prompt_answer(turn: Turn) -> None:
+    """Ask for the resident's answer to the staff."""
+    _ = turn._
+    turn.reply(
+        _(
+            "Type your answer about {reference}, and we will pass it to the staff dealing with it."
+        ).format(reference=turn.data.get("reference", "")),
+        inline([[turn.button(_("Cancel"), "cancel")]]),
+    )
+
+
+async def handle_answer(turn: Turn) -> None:
+    """Pass the typed answer to the staff, or cancel; then carry on where the resident was."""
+    _ = turn._
+    if turn.press is not None:
+        if turn.press.action != "cancel":
+            raise StaleAction("That button no longer works.")
+        turn.answer_press()
+        turn.edit_buttons(None)
+        turn.reply(_("Your answer was not sent."), turn.menu())
+    else:
+        message = turn.message
+        if message is None or message.text is None:
+            raise InvalidInput("Please type your answer as text, or press Cancel.")
+        assert turn.resident is not None
+        await feedback.add_resident_answer(
+            turn.session,
+            turn.resident,
+            int(turn.data["feedback_id"]),
+            message.text,
+            feedback.StaffNotices.from_settings(turn.settings),
+        )
+        turn.reply(
+            _("Thank you. Your answer about {reference} has been passed on.").format(
+                reference=turn.data.get("reference", "")
+            ),
+            turn.menu(),
+        )
+    resume = turn.data.get("resume")
+    if isinstance(resume, dict) and resume.get("step") in turn.services.steps:
+        turn.go(str(resume["step"]), dict(resume.get("data") or {}))
+        await turn.prompt_current()
+    else:
+        turn.end()
+
+
 STEPS: dict[str, Step] = {
     "fb_category": Step(FEEDBACK, prompt_category, handle_category),
     "fb_description": Step(FEEDBACK, prompt_description, handle_description),
     "fb_share_name": Step(FEEDBACK, prompt_share_name, handle_share_name),
     "fb_confirm": Step(FEEDBACK, prompt_confirm, handle_confirm),
     "fb_offer": Step(FEEDBACK, prompt_offer, handle_offer),
+    ANSWER_STEP: Step(FEEDBACK, prompt_answer, handle_answer),
 }
 
 # Buttons that work at any step (their callback data carries revision 0).
-PRESS_ACTIONS = {"reports": on_reports_page}
+PRESS_ACTIONS = {"reports": on_reports_page, feedback.RESIDENT_ANSWER_ACTION: on_answer_press}

@@ -7,6 +7,7 @@ from bot.models.delivery import Delivery
 from bot.models.feedback import (
     Feedback,
     FeedbackAttachment,
+    FeedbackDeadlineAlert,
     FeedbackMessage,
     FeedbackStatusChange,
     ReferenceCounter,
@@ -24,6 +25,7 @@ __all__ = [
     "Delivery",
     "Feedback",
     "FeedbackAttachment",
+    "FeedbackDeadlineAlert",
     "FeedbackMessage",
     "FeedbackStatusChange",
     "Neighbourhood",

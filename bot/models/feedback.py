@@ -13,6 +13,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,6 +113,26 @@ class FeedbackMessage(Base):
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class FeedbackDeadlineAlert(Base):
+    """A deadline warning sent to staff about a report, kept so that it goes out only once.
+
+    The unique key is the guard: with several processes, only the one whose INSERT lands
+    sends the warning. A due date that moves (acknowledged early, escalated) gets its own.
+    """
+
+    __tablename__ = "feedback_deadline_alerts"
+    __table_args__ = (UniqueConstraint("feedback_id", "kind", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), nullable=False
+    )
+    # e.g. "stage1_acknowledge_soon", "stage2_respond_overdue"
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

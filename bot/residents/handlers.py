@@ -12,6 +12,8 @@ from bot.i18n import LANGUAGES
 from bot.residents import privacy
 from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
+from bot.staff import handlers as staff_handlers
+from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
 from bot.tg.conversation import Command, Step, Turn, inline, pairs
 
 ONBOARDING, SETTINGS, FORGET = "onboarding", "settings", "forget"
@@ -24,6 +26,10 @@ NO_AREA = "none"
 async def start(turn: Turn, payload: str | None) -> None:
     """/start: the privacy notice for newcomers, the menu for residents, or resume set-up."""
     _ = turn._
+    if payload and payload.startswith(STAFF_LINK_PREFIX):
+        # t.me/<bot>?start=staff-CODE: a staff invite, the same as /staff CODE.
+        await staff_handlers.redeem(turn, payload.removeprefix(STAFF_LINK_PREFIX))
+        return
     resident = turn.resident
     if resident is None:
         await show_privacy_notice(turn, payload)
@@ -406,11 +412,6 @@ async def show_help(turn: Turn) -> None:
         emergency_text(turn),
     ]
     turn.reply("\n".join(lines), turn.menu())
-
-
-async def show_updates(turn: Turn) -> None:
-    """Recent neighbourhood updates (the announcements feature fills this in)."""
-    turn.reply(turn._("There are no neighbourhood updates yet. We will let you know."))
 
 
 async def show_events(turn: Turn) -> None:

@@ -7,11 +7,13 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.broadcasts import handlers as broadcasts
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
 from bot.residents import service as residents_service
+from bot.staff import handlers as staff
 from bot.tg.conversation import (
     Command,
     Step,
@@ -25,15 +27,25 @@ from bot.tg.menu import menu_item
 
 log = logging.getLogger(__name__)
 
-STEPS: dict[str, Step] = {**residents.STEPS, **feedback.STEPS}
+STEPS: dict[str, Step] = {
+    **residents.STEPS,
+    **feedback.STEPS,
+    **staff.STEPS,
+    **broadcasts.STEPS,
+}
 # Buttons not tied to a step (revision 0): the privacy notice, "show older reports"...
-PRESS_ACTIONS: dict[str, TurnHandler] = {**residents.PRESS_ACTIONS, **feedback.PRESS_ACTIONS}
+PRESS_ACTIONS: dict[str, TurnHandler] = {
+    **residents.PRESS_ACTIONS,
+    **feedback.PRESS_ACTIONS,
+    **staff.PRESS_ACTIONS,
+    **broadcasts.PRESS_ACTIONS,
+}
 
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
     "reports": feedback.show_my_reports,
     "help": residents.show_help,
-    "updates": residents.show_updates,
+    "updates": broadcasts.show_updates,
     "events": residents.show_events,
 }
 STARTING = {"feedback": feedback.start_feedback, "settings": residents.open_settings}
@@ -217,6 +229,8 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
 
 COMMANDS: dict[str, Command] = {
     **residents.COMMANDS,
+    **staff.COMMANDS,
+    **broadcasts.COMMANDS,
     "cancel": Command(_cancel_command, audience="anyone"),
     "menu": Command(_show_menu),
     "feedback": _menu_command("feedback"),

@@ -1,0 +1,1 @@
+"""Announcements staff send to residents, their audiences and their schedules."""

@@ -1,0 +1,1 @@
+"""Staff: roles and invites, staff notifications and replies from Telegram, the audit log."""
