@@ -4,11 +4,11 @@ The strings are extracted from the ``bot`` package by Babel with exactly these o
 (run from the repository root; ``make messages`` can use it as it stands)::
 
     .venv/bin/pybabel extract --no-location --sort-output --project Doorstep \
-        -k _ -k N_ -k InvalidInput -k StaleAction -k NotFound -k DomainError \
+        -k _ -k N_ -k InvalidInput -k StaleAction -k NotFound -k NotAllowed -k DomainError \
         -o bot/i18n/messages.pot bot
 
 That finds ``_("...")``, ``turn._("...")``, ``N_("...")`` and the first argument of
-``InvalidInput``/``StaleAction``/``NotFound``/``DomainError("...")``. Text passed to ``_``
+``InvalidInput``/``StaleAction``/``NotFound``/``NotAllowed``/``DomainError("...")``. Text passed to ``_``
 through a variable is only found where the literal itself is marked with ``N_``.
 
 Usage::
@@ -45,7 +45,7 @@ from bot.i18n import CATALOG_DIR, DEFAULT_LANGUAGE, DOMAIN, LANGUAGES
 
 SOURCE_DIR = CATALOG_DIR.parent
 TEMPLATE_NAME = f"{DOMAIN}.pot"
-KEYWORDS = ("_", "N_", "InvalidInput", "StaleAction", "NotFound", "DomainError")
+KEYWORDS = ("_", "N_", "InvalidInput", "StaleAction", "NotFound", "NotAllowed", "DomainError")
 EXTRACT_OPTIONS: tuple[str, ...] = (
     "--no-location",
     "--sort-output",
