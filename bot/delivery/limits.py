@@ -5,13 +5,15 @@ interactive replies (handlers) and the delivery worker share one budget:
 
 - A global token bucket of ``rate`` messages a second counts message-sending methods
   only (send*, copy*, forward*, not sendChatAction), like Telegram's own limit.
-- Interactive calls (no ``rate_limit_args``) take a token as soon as one exists.
+- Interactive calls (no ``rate_limit_args``) are never held back by the budget, only by a
+  429 pause; what they use is taken from the bucket (which may go into debt), so bulk
+  sends make way for them.
 - Bulk calls (``rate_limit_args={"bulk": True, "chat_id": ...}``, the worker's) take a
   token only while ``reserve`` tokens would remain for interactive replies, so a reply
   never queues behind a broadcast. With no one chatting, bulk still runs at the full
   rate: the bucket simply hovers at the reserve instead of at zero.
 - Bulk sends also keep to one a second per private chat and 20 a minute per group
-  (chat id < 0); interactive sends to a chat count against that chat's spacing too.
+  (chat id < 0), and keep that distance from the chat's latest reply.
 - A ``RetryAfter`` (HTTP 429) from any call pauses every send for ``retry_after``, then
   sending restarts from an empty bucket (paced, no burst). The exception is re-raised:
   the caller decides whether to try again (the worker re-queues the row; a handler's
@@ -151,17 +153,25 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
     # --------------------------------------------------------------- waiting
 
     async def acquire_interactive(self, chat_id: int | None) -> None:
-        """Wait for a token (only a 429 pause or a truly exhausted bucket makes this wait)."""
+        """Let a reply go at once (only a 429 pause holds it), recording what it used.
+
+        A reply is never delayed by our own budget: the resident is waiting for it, and
+        Telegram's answer to too many is a 429, which pauses everything. What replies use
+        is taken from the bucket, which may go into debt (up to one second's worth), so
+        the broadcast - not the reply - slows down when many residents are chatting.
+        """
         while True:
             now = self._clock()
-            self._refill(now)
             wait = self._paused_until - now
             if wait <= 0:
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    self._note_chat(chat_id, now)
-                    return
-                wait = (1.0 - self._tokens) / self.rate
+                self._refill(now)
+                self._tokens = max(self._tokens - 1.0, -self.rate)
+                if chat_id is not None:
+                    # The chat's next bulk message keeps its distance from this reply,
+                    # without replies piling up a debt on the chat.
+                    gap = now + self._chat_interval(chat_id)
+                    self._chat_next[chat_id] = max(self._chat_next.get(chat_id, now), gap)
+                return
             await asyncio.sleep(wait)
 
     async def acquire_bulk(self, chat_id: int | None) -> None:

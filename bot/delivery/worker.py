@@ -83,14 +83,8 @@ _SQLITE_WORKERS: set[str] = set()
 
 @dataclass(frozen=True)
 class WorkerTuning:
-    """Timings of the worker; each can be set as a setting or environment variable.
-
-    ``DELIVERY_LEASE_SECONDS`` (30): how long a claim holds without renewal; a crashed
-    worker's rows are sent again this long after the crash.
-    ``DELIVERY_BACKOFF_SECONDS`` (2) and ``DELIVERY_BACKOFF_CAP_SECONDS`` (300): the first
-    retry delay after a network error, doubling per attempt up to the cap.
-    ``DELIVERY_POLL_SECONDS`` (0.5): how often an idle worker looks for new rows.
-    """
+    """Timings of the worker (settings DELIVERY_LEASE_SECONDS, DELIVERY_BACKOFF_SECONDS,
+    DELIVERY_BACKOFF_CAP_SECONDS and DELIVERY_POLL_SECONDS; see bot/config.py)."""
 
     lease: float = 30.0
     backoff: float = 2.0
@@ -100,28 +94,13 @@ class WorkerTuning:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerTuning:
-        """Read the knobs from settings (when it has them) or the environment."""
+        """The timings configured in settings."""
         return cls(
-            lease=_knob(settings, "delivery_lease_seconds", cls.lease),
-            backoff=_knob(settings, "delivery_backoff_seconds", cls.backoff),
-            backoff_cap=_knob(settings, "delivery_backoff_cap_seconds", cls.backoff_cap),
-            poll=_knob(settings, "delivery_poll_seconds", cls.poll),
+            lease=settings.delivery_lease_seconds,
+            backoff=settings.delivery_backoff_seconds,
+            backoff_cap=settings.delivery_backoff_cap_seconds,
+            poll=settings.delivery_poll_seconds,
         )
-
-
-def _knob(settings: Settings, name: str, default: float) -> float:
-    value: object = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name.upper())
-    if value is None or value == "":
-        return default
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise ValueError(f"{name.upper()} must be a number of seconds") from None
-    if number <= 0:
-        raise ValueError(f"{name.upper()} must be positive")
-    return number
 
 
 @dataclass(frozen=True)

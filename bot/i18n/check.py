@@ -8,8 +8,9 @@ The strings are extracted from the ``bot`` package by Babel with exactly these o
         -o bot/i18n/messages.pot bot
 
 That finds ``_("...")``, ``turn._("...")``, ``N_("...")`` and the first argument of
-``InvalidInput``/``StaleAction``/``NotFound``/``NotAllowed``/``DomainError("...")``. Text passed to ``_``
-through a variable is only found where the literal itself is marked with ``N_``.
+``InvalidInput``/``StaleAction``/``NotFound``/``NotAllowed``/``DomainError("...")``.
+Text passed to ``_`` through a variable is only found where the literal itself is marked
+with ``N_``.
 
 Usage::
 

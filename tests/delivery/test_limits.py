@@ -57,7 +57,12 @@ async def test_bulk_keeps_one_a_second_per_chat_and_replies_count_too() -> None:
     assert 0.25 < await _call(limiter, "sendMessage", 7, bulk=True) < 0.4
     assert await _call(limiter, "sendMessage", 8, bulk=True) < 0.02  # another chat: no wait
     assert await _call(limiter, "sendMessage", 8, bulk=False) < 0.02  # replies never wait ...
-    assert 0.5 < await _call(limiter, "sendMessage", 8, bulk=True) < 0.7  # ... but count
+    # ... but the chat's next bulk message keeps its distance from the latest reply,
+    assert 0.25 < await _call(limiter, "sendMessage", 8, bulk=True) < 0.4
+    # and a quick exchange of replies does not pile up a debt on the chat.
+    for _ in range(5):
+        assert await _call(limiter, "sendMessage", 9, bulk=False) < 0.02
+    assert 0.25 < await _call(limiter, "sendMessage", 9, bulk=True) < 0.4
     # Groups (negative ids): 120 a minute here, so half a second apart.
     assert await _call(limiter, "sendMessage", -100, bulk=True) < 0.02
     assert 0.45 < await _call(limiter, "sendMessage", -100, bulk=True) < 0.6
