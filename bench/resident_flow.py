@@ -465,9 +465,18 @@ class Load:
 
 
 async def drive(
-    url: str, residents: int, concurrency: int, journey: Journey, first_user_id: int = FIRST_USER_ID
+    url: str,
+    residents: int,
+    concurrency: int,
+    journey: Journey,
+    first_user_id: int = FIRST_USER_ID,
+    arrival_interval: float | None = None,
 ) -> Load:
-    """Run every resident's journey, `concurrency` at a time."""
+    """Run every resident's journey, `concurrency` at a time.
+
+    With `arrival_interval`, residents instead arrive one every `arrival_interval` seconds
+    whatever the bot's speed (an open-loop, paced load), each going through at their pace.
+    """
     import aiohttp
 
     from bot.sandbox.client import SandboxClient
@@ -484,7 +493,7 @@ async def drive(
 
         async def worker() -> None:
             nonlocal unanswered
-            for index in queue:
+            for index in queue if arrival_interval is None else [next(queue)]:
                 user = resident_type(client, first_user_id + index, f"Resident{index}", {})
                 try:
                     await journey(user, index)
@@ -498,7 +507,14 @@ async def drive(
                     unanswered += user.unanswered
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, residents)))))
+        if arrival_interval is None:
+            await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, residents)))))
+        else:
+            arrivals = []
+            for _ in range(residents):
+                arrivals.append(asyncio.create_task(worker()))  # takes one resident, then ends
+                await asyncio.sleep(arrival_interval)
+            await asyncio.gather(*arrivals)
         wall = time.perf_counter() - started
     shape = Counter(shapes).most_common(1)[0][0] if shapes else None
     return Load(wall, len(shapes), latencies, unanswered, failures, shape)
@@ -522,6 +538,8 @@ class Result:
     max_ms: float | None = None
     unloaded_p50_ms: float | None = None
     unloaded_p95_ms: float | None = None
+    paced_p50_ms: float | None = None
+    paced_p95_ms: float | None = None
     samples: int = 0
     unanswered: int = 0
     idle_rss_mb: float | None = None
@@ -583,6 +601,25 @@ async def measure(
             calls = Counter(state.stats.calls_by_method)
             calls.subtract(calls_before)
             result.api_calls = {method: n for method, n in calls.most_common() if n}
+            if args.paced_rate and load.shape:
+                interval = len(load.shape) / args.paced_rate
+                log(
+                    f"{name}: {args.paced_residents} residents arriving at "
+                    f"{args.paced_rate:g} updates/s..."
+                )
+                paced = await drive(
+                    url,
+                    args.paced_residents,
+                    args.paced_residents,
+                    journey,
+                    FIRST_USER_ID + args.residents + args.unloaded_residents + 1000,
+                    arrival_interval=interval,
+                )
+                if len(paced.latencies) >= 2:
+                    result.paced_p50_ms = round(1000 * percentile(paced.latencies, 50), 1)
+                    result.paced_p95_ms = round(1000 * percentile(paced.latencies, 95), 1)
+                for reason, n in paced.failures.items():
+                    result.notes.append(f"{n} x (paced) {reason}")
             if args.unloaded_residents:
                 log(f"{name}: {args.unloaded_residents} more residents, one at a time...")
                 quiet = await drive(
@@ -637,7 +674,8 @@ async def run_doorstep(backend: str, args: argparse.Namespace) -> tuple[Result, 
                 onboarded, reports = await count_outcomes(url)
                 result.notes.append(
                     f"database afterwards: {onboarded} residents onboarded, {reports} reports "
-                    f"(expected {args.residents + args.unloaded_residents} of each)"
+                    f"(expected {args.residents + args.unloaded_residents + args.paced_residents}"
+                    " of each)"
                 )
                 return result, load
         except Skipped as skip:
@@ -695,6 +733,7 @@ def goals(results: list[Result], echo: Result | None) -> list[dict[str, Any]]:
                 "p95_met": r.p95_ms is not None and r.p95_ms < GOAL_P95_MS and not failed,
                 "p95_one_at_a_time_met": r.unloaded_p95_ms is not None
                 and r.unloaded_p95_ms < GOAL_P95_MS,
+                "p95_paced_met": r.paced_p95_ms is not None and r.paced_p95_ms < GOAL_P95_MS,
                 "rss_met": r.peak_rss_mb is not None and r.peak_rss_mb < GOAL_RSS_MB,
                 "all_residents_completed": not failed,
             }
@@ -753,6 +792,12 @@ def print_report(
                 f"mean step cycle under this load = concurrency / updates/s = {cycle:.0f} ms "
                 "(latency here is mostly queueing)"
             )
+        if r.paced_p95_ms is not None:
+            details.append(
+                f"paced load ({args.paced_residents} residents arriving at "
+                f"{args.paced_rate:g} updates/s, open loop): p50 {r.paced_p50_ms:.1f} ms, "
+                f"p95 {r.paced_p95_ms:.1f} ms"
+            )
         if r.unloaded_p95_ms is not None:
             details.append(
                 f"one resident at a time afterwards ({args.unloaded_residents} residents, warm "
@@ -780,9 +825,8 @@ def print_report(
             ratio = v["ratio_to_echo"]
             shown = "n/a (no echo figure)" if ratio is None else f"{ratio:.2f} x echo"
             quiet = (
-                f" (one at a time: {_met(v['p95_one_at_a_time_met'])})"
-                if args.unloaded_residents
-                else ""
+                f" (at {args.paced_rate:g} updates/s: {_met(v['p95_paced_met'])}"
+                f"; one at a time: {_met(v['p95_one_at_a_time_met'])})"
             )
             print(
                 f"  {v['run']:<22} throughput {shown} (>= {GOAL_ECHO_RATIO}): "
@@ -858,6 +902,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=10,
         help="after the load, this many more residents one at a time, for latency without "
         "queueing (default 10; 0 skips)",
+    )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=30.0,
+        help="then residents arrive (open loop) to offer this many updates a second, for "
+        "latency at a steady load below capacity (default 30; 0 skips)",
+    )
+    parser.add_argument(
+        "--paced-residents",
+        type=int,
+        default=40,
+        help="how many residents arrive in the paced phase (default 40)",
     )
     parser.add_argument(
         "--echo-concurrent-updates",

@@ -388,6 +388,21 @@ class Command:
     audience: str = "resident"
 
 
+async def _locked_state(session: AsyncSession, chat_id: int) -> ConversationState | None:
+    """The chat's conversation row, locked for this transaction on PostgreSQL.
+
+    The row lock serialises a chat's updates across replicas; before the row exists there
+    is nothing to lock, so a chat's first update takes an advisory lock instead.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return await session.get(ConversationState, chat_id)  # SQLite: BEGIN IMMEDIATE
+    state = await session.get(ConversationState, chat_id, with_for_update=True)
+    if state is None:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+        state = await session.get(ConversationState, chat_id, with_for_update=True)
+    return state
+
+
 async def open_turn(
     update: Update, bot: Bot, session: AsyncSession, services: Services
 ) -> Turn | None:
@@ -395,11 +410,7 @@ async def open_turn(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return None
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise a chat's updates across replicas, including its very first one
-        # (a row lock would lock nothing before the row exists).
-        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat.id})
-    state = await session.get(ConversationState, chat.id)
+    state = await _locked_state(session, chat.id)
     if state is not None and is_replay(state, update.update_id):
         log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
         return None
