@@ -90,6 +90,11 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (digits, a colon, then letters)")
         return value
 
+    @field_validator("staff_chat_id", mode="before")
+    @classmethod
+    def _none_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("telegram_api_base_url", mode="before")
     @classmethod
     def _default_when_empty(cls, value: object) -> object:
