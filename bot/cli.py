@@ -237,6 +237,23 @@ def cmd_staff_revoke(args: argparse.Namespace) -> None:
         print(f"Staff member {args.id} was already revoked.")
 
 
+def cmd_staff_neighbourhoods(args: argparse.Namespace) -> None:
+    """Choose the neighbourhoods whose reports a staff member is told about."""
+    from bot.errors import DomainError
+    from bot.staff.service import set_staff_neighbourhoods
+
+    async def assign(sessions: Sessions) -> list[str]:
+        async with sessions.begin() as session:
+            return await set_staff_neighbourhoods(session, args.id, args.codes, actor="cli")
+
+    try:
+        names = _with_database(_settings(), assign)
+    except DomainError as exc:
+        _fail(exc.message_id.format(**exc.params))
+    covered = ", ".join(names) if names else "every neighbourhood"
+    print(f"Staff member {args.id} now covers: {covered}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -319,6 +336,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = staff_actions.add_parser("revoke", help="take a staff member's role away")
     revoke.add_argument("id", type=int, help="the staff member's ID (see `staff list`)")
     revoke.set_defaults(handler=cmd_staff_revoke)
+    areas_cmd = staff_actions.add_parser(
+        "neighbourhoods",
+        help="choose the neighbourhoods a staff member covers",
+        description="Set the neighbourhoods (by code, see `neighbourhoods list`) whose new "
+        "reports a staff member is told about. No codes: the whole association.",
+    )
+    areas_cmd.add_argument("id", type=int, help="the staff member's ID (see `staff list`)")
+    areas_cmd.add_argument("codes", nargs="*", metavar="CODE", help="neighbourhood codes")
+    areas_cmd.set_defaults(handler=cmd_staff_neighbourhoods)
     return parser
 
 

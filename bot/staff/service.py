@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
-from bot.models import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
+from bot.models import AuditEntry, Neighbourhood, StaffInvite, StaffMember, staff_neighbourhoods
 from bot.models.base import utcnow
 from bot.models.staff import ROLES
 from bot.text import require_text
@@ -242,6 +242,49 @@ async def revoke_staff(
         now=moment,
     )
     return True
+
+
+async def set_staff_neighbourhoods(
+    session: AsyncSession, staff_id: int, codes: Sequence[str], actor: str
+) -> list[str]:
+    """Choose the neighbourhoods a staff member covers (none: the whole association).
+
+    Returns the names now covered. An unknown code is refused and nothing changes.
+    """
+    member = await session.get(StaffMember, staff_id, with_for_update=True)
+    if member is None:
+        raise NotFound("There is no staff member with number {number}.", number=staff_id)
+    wanted = sorted({code.strip().lower() for code in codes if code.strip()})
+    areas = (
+        await session.scalars(select(Neighbourhood).where(Neighbourhood.code.in_(wanted)))
+    ).all()
+    unknown = sorted(set(wanted) - {area.code for area in areas})
+    if unknown:
+        raise NotFound("No neighbourhood has the code {code}.", code=", ".join(unknown))
+    before = sorted(
+        await session.scalars(
+            select(Neighbourhood.code)
+            .join(staff_neighbourhoods, staff_neighbourhoods.c.neighbourhood_id == Neighbourhood.id)
+            .where(staff_neighbourhoods.c.staff_id == staff_id)
+        )
+    )
+    await session.execute(
+        delete(staff_neighbourhoods).where(staff_neighbourhoods.c.staff_id == staff_id)
+    )
+    if areas:
+        await session.execute(
+            insert(staff_neighbourhoods),
+            [{"staff_id": staff_id, "neighbourhood_id": area.id} for area in areas],
+        )
+    record_action(
+        session,
+        actor,
+        "staff.neighbourhoods_set",
+        "staff_member",
+        staff_id,
+        {"before": before, "after": [area.code for area in areas]},
+    )
+    return sorted(area.name for area in areas)
 
 
 async def staff_chats_for(

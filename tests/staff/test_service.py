@@ -28,7 +28,6 @@ from bot.models import (
     Resident,
     StaffInvite,
     StaffMember,
-    staff_neighbourhoods,
 )
 from bot.models.base import utcnow
 from bot.residents import service as residents
@@ -211,13 +210,24 @@ async def test_notifications_go_to_the_staff_covering_the_neighbourhood(
     everywhere = await make_staff(sessions, 703, name="All")
     async with sessions.begin() as session:
         areas = {a.code: a.id for a in (await session.scalars(select(Neighbourhood))).all()}
-        await session.execute(
-            staff_neighbourhoods.insert(),
-            [
-                {"staff_id": riverside_only.id, "neighbourhood_id": areas["riverside"]},
-                {"staff_id": oakfield_only.id, "neighbourhood_id": areas["oakfield"]},
-            ],
-        )
+        assert await staff_service.set_staff_neighbourhoods(
+            session, riverside_only.id, ["Riverside"], "cli"
+        ) == ["Riverside Estate"]
+        assert await staff_service.set_staff_neighbourhoods(
+            session, oakfield_only.id, ["oakfield", " "], "cli"
+        ) == ["Oakfield Gardens"]
+    async with sessions.begin() as session:
+        with pytest.raises(NotFound):  # an unknown code changes nothing
+            await staff_service.set_staff_neighbourhoods(
+                session, oakfield_only.id, ["riverside", "atlantis"], "cli"
+            )
+    async with sessions() as session:
+        audit = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "staff.neighbourhoods_set")
+            )
+        ).all()
+        assert [entry.details["after"] for entry in audit] == [["riverside"], ["oakfield"]]
     async with sessions() as session:
         chats = await staff_service.staff_chats_for(session, areas["riverside"])
         assert {c.staff_id for c in chats} == {riverside_only.id, everywhere.id}
