@@ -19,7 +19,9 @@ async def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]
     return await asyncio.to_thread(run_doorstep, "staff", *args, env={"DATABASE_URL": database_url})
 
 
-async def test_invite_list_and_revoke_from_the_command_line(database_url: str, sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_invite_list_and_revoke_from_the_command_line(
+    database_url: str, sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
     listed = await cli(database_url, "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith("No staff yet.")
@@ -41,6 +43,14 @@ async def test_invite_list_and_revoke_from_the_command_line(database_url: str, s
 
     async with sessions.begin() as session:
         member = await staff_service.redeem_invite(session, code, 4242, 4242, "Tg")
+    covered = await cli(database_url, "neighbourhoods", str(member.id), "riverside")
+    assert covered.returncode == 0, covered.stderr
+    assert covered.stdout.strip() == f"Staff member {member.id} now covers: Riverside Estate."
+    unknown = await cli(database_url, "neighbourhoods", str(member.id), "atlantis")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "No neighbourhood has the code atlantis."
+    everywhere = await cli(database_url, "neighbourhoods", str(member.id))
+    assert everywhere.stdout.strip() == f"Staff member {member.id} now covers: every neighbourhood."
     listed = await cli(database_url, "list")
     lines = listed.stdout.splitlines()
     assert lines[0] == "ID\tNAME\tROLE\tACTIVE\tCREATED"
