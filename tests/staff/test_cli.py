@@ -73,6 +73,8 @@ async def test_invite_list_and_revoke_from_the_command_line(
     assert [(a.actor, a.action) for a in audit] == [
         ("cli", "staff.invite_created"),
         (f"staff:{member.id}", "staff.invite_redeemed"),
+        ("cli", "staff.neighbourhoods_set"),  # riverside; the unknown code changed nothing
+        ("cli", "staff.neighbourhoods_set"),  # back to every neighbourhood
         ("cli", "staff.revoked"),
     ]
 
