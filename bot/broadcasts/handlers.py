@@ -11,7 +11,6 @@ that row, once: a second press is told it has already been sent or scheduled.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -34,7 +33,6 @@ UPDATES_PAGE = 5
 UPDATE_SHOWN_LENGTH = 700
 SCHEDULED_SHOWN = 20
 BROADCASTS_SHOWN = 10
-_PREVIEW_TRIES = 3
 
 # Telegram formatting a staff member applied in the app (bold, links...): when a message
 # carries any, its HTML is taken from those entities instead of from typed tags.
@@ -511,19 +509,18 @@ async def _show_rendered(turn: Turn, text: str, photo: str | None) -> None:
     (broken formatting, too long, a photo it will not take) goes back to the staff member
     before anything is sent to residents.
     """
-    for attempt in range(_PREVIEW_TRIES):
-        try:
-            if photo:
-                await turn.bot.send_photo(
-                    turn.chat_id, photo, caption=text, parse_mode=ParseMode.HTML
-                )
-            else:
-                await turn.bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML)
-            return
-        except RetryAfter as flood:
-            if attempt == _PREVIEW_TRIES - 1:
-                raise
-            await asyncio.sleep(seconds_of(flood.retry_after))
+    # This runs inside the turn's transaction: never wait out flood control here (on
+    # SQLite that would hold up every other chat); ask the staff member to try again.
+    try:
+        if photo:
+            await turn.bot.send_photo(turn.chat_id, photo, caption=text, parse_mode=ParseMode.HTML)
+        else:
+            await turn.bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML)
+    except RetryAfter as flood:
+        raise InvalidInput(
+            "Telegram is busy. Please try again in {seconds} seconds.",
+            seconds=max(1, round(seconds_of(flood.retry_after))),
+        ) from None
 
 
 async def _preview(turn: Turn) -> None:

@@ -80,7 +80,7 @@ class ScheduleSync:
 
     async def start(self) -> None:
         """Catch up with the rows now, then sync every ``interval`` seconds."""
-        await self.sync()
+        await self._sync_logged()  # a bad row must not stop the bot starting
         self.scheduler.add_job(
             self._sync_logged,
             "interval",
@@ -112,7 +112,11 @@ class ScheduleSync:
         planned: set[str] = set()
         for announcement_id, due in runs:
             if due <= now:
-                outcome = await self.fire(announcement_id, due)
+                try:
+                    outcome = await self.fire(announcement_id, due)
+                except Exception:  # one bad schedule must not hold up the others
+                    log.exception("announcement_id=%s could not be sent", announcement_id)
+                    continue
                 if outcome is not None and outcome.next_run_at is not None:
                     planned.add(job_id(announcement_id))
             else:

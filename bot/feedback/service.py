@@ -650,13 +650,19 @@ def _notify_staff_chats(
     urgent: bool,
     now: datetime,
 ) -> list[Delivery]:
-    body = payload(text, buttons=staff_buttons(_, report.id))
+    with_buttons = payload(text, buttons=staff_buttons(_, report.id))
+    # Buttons only work in a staff member's own chat; in the staff group, point to /view.
+    in_group = payload(
+        text
+        + "\n\n"
+        + _("To act on it, message the bot: /view {reference}").format(reference=report.reference)
+    )
     return [
         enqueue(
             session,
             kind="notification",
             chat_id=chat.chat_id,
-            body=body,
+            body=with_buttons if chat.staff_id is not None else in_group,
             quiet_hours=notices.quiet_hours,
             urgent=urgent,
             priority=Priority.NOTIFICATION,
@@ -1041,10 +1047,12 @@ async def notify_complaint_deadlines(
         for kind, due in _deadline_alerts(report, today, horizon):
             if (report.id, kind, due) in already:
                 continue
+            chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
+            if not chats:
+                continue  # nobody to tell yet: keep the warning for when there is
             if not await _claim_alert(session, report.id, kind, due, moment):
                 continue
             claimed += 1
-            chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
             header = _(_DEADLINE_HEADERS[kind.split("_", 1)[1]]).format(
                 reference=report.reference,
                 date=format_day(due, notices.staff_language),

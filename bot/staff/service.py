@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
-from bot.models import AuditEntry, Neighbourhood, StaffInvite, StaffMember, staff_neighbourhoods
+from bot.models import (
+    AuditEntry,
+    Delivery,
+    Neighbourhood,
+    StaffInvite,
+    StaffMember,
+    staff_neighbourhoods,
+)
 from bot.models.base import utcnow
 from bot.models.staff import ROLES
 from bot.text import require_text
@@ -232,6 +239,12 @@ async def revoke_staff(
         return False
     member.active = False
     member.revoked_at = moment
+    # Notifications still waiting (e.g. held overnight) must not reach someone who left.
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.staff_id == member.id, Delivery.status == "queued")
+        .values(status="skipped", error="staff revoked")
+    )
     record_action(
         session,
         actor,

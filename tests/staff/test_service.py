@@ -626,3 +626,47 @@ async def test_staff_replies_are_kept_with_their_messages(sessions, neighbourhoo
         count = len((await session.scalars(select(FeedbackMessage))).all())
     assert count == 1
     assert copy[0]["messages"][0]["from"] == "staff" and copy[0]["messages"][0]["text"] == "On it."
+
+
+async def test_revoked_staff_get_no_held_notifications(sessions, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+    leaver = await make_staff(sessions, 791)
+    resident = await make_resident(sessions, 891)
+    night = StaffNotices(tz=TZ, region=REGION, quiet_hours=QuietHours(time(21), time(8), TZ))
+    await make_report(
+        sessions, resident, aware_at=datetime(2026, 3, 2, 23, 0, tzinfo=UTC), notices=night
+    )
+    held = await deliveries(sessions, kind="notification", staff_id=leaver.id)
+    assert [row.status for row in held] == ["queued"]
+    async with sessions.begin() as session:
+        await staff_service.revoke_staff(session, leaver.id, "cli")
+    held = await deliveries(sessions, kind="notification", staff_id=leaver.id)
+    assert [(row.status, row.error) for row in held] == [("skipped", "staff revoked")]
+
+
+async def test_deadline_warnings_wait_until_someone_can_receive_them(
+    sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
+    resident = await make_resident(sessions, 892)
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    await _complaint_due(sessions, resident, date(2026, 3, 4))
+
+    async def run() -> int:
+        async with sessions.begin() as session:
+            return await feedback.notify_complaint_deadlines(session, NOTICES, tuesday)
+
+    assert await run() == 0  # no staff yet: nothing claimed, nothing lost
+    staff = await make_staff(sessions, 792)
+    assert await run() == 1
+    warning = (await deliveries(sessions, kind="notification"))[-1]
+    assert warning.staff_id == staff.id
+
+
+async def test_a_staff_group_chat_gets_no_buttons_but_a_way_to_act(
+    sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
+    resident = await make_resident(sessions, 893)
+    group = StaffNotices(tz=TZ, region=REGION, staff_chat_id=-100777)
+    report = await make_report(sessions, resident, notices=group)
+    (notice,) = await deliveries(sessions, kind="notification", chat_id=-100777)
+    assert "buttons" not in notice.payload
+    assert f"/view {report.reference}" in notice.payload["text"]
