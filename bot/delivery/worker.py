@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import (
@@ -364,6 +364,9 @@ class DeliveryWorker:
                     status="sending",
                     claimed_by=self.worker_id,
                     claimed_until=now + timedelta(seconds=self.tuning.lease),
+                    # A stale claim is a send a worker died in the middle of: it counts as
+                    # an attempt, so a row that kills its worker every time is given up on.
+                    attempts=Delivery.attempts + case((Delivery.status == "sending", 1), else_=0),
                 )
                 .returning(
                     Delivery.id,
@@ -378,10 +381,28 @@ class DeliveryWorker:
                 ClaimedRow(r.id, r.chat_id, r.resident_id, r.payload, r.attempts) for r in result
             ]
             gone = await self._skip_inactive(session, rows)
+            gone |= await self._give_up_on_crashers(session, rows)
         rows = sorted((r for r in rows if r.id not in gone), key=lambda r: r.id)
         if rows:
             log.debug("delivery worker %s claimed %d rows", self.worker_id, len(rows))
         return rows
+
+    async def _give_up_on_crashers(self, session: AsyncSession, rows: list[ClaimedRow]) -> set[int]:
+        """Rows reclaimed after crashed sends too many times: failed, not tried forever."""
+        exhausted = {r.id for r in rows if r.attempts >= self.max_attempts}
+        if exhausted:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(exhausted))
+                .values(
+                    status="failed",
+                    error="gave up: the sender stopped while sending it, again and again",
+                    claimed_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            log.warning("delivery worker %s gave up on %d rows", self.worker_id, len(exhausted))
+        return exhausted
 
     async def _skip_inactive(self, session: AsyncSession, rows: list[ClaimedRow]) -> set[int]:
         resident_ids = {r.resident_id for r in rows if r.resident_id is not None}

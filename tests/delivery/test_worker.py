@@ -436,3 +436,30 @@ async def test_stale_claims_of_a_dead_worker_are_taken_over(
     assert [rows[i].status for i in ids] == ["sent", "sent", "sent", "sending", "sent"]
     await settle(sessions, timeout=10)  # the live claim expires too, then it is sent
     assert {r.claimed_by for r in (await rows_by_id(sessions)).values()} == {"w1"}
+
+
+async def test_a_row_whose_sender_keeps_dying_is_given_up(
+    database_url, sessions, sandbox: Sandbox, workers
+) -> None:
+    residents = await add_residents(sessions, sandbox.state, 2)
+    ids = await enqueue_for(sessions, residents)
+    settings = settings_for(database_url, sandbox.url)
+    # The first row was claimed and its worker died while sending it, again and again.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == ids[0])
+            .values(
+                status="sending",
+                claimed_by="dead-worker",
+                claimed_until=utcnow() - timedelta(seconds=1),
+                attempts=settings.delivery_max_attempts - 1,
+            )
+        )
+    worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
+    workers.append(worker)
+    await worker.start()
+    await settle(sessions, timeout=10)
+    rows = await rows_by_id(sessions)
+    assert rows[ids[0]].status == "failed" and "gave up" in (rows[ids[0]].error or "")
+    assert rows[ids[1]].status == "sent"
