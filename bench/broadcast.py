@@ -42,7 +42,6 @@ import random
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +49,12 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from common import (  # bench/common.py (the script's folder is on sys.path)
+    log,
+    percentile,
+    tree_version,
+)
 
 THIS_FILE = Path(__file__).resolve()
 ROOT = THIS_FILE.parent.parent
@@ -63,35 +68,6 @@ REPLY_TIMEOUT = 10.0
 READY_TIMEOUT = 90.0
 GOAL_RATE_SHARE = 0.95
 GOAL_P95_SECONDS = 1.0
-
-
-def log(message: str) -> None:
-    """Progress on stderr, so --json output stays clean."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def tree_version() -> str:
-    """The commit benchmarked, marked -dirty when the working tree has changes."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile (None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, round(share * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 # ----- the plain python-telegram-bot broadcaster (a child process) ------------------------

@@ -32,8 +32,6 @@ import os
 import resource
 import secrets
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from common import (  # bench/common.py (the script's folder is on sys.path)
+    log,
+    milliseconds,
+    tree_version,
+)
 
 # Only the standard library at module level: the echo bot child runs this same file, and
 # its memory must be that of python-telegram-bot alone, not of aiohttp or SQLAlchemy.
@@ -68,26 +72,6 @@ LATENCY_DEFINITION = (
     "journey waits for (next question, ticked button, reference), via the sandbox's "
     "event-driven long-poll wait; includes the sandbox's HTTP hops on both sides"
 )
-
-
-def tree_version() -> str:
-    """The commit benchmarked, marked -dirty when the working tree has changes."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
-def log(message: str) -> None:
-    """Progress on stderr, so --json output stays clean."""
-    print(message, file=sys.stderr, flush=True)
 
 
 # ----- the echo bot (a child process) --------------------------------------------------------
@@ -555,10 +539,6 @@ class Result:
     skipped: str | None = None
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 def problems_in(lines: list[str]) -> list[str]:
     """Log lines worth a look: warnings, errors, tracebacks, lock timeouts."""
     keys = ("WARNING", "ERROR", "CRITICAL", "Traceback", "locked", "Error:")
@@ -616,8 +596,8 @@ async def measure(
                     arrival_interval=interval,
                 )
                 if len(paced.latencies) >= 2:
-                    result.paced_p50_ms = round(1000 * percentile(paced.latencies, 50), 1)
-                    result.paced_p95_ms = round(1000 * percentile(paced.latencies, 95), 1)
+                    result.paced_p50_ms = milliseconds(paced.latencies, 0.5)
+                    result.paced_p95_ms = milliseconds(paced.latencies, 0.95)
                 for reason, n in paced.failures.items():
                     result.notes.append(f"{n} x (paced) {reason}")
             if args.unloaded_residents:
@@ -630,8 +610,8 @@ async def measure(
                     FIRST_USER_ID + args.residents,
                 )
                 if len(quiet.latencies) >= 2:
-                    result.unloaded_p50_ms = round(1000 * percentile(quiet.latencies, 50), 1)
-                    result.unloaded_p95_ms = round(1000 * percentile(quiet.latencies, 95), 1)
+                    result.unloaded_p50_ms = milliseconds(quiet.latencies, 0.5)
+                    result.unloaded_p95_ms = milliseconds(quiet.latencies, 0.95)
                 for reason, n in quiet.failures.items():
                     result.notes.append(f"{n} x (one at a time) {reason}")
             bot.watch.sample()
@@ -650,8 +630,8 @@ async def measure(
     result.samples = len(load.latencies)
     result.unanswered = load.unanswered
     if len(load.latencies) >= 2:
-        result.p50_ms = round(1000 * percentile(load.latencies, 50), 1)
-        result.p95_ms = round(1000 * percentile(load.latencies, 95), 1)
+        result.p50_ms = milliseconds(load.latencies, 0.5)
+        result.p95_ms = milliseconds(load.latencies, 0.95)
         result.max_ms = round(1000 * max(load.latencies), 1)
     result.failures = dict(load.failures.most_common())
     result.log_problem_count = len(problems)
