@@ -17,8 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
-ANNOUNCEMENT_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled", "missed")
-
 
 class Announcement(TimestampMixin, Base):
     """What staff want to tell residents, to whom, and when (once or recurring)."""
@@ -36,6 +34,7 @@ class Announcement(TimestampMixin, Base):
     # these topics (empty: everyone subscribed to anything).
     neighbourhood_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
     topic_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
+    # draft, scheduled, sending, sent, cancelled or missed.
     status: Mapped[str] = mapped_column(String(16), default="draft", nullable=False, index=True)
     # When: a single moment, or a recurrence such as "weekly:mon@09:00" (local time).
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

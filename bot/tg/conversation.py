@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from telegram import (
@@ -32,21 +32,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
+from bot.delivery.limits import seconds_of
 from bot.errors import DomainError, StaleAction
 from bot.i18n import Gettext, gettext_for
 from bot.models import ConversationState, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
+from bot.staff.service import find_staff
 from bot.tg.menu import main_menu
 
 log = logging.getLogger(__name__)
 
 # An interactive reply waits out at most this many 429s before giving up.
 MAX_SEND_RETRIES = 3
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -124,11 +122,7 @@ class Turn:
     async def staff(self) -> StaffMember | None:
         """The active staff member speaking, if they are one (looked up once, when needed)."""
         if not self._staff_loaded:
-            self._staff = await self.session.scalar(
-                select(StaffMember).where(
-                    StaffMember.telegram_user_id == self.user_id, StaffMember.active.is_(True)
-                )
-            )
+            self._staff = await find_staff(self.session, self.user_id)
             self._staff_loaded = True
         return self._staff
 
@@ -322,7 +316,7 @@ class Turn:
             except RetryAfter as flood:
                 if attempt == MAX_SEND_RETRIES:
                     raise
-                await asyncio.sleep(_seconds(flood.retry_after))
+                await asyncio.sleep(seconds_of(flood.retry_after))
             except NetworkError:  # TimedOut included: a short wait, then once more
                 if attempt >= 1:
                     raise
