@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+
+LATEST_AHEAD = timedelta(days=366)  # a later date is almost certainly a typing mistake
+_ISO_MOMENT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2})[:.](\d{2})$")
+_UK_MOMENT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:.](\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_UTC = ZoneInfo("UTC")
 
 # Characters that render as nothing: a message made only of these is empty.
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]+")
@@ -44,3 +52,46 @@ def fold(text: str) -> str:
     """Lower-case, compatibility-normalised text without invisible characters, for matching."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _INVISIBLE.sub(" ", folded).strip()
+
+
+def parse_moment(text: str | None, *, tz: ZoneInfo, now: datetime) -> datetime:
+    """A typed local date and time ("2026-12-01 09:00" or "01/12/2026 09:00") as UTC.
+
+    Refused when it is not one of those forms, is not a real date, has passed, or is
+    more than a year away.
+    """
+    value = (text or "").strip()
+    iso, uk = _ISO_MOMENT.match(value), _UK_MOMENT.match(value)
+    if iso:
+        year, month, day, hour, minute = (int(g) for g in iso.groups())
+    elif uk:
+        day, month, year, hour, minute = (int(g) for g in uk.groups())
+    else:
+        raise InvalidInput(
+            "Please type the date and time like this: 2026-12-01 09:00 (or 01/12/2026 09:00)."
+        )
+    try:
+        local = datetime(year, month, day, hour, minute, tzinfo=tz)
+    except ValueError:
+        raise InvalidInput(
+            "That is not a real date and time. Please type it like this: 2026-12-01 09:00."
+        ) from None
+    # A wall-clock time in the spring-forward gap resolves to the moment just after it.
+    moment = local.astimezone(_UTC)
+    if moment <= now:
+        raise InvalidInput(
+            "That time has already passed. Please type a date and time in the future."
+        )
+    if moment > now + LATEST_AHEAD:
+        raise InvalidInput("Please choose a time within the next year.")
+    return moment
+
+
+def parse_time_of_day(text: str | None) -> time:
+    """A typed 24-hour time, e.g. "09:00"."""
+    found = _CLOCK.match((text or "").strip())
+    if found:
+        hour, minute = int(found.group(1)), int(found.group(2))
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise InvalidInput("Please type the time on the 24-hour clock, like this: 09:00.")

@@ -26,6 +26,7 @@ from bot.i18n import N_, format_moment
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
 from bot.residents import service as residents
+from bot.text import parse_moment, parse_time_of_day
 from bot.tg.conversation import Command, Step, Turn, inline, pairs
 
 ANNOUNCE = "announce"
@@ -395,7 +396,7 @@ async def handle_at(turn: Turn) -> None:
         return
     if turn.press is not None or turn.message is None:
         raise InvalidInput("Please type the date and time, like this: 2026-12-01 09:00.")
-    moment = broadcasts.parse_send_at(turn.message.text, tz=turn.settings.tz, now=utcnow())
+    moment = parse_moment(turn.message.text, tz=turn.settings.tz, now=utcnow())
     _keep(turn, when="at", send_at=moment.isoformat())
     await _next(turn, "an_urgent")
 
@@ -455,7 +456,7 @@ async def handle_time(turn: Turn) -> None:
         return
     if turn.press is not None or turn.message is None:
         raise InvalidInput("Please type the time on the 24-hour clock, like this: 09:00.")
-    at = broadcasts.parse_time_of_day(turn.message.text)
+    at = parse_time_of_day(turn.message.text)
     _keep(turn, when="weekly", time=f"{at:%H:%M}")
     await _next(turn, "an_urgent")
 
@@ -552,6 +553,22 @@ async def _preview(turn: Turn) -> None:
     turn.go("an_confirm")
     _keep(turn, draft_id=draft.id, ready=True)
     await prompt_confirm(turn)
+
+
+async def announce_prepared(
+    turn: Turn, *, text: str, photo: str | None, areas: list[int], topics: list[int]
+) -> None:
+    """Open /announce at its preview with the announcement already written (for events).
+
+    Sent now and not urgent; every Change button works as in /announce.
+    """
+    staff = await turn.staff()
+    draft_id = turn.data.get("draft_id")
+    if staff is not None and turn.flow == ANNOUNCE and isinstance(draft_id, int):
+        await broadcasts.discard_draft(turn.session, draft_id, staff.id)
+    answers = {"text": text, "photo": photo, "areas": areas, "topics": topics}
+    turn.go("an_urgent", {**answers, "when": "now", "urgent": False, "ready": True})
+    await _preview(turn)
 
 
 async def _when_words(turn: Turn, row: Announcement) -> str:

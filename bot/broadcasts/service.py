@@ -61,7 +61,6 @@ PARSE_MODE = "HTML"
 TEXT_LIMIT = 4096  # Telegram's limit on a message's text, counted after formatting
 CAPTION_LIMIT = 1024  # ... and on a photo's caption
 PHOTO_LIMIT_BYTES = 10 * 1024 * 1024  # Telegram sends photos of at most 10 MB
-LATEST_AHEAD = timedelta(days=366)  # a later date is almost certainly a typing mistake
 RUN_LEASE = timedelta(minutes=1)
 DRAFTS_KEPT = timedelta(days=2)
 KIND = "announcement"
@@ -78,9 +77,6 @@ WEEKDAYS: dict[str, str] = {
 }
 _DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"
 _WEEKLY = re.compile(rf"^weekly:({_DAY}(?:,{_DAY})*)@(\d{{2}}):(\d{{2}})$")
-_ISO_MOMENT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2})[:.](\d{2})$")
-_UK_MOMENT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:.](\d{2})$")
-_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _UTC = ZoneInfo("UTC")
 
 
@@ -146,49 +142,6 @@ def check_photo(file_size: int | None) -> None:
 
 
 # ----- when -------------------------------------------------------------------------------------
-
-
-def parse_send_at(text: str | None, *, tz: ZoneInfo, now: datetime) -> datetime:
-    """A typed local date and time ("2026-12-01 09:00" or "01/12/2026 09:00") as UTC.
-
-    Refused when it is not one of those forms, is not a real date, has passed, or is
-    more than a year away.
-    """
-    value = (text or "").strip()
-    iso, uk = _ISO_MOMENT.match(value), _UK_MOMENT.match(value)
-    if iso:
-        year, month, day, hour, minute = (int(g) for g in iso.groups())
-    elif uk:
-        day, month, year, hour, minute = (int(g) for g in uk.groups())
-    else:
-        raise InvalidInput(
-            "Please type the date and time like this: 2026-12-01 09:00 (or 01/12/2026 09:00)."
-        )
-    try:
-        local = datetime(year, month, day, hour, minute, tzinfo=tz)
-    except ValueError:
-        raise InvalidInput(
-            "That is not a real date and time. Please type it like this: 2026-12-01 09:00."
-        ) from None
-    # A wall-clock time in the spring-forward gap resolves to the moment just after it.
-    moment = local.astimezone(_UTC)
-    if moment <= now:
-        raise InvalidInput(
-            "That time has already passed. Please type a date and time in the future."
-        )
-    if moment > now + LATEST_AHEAD:
-        raise InvalidInput("Please choose a time within the next year.")
-    return moment
-
-
-def parse_time_of_day(text: str | None) -> time:
-    """A typed 24-hour time, e.g. "09:00"."""
-    found = _CLOCK.match((text or "").strip())
-    if found:
-        hour, minute = int(found.group(1)), int(found.group(2))
-        if hour < 24 and minute < 60:
-            return time(hour, minute)
-    raise InvalidInput("Please type the time on the 24-hour clock, like this: 09:00.")
 
 
 def weekly(days: Iterable[str], at: time) -> str:

@@ -36,6 +36,14 @@ class Button:
     data: str
 
 
+def anywhere_data(action: str, *args: object) -> str:
+    """Callback data for a button that works at any step (revision 0)."""
+    data = ":".join(["0", action, *(str(a) for a in args)])
+    if len(data.encode()) > 64:
+        raise ValueError("callback data over Telegram's 64-byte limit")
+    return data
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """Hours in which non-urgent messages are held (e.g. 21:00-08:00, local time)."""
@@ -98,6 +106,7 @@ def enqueue(
     staff_id: int | None = None,
     feedback_id: int | None = None,
     broadcast_id: int | None = None,
+    event_id: int | None = None,
     now: datetime | None = None,
 ) -> Delivery:
     """Add one message to the outbox, held until quiet hours end unless it is urgent."""
@@ -115,6 +124,7 @@ def enqueue(
         staff_id=staff_id,
         feedback_id=feedback_id,
         broadcast_id=broadcast_id,
+        event_id=event_id,
         created_at=moment,
     )
     session.add(delivery)

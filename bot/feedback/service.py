@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.config import Settings
-from bot.delivery.outbox import Button, Priority, QuietHours, enqueue, payload
+from bot.delivery.outbox import Button, Priority, QuietHours, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, NotFound, StaleAction
 from bot.feedback import clocks
 from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
@@ -385,14 +385,6 @@ UNREACHABLE = N_(
     "The resident who sent {reference} can no longer be contacted: they asked us to erase "
     "their details, or stopped being a resident here."
 )
-
-
-def anywhere_data(action: str, *args: object) -> str:
-    """Callback data for a button that works at any step (revision 0)."""
-    data = ":".join(["0", action, *(str(a) for a in args)])
-    if len(data.encode()) > 64:
-        raise ValueError("callback data over Telegram's 64-byte limit")
-    return data
 
 
 @dataclass(frozen=True)

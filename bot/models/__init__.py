@@ -4,6 +4,7 @@ from bot.models.base import Base
 from bot.models.broadcast import Announcement, Broadcast
 from bot.models.conversation import ConversationState
 from bot.models.delivery import Delivery
+from bot.models.event import Event, EventBooking, EventReminder, event_neighbourhoods
 from bot.models.feedback import (
     Feedback,
     FeedbackAttachment,
@@ -23,6 +24,9 @@ __all__ = [
     "Broadcast",
     "ConversationState",
     "Delivery",
+    "Event",
+    "EventBooking",
+    "EventReminder",
     "Feedback",
     "FeedbackAttachment",
     "FeedbackDeadlineAlert",
@@ -34,6 +38,7 @@ __all__ = [
     "StaffInvite",
     "StaffMember",
     "Topic",
+    "event_neighbourhoods",
     "resident_topics",
     "staff_neighbourhoods",
 ]

@@ -43,6 +43,10 @@ class Delivery(Base):
     feedback_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback.id", ondelete="CASCADE"), index=True
     )
+    # Event notices and reminders: a change to the event skips the ones not yet sent.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
     # What to send: {"text": ..., "photo": file_id, "buttons": [[{"text", "data"}]], ...}
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="queued", nullable=False)

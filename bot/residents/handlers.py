@@ -414,11 +414,6 @@ async def show_help(turn: Turn) -> None:
     turn.reply("\n".join(lines), turn.menu())
 
 
-async def show_events(turn: Turn) -> None:
-    """Upcoming events (the events feature fills this in)."""
-    turn.reply(turn._("There are no upcoming events yet. We will let you know."))
-
-
 # ----- privacy --------------------------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from telegram.ext import ContextTypes
 
 from bot.broadcasts import handlers as broadcasts
 from bot.errors import DomainError, NotAllowed, StaleAction
+from bot.events import handlers as events
+from bot.events import staff_handlers as events_staff
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
@@ -32,6 +34,8 @@ STEPS: dict[str, Step] = {
     **feedback.STEPS,
     **staff.STEPS,
     **broadcasts.STEPS,
+    **events.STEPS,
+    **events_staff.STEPS,
 }
 # Buttons not tied to a step (revision 0): the privacy notice, "show older reports"...
 PRESS_ACTIONS: dict[str, TurnHandler] = {
@@ -39,6 +43,8 @@ PRESS_ACTIONS: dict[str, TurnHandler] = {
     **feedback.PRESS_ACTIONS,
     **staff.PRESS_ACTIONS,
     **broadcasts.PRESS_ACTIONS,
+    **events.PRESS_ACTIONS,
+    **events_staff.PRESS_ACTIONS,
 }
 
 # Menu items that only show something: a conversation in progress carries on after them.
@@ -46,7 +52,7 @@ SHOWING = {
     "reports": feedback.show_my_reports,
     "help": residents.show_help,
     "updates": broadcasts.show_updates,
-    "events": residents.show_events,
+    "events": events.show_events,
 }
 STARTING = {"feedback": feedback.start_feedback, "settings": residents.open_settings}
 
@@ -231,6 +237,8 @@ COMMANDS: dict[str, Command] = {
     **residents.COMMANDS,
     **staff.COMMANDS,
     **broadcasts.COMMANDS,
+    **events.COMMANDS,
+    **events_staff.COMMANDS,
     "cancel": Command(_cancel_command, audience="anyone"),
     "menu": Command(_show_menu),
     "feedback": _menu_command("feedback"),

@@ -23,6 +23,7 @@ from bot.models import (
     StaffMember,
     resident_topics,
 )
+from bot.text import parse_moment, parse_time_of_day
 from tests.broadcasts.conftest import (
     Places,
     add_resident,
@@ -315,27 +316,27 @@ def test_text_limits_count_what_residents_see() -> None:
 
 def test_typed_times_in_uk_time_in_the_future_within_a_year() -> None:
     now = london("2026-11-30 10:00").astimezone(UTC)
-    assert service.parse_send_at("2026-12-01 09:00", tz=TZ, now=now) == datetime(
+    assert parse_moment("2026-12-01 09:00", tz=TZ, now=now) == datetime(
         2026, 12, 1, 9, 0, tzinfo=UTC
     )
-    assert service.parse_send_at("01/12/2026 9.00", tz=TZ, now=now) == datetime(
+    assert parse_moment("01/12/2026 9.00", tz=TZ, now=now) == datetime(
         2026, 12, 1, 9, 0, tzinfo=UTC
     )
     # British Summer Time: 09:00 in London is 08:00 UTC.
-    assert service.parse_send_at("2027-06-01 09:00", tz=TZ, now=now) == datetime(
+    assert parse_moment("2027-06-01 09:00", tz=TZ, now=now) == datetime(
         2027, 6, 1, 8, 0, tzinfo=UTC
     )
     for past in ("2026-11-30 09:59", "2020-01-01 09:00"):
         with pytest.raises(InvalidInput, match="already passed"):
-            service.parse_send_at(past, tz=TZ, now=now)
+            parse_moment(past, tz=TZ, now=now)
     for bad in ("tomorrow 9am", "2026-13-01 09:00", "31/02/2027 09:00", "2026-12-01 25:00"):
         with pytest.raises(InvalidInput):
-            service.parse_send_at(bad, tz=TZ, now=now)
+            parse_moment(bad, tz=TZ, now=now)
     with pytest.raises(InvalidInput, match="within the next year"):
-        service.parse_send_at("2028-01-01 09:00", tz=TZ, now=now)
-    assert service.parse_time_of_day("9:05") == time(9, 5)
+        parse_moment("2028-01-01 09:00", tz=TZ, now=now)
+    assert parse_time_of_day("9:05") == time(9, 5)
     with pytest.raises(InvalidInput):
-        service.parse_time_of_day("24:00")
+        parse_time_of_day("24:00")
 
 
 def test_weekly_runs_keep_london_time_across_the_clock_changes() -> None:

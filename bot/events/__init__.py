@@ -1,0 +1,1 @@
+"""Community events: what is on, who is coming, reminders and calendar files."""
