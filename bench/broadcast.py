@@ -39,7 +39,6 @@ import contextlib
 import json
 import os
 import random
-import secrets
 import signal
 import statistics
 import sys
@@ -51,6 +50,9 @@ from pathlib import Path
 from typing import Any
 
 from common import (  # bench/common.py (the script's folder is on sys.path)
+    DEFAULT_PG_DSN,
+    READY_TIMEOUT,
+    database,
     log,
     percentile,
     tree_version,
@@ -59,13 +61,11 @@ from common import (  # bench/common.py (the script's folder is on sys.path)
 THIS_FILE = Path(__file__).resolve()
 ROOT = THIS_FILE.parent.parent
 BOT_TOKEN = "987654321:BENCH-broadcast-sandbox-token"  # the local sandbox's, not a secret
-DEFAULT_PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 FIRST_CHAT = 7_000_000
 ANNOUNCEMENT = "Doorstep bench: the community hall is closed on Thursday for repairs."
 PTB_TEXT = "PTB bench: the community hall is closed on Thursday for repairs."
 HELP_REPLY = "Here is what you can do"
 REPLY_TIMEOUT = 10.0
-READY_TIMEOUT = 90.0
 GOAL_RATE_SHARE = 0.95
 GOAL_P95_SECONDS = 1.0
 
@@ -159,39 +159,14 @@ async def sandbox() -> AsyncIterator[tuple[Any, str]]:
 # ----- the database -------------------------------------------------------------------------
 
 
-def pg_url(admin_dsn: str, database: str) -> str:
-    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{database}"
-
-
 @contextlib.asynccontextmanager
-async def database(postgres: bool, workdir: Path, admin_dsn: str) -> AsyncIterator[str]:
+async def migrated(postgres: bool, workdir: Path, admin_dsn: str) -> AsyncIterator[str]:
     """A migrated, empty database; a PostgreSQL one is dropped afterwards."""
     from bot import migrate
 
-    if not postgres:
-        url = f"sqlite+aiosqlite:///{workdir / 'broadcast.sqlite3'}"
+    async with database("postgresql" if postgres else "sqlite", workdir, admin_dsn) as url:
         await asyncio.to_thread(migrate.upgrade, url)
         yield url
-        return
-    import asyncpg
-
-    name = f"doorstep_bench_{secrets.token_hex(5)}"
-    conn = await asyncpg.connect(admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        url = pg_url(admin_dsn, name)
-        await asyncio.to_thread(migrate.upgrade, url)
-        yield url
-    finally:
-        conn = await asyncpg.connect(admin_dsn, timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 async def add_residents(url: str, count: int) -> tuple[list[tuple[int, int]], int]:
@@ -391,7 +366,7 @@ def count_messages(state: Any, chats: list[int], text: str) -> list[int]:
 async def run_doorstep(args: argparse.Namespace, workdir: Path) -> DoorstepFigures:
     from bot.sandbox.client import SandboxClient
 
-    async with sandbox() as (state, url), database(args.postgres, workdir, args.postgres_dsn) as db:
+    async with sandbox() as (state, url), migrated(args.postgres, workdir, args.postgres_dsn) as db:
         log(f"creating {args.residents} residents ...")
         residents, broadcast_id = await add_residents(db, args.residents)
         chats = [c for _r, c in residents]

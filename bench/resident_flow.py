@@ -30,7 +30,6 @@ import contextlib
 import json
 import os
 import resource
-import secrets
 import signal
 import sys
 import tempfile
@@ -42,9 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from common import (  # bench/common.py (the script's folder is on sys.path)
+    DEFAULT_PG_DSN,
+    Skipped,
+    bot_process,
+    database,
     log,
     milliseconds,
     tree_version,
+    wait_until_polling,
 )
 
 # Only the standard library at module level: the echo bot child runs this same file, and
@@ -53,7 +57,6 @@ from common import (  # bench/common.py (the script's folder is on sys.path)
 THIS_FILE = Path(__file__).resolve()
 ROOT = THIS_FILE.parent.parent
 BOT_TOKEN = "987654321:BENCH-doorstep-sandbox-token"  # the local sandbox's, not a secret
-DEFAULT_PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 NEIGHBOURHOODS = [("riverside", "Riverside Estate"), ("oakfield", "Oakfield Gardens")]
 # The journey's shape, used for the echo bot when no Doorstep run recorded one.
 _ONBOARD_SHAPE = ("send", "press", "press", "send", "press", "press", "press")
@@ -62,8 +65,6 @@ JOURNEY_SHAPE = (*_ONBOARD_SHAPE, *_REPORT_SHAPE)
 FIRST_USER_ID = 5_000_000
 ECHO_NAME = "ptb echo bot"
 REPLY_TIMEOUT = 10.0  # seconds a resident waits for one reply before giving up
-READY_TIMEOUT = 90.0  # seconds a bot process may take to start polling
-RSS_SAMPLE_SECONDS = 0.1
 GOAL_ECHO_RATIO = 0.5
 GOAL_P95_MS = 50.0
 GOAL_RSS_MB = 150.0
@@ -120,47 +121,6 @@ def run_echo_bot(concurrent_updates: int) -> None:
 # ----- measuring a process from outside ------------------------------------------------------
 
 
-class ProcessWatch:
-    """Samples a process's resident memory every 100 ms; reads its CPU time on demand."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak_kib = 0
-        self.last_kib = 0
-
-    def rss_kib(self) -> int | None:
-        """VmRSS from /proc, in KiB; None once the process is gone."""
-        try:
-            with open(f"/proc/{self.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            return None
-        return None
-
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time spent so far."""
-        try:
-            with open(f"/proc/{self.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def sample(self) -> None:
-        kib = self.rss_kib()
-        if kib is not None:
-            self.last_kib = kib
-            self.peak_kib = max(self.peak_kib, kib)
-
-    async def run(self) -> None:
-        """Sample until cancelled."""
-        while True:
-            self.sample()
-            await asyncio.sleep(RSS_SAMPLE_SECONDS)
-
-
 def mb(kib: int) -> float:
     """KiB to MB (10**6 bytes)."""
     return kib * 1024 / 1e6
@@ -182,70 +142,6 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-@dataclass
-class BotProcess:
-    """A bot running as a child process, with its log file and memory watch."""
-
-    process: asyncio.subprocess.Process
-    watch: ProcessWatch
-    log_path: Path
-
-    def log_lines(self) -> list[str]:
-        try:
-            return self.log_path.read_text(errors="replace").splitlines()
-        except FileNotFoundError:
-            return []
-
-
-@contextlib.asynccontextmanager
-async def bot_process(
-    command: list[str], env: dict[str, str], workdir: Path
-) -> AsyncIterator[BotProcess]:
-    """Start a bot process; on exit SIGTERM it (SIGKILL after 15 s) and stop watching it."""
-    log_path = workdir / "bot.log"
-    log_file = log_path.open("wb")
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            cwd=workdir,  # no stray .env is read from the repository
-            env={**os.environ, **env},
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-    finally:
-        log_file.close()
-    watch = ProcessWatch(process.pid)
-    sampler = asyncio.create_task(watch.run())
-    try:
-        yield BotProcess(process, watch, log_path)
-    finally:
-        sampler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sampler
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-
-
-async def wait_until_polling(state: Any, bot: BotProcess) -> None:
-    """Until the bot has a getUpdates long poll open at the sandbox."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while state.active_poll is None:
-        if bot.process.returncode is not None:
-            tail = "\n".join(bot.log_lines()[-15:])
-            raise RuntimeError(f"the bot exited with {bot.process.returncode}:\n{tail}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the bot did not start polling within {READY_TIMEOUT:.0f} s")
-        await asyncio.sleep(0.05)  # start-up only: no measurement runs yet
-
-
 # ----- the sandbox and the databases --------------------------------------------------------
 
 
@@ -262,42 +158,6 @@ async def sandbox() -> AsyncIterator[tuple[Any, str]]:
         yield state, url
     finally:
         await runner.cleanup()
-
-
-class Skipped(Exception):
-    """A backend that cannot run here (PostgreSQL not reachable)."""
-
-
-def pg_url(admin_dsn: str, database: str) -> str:
-    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{database}"
-
-
-@contextlib.asynccontextmanager
-async def database(backend: str, workdir: Path, admin_dsn: str) -> AsyncIterator[str]:
-    """An empty database URL for the backend; a PostgreSQL one is dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    import asyncpg
-
-    name = f"doorstep_bench_{secrets.token_hex(5)}"
-    try:
-        conn = await asyncpg.connect(admin_dsn, timeout=5)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise Skipped(f"PostgreSQL not reachable at {admin_dsn}: {exc}") from None
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield pg_url(admin_dsn, name)
-    finally:
-        conn = await asyncpg.connect(admin_dsn, timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 async def prepare_database(url: str) -> None:

@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from bot import migrate
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
+from bot.events.service import EventPlan, publish_event
+from bot.models.base import utcnow
 from bot.residents.service import add_neighbourhood
 from bot.runtime import Runtime, StartupError, running
 from bot.sandbox.runner import start_sandbox
@@ -27,13 +30,80 @@ DEMO_NEIGHBOURHOODS = [
 ]
 
 
+# (title, description, place, days ahead, local start, hours, neighbourhood code or None for
+# association-wide, capacity or None, largest party)
+DEMO_EVENTS = [
+    (
+        "Coffee morning",
+        "Tea, coffee and cake with your neighbours and your housing officer.",
+        "Riverside community hall",
+        1,
+        time(10, 30),
+        1.5,
+        "riverside",
+        12,
+        2,
+    ),
+    (
+        "Estate clean-up",
+        "Litter pickers, gloves and bags provided. Bring the family.",
+        "Meet at the Oakfield Gardens car park",
+        3,
+        time(10, 0),
+        3,
+        None,
+        None,
+        4,
+    ),
+    (
+        "Gardening workshop",
+        "Plant a window box to take home. Very few places.",
+        "Riverside community garden",
+        5,
+        time(14, 0),
+        2,
+        "riverside",
+        3,
+        2,
+    ),
+    (
+        "Residents' meeting",
+        "Hear about the repairs programme and tell us what matters to you.",
+        "Castle View library",
+        8,
+        time(18, 30),
+        1.5,
+        None,
+        40,
+        1,
+    ),
+]
+
+
 async def seed_demo_data(settings: Settings) -> None:
-    """Sample neighbourhoods (the migrations already add the default topics)."""
+    """Sample neighbourhoods and upcoming events (the migrations add the default topics)."""
     engine = create_engine(settings.database_url)
+    now = utcnow()
+    today = now.astimezone(settings.tz).date()
     try:
         async with create_sessionmaker(engine).begin() as session:
-            for code, name in DEMO_NEIGHBOURHOODS:
-                await add_neighbourhood(session, code, name)
+            areas = {
+                code: await add_neighbourhood(session, code, name)
+                for code, name in DEMO_NEIGHBOURHOODS
+            }
+            for title, about, place, days, at, hours, area, capacity, party in DEMO_EVENTS:
+                starts = datetime.combine(today + timedelta(days=days), at, tzinfo=settings.tz)
+                plan = EventPlan(
+                    title=title,
+                    description=about,
+                    place=place,
+                    starts_at=starts.astimezone(UTC),
+                    ends_at=(starts + timedelta(hours=hours)).astimezone(UTC),
+                    neighbourhood_ids=(areas[area].id,) if area else (),
+                    capacity=capacity,
+                    max_party=party,
+                )
+                await publish_event(session, plan, None, now=now)
     finally:
         await engine.dispose()
 

@@ -21,6 +21,7 @@ from bot.broadcasts.jobs import ScheduleSync
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.delivery.worker import DeliveryWorker
+from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
 from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.conversation import Services
@@ -71,6 +72,17 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
         args=[services.sessions, settings],
         id="complaint_deadlines",
         replace_existing=True,
+    )
+    # Every replica runs it; the unique key on event_reminders makes each reminder go once.
+    scheduler.add_job(
+        queue_event_reminders,
+        "interval",
+        seconds=REMINDER_CHECK_SECONDS,
+        args=[services.sessions, settings],
+        id="event_reminders",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
     )
     delivery: DeliveryWorker | None = None
     schedules = ScheduleSync(scheduler, services.sessions, settings)

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput
 LATEST_AHEAD = timedelta(days=366)  # a later date is almost certainly a typing mistake
 _ISO_MOMENT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2})[:.](\d{2})$")
 _UK_MOMENT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:.](\d{2})$")
-_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+TIME_OF_DAY = re.compile(r"^(\d{1,2})[:.](\d{2})$")  # "09:00", "9.30": see parse_time_of_day
 _UTC = ZoneInfo("UTC")
 
 # Characters that render as nothing: a message made only of these is empty.
@@ -46,6 +46,18 @@ def require_text(text: str | None, max_length: int, *, single_line: bool = False
         # Control characters (NUL and friends) are never meant; PostgreSQL refuses NUL.
         raise InvalidInput("That message has characters I can't store. Please type it again.")
     return value
+
+
+def shorten(text: str, length: int) -> str:
+    """Text on one line, cut to ``length`` characters with an ellipsis (for a button, a list)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def shorten_block(text: str, length: int) -> str:
+    """Text with its line breaks kept, cut to ``length`` characters with an ellipsis."""
+    value = text.strip()
+    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
 
 
 def fold(text: str) -> str:
@@ -89,7 +101,7 @@ def parse_moment(text: str | None, *, tz: ZoneInfo, now: datetime) -> datetime:
 
 def parse_time_of_day(text: str | None) -> time:
     """A typed 24-hour time, e.g. "09:00"."""
-    found = _CLOCK.match((text or "").strip())
+    found = TIME_OF_DAY.match((text or "").strip())
     if found:
         hour, minute = int(found.group(1)), int(found.group(2))
         if hour < 24 and minute < 60:

@@ -21,12 +21,12 @@ from bot.broadcasts import jobs
 from bot.broadcasts import service as broadcasts
 from bot.broadcasts.service import Audience
 from bot.delivery.limits import seconds_of
-from bot.errors import InvalidInput, NotAllowed, StaleAction
-from bot.i18n import N_, format_moment
-from bot.models import Announcement, StaffMember
+from bot.errors import InvalidInput, StaleAction
+from bot.i18n import format_moment
+from bot.models import Announcement
 from bot.models.base import utcnow
 from bot.residents import service as residents
-from bot.text import parse_moment, parse_time_of_day
+from bot.text import parse_moment, parse_time_of_day, shorten, shorten_block
 from bot.tg.conversation import Command, Step, Turn, inline, pairs
 
 ANNOUNCE = "announce"
@@ -55,26 +55,6 @@ _FORMATTING = frozenset(
 )
 
 
-# ----- who may ------------------------------------------------------------------------------
-
-
-async def _staff_or_stop(turn: Turn) -> StaffMember | None:
-    """The staff member at a staff step; someone no longer staff is stopped politely."""
-    staff = await turn.staff()
-    if staff is None:
-        turn.end()
-        turn.reply(turn._("Sorry, that is only for staff."))
-    return staff
-
-
-async def _staff_pressing(turn: Turn) -> StaffMember:
-    """The staff member pressing a staff button; anyone else is refused (forged buttons too)."""
-    staff = await turn.staff()
-    if staff is None:
-        raise NotAllowed(N_("Sorry, that is only for staff."))
-    return staff
-
-
 # ----- the answers so far -------------------------------------------------------------------
 
 
@@ -98,20 +78,6 @@ def _plan(turn: Turn) -> broadcasts.Plan:
         send_at=send_at,
         recurrence=recurrence,
     )
-
-
-async def _next(turn: Turn, step: str) -> None:
-    """Go on to ``step``; after a change made from the preview, straight back to it."""
-    if turn.data.get("ready"):
-        await _preview(turn)
-        return
-    turn.go(step)
-    await turn.prompt_current()
-
-
-def _keep(turn: Turn, **answers: object) -> None:
-    turn.data.update(answers)
-    turn.touch()
 
 
 # ----- /announce: the text ------------------------------------------------------------------
@@ -159,7 +125,7 @@ def _html(message: Message) -> str | None:
 
 async def handle_text(turn: Turn) -> None:
     """Take text, or a photo (its caption now or at the next step)."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     message = turn.message
     if turn.press is not None or message is None:
@@ -177,17 +143,17 @@ async def handle_text(turn: Turn) -> None:
         broadcasts.check_photo(largest.file_size)
         caption = _html(message)
         if caption is None or not caption.strip():
-            _keep(turn, photo=largest.file_id, text=None)
+            turn.keep(photo=largest.file_id, text=None)
             turn.go("an_caption")
             await turn.prompt_current()
             return
-        _keep(turn, photo=largest.file_id, text=broadcasts.check_text(caption, caption=True))
+        turn.keep(photo=largest.file_id, text=broadcasts.check_text(caption, caption=True))
     elif message.text is not None:
         text = broadcasts.check_text(_html(message), caption=False)
-        _keep(turn, photo=None, text=text)
+        turn.keep(photo=None, text=text)
     else:
         raise InvalidInput("Please send text, or a photo with a caption.")
-    await _next(turn, "an_areas")
+    await turn.go_on("an_areas", _preview)
 
 
 async def prompt_caption(turn: Turn) -> None:
@@ -202,7 +168,7 @@ async def prompt_caption(turn: Turn) -> None:
 
 async def handle_caption(turn: Turn) -> None:
     """Take the caption (or start again with another photo)."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     message = turn.message
     if message is not None and (message.photo or message.document):
@@ -210,8 +176,8 @@ async def handle_caption(turn: Turn) -> None:
         return
     if turn.press is not None or message is None or message.text is None:
         raise InvalidInput("Please type the words to go with the photo.")
-    _keep(turn, text=broadcasts.check_text(_html(message), caption=True))
-    await _next(turn, "an_areas")
+    turn.keep(text=broadcasts.check_text(_html(message), caption=True))
+    await turn.go_on("an_areas", _preview)
 
 
 # ----- /announce: the audience -------------------------------------------------------------
@@ -249,7 +215,7 @@ def _areas_markup(
 
 async def handle_areas(turn: Turn) -> None:
     """Toggle a neighbourhood, or go on with the chosen ones (or all)."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     press = turn.press
     if press is None:
@@ -261,14 +227,14 @@ async def handle_areas(turn: Turn) -> None:
         if area_id not in {a for a, _name in areas}:
             raise StaleAction("That button no longer works.")
         chosen ^= {area_id}
-        _keep(turn, areas=sorted(chosen))
+        turn.keep(areas=sorted(chosen))
         turn.answer_press()
         turn.edit_buttons(_areas_markup(turn, areas, chosen))
         return
     if press.action != "areas" or press.arg(0) not in ("all", "next"):
         raise StaleAction("That button no longer works.")
     if press.arg(0) == "all":
-        _keep(turn, areas=[])
+        turn.keep(areas=[])
     elif not chosen:
         raise InvalidInput("Choose at least one neighbourhood, or press All neighbourhoods.")
     turn.answer_press()
@@ -310,7 +276,7 @@ def _topics_markup(
 
 async def handle_topics(turn: Turn) -> None:
     """Toggle a topic, or go on with the chosen ones (or all)."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     press = turn.press
     if press is None:
@@ -324,19 +290,19 @@ async def handle_topics(turn: Turn) -> None:
         if topic_id not in {t for t, _label in topics}:
             raise StaleAction("That button no longer works.")
         chosen ^= {topic_id}
-        _keep(turn, topics=sorted(chosen))
+        turn.keep(topics=sorted(chosen))
         turn.answer_press()
         turn.edit_buttons(_topics_markup(turn, topics, chosen))
         return
     if press.action != "topics" or press.arg(0) not in ("all", "next"):
         raise StaleAction("That button no longer works.")
     if press.arg(0) == "all":
-        _keep(turn, topics=[])
+        turn.keep(topics=[])
     elif not chosen:
         raise InvalidInput("Choose at least one topic, or press All topics.")
     turn.answer_press()
     turn.edit_buttons(None)
-    await _next(turn, "an_when")
+    await turn.go_on("an_when", _preview)
 
 
 # ----- /announce: when ----------------------------------------------------------------------
@@ -359,7 +325,7 @@ async def prompt_when(turn: Turn) -> None:
 
 async def handle_when(turn: Turn) -> None:
     """Take the kind of timing."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     if turn.press is None or turn.press.action != "when":
         raise InvalidInput("Please choose with the buttons.")
@@ -367,8 +333,8 @@ async def handle_when(turn: Turn) -> None:
     turn.answer_press()
     turn.edit_buttons(None)
     if choice == "now":
-        _keep(turn, when="now")
-        await _next(turn, "an_urgent")
+        turn.keep(when="now")
+        await turn.go_on("an_urgent", _preview)
     elif choice == "at":
         turn.go("an_at")
         await turn.prompt_current()
@@ -392,13 +358,13 @@ async def prompt_at(turn: Turn) -> None:
 
 async def handle_at(turn: Turn) -> None:
     """Take a date and time in the future."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     if turn.press is not None or turn.message is None:
         raise InvalidInput("Please type the date and time, like this: 2026-12-01 09:00.")
     moment = parse_moment(turn.message.text, tz=turn.settings.tz, now=utcnow())
-    _keep(turn, when="at", send_at=moment.isoformat())
-    await _next(turn, "an_urgent")
+    turn.keep(when="at", send_at=moment.isoformat())
+    await turn.go_on("an_urgent", _preview)
 
 
 def _days_markup(turn: Turn, chosen: set[str]) -> InlineKeyboardMarkup:
@@ -420,7 +386,7 @@ async def prompt_days(turn: Turn) -> None:
 
 async def handle_days(turn: Turn) -> None:
     """Toggle a weekday, or go on to the time."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     press = turn.press
     if press is None:
@@ -431,7 +397,7 @@ async def handle_days(turn: Turn) -> None:
         if day not in broadcasts.WEEKDAYS:
             raise StaleAction("That button no longer works.")
         chosen ^= {day}
-        _keep(turn, days=[d for d in broadcasts.WEEKDAYS if d in chosen])
+        turn.keep(days=[d for d in broadcasts.WEEKDAYS if d in chosen])
         turn.answer_press()
         turn.edit_buttons(_days_markup(turn, chosen))
         return
@@ -452,13 +418,13 @@ async def prompt_time(turn: Turn) -> None:
 
 async def handle_time(turn: Turn) -> None:
     """Take the weekly time."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     if turn.press is not None or turn.message is None:
         raise InvalidInput("Please type the time on the 24-hour clock, like this: 09:00.")
     at = parse_time_of_day(turn.message.text)
-    _keep(turn, when="weekly", time=f"{at:%H:%M}")
-    await _next(turn, "an_urgent")
+    turn.keep(when="weekly", time=f"{at:%H:%M}")
+    await turn.go_on("an_urgent", _preview)
 
 
 # ----- /announce: urgency -------------------------------------------------------------------
@@ -487,7 +453,7 @@ async def prompt_urgent(turn: Turn) -> None:
 
 async def handle_urgent(turn: Turn) -> None:
     """Take the urgency, then show the preview."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     if turn.press is None or turn.press.action != "urgent":
         raise InvalidInput("Please choose with the buttons.")
@@ -496,7 +462,7 @@ async def handle_urgent(turn: Turn) -> None:
         raise StaleAction("That button no longer works.")
     turn.answer_press()
     turn.edit_buttons(None)
-    _keep(turn, urgent=choice == "yes")
+    turn.keep(urgent=choice == "yes")
     await _preview(turn)
 
 
@@ -533,7 +499,7 @@ async def _preview(turn: Turn) -> None:
     try:
         await _show_rendered(turn, plan.text, plan.photo_file_id)
     except BadRequest as refused:
-        _keep(turn, ready=True)
+        turn.keep(ready=True)
         turn.go("an_text")
         turn.reply(
             _(
@@ -551,7 +517,7 @@ async def _preview(turn: Turn) -> None:
         turn.session, plan, staff.id, replaces=turn.data.get("draft_id")
     )
     turn.go("an_confirm")
-    _keep(turn, draft_id=draft.id, ready=True)
+    turn.keep(draft_id=draft.id, ready=True)
     await prompt_confirm(turn)
 
 
@@ -651,7 +617,7 @@ _EDIT_STEPS = {"text": "an_text", "audience": "an_areas", "when": "an_when", "ur
 
 async def handle_confirm(turn: Turn) -> None:
     """At the preview: a Change button (Confirm and Cancel work from anywhere)."""
-    if await _staff_or_stop(turn) is None:
+    if await turn.staff_or_stop() is None:
         return
     press = turn.press
     if press is None:
@@ -670,7 +636,7 @@ def _previewing(turn: Turn, announcement_id: int) -> bool:
 
 async def on_confirm(turn: Turn) -> None:
     """Confirm: send the previewed announcement now, or schedule it - once."""
-    staff = await _staff_pressing(turn)
+    staff = await turn.require_staff()
     assert turn.press is not None
     announcement_id = turn.press.int_arg(0)
     _ = turn._
@@ -715,7 +681,7 @@ async def on_confirm(turn: Turn) -> None:
 
 async def on_cancel_draft(turn: Turn) -> None:
     """Cancel at the preview: nothing is sent and the draft is dropped."""
-    staff = await _staff_pressing(turn)
+    staff = await turn.require_staff()
     assert turn.press is not None
     announcement_id = turn.press.int_arg(0)
     row = await turn.session.get(Announcement, announcement_id)
@@ -747,7 +713,7 @@ async def _scheduled_view(turn: Turn) -> tuple[str, InlineKeyboardMarkup | None]
         lines += await _audience_words(turn, row)
         if row.urgent:
             lines.append(_("Urgent"))
-        words = broadcasts.shorten(broadcasts.visible_text(row.text), 120)
+        words = shorten(broadcasts.visible_text(row.text), 120)
         lines.append(("📷 " if row.photo_file_id else "") + words)
         parts.append("\n".join(lines))
         buttons.append(
@@ -764,7 +730,7 @@ async def show_scheduled(turn: Turn, _args: str) -> None:
 
 async def on_cancel_scheduled(turn: Turn) -> None:
     """Cancel #N under /scheduled: the announcement will not be sent (again)."""
-    staff = await _staff_pressing(turn)
+    staff = await turn.require_staff()
     assert turn.press is not None
     announcement_id = turn.press.int_arg(0)
     await broadcasts.cancel_scheduled(turn.session, announcement_id, staff, now=utcnow())
@@ -792,7 +758,7 @@ async def show_broadcasts(turn: Turn, _args: str) -> None:
     for report in reports:
         counts = report.counts
         when = format_moment(report.broadcast.started_at, turn.settings.tz, turn.language)
-        words = broadcasts.shorten(broadcasts.visible_text(report.announcement.text), 80)
+        words = shorten(broadcasts.visible_text(report.announcement.text), 80)
         parts.append(
             "\n".join(
                 [
@@ -861,7 +827,7 @@ async def _updates_page(turn: Turn, older_than: int | None) -> None:
     ]
     for update in page.updates:
         when = format_moment(update.sent_at, turn.settings.tz, turn.language)
-        body = broadcasts.shorten_block(update.text, UPDATE_SHOWN_LENGTH)
+        body = shorten_block(update.text, UPDATE_SHOWN_LENGTH)
         if update.has_photo:
             body = "📷 " + (body or _("(a photo)"))
         parts.append(f"{when}\n{body}")

@@ -55,7 +55,7 @@ from bot.models import (
 )
 from bot.models.base import UTCDateTime
 from bot.staff.service import actor_of, record_action, staff_chats_for
-from bot.text import is_blank
+from bot.text import is_blank, shorten
 
 PARSE_MODE = "HTML"
 TEXT_LIMIT = 4096  # Telegram's limit on a message's text, counted after formatting
@@ -813,18 +813,6 @@ async def updates_for(
                 )
             )
     return UpdatesPage(found, None)
-
-
-def shorten(text: str, length: int) -> str:
-    """Text on one line, cut to ``length`` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
-
-
-def shorten_block(text: str, length: int) -> str:
-    """Text with its line breaks kept, cut to ``length`` characters with an ellipsis."""
-    value = text.strip()
-    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
 
 
 def quiet_hours_of(settings: Settings) -> QuietHours:

@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -285,19 +285,30 @@ def _tell(
 
 async def _skip_queued(
     session: AsyncSession, event_id: int, *, kind: str, resident_id: int | None = None
-) -> int:
-    """Withdraw an event's messages of one kind not yet sent (the event changed)."""
+) -> None:
+    """Withdraw an event's messages of one kind not yet sent (the event or booking changed).
+
+    A withdrawn reminder's record goes too, so the reminder is worked out afresh (with the
+    new place, say) and can still go when it is due.
+    """
     statement = update(Delivery).where(
         Delivery.event_id == event_id, Delivery.kind == kind, Delivery.status == "queued"
     )
     if resident_id is not None:
         statement = statement.where(Delivery.resident_id == resident_id)
-    result = await session.execute(
-        statement.values(status="skipped", error="event changed").execution_options(
-            synchronize_session=False
+    skipped = (
+        await session.scalars(
+            statement.values(status="skipped", error="event changed")
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
         )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ).all()
+    if kind == REMINDER_KIND and skipped:
+        await session.execute(
+            delete(EventReminder)
+            .where(EventReminder.delivery_id.in_(skipped))
+            .execution_options(synchronize_session=False)
+        )
 
 
 # ----- places ---------------------------------------------------------------------------------
@@ -316,7 +327,9 @@ async def _locked_event(session: AsyncSession, event_id: int) -> Event:
     event: Event | None = await session.scalar(
         select(Event)
         .where(Event.id == event_id)
-        .with_for_update()
+        # FOR NO KEY UPDATE: serialises changes to the places, yet lets rows that only
+        # point at the event (deliveries, bookings) be written meanwhile.
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if event is None:
@@ -332,6 +345,37 @@ async def booked_places(session: AsyncSession, event_id: int) -> int:
         )
     )
     return int(total or 0)
+
+
+async def place_counts(session: AsyncSession, event_id: int) -> tuple[int, int]:
+    """People holding a place, and parties waiting."""
+    booked, waiting = (
+        await session.execute(
+            select(
+                func.coalesce(
+                    func.sum(case((EventBooking.status == BOOKED, EventBooking.party_size))), 0
+                ),
+                func.count(case((EventBooking.status == WAITLISTED, 1))),
+            ).where(EventBooking.event_id == event_id, EventBooking.status.in_(HOLDING))
+        )
+    ).one()
+    return int(booked), int(waiting)
+
+
+def places_open(event: Event, booked: int, waiting: int) -> int | None:
+    """Places a newcomer could have now (None: no limit).
+
+    None while someone is waiting, in strict order: they would go on the waitlist too.
+    """
+    left = places_left(event, booked)
+    if left is not None and waiting and not event.waitlist_skip_ahead:
+        return 0
+    return left
+
+
+async def open_places(session: AsyncSession, event: Event) -> int | None:
+    """`places_open` for an event, counted now."""
+    return places_open(event, *await place_counts(session, event.id))
 
 
 def places_left(event: Event, booked: int) -> int | None:
@@ -390,7 +434,7 @@ async def sign_up(
     ahead (then anyone waiting does not fit, or would have been promoted already).
     """
     event = await _locked_event(session, event_id)
-    if not await is_for(session, event, resident):
+    if not await is_for(event, resident):
         raise NotFound("That event no longer exists.")
     closed = _sign_up_closed_reason(event, now)
     if closed is not None:
@@ -402,7 +446,8 @@ async def sign_up(
     booking = await _own_booking(session, event.id, resident.id)
     if booking is not None and booking.status == BOOKED:
         raise InvalidInput(
-            "You're already booked for this event ({count} places). See My events to cancel.",
+            "You're already booked for this event (places booked: {count}). See My events to "
+            "cancel.",
             count=booking.party_size,
         )
     if booking is not None and booking.status == WAITLISTED:
@@ -411,15 +456,9 @@ async def sign_up(
             "at once if a place comes up.",
             rank=await waitlist_rank(session, booking),
         )
-    booked = await booked_places(session, event.id)
+    booked, waiting = await place_counts(session, event.id)
     fits = event.capacity is None or booked + party_size <= event.capacity
-    someone_waiting = bool(
-        await session.scalar(
-            select(
-                exists().where(EventBooking.event_id == event.id, EventBooking.status == WAITLISTED)
-            )
-        )
-    )
+    someone_waiting = waiting > 0
     gets_place = fits and (event.waitlist_skip_ahead or not someone_waiting)
     event.last_position += 1
     if booking is None:
@@ -465,6 +504,8 @@ async def _promote(
     ).all()
     promoted: list[Promoted] = []
     for booking, resident in waiting:
+        if resident is None or not resident.active or resident.chat_id is None:
+            continue  # cannot be told (blocked the bot): keeps its waitlist place
         if free is not None and booking.party_size > free:
             if event.waitlist_skip_ahead:
                 continue
@@ -474,25 +515,24 @@ async def _promote(
         if free is not None:
             free -= booking.party_size
         promoted.append(Promoted(booking, resident))
-        if resident is not None:
-            _ = gettext_for(resident.language)
-            _tell(
-                session,
-                resident,
-                event,
-                _(
-                    "Good news: a place has come up at {title} ({when}), and it is yours - "
-                    "{count} booked. If you can no longer come, please cancel so that "
-                    "someone else can go."
-                ).format(
-                    title=event.title,
-                    when=when_words(event, notices.tz, resident.language),
-                    count=booking.party_size,
-                ),
-                notices,
-                now,
-                buttons=_buttons(_, event.id),
-            )
+        _ = gettext_for(resident.language)
+        _tell(
+            session,
+            resident,
+            event,
+            _(
+                "Good news: a place has come up at {title} ({when}), and it is yours - "
+                "{count} booked. If you can no longer come, please cancel so that "
+                "someone else can go."
+            ).format(
+                title=event.title,
+                when=when_words(event, notices.tz, resident.language),
+                count=booking.party_size,
+            ),
+            notices,
+            now,
+            buttons=_buttons(_, event.id),
+        )
     await session.flush()
     return promoted
 
@@ -527,8 +567,12 @@ async def cancel_booking(
     booking.status = CANCELLED
     booking.cancelled_at = now
     await _skip_queued(session, event.id, kind=REMINDER_KIND, resident_id=resident.id)
+    # A promotion or change notice still held by quiet hours no longer applies.
+    await _skip_queued(session, event.id, kind=NOTICE_KIND, resident_id=resident.id)
     await session.flush()
-    promoted = await _promote(session, event, notices, now) if was == BOOKED else []
+    # A waiting party leaving can free the queue too: in strict order the head party that
+    # did not fit blocks smaller ones behind it, which may now have room.
+    promoted = await _promote(session, event, notices, now)
     return CancelOutcome(event, was, promoted)
 
 
@@ -547,7 +591,7 @@ def _visible_to(neighbourhood_id: int | None) -> Any:
     return or_(wide, local)
 
 
-async def is_for(session: AsyncSession, event: Event, resident: Resident) -> bool:
+async def is_for(event: Event, resident: Resident) -> bool:
     """Whether a resident may see and book the event (their neighbourhood, or everyone)."""
     area_ids = {n.id for n in await event.awaitable_attrs.neighbourhoods}
     return not area_ids or resident.neighbourhood_id in area_ids
@@ -559,7 +603,7 @@ class EventView:
 
     event: Event
     booked: int
-    places_left: int | None
+    places_left: int | None  # open to a newcomer: 0 while others wait in strict order
     booking: EventBooking | None
     waitlist_rank: int | None
 
@@ -578,15 +622,15 @@ async def view_event(
     event = await get_event(session, event_id)
     booking = await _own_booking(session, event.id, resident.id)
     holding = booking is not None and booking.status in HOLDING
-    if not holding and (event.status != "published" or not await is_for(session, event, resident)):
+    if not holding and (event.status != "published" or not await is_for(event, resident)):
         raise NotFound("That event is no longer open. Open Events to see what's on.")
-    booked = await booked_places(session, event.id)
+    booked, waiting = await place_counts(session, event.id)
     rank = (
         await waitlist_rank(session, booking)
         if booking is not None and booking.status == WAITLISTED
         else None
     )
-    return EventView(event, booked, places_left(event, booked), booking, rank)
+    return EventView(event, booked, places_open(event, booked, waiting), booking, rank)
 
 
 @dataclass(frozen=True)
@@ -656,7 +700,8 @@ async def _answerable(
     session: AsyncSession, resident: Resident, booking_id: int, now: datetime
 ) -> EventBooking:
     booking = await session.get(EventBooking, booking_id)
-    if booking is None or booking.resident_id != resident.id:
+    # Only a place held at the start: a waitlist place or a cancelled one was not a visit.
+    if booking is None or booking.resident_id != resident.id or booking.status != BOOKED:
         raise NotFound("That event is no longer open. Open Events to see what's on.")
     event = await get_event(session, booking.event_id)
     if event.status != "published" or now < event.starts_at:
@@ -705,13 +750,14 @@ async def _neighbourhoods(session: AsyncSession, ids: Sequence[int]) -> list[Nei
 
 def _audit(
     session: AsyncSession,
-    staff: StaffMember,
+    staff: StaffMember | None,
     action: str,
     event: Event,
     now: datetime,
     **details: Any,
 ) -> None:
-    record_action(session, actor_of(staff), action, "event", event.id, dict(details), now=now)
+    actor = actor_of(staff) if staff is not None else "system"
+    record_action(session, actor, action, "event", event.id, dict(details), now=now)
 
 
 def _snapshot(plan: EventPlan) -> dict[str, Any]:
@@ -720,12 +766,12 @@ def _snapshot(plan: EventPlan) -> dict[str, Any]:
 
 
 async def publish_event(
-    session: AsyncSession, plan: EventPlan, staff: StaffMember, *, now: datetime
+    session: AsyncSession, plan: EventPlan, staff: StaffMember | None, *, now: datetime
 ) -> Event:
-    """Create the event: residents see it in Events from now."""
+    """Create the event: residents see it in Events from now (no staff: the demo's samples)."""
     check_plan(plan, now)
     event = Event(
-        created_by_staff_id=staff.id,
+        created_by_staff_id=staff.id if staff is not None else None,
         title=plan.title,
         description=plan.description,
         place=plan.place,
@@ -762,7 +808,8 @@ async def _holders(session: AsyncSession, event_id: int) -> list[tuple[EventBook
     return [(booking, resident) for booking, resident in rows.all()]
 
 
-def _editable(event: Event, now: datetime) -> None:
+def editable(event: Event, now: datetime) -> None:
+    """Refuse a change to an event that is cancelled or has started (InvalidInput)."""
     if event.status == "cancelled":
         raise InvalidInput("This event has been cancelled.")
     if now >= event.starts_at:
@@ -779,6 +826,14 @@ class EditOutcome:
     promoted: list[Promoted]
 
 
+def _differs(before: EventPlan, after: EventPlan, key: str) -> bool:
+    """Whether a plan field changed (the areas as a set: the order they were picked in is not)."""
+    old, new = getattr(before, key), getattr(after, key)
+    if key == "neighbourhood_ids":
+        return set(old) != set(new)
+    return bool(old != new)
+
+
 async def update_event(
     session: AsyncSession,
     event_id: int,
@@ -787,14 +842,23 @@ async def update_event(
     notices: Notices,
     *,
     now: datetime,
+    edited_sequence: int | None = None,
 ) -> EditOutcome:
     """Save staff's changes. A new time or place is told to everyone with a place or waiting.
 
     The capacity cannot go below the places already booked (no one loses a place they
-    were given); raising it promotes the waitlist at once.
+    were given), nor below a waiting party (it could never be promoted); raising it
+    promotes the waitlist at once. ``edited_sequence``: the event's sequence when the
+    staff member started editing; if someone has changed the event since, the edit is
+    refused rather than undo their change.
     """
     event = await _locked_event(session, event_id)
-    _editable(event, now)
+    editable(event, now)
+    if edited_sequence is not None and edited_sequence != event.sequence:
+        raise InvalidInput(
+            "Someone else changed this event while you were editing it. Press Edit again to "
+            "start from the latest version."
+        )
     before = EventPlan.of(event)
     check_plan(plan, now, keeping_deadline=plan.signup_deadline == before.signup_deadline)
     booked = await booked_places(session, event.id)
@@ -803,7 +867,17 @@ async def update_event(
             "{booked} places are already booked, so the capacity cannot be lower than that.",
             booked=booked,
         )
-    changed = [key for key in before.__dict__ if getattr(before, key) != getattr(plan, key)]
+    largest_waiting = await session.scalar(
+        select(func.max(EventBooking.party_size)).where(
+            EventBooking.event_id == event.id, EventBooking.status == WAITLISTED
+        )
+    )
+    if plan.capacity is not None and largest_waiting and plan.capacity < largest_waiting:
+        raise InvalidInput(
+            "A party of {party} is on the waitlist, so the capacity cannot be lower than that.",
+            party=int(largest_waiting),
+        )
+    changed = [key for key in before.__dict__ if _differs(before, plan, key)]
     if not changed:
         return EditOutcome(event, [], 0, [])
     for key in changed:
@@ -814,17 +888,20 @@ async def update_event(
     event.sequence += 1
     event.updated_at = now
     told = 0
-    moved = {"starts_at", "ends_at", "place", "latitude", "longitude"} & set(changed)
+    # Told to residents: a new time or place (a moved map pin alone is not worth a message).
+    moved = {"starts_at", "ends_at", "place"} & set(changed)
     if moved:
         # Reminders already queued name the old time or place: new ones follow the rows.
         await _skip_queued(session, event.id, kind=REMINDER_KIND)
         for booking, resident in await _holders(session, event.id):
             _ = gettext_for(resident.language)
-            text = _(
-                "Change to {title}: it is now on {when} at {place}. Your place is kept."
+            text = (
+                _("Change to {title}: it is now on {when} at {place}. Your place is kept.")
                 if booking.status == BOOKED
-                else "Change to {title}: it is now on {when} at {place}. You are still on the "
-                "waitlist."
+                else _(
+                    "Change to {title}: it is now on {when} at {place}. You are still on the "
+                    "waitlist."
+                )
             ).format(
                 title=event.title,
                 when=when_words(event, notices.tz, resident.language),
@@ -858,7 +935,7 @@ async def cancel_event(
 ) -> int:
     """Call the event off and tell each resident with a place or on the waitlist, once."""
     event = await _locked_event(session, event_id)
-    _editable(event, now)
+    editable(event, now)
     event.status = "cancelled"
     event.cancelled_at = now
     event.sequence += 1
@@ -868,12 +945,16 @@ async def cancel_event(
     told = 0
     for booking, resident in await _holders(session, event.id):
         _ = gettext_for(resident.language)
-        text = _(
-            "Cancelled: {title} ({when}) will not take place. We're sorry. Your place has been "
-            "released and there is nothing you need to do."
+        text = (
+            _(
+                "Cancelled: {title} ({when}) will not take place. We're sorry. Your place has "
+                "been released and there is nothing you need to do."
+            )
             if booking.status == BOOKED
-            else "Cancelled: {title} ({when}) will not take place. We're sorry. You were on "
-            "the waitlist; there is nothing you need to do."
+            else _(
+                "Cancelled: {title} ({when}) will not take place. We're sorry. You were on "
+                "the waitlist; there is nothing you need to do."
+            )
         ).format(title=event.title, when=when_words(event, notices.tz, resident.language))
         if _tell(session, resident, event, text, notices, now):
             told += 1
@@ -931,7 +1012,8 @@ async def roster(session: AsyncSession, event_id: int) -> Roster:
     return Roster(event, booked, waiting)
 
 
-def _after_start(event: Event, now: datetime) -> None:
+def after_start(event: Event, now: datetime) -> None:
+    """Refuse attendance or a closing record before the start, or for a cancelled event."""
     if event.status == "cancelled":
         raise InvalidInput("This event has been cancelled.")
     if now < event.starts_at:
@@ -949,7 +1031,7 @@ async def set_attendance(
 ) -> EventBooking:
     """Mark one party as came or did not come."""
     event = await get_event(session, event_id)
-    _after_start(event, now)
+    after_start(event, now)
     booking = await session.get(EventBooking, booking_id)
     if booking is None or booking.event_id != event.id or booking.status != BOOKED:
         raise NotFound("That booking no longer exists.")
@@ -964,7 +1046,7 @@ async def mark_all_attended(
 ) -> int:
     """ "All who signed up came": every booked party marked as came. Returns the parties."""
     event = await get_event(session, event_id)
-    _after_start(event, now)
+    after_start(event, now)
     result = await session.execute(
         update(EventBooking)
         .where(EventBooking.event_id == event.id, EventBooking.status == BOOKED)
@@ -988,7 +1070,7 @@ async def close_event(
 ) -> Event:
     """The closing record: how many came all told, and notes (writing it again replaces it)."""
     event = await get_event(session, event_id)
-    _after_start(event, now)
+    after_start(event, now)
     before = {"headcount": event.headcount, "notes": event.closing_notes}
     event.headcount = headcount
     event.closing_notes = notes
@@ -1056,18 +1138,25 @@ def day_before_due(event: Event, booking: EventBooking, tz: ZoneInfo) -> datetim
     return max(evening, booked_at)
 
 
+def day_before_ends(event: Event, tz: ZoneInfo) -> datetime:
+    """Local midnight at the start of the event's day: a "tomorrow" reminder is too late then."""
+    local_day = event.starts_at.astimezone(tz).date()
+    return datetime.combine(local_day, time(0), tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
 def reminders_due(event: Event, booking: EventBooking, tz: ZoneInfo, now: datetime) -> list[str]:
     """Which of a booking's reminders are due now ("day_before", "hour_before", "follow_up").
 
     Each has a window: a reminder only goes before the next one is due (a day-before
-    reminder is not sent once the hour-before one is), and never after the start; the
-    after-event question goes from an hour after the end for three days.
+    reminder is not sent once the hour-before one is, nor on the event's own day), and
+    never after the start; the after-event question goes from an hour after the end for
+    three days.
     """
     hour_before = event.starts_at - HOUR_BEFORE
     booked_at = booking.booked_at or booking.requested_at
     due = []
     day_before = day_before_due(event, booking, tz)
-    if day_before <= now < hour_before and day_before < hour_before:
+    if day_before <= now < min(hour_before, day_before_ends(event, tz)):
         due.append("day_before")
     if hour_before <= now < event.starts_at and booked_at < hour_before:
         due.append("hour_before")
@@ -1078,8 +1167,8 @@ def reminders_due(event: Event, booking: EventBooking, tz: ZoneInfo, now: dateti
 
 async def _claim_reminder(
     session: AsyncSession, booking_id: int, kind: str, starts_at: datetime, now: datetime
-) -> bool:
-    """Record that a reminder is being queued; False when another run already did."""
+) -> int | None:
+    """Record that a reminder is being queued; None when another run already did."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(EventReminder)
@@ -1089,7 +1178,8 @@ async def _claim_reminder(
         )
         .returning(EventReminder.id)
     )
-    return (await session.execute(statement)).first() is not None
+    claimed: int | None = await session.scalar(statement)
+    return claimed
 
 
 def _reminder(
@@ -1166,11 +1256,23 @@ async def queue_reminders(session: AsyncSession, notices: Notices, now: datetime
             release = notices.quiet_hours.release_at(now) if notices.quiet_hours else now
             if kind != "follow_up" and release >= event.starts_at:
                 continue
-            if not await _claim_reminder(session, booking.id, kind, event.starts_at, now):
+            if kind == "day_before" and release >= day_before_ends(event, notices.tz):
+                continue  # held into the event's own day, "tomorrow" would be wrong
+            claimed = await _claim_reminder(session, booking.id, kind, event.starts_at, now)
+            if claimed is None:
                 continue
             text, buttons = _reminder(kind, event, booking, resident, notices)
-            _tell(session, resident, event, text, notices, now, buttons=buttons, kind=REMINDER_KIND)
-            queued += 1
+            delivery = _tell(
+                session, resident, event, text, notices, now, buttons=buttons, kind=REMINDER_KIND
+            )
+            if delivery is not None:
+                await session.flush()
+                await session.execute(
+                    update(EventReminder)
+                    .where(EventReminder.id == claimed)
+                    .values(delivery_id=delivery.id)
+                )
+                queued += 1
     await session.flush()
     return queued
 

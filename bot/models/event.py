@@ -130,4 +130,8 @@ class EventReminder(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The outbox row: if it is withdrawn unsent (the place changed), this record goes too.
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
+    )
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -7,8 +7,11 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.errors import InvalidInput, StaleAction
+from bot.events import service as events_service
+from bot.events.service import Notices
 from bot.feedback import service as feedback
 from bot.i18n import LANGUAGES
+from bot.models.base import utcnow
 from bot.residents import privacy
 from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
@@ -389,7 +392,7 @@ async def handle_settings(turn: Turn) -> None:
     await turn.prompt_current()
 
 
-# ----- help and the menu items of later features -------------------------------------------
+# ----- help -----------------------------------------------------------------------------------
 
 
 def emergency_text(turn: Turn) -> str:
@@ -403,8 +406,11 @@ async def show_help(turn: Turn) -> None:
     lines = [
         _("Here is what you can do:"),
         _("Give feedback - report a repair or a problem, make a complaint, or say thank you."),
+        _("Events - see what's on near you, sign up, and see My events."),
+        _("Updates - the latest news for your neighbourhood."),
         _("My reports - see your reports and where they are up to."),
         _("Settings - change your language, name, neighbourhood or updates."),
+        "/myevents - " + _("the events you have booked"),
         "/cancel - " + _("stop what you are doing"),
         "/mydata - " + _("get a copy of the data we hold about you"),
         "/forget - " + _("erase your data"),
@@ -425,6 +431,9 @@ async def send_my_data(turn: Turn) -> None:
         return
     document = await privacy.personal_data(turn.session, turn.resident)
     document["reports"] = await feedback.reports_for_subject_access(turn.session, turn.resident.id)
+    document["event_bookings"] = await events_service.bookings_for_subject_access(
+        turn.session, turn.resident.id
+    )
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()
     turn.send_document(content, "my-data.json", _("Everything we hold about you."))
 
@@ -451,6 +460,7 @@ async def prompt_forget(turn: Turn) -> None:
             "Ordinary reports lose their words, photos and location too; we keep only their "
             "type, neighbourhood and dates for our statistics. Complaints keep their words, "
             "without your name, because the law requires us to keep a record of them. "
+            "Your places at upcoming events are given up. "
             "This cannot be undone. Erase your data?"
         ),
         inline(
@@ -471,6 +481,9 @@ async def handle_forget(turn: Turn) -> None:
     turn.answer_press()
     turn.edit_buttons(None)
     if choice == "yes" and turn.resident is not None:
+        await events_service.forget_bookings_of(
+            turn.session, turn.resident, Notices.of(turn.settings), now=utcnow()
+        )
         await feedback.anonymise_reports_of(turn.session, turn.resident.id)
         await privacy.forget_resident(turn.session, turn.resident)
         turn.end()

@@ -40,17 +40,9 @@ def _notices(turn: Turn) -> feedback.StaffNotices:
     return feedback.StaffNotices.from_settings(turn.settings)
 
 
-async def _require_staff(turn: Turn, refusal: str = ONLY_STAFF_BUTTON) -> StaffMember:
-    """The active staff member speaking, or NotAllowed (checked at the moment of use)."""
-    staff = await turn.staff()
-    if staff is None:
-        raise NotAllowed(refusal)
-    return staff
-
-
 async def _require_admin(turn: Turn) -> StaffMember:
     """The active admin speaking, or NotAllowed."""
-    staff = await _require_staff(turn, ONLY_STAFF)
+    staff = await turn.require_staff(ONLY_STAFF)
     if staff.role != "admin":
         raise NotAllowed(ONLY_STAFF)
     return staff
@@ -119,11 +111,17 @@ async def _staff_command(turn: Turn, args: str) -> None:
 async def _staff_help(turn: Turn, _args: str) -> None:
     """/staffhelp: the staff commands."""
     _ = turn._
-    staff = await _require_staff(turn, ONLY_STAFF)
+    staff = await turn.require_staff(ONLY_STAFF)
     lines = [
         _("Staff commands:"),
         "/inbox - " + _("reports not yet closed in your neighbourhoods"),
         "/view FB-2026-00042 - " + _("a report, its thread and its buttons"),
+        "/announce - " + _("an update to residents: now, at a time, or every week"),
+        "/scheduled - " + _("announcements waiting to go out, to cancel them"),
+        "/broadcasts - " + _("how the latest announcements were delivered"),
+        "/newevent - " + _("set up a community event, preview it and publish it"),
+        "/staffevents - "
+        + _("upcoming events and those of the last 14 days: manage, attendees, attendance"),
         "/staffhelp - " + _("this list"),
     ]
     if staff.role == "admin":
@@ -179,7 +177,7 @@ async def show_report(turn: Turn, staff: StaffMember, report: Feedback) -> None:
 
 async def _view_command(turn: Turn, args: str) -> None:
     """/view FB-2026-00042: one report with its thread and buttons."""
-    staff = await _require_staff(turn, ONLY_STAFF)
+    staff = await turn.require_staff(ONLY_STAFF)
     if not args:
         turn.reply(turn._("Please send /view followed by a reference, e.g. /view FB-2026-00042."))
         return
@@ -190,7 +188,7 @@ async def _view_command(turn: Turn, args: str) -> None:
 async def _inbox_command(turn: Turn, _args: str) -> None:
     """/inbox: reports not yet closed in the staff member's neighbourhoods."""
     _ = turn._
-    staff = await _require_staff(turn, ONLY_STAFF)
+    staff = await turn.require_staff(ONLY_STAFF)
     reports, total = await feedback.open_reports(turn.session, staff, INBOX_PAGE)
     if not reports:
         turn.reply(_("There are no open reports in your neighbourhoods."))
@@ -220,7 +218,7 @@ async def _inbox_command(turn: Turn, _args: str) -> None:
 async def on_staff_press(turn: Turn) -> None:
     """A staff button (Acknowledge, Reply, Change status...): the role is checked now."""
     assert turn.press is not None
-    staff = await _require_staff(turn)
+    staff = await turn.require_staff(ONLY_STAFF_BUTTON)
     action = _PRESSES.get(turn.press.arg(0))
     if action is None:
         raise StaleAction("That button no longer works.")
@@ -359,7 +357,7 @@ async def prompt_reply(turn: Turn) -> None:
 async def handle_reply(turn: Turn) -> None:
     """Send the typed reply to the resident, or cancel."""
     _ = turn._
-    staff = await _require_staff(turn, ONLY_STAFF)
+    staff = await turn.require_staff(ONLY_STAFF)
     if turn.press is not None:
         if turn.press.action != "cancel":
             raise StaleAction("That button no longer works.")

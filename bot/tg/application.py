@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 COMMANDS = {
     "start": N_("Start, or show the menu"),
     "help": N_("What I can do"),
+    "events": N_("What's on near you"),
+    "myevents": N_("The events you have booked"),
     "cancel": N_("Stop what you are doing"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data"),

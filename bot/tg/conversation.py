@@ -33,8 +33,8 @@ from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.delivery.limits import seconds_of
-from bot.errors import DomainError, StaleAction
-from bot.i18n import Gettext, gettext_for
+from bot.errors import DomainError, NotAllowed, StaleAction
+from bot.i18n import N_, Gettext, gettext_for
 from bot.models import ConversationState, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # An interactive reply waits out at most this many 429s before giving up.
 MAX_SEND_RETRIES = 3
+
+# What someone who is not (or no longer) staff is told at a staff step or button.
+ONLY_STAFF = N_("Sorry, that is only for staff.")
 
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -83,11 +86,15 @@ class Press:
         return self.args[index]
 
     def int_arg(self, index: int) -> int:
-        """An integer argument, or StaleAction."""
-        try:
-            return int(self.arg(index))
-        except ValueError:
-            raise StaleAction("That button no longer works.") from None
+        """A whole-number argument (an id, a page, a size), or StaleAction.
+
+        Bounded to what an INTEGER column holds, so a forged huge number is a stale
+        button, not a database error.
+        """
+        value = self.arg(index)
+        if not (value.isascii() and value.isdecimal()) or int(value) >= 2**31:
+            raise StaleAction("That button no longer works.")
+        return int(value)
 
 
 def decode_press(data: str | None) -> tuple[int, Press] | None:
@@ -125,6 +132,24 @@ class Turn:
             self._staff = await find_staff(self.session, self.user_id)
             self._staff_loaded = True
         return self._staff
+
+    async def require_staff(self, refusal: str = ONLY_STAFF) -> StaffMember:
+        """The active staff member speaking, or NotAllowed with ``refusal`` (a msgid).
+
+        Checked at the moment of use, so a forged or old staff button is refused too.
+        """
+        staff = await self.staff()
+        if staff is None:
+            raise NotAllowed(refusal)
+        return staff
+
+    async def staff_or_stop(self) -> StaffMember | None:
+        """The staff member at a staff step; someone no longer staff is stopped politely."""
+        staff = await self.staff()
+        if staff is None:
+            self.end()
+            self.reply(self._(ONLY_STAFF))
+        return staff
 
     @property
     def settings(self) -> Settings:
@@ -193,6 +218,22 @@ class Turn:
         """Record that the answers were changed in place (JSON columns do not see that)."""
         assert self.state is not None
         flag_modified(self.state, "data")
+
+    def keep(self, **answers: object) -> None:
+        """Add to (or replace some of) the answers gathered in the current conversation."""
+        self.data.update(answers)
+        self.touch()
+
+    async def go_on(self, step: str, preview: TurnHandler) -> None:
+        """Go on to ``step``; after a change made from the preview (``ready``), straight back.
+
+        ``preview`` is the flow's own: it checks the answers and shows them again.
+        """
+        if self.data.get("ready"):
+            await preview(self)
+            return
+        self.go(step)
+        await self.prompt_current()
 
     @property
     def flow(self) -> str | None:
@@ -279,6 +320,19 @@ class Turn:
                 log.debug("buttons of message_id=%s not edited: %s", message_id, refused)
 
         self._outbox.insert(0, edit) if first else self._outbox.append(edit)
+
+    def send_photo(self, file_id: str) -> None:
+        """Send a photo (by Telegram file id) once the turn is committed; best effort, so a
+        photo Telegram no longer has does not stop the answers after it."""
+        chat_id = self.chat_id
+
+        async def send() -> None:
+            try:
+                await self.bot.send_photo(chat_id, file_id)
+            except BadRequest as refused:
+                log.warning("photo to chat_id=%s not sent: %s", chat_id, type(refused).__name__)
+
+        self._outbox.append(send)
 
     def send_document(self, content: bytes, filename: str, caption: str | None = None) -> None:
         """Send a file to this chat once the turn is committed."""

@@ -87,11 +87,16 @@ def upgrade() -> None:
     sa.Column('booking_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivery_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['booking_id'], ['event_bookings.id'], name=op.f('fk_event_reminders_booking_id_event_bookings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], name=op.f('fk_event_reminders_delivery_id_deliveries'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_reminders')),
     sa.UniqueConstraint('booking_id', 'kind', 'starts_at', name=op.f('uq_event_reminders_booking_id'))
     )
+    with op.batch_alter_table('event_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_reminders_delivery_id'), ['delivery_id'], unique=False)
+
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('event_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_deliveries_event_id'), ['event_id'], unique=False)
@@ -104,6 +109,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_deliveries_event_id_events'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_deliveries_event_id'))
         batch_op.drop_column('event_id')
+
+    with op.batch_alter_table('event_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_reminders_delivery_id'))
 
     op.drop_table('event_reminders')
     with op.batch_alter_table('event_neighbourhoods', schema=None) as batch_op:

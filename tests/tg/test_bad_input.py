@@ -125,6 +125,10 @@ async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
         "0:nosuchaction": "That button no longer works",
         "7:" + "x" * 50: "That button is out of date",
         ":": "That button no longer works",
+        # Numbers no id can be: a plain answer, not a database error.
+        "0:evshow:99999999999": "That button no longer works",
+        "0:evjoin:1:-3": "That button no longer works",
+        "0:evlist:99999999999999999999": "That button no longer works",
     }
     for forged, answer in expected.items():
         await user.press_forged(mid, forged)
