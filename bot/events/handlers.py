@@ -222,6 +222,11 @@ def _detail_text(turn: Turn, view: events.EventView, now: datetime) -> str:
     closed = view.closed_reason(now)
     if closed is not None and (not view.holding or event.status == "cancelled"):
         lines.append(_(closed))
+    elif not view.holding:
+        lines += [
+            "",
+            _("If you sign up, the organisers see the name you gave us and how many are coming."),
+        ]
     return "\n".join(lines)
 
 

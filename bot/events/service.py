@@ -238,16 +238,15 @@ def when_words(event: Event, tz: ZoneInfo, language: str) -> str:
     return f"{start} - {format_moment(event.ends_at, tz, language)}"
 
 
-def _buttons(_: Gettext, event_id: int, *, cancel: bool = True) -> list[list[Button]]:
-    rows = [
+def _buttons(_: Gettext, event_id: int) -> list[list[Button]]:
+    """The buttons under a message about a resident's place: see, calendar, cancel."""
+    return [
         [
             Button(_("See the event"), anywhere_data(DETAIL_ACTION, event_id)),
             Button(_("Add to calendar"), anywhere_data(CALENDAR_ACTION, event_id)),
-        ]
+        ],
+        [Button(_("Cancel my place"), anywhere_data(CANCEL_ACTION, event_id))],
     ]
-    if cancel:
-        rows.append([Button(_("Cancel my place"), anywhere_data(CANCEL_ACTION, event_id))])
-    return rows
 
 
 def _tell(
@@ -602,7 +601,6 @@ class EventView:
     """An event as one resident sees it: places left and their own booking."""
 
     event: Event
-    booked: int
     places_left: int | None  # open to a newcomer: 0 while others wait in strict order
     booking: EventBooking | None
     waitlist_rank: int | None
@@ -630,7 +628,7 @@ async def view_event(
         if booking is not None and booking.status == WAITLISTED
         else None
     )
-    return EventView(event, booked, places_open(event, booked, waiting), booking, rank)
+    return EventView(event, places_open(event, booked, waiting), booking, rank)
 
 
 @dataclass(frozen=True)
@@ -638,7 +636,6 @@ class EventsPage:
     """Some upcoming events, and whether there are more after them."""
 
     events: list[Event]
-    offset: int
     more: bool
 
 
@@ -659,7 +656,7 @@ async def upcoming_for(
             .limit(limit + 1)
         )
     ).all()
-    return EventsPage(list(rows[:limit]), offset, len(rows) > limit)
+    return EventsPage(list(rows[:limit]), len(rows) > limit)
 
 
 @dataclass(frozen=True)
@@ -1200,7 +1197,8 @@ def _reminder(
     text = (
         _("Reminder: {title} is tomorrow, {when}, at {place}. Places booked: {count}.")
         if kind == "day_before"
-        else _("Reminder: {title} starts in an hour, {when}, at {place}. Places booked: {count}.")
+        # Said as "today", not "in an hour": quiet hours may hold it until nearer the start.
+        else _("Reminder: {title} is today, {when}, at {place}. Places booked: {count}.")
     )
     return (
         text.format(title=event.title, when=when, place=event.place, count=booking.party_size)
@@ -1216,6 +1214,14 @@ async def queue_reminders(session: AsyncSession, notices: Notices, now: datetime
     Derived from the rows at each run; safe to run from several processes at once.
     A reminder that quiet hours would hold past the start is not sent at all.
     """
+    due_window = or_(
+        and_(Event.starts_at > now, Event.starts_at <= now + REMINDER_HORIZON),
+        and_(
+            Event.ends_at <= now - FOLLOW_UP_AFTER,
+            Event.ends_at > now - FOLLOW_UP_WITHIN,
+            EventBooking.said_attended.is_(None),
+        ),
+    )
     rows = (
         await session.execute(
             select(EventBooking, Event, Resident)
@@ -1226,27 +1232,30 @@ async def queue_reminders(session: AsyncSession, notices: Notices, now: datetime
                 Event.status == "published",
                 Resident.active.is_(True),
                 Resident.chat_id.is_not(None),
-                or_(
-                    and_(Event.starts_at > now, Event.starts_at <= now + REMINDER_HORIZON),
-                    and_(
-                        Event.ends_at <= now - FOLLOW_UP_AFTER,
-                        Event.ends_at > now - FOLLOW_UP_WITHIN,
-                        EventBooking.said_attended.is_(None),
-                    ),
-                ),
+                due_window,
             )
             .order_by(Event.starts_at, EventBooking.position)
         )
     ).all()
     if not rows:
         return 0
+    # What was already queued for these bookings (a join, not a list of ids: thousands of
+    # bookings would pass the databases' limits on parameters).
     already = {
-        (r.booking_id, r.kind, r.starts_at)
-        for r in await session.scalars(
-            select(EventReminder).where(
-                EventReminder.booking_id.in_([booking.id for booking, _e, _r in rows])
+        (booking_id, kind, starts_at)
+        for booking_id, kind, starts_at in (
+            await session.execute(
+                select(EventReminder.booking_id, EventReminder.kind, EventReminder.starts_at)
+                .join(EventBooking, EventBooking.id == EventReminder.booking_id)
+                .join(Event, Event.id == EventBooking.event_id)
+                .where(
+                    EventBooking.status == BOOKED,
+                    Event.status == "published",
+                    EventReminder.starts_at == Event.starts_at,
+                    due_window,
+                )
             )
-        )
+        ).all()
     }
     queued = 0
     for booking, event, resident in rows:

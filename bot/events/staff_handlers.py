@@ -1365,7 +1365,9 @@ async def handle_notes(turn: Turn) -> None:
         notes = None
     else:
         notes = service.check_notes(_typed(turn))
-    event_id, headcount = _closing(turn), int(turn.data.get("headcount", 0))
+    event_id, headcount = _closing(turn), turn.data.get("headcount")
+    if not isinstance(headcount, int):
+        raise StaleAction("That closing record is no longer in progress.")
     event = await service.close_event(turn.session, event_id, headcount, notes, staff, now=utcnow())
     roster = await service.roster(turn.session, event_id)
     turn.end()

@@ -121,7 +121,6 @@ class Turn:
     resident: Resident | None
     state: ConversationState | None
     press: Press | None = None
-    buttons_edited: bool = False
     _staff: StaffMember | None = None
     _staff_loaded: bool = False
     _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -308,7 +307,6 @@ class Turn:
         query = self.update.callback_query
         if query is None or query.message is None:
             return
-        self.buttons_edited = True
         message_id, chat_id = query.message.message_id, query.message.chat.id
 
         async def edit() -> None:

@@ -61,7 +61,7 @@ async def claimed(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str,
 
 
 TOMORROW = "Reminder: Coffee morning is tomorrow"
-IN_AN_HOUR = "Reminder: Coffee morning starts in an hour"
+IN_AN_HOUR = "Reminder: Coffee morning is today"
 
 # START is 10:00 on Wednesday 10 Feb 2027, London = UTC in winter.
 EVENING_BEFORE = datetime(2027, 2, 9, 18, 0, tzinfo=UTC)
@@ -297,7 +297,7 @@ async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
     assert len(rows) == 3
     assert rows[-1].resident_id == a and rows[-1].not_before == london("2027-02-10 08:00")
     assert not rows[-1].urgent and rows[-1].payload["text"].startswith(
-        "Reminder: Breakfast club starts in an hour"
+        "Reminder: Breakfast club is today"
     )
     assert sorted(await claimed(sessions)) == [
         ("day_before", at_half_seven),
