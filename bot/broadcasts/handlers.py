@@ -28,6 +28,7 @@ from bot.models.base import utcnow
 from bot.residents import service as residents
 from bot.text import parse_moment, parse_time_of_day, shorten, shorten_block
 from bot.tg.conversation import Command, Step, Turn, inline, pairs
+from bot.tg.pickers import ask_areas, pick_areas
 
 ANNOUNCE = "announce"
 UPDATES_PAGE = 5
@@ -185,60 +186,19 @@ async def handle_caption(turn: Turn) -> None:
 
 async def prompt_areas(turn: Turn) -> None:
     """Which neighbourhoods? (toggle buttons)"""
-    areas = await residents.active_neighbourhoods(turn.session)
-    chosen = set(turn.data.get("areas", []))
-    turn.reply(
+    await ask_areas(
+        turn,
         turn._(
             "Who should receive it? Tap the neighbourhoods, then press Next - or press "
             "All neighbourhoods."
         ),
-        _areas_markup(turn, [(a.id, a.name) for a in areas], chosen),
-    )
-
-
-def _areas_markup(
-    turn: Turn, areas: list[tuple[int, str]], chosen: set[int]
-) -> InlineKeyboardMarkup:
-    _ = turn._
-    buttons = [
-        turn.button(("✓ " if area_id in chosen else "") + name, "area", area_id)
-        for area_id, name in areas
-    ]
-    return inline(
-        [
-            *pairs(buttons),
-            [turn.button(_("All neighbourhoods"), "areas", "all")],
-            [turn.button(_("Next"), "areas", "next")],
-        ]
     )
 
 
 async def handle_areas(turn: Turn) -> None:
     """Toggle a neighbourhood, or go on with the chosen ones (or all)."""
-    if await turn.staff_or_stop() is None:
+    if await turn.staff_or_stop() is None or await pick_areas(turn):
         return
-    press = turn.press
-    if press is None:
-        raise InvalidInput("Please choose with the buttons.")
-    chosen = set(turn.data.get("areas", []))
-    if press.action == "area":
-        areas = [(a.id, a.name) for a in await residents.active_neighbourhoods(turn.session)]
-        area_id = press.int_arg(0)
-        if area_id not in {a for a, _name in areas}:
-            raise StaleAction("That button no longer works.")
-        chosen ^= {area_id}
-        turn.keep(areas=sorted(chosen))
-        turn.answer_press()
-        turn.edit_buttons(_areas_markup(turn, areas, chosen))
-        return
-    if press.action != "areas" or press.arg(0) not in ("all", "next"):
-        raise StaleAction("That button no longer works.")
-    if press.arg(0) == "all":
-        turn.keep(areas=[])
-    elif not chosen:
-        raise InvalidInput("Choose at least one neighbourhood, or press All neighbourhoods.")
-    turn.answer_press()
-    turn.edit_buttons(None)
     turn.go("an_topics")
     await turn.prompt_current()
 

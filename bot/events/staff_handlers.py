@@ -33,6 +33,7 @@ from bot.models.base import utcnow
 from bot.residents import service as residents
 from bot.text import TIME_OF_DAY, parse_moment, parse_time_of_day, shorten, shorten_block
 from bot.tg.conversation import Command, Step, Turn, TurnHandler, inline, pairs
+from bot.tg.pickers import ask_areas, pick_areas
 
 NEW_EVENT = "event_staff"  # the flow of /newevent and of editing an event
 CLOSING = "event_closing"  # the flow of the closing record
@@ -313,60 +314,21 @@ async def handle_end(turn: Turn) -> None:
 # ----- /newevent: who -------------------------------------------------------------------------
 
 
-def _areas_markup(
-    turn: Turn, areas: list[tuple[int, str]], chosen: set[int]
-) -> InlineKeyboardMarkup:
-    _ = turn._
-    buttons = [
-        turn.button(("✓ " if area_id in chosen else "") + name, "area", area_id)
-        for area_id, name in areas
-    ]
-    return inline(
-        [
-            *pairs(buttons),
-            [turn.button(_("All neighbourhoods"), "areas", "all")],
-            [turn.button(_("Next"), "areas", "next")],
-        ]
-    )
-
-
 async def prompt_areas(turn: Turn) -> None:
     """Which neighbourhoods is it for? (toggle buttons)"""
-    areas = await residents.active_neighbourhoods(turn.session)
-    turn.reply(
+    await ask_areas(
+        turn,
         turn._(
             "Who is it for? Tap the neighbourhoods, then press Next - or press All "
             "neighbourhoods to open it to everyone in the association."
         ),
-        _areas_markup(turn, [(a.id, a.name) for a in areas], set(turn.data.get("areas", []))),
     )
 
 
 async def handle_areas(turn: Turn) -> None:
     """Toggle a neighbourhood, or go on with the chosen ones (or everyone)."""
-    if await turn.staff_or_stop() is None:
+    if await turn.staff_or_stop() is None or await pick_areas(turn):
         return
-    press = turn.press
-    if press is None:
-        raise InvalidInput("Please choose with the buttons.")
-    chosen = set(turn.data.get("areas", []))
-    if press.action == "area":
-        areas = [(a.id, a.name) for a in await residents.active_neighbourhoods(turn.session)]
-        area_id = press.int_arg(0)
-        if area_id not in {a for a, _name in areas}:
-            raise StaleAction("That button no longer works.")
-        chosen ^= {area_id}
-        turn.keep(areas=sorted(chosen))
-        turn.answer_press()
-        turn.edit_buttons(_areas_markup(turn, areas, chosen))
-        return
-    choice = _choice(turn, "areas")
-    if choice == "all":
-        turn.keep(areas=[])
-    elif choice != "next":
-        raise StaleAction("That button no longer works.")
-    elif not chosen:
-        raise InvalidInput("Choose at least one neighbourhood, or press All neighbourhoods.")
     await turn.go_on("evs_cap", _preview)
 
 

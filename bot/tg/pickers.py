@@ -1,0 +1,67 @@
+"""Pickers several staff conversations share: neighbourhoods to tap on and off."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.errors import InvalidInput, StaleAction
+from bot.residents.service import active_neighbourhoods
+from bot.tg.conversation import Turn, inline, pairs
+
+
+def _areas_markup(
+    turn: Turn, areas: list[tuple[int, str]], chosen: set[int]
+) -> InlineKeyboardMarkup:
+    _ = turn._
+    buttons = [
+        turn.button(("✓ " if area_id in chosen else "") + name, "area", area_id)
+        for area_id, name in areas
+    ]
+    return inline(
+        [
+            *pairs(buttons),
+            [turn.button(_("All neighbourhoods"), "areas", "all")],
+            [turn.button(_("Next"), "areas", "next")],
+        ]
+    )
+
+
+async def _areas(turn: Turn) -> list[tuple[int, str]]:
+    return [(a.id, a.name) for a in await active_neighbourhoods(turn.session)]
+
+
+async def ask_areas(turn: Turn, question: str) -> None:
+    """Ask ``question`` under the neighbourhood buttons (those chosen so far ticked)."""
+    chosen = set(turn.data.get("areas", []))
+    turn.reply(question, _areas_markup(turn, await _areas(turn), chosen))
+
+
+async def pick_areas(turn: Turn) -> bool:
+    """Take a press on the neighbourhood buttons; True while the staff member is choosing.
+
+    A neighbourhood's button ticks or unticks it; All neighbourhoods (kept as no
+    neighbourhoods at all) or Next finishes, with the buttons taken away.
+    """
+    press = turn.press
+    if press is None:
+        raise InvalidInput("Please choose with the buttons.")
+    chosen = set(turn.data.get("areas", []))
+    if press.action == "area":
+        areas = await _areas(turn)
+        area_id = press.int_arg(0)
+        if area_id not in {a for a, _name in areas}:
+            raise StaleAction("That button no longer works.")
+        chosen ^= {area_id}
+        turn.keep(areas=sorted(chosen))
+        turn.answer_press()
+        turn.edit_buttons(_areas_markup(turn, areas, chosen))
+        return True
+    if press.action != "areas" or press.arg(0) not in ("all", "next"):
+        raise StaleAction("That button no longer works.")
+    if press.arg(0) == "all":
+        turn.keep(areas=[])
+    elif not chosen:
+        raise InvalidInput("Choose at least one neighbourhood, or press All neighbourhoods.")
+    turn.answer_press()
+    turn.edit_buttons(None)
+    return False
