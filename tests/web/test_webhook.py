@@ -179,3 +179,27 @@ async def test_updates_queued_while_down_arrive_once_the_webhook_is_set(
             assert not state.updates
     finally:
         await runner.cleanup()
+
+
+async def test_many_chats_at_once_each_answered_after_its_own_turn(webhook_doorstep) -> None:  # type: ignore[no-untyped-def]
+    """Telegram's max_connections: requests for different chats arrive together."""
+    harness = webhook_doorstep
+    users = [harness.user(f"Resident{i}") for i in range(6)]
+    for user in users:
+        await user.send("/start")  # the sandbox knows the chat from now on
+        await user.wait_for_text("press Agree")
+    seen = {user.user_id: user.last_seen for user in users}
+    updates = [text_update(harness.state, user.user_id, "/start") for user in users]
+
+    async def post_and_look(user, update):  # type: ignore[no-untyped-def]
+        status, _body = await post_update(harness.runtime, update)
+        # The answer to this chat was sent before this chat's 200.
+        answered = bot_texts(await user.messages(after=seen[user.user_id], track=False))
+        return status, answered
+
+    results = await asyncio.gather(
+        *(post_and_look(u, up) for u, up in zip(users, updates, strict=True))
+    )
+    for status, answered in results:
+        assert status == 200
+        assert any("press Agree" in t for t in answered)
