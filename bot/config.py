@@ -7,6 +7,7 @@ from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -35,6 +36,13 @@ DEFAULT_EMERGENCY_WORDS = (
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# Telegram's rule for a webhook's secret_token.
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Plain http is for a webhook on this machine only (tests against the sandbox, or a
+# self-hosted Bot API server beside Doorstep); anything else must be https.
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Paths the web server already serves, which the webhook must not take over.
+_RESERVED_PATHS = frozenset({"/healthz", "/metrics"})
 
 
 class Settings(BaseSettings):
@@ -80,6 +88,11 @@ class Settings(BaseSettings):
     delivery_backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
     delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     schedule_grace_hours: float = Field(default=6.0, ge=0, le=168)
+    # Webhook mode (instead of long polling) when WEBHOOK_URL is set; see README.
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_path: str | None = None
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -90,10 +103,51 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (digits, a colon, then letters)")
         return value
 
-    @field_validator("staff_chat_id", mode="before")
+    @field_validator(
+        "staff_chat_id", "webhook_url", "webhook_secret", "webhook_path", mode="before"
+    )
     @classmethod
     def _none_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+            parts.port  # noqa: B018 (raises ValueError on a malformed port)
+        except ValueError:
+            raise ValueError("is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise ValueError(
+                "must be an https:// URL, e.g. https://bot.example.org/telegram/webhook"
+            )
+        if parts.scheme == "http" and host not in _LOCAL_HOSTS:
+            raise ValueError("must use https:// (http:// only for 127.0.0.1 or localhost)")
+        if parts.fragment:
+            raise ValueError("must not have a #fragment")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None and not _WEBHOOK_SECRET_RE.match(value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith("/") or any(c in value for c in "?# "):
+            raise ValueError("must be a path starting with /, e.g. /telegram/webhook")
+        if value.rstrip("/") in _RESERVED_PATHS:
+            raise ValueError(f"{value} is already used by the web server")
+        return value
 
     @field_validator("telegram_api_base_url", mode="before")
     @classmethod
@@ -140,6 +194,24 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            # A secret made up at start-up would differ per replica, and each replica's
+            # setWebhook would lock the others out: it must be set, the same everywhere.
+            raise ValueError(
+                "WEBHOOK_SECRET: required when WEBHOOK_URL is set (the same on every replica; "
+                "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if self.webhook_path is None:
+            path = urlsplit(self.webhook_url).path or "/"
+            if path.rstrip("/") in _RESERVED_PATHS:
+                raise ValueError(f"WEBHOOK_URL: its path {path} is already used by the web server")
+            self.webhook_path = path
+        return self
+
+    @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:
         if not self.telegram_api_file_url:
             base = self.telegram_api_base_url
@@ -159,6 +231,11 @@ class Settings(BaseSettings):
         assert self.telegram_api_file_url is not None
         return self.telegram_api_file_url
 
+    @property
+    def webhook_mode(self) -> bool:
+        """Whether updates arrive by webhook (WEBHOOK_URL set) rather than long polling."""
+        return self.webhook_url is not None
+
     def sqlite_path(self) -> Path | None:
         """The SQLite file path when the database is SQLite, else None."""
         if not self.database_url.startswith("sqlite"):
@@ -174,8 +251,11 @@ class ConfigError(Exception):
 def describe_validation_error(exc: ValidationError) -> str:
     """Turn pydantic's report into one line naming the setting at fault."""
     first = exc.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
     message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:
+        # A rule across settings: its message starts with the setting to fix.
+        return f"Configuration error: {message}"
+    name = str(first["loc"][0]).upper()
     return f"Configuration error: {name}: {message}"
 
 

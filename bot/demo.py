@@ -139,6 +139,8 @@ async def demo_running(
             update={
                 "telegram_api_base_url": f"{sandbox_url}/bot",
                 "telegram_api_file_url": f"{sandbox_url}/file/bot",
+                # The demo always polls its sandbox, whatever WEBHOOK_URL says.
+                "webhook_url": None,
             }
         )
         async with running(bot_settings, token=DEMO_TOKEN) as runtime:

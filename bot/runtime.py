@@ -14,7 +14,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.broadcasts.jobs import ScheduleSync
@@ -26,7 +26,8 @@ from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.conversation import Services
 from bot.tg.jobs import expire_idle_conversations
-from bot.web.app import create_app
+from bot.web.app import Components, create_app
+from bot.web.webhook import add_webhook_route
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,69 @@ class Runtime:
     delivery: DeliveryWorker
 
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def start_polling(application: AnyApplication) -> None:
+    """Long polling; PTB deletes any webhook first (Telegram refuses getUpdates beside one)."""
+    try:
+        hook = await application.bot.get_webhook_info()
+    except TelegramError:
+        hook = None  # only for the warning below; polling's own start reports real trouble
+    if hook is not None and hook.url:
+        # Replicas still in webhook mode stop receiving updates from now on.
+        log.warning("a webhook was set for this bot; removing it to poll instead")
+    assert application.updater is not None
+    await application.updater.start_polling(
+        allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
+    )
+
+
+async def register_webhook(application: AnyApplication, settings: Settings) -> None:
+    """Point Telegram at WEBHOOK_URL with the shared secret (every replica does the same).
+
+    Nothing is dropped: updates that waited while no one served them are delivered now.
+    """
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    try:
+        await application.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=settings.webhook_max_connections,
+        )
+    except TelegramError as refused:
+        raise StartupError(
+            f"Configuration error: WEBHOOK_URL: Telegram refused the webhook ({refused.message})."
+        ) from None
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
-    """Start the bot (long polling), web server, scheduler and delivery worker; stop them all."""
+    """Start the bot (long polling, or a webhook when WEBHOOK_URL is set), web server,
+    scheduler and delivery worker; stop them all.
+
+    In webhook mode the webhook is left set on the way out: other replicas keep serving
+    it, and while none does Telegram keeps the updates (24 hours) until one is back.
+    """
     engine = create_engine(settings.database_url)
     services = make_services(settings, create_sessionmaker(engine))
-    application = build_application(services, token=token)
-    web_runner = web.AppRunner(create_app(settings, services.sessions), access_log=None)
+    webhook = settings.webhook_mode
+    application = build_application(services, token=token, with_updater=not webhook)
+    components = Components()
+    web_app = create_app(
+        settings, services.sessions, metrics_registry=services.metrics, components=components
+    )
+    if webhook:
+        assert settings.webhook_path is not None and settings.webhook_secret is not None
+        add_webhook_route(
+            web_app,
+            application,
+            path=settings.webhook_path,
+            secret=settings.webhook_secret,
+            metrics=services.metrics,
+        )
+    web_runner = web.AppRunner(web_app, access_log=None)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(
         expire_idle_conversations,
@@ -100,14 +157,15 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
                 f"{settings.telegram_api_base_url} ({exc.message})."
             ) from None
         await register_commands(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
-        )
+        if not webhook:
+            await start_polling(application)
         await application.start()
         # The delivery worker sends through application.bot (and its shared rate limiter).
-        delivery = DeliveryWorker(services.sessions, application.bot, settings)
+        delivery = DeliveryWorker(
+            services.sessions, application.bot, settings, metrics=services.metrics
+        )
         await delivery.start()
+        components.delivery = delivery
         await web_runner.setup()
         site = web.TCPSite(web_runner, settings.web_host, settings.web_port)
         try:
@@ -118,10 +176,19 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
                 f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
             ) from None
         host, port = web_runner.addresses[0][:2]
+        if webhook:
+            # Only once the route is listening: Telegram starts sending straight away.
+            await register_webhook(application, settings)
         # Announcement jobs are rebuilt from rows; runs missed while down are caught up.
         await schedules.start()
         scheduler.start()
-        log.info("Doorstep running: bot polling, web on http://%s:%s", host, port)
+        components.scheduler = scheduler
+        log.info(
+            "Doorstep running: bot %s, web on http://%s:%s",
+            "on its webhook" if webhook else "polling",
+            host,
+            port,
+        )
         yield Runtime(
             engine, services, application, web_runner, f"http://{host}:{port}", scheduler, delivery
         )

@@ -172,15 +172,16 @@ def harness_settings(database_url: str, sandbox_url: str, **overrides: object): 
     """Settings for a Doorstep pointed at a sandbox."""
     from bot.config import load_settings
 
-    return load_settings(
-        database_url=database_url,
-        telegram_api_base_url=f"{sandbox_url}/bot",
-        telegram_api_file_url=f"{sandbox_url}/file/bot",
-        web_port=0,
-        association_name="Riverside Homes",
-        emergency_contacts="Emergency repairs: 0800 000 0000.",
-        **overrides,
-    )
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "telegram_api_base_url": f"{sandbox_url}/bot",
+        "telegram_api_file_url": f"{sandbox_url}/file/bot",
+        "web_port": 0,
+        "association_name": "Riverside Homes",
+        "emergency_contacts": "Emergency repairs: 0800 000 0000.",
+        "webhook_url": None,  # long polling unless a test asks for the webhook
+    }
+    return load_settings(**{**values, **overrides})
 
 
 @pytest.fixture

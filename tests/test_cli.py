@@ -35,6 +35,15 @@ def doorstep(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
         ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot", "TELEGRAM_API_BASE_URL"),
         ("BANK_HOLIDAY_REGION", "wales-only", "BANK_HOLIDAY_REGION"),
         ("EMERGENCY_WORDS", " , ", "EMERGENCY_WORDS"),
+        ("WEBHOOK_URL", "bot.example.org/telegram/webhook", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "http://bot.example.org/telegram/webhook", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "https://bot.example.org:99999/hook", "WEBHOOK_URL"),
+        ("WEBHOOK_SECRET", "has spaces and !", "WEBHOOK_SECRET"),
+        ("WEBHOOK_SECRET", "x" * 257, "WEBHOOK_SECRET"),
+        ("WEBHOOK_PATH", "telegram/webhook", "WEBHOOK_PATH"),
+        ("WEBHOOK_PATH", "/metrics", "WEBHOOK_PATH"),
+        ("WEBHOOK_MAX_CONNECTIONS", "0", "WEBHOOK_MAX_CONNECTIONS"),
+        ("WEBHOOK_MAX_CONNECTIONS", "101", "WEBHOOK_MAX_CONNECTIONS"),
     ],
 )
 def test_malformed_setting_stops_with_one_line_naming_it(
@@ -138,3 +147,39 @@ def test_an_empty_api_url_means_the_official_one() -> None:
     settings = load_settings(telegram_api_base_url="")
     assert settings.telegram_api_base_url == OFFICIAL_API_BASE_URL
     assert settings.file_url == "https://api.telegram.org/file/bot"
+
+
+def test_a_webhook_needs_its_shared_secret(tmp_path: Path) -> None:
+    result = doorstep(
+        "migrate", env={"WEBHOOK_URL": "https://bot.example.org/telegram/webhook"}, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "Configuration error: WEBHOOK_SECRET: required when WEBHOOK_URL is set"
+    )
+
+
+def test_webhook_settings_and_what_they_derive() -> None:
+    from bot.config import ConfigError, load_settings
+
+    polling = load_settings(webhook_url="", webhook_secret="")
+    assert not polling.webhook_mode and polling.webhook_path is None
+    hook = load_settings(
+        webhook_url="https://bot.example.org/telegram/webhook", webhook_secret="s3cret_-X"
+    )
+    assert hook.webhook_mode
+    assert hook.webhook_path == "/telegram/webhook"  # the URL's own path
+    assert hook.webhook_max_connections == 40
+    assert "s3cret" not in repr(hook)  # the secret stays out of reprs and so out of logs
+    behind_proxy = load_settings(
+        webhook_url="https://bot.example.org/hooks/doorstep",
+        webhook_secret="a",
+        webhook_path="/telegram/webhook",
+    )
+    assert behind_proxy.webhook_path == "/telegram/webhook"
+    local = load_settings(webhook_url="http://127.0.0.1:8080/tg", webhook_secret="a")
+    assert local.webhook_path == "/tg"
+    with pytest.raises(ConfigError, match=r"^Configuration error: WEBHOOK_URL: its path /healthz"):
+        load_settings(webhook_url="https://bot.example.org/healthz", webhook_secret="a")

@@ -36,6 +36,8 @@ from typing import Any, TypedDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 # Methods that count as sending a message (Telegram throttles these; edits and answers
@@ -90,6 +92,7 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         private_interval: float = PRIVATE_INTERVAL_SECONDS,
         group_per_minute: float = GROUP_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -106,6 +109,7 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         self._chat_next: dict[int, float] = {}
         self._next_prune = 0.0
         self.pauses = 0  # how many 429s were recorded (for logs, tests and benchmarks)
+        self.metrics = metrics
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -204,9 +208,10 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         rate_limit_args: RateLimitArgs | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for the right to send (message methods only), send, and record any 429."""
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         if is_message_method(endpoint):
             chat_id = _int_or_none(data.get("chat_id"))
-            if rate_limit_args and rate_limit_args.get("bulk"):
+            if rate_limit_args and bulk:
                 await self.acquire_bulk(rate_limit_args.get("chat_id", chat_id))
                 ticket = rate_limit_args.get("ticket")
                 if ticket is not None:
@@ -217,6 +222,8 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
             return await callback(*args, **kwargs)
         except RetryAfter as flood:
             self.pause(seconds_of(flood.retry_after))
+            if self.metrics is not None:
+                self.metrics.flood("delivery" if bulk else "reply")
             raise
 
 

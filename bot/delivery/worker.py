@@ -69,6 +69,7 @@ from telegram.ext import ExtBot
 
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimiter, RateLimitArgs, SendTicket, seconds_of
+from bot.metrics import Metrics
 from bot.models import Delivery, Resident
 from bot.models.base import utcnow
 
@@ -157,6 +158,7 @@ class DeliveryWorker:
         *,
         tuning: WorkerTuning | None = None,
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         limiter = bot.rate_limiter
         if not isinstance(limiter, DeliveryLimiter):
@@ -189,6 +191,10 @@ class DeliveryWorker:
         self._hold_seconds = 0.0
         self._probing = False
         self.sent = 0  # rows this worker sent (for logs and benchmarks)
+        # Outcomes are counted here; a throwaway registry when the caller keeps none.
+        self.metrics = metrics or Metrics()
+        # Loop time of the latest pass of the claim loop (health checks read its age).
+        self._heartbeat: float | None = None
 
     # ------------------------------------------------------------- lifecycle
 
@@ -196,6 +202,19 @@ class DeliveryWorker:
     def running(self) -> bool:
         """Whether the worker's task is alive."""
         return self._task is not None and not self._task.done()
+
+    @property
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the claim loop last went round (None before it first did)."""
+        if self._heartbeat is None:
+            return None
+        return asyncio.get_running_loop().time() - self._heartbeat
+
+    @property
+    def stalled_after(self) -> float:
+        """A heartbeat older than this means the loop is stuck (no sleep of the loop lasts
+        longer than a third of the lease; a slow claim query gets generous room on top)."""
+        return 2 * self.tuning.lease / 3 + 30.0
 
     async def start(self) -> None:
         """Start the worker on the running loop."""
@@ -262,6 +281,7 @@ class DeliveryWorker:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stopping:
+            self._heartbeat = loop.time()
             try:
                 await self._renew_leases()
                 hold = max(self.limiter.paused_for, self._hold_until - loop.time())
@@ -402,6 +422,7 @@ class DeliveryWorker:
                 .execution_options(synchronize_session=False)
             )
             log.warning("delivery worker %s gave up on %d rows", self.worker_id, len(exhausted))
+            self.metrics.delivery("failed", len(exhausted))
         return exhausted
 
     async def _skip_inactive(self, session: AsyncSession, rows: list[ClaimedRow]) -> set[int]:
@@ -425,6 +446,7 @@ class DeliveryWorker:
                 .execution_options(synchronize_session=False)
             )
             log.info("deliveries %s skipped: resident inactive", sorted(skipped))
+            self.metrics.delivery("skipped", len(skipped))
         return skipped
 
     async def _renew_leases(self) -> None:
@@ -538,6 +560,7 @@ class DeliveryWorker:
                 error=None,
             )
         self.sent += 1
+        self.metrics.delivery("sent")
         log.debug("delivery %s sent to chat_id=%s", row.id, row.chat_id)
 
     async def _requeue_after_flood(self, row: ClaimedRow, seconds: float) -> None:
@@ -550,6 +573,7 @@ class DeliveryWorker:
                 claimed_by=None,
                 claimed_until=None,
             )
+        self.metrics.delivery("retried")
         log.info("delivery %s re-queued after a 429 (%.0f s)", row.id, seconds)
 
     def backoff_seconds(self, attempts: int) -> float:
@@ -573,6 +597,7 @@ class DeliveryWorker:
                     claimed_until=None,
                 )
                 log.info("delivery %s failed after %d attempts", row.id, attempts)
+                self.metrics.delivery("failed")
                 return
             delay = self.backoff_seconds(attempts)
             await self._update_row(
@@ -585,6 +610,7 @@ class DeliveryWorker:
                 claimed_by=None,
                 claimed_until=None,
             )
+        self.metrics.delivery("retried")
         log.info("delivery %s: attempt %d failed; retry in %.1f s", row.id, attempts, delay)
 
     async def _fail(self, row: ClaimedRow, reason: str) -> None:
@@ -597,6 +623,7 @@ class DeliveryWorker:
                 error=reason[:ERROR_LENGTH],
                 claimed_until=None,
             )
+        self.metrics.delivery("failed")
         log.info("delivery %s failed: refused by Telegram (not retried)", row.id)
 
     async def _forbidden(self, row: ClaimedRow, description: str) -> None:
@@ -648,6 +675,9 @@ class DeliveryWorker:
                 .values(status="skipped", error=reason)
                 .execution_options(synchronize_session=False)
             )
+        queued_skipped = getattr(skipped, "rowcount", 0)
+        self.metrics.delivery("failed")
+        self.metrics.delivery("skipped", len(sibling_ids) + (queued_skipped or 0))
         log.info(
             "delivery %s failed: chat_id=%s %s; resident inactive, %s queued rows skipped",
             row.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -23,6 +24,7 @@ from telegram.ext import (
 from bot.delivery.limits import DeliveryLimiter
 from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
+from bot.metrics import Metrics
 from bot.tg import router
 from bot.tg.conversation import SERVICES_KEY, Services, services_of
 
@@ -44,19 +46,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     The chat's turn is awaited before a concurrency slot is taken, so one busy chat
     (a photo album, a reply waiting out flood control) cannot hold every slot.
+
+    Updates from long polling and from the webhook both come through here, so this is
+    also where updates are counted and timed.
     """
 
     # PTB's own semaphore (taken before do_process_update) is made wide; the real limit
     # is ours, taken after the chat's lock.
     _UNBOUNDED = 1 << 20
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, metrics: Metrics | None = None) -> None:
         super().__init__(self._UNBOUNDED)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.metrics = metrics or Metrics()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.monotonic()
+        try:
+            await self._in_chat_order(update, coroutine)
+        finally:
+            self.metrics.update_handled(update_kind(update), time.monotonic() - started)
+
+    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             async with self._slots:
@@ -81,6 +94,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
+def update_kind(update: object) -> str:
+    """'message', 'callback_query' or 'other' (the label updates are counted under)."""
+    if isinstance(update, Update):
+        if update.message is not None:
+            return "message"
+        if update.callback_query is not None:
+            return "callback_query"
+    return "other"
+
+
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a bug with its traceback (ids only) and tell the person something went wrong."""
     chat_id = (
@@ -88,6 +111,8 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error handling update_id=%s chat_id=%s", update_id, chat_id, exc_info=context.error)
+    if isinstance(update, Update):
+        services_of(context).metrics.updates_failed.inc()
     if chat_id is None or not isinstance(update, Update):
         return
     language = (update.effective_user.language_code or "") if update.effective_user else ""
@@ -132,10 +157,10 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_url)
-        .concurrent_updates(PerChatUpdateProcessor(256))
+        .concurrent_updates(PerChatUpdateProcessor(256, services.metrics))
         .connection_pool_size(64)
         # One limiter for every Bot API call: replies and the delivery worker share it.
-        .rate_limiter(DeliveryLimiter(settings.delivery_rate))
+        .rate_limiter(DeliveryLimiter(settings.delivery_rate, metrics=services.metrics))
     )
     if not with_updater:
         builder = builder.updater(None)

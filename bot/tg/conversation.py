@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.delivery.limits import seconds_of
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.i18n import N_, Gettext, gettext_for
+from bot.metrics import Metrics
 from bot.models import ConversationState, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
@@ -55,11 +56,12 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 @dataclass(frozen=True)
 class Services:
-    """What every handler needs: settings and the session factory."""
+    """What every handler needs: settings, the session factory and the process's metrics."""
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     steps: Mapping[str, Step]
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 SERVICES_KEY = "doorstep"

@@ -1,31 +1,147 @@
-"""The aiohttp web application: health today; the dashboard and webhook build on it."""
+"""The aiohttp web application: health and metrics today; the dashboard and webhook build on it.
+
+``/healthz`` and ``/metrics`` carry no authentication: they are for the machine's own
+health checks and for a Prometheus scraper on the internal network. The server binds
+127.0.0.1 by default (WEB_HOST); never expose these two paths publicly (a reverse proxy
+in front should pass on only the webhook path and, later, the dashboard).
+"""
 
 from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.delivery.service import queue_depth
+from bot.metrics import Metrics
+
+# How long /healthz and /metrics wait for the database. On SQLite a process has one pooled
+# connection, so the probe queues behind conversation turns; past this it answers
+# "timeout" (unhealthy) rather than hanging the health check.
+DATABASE_PROBE_SECONDS = 2.0
+
+
+class DeliveryWorkerLike(Protocol):
+    """What the health check reads of the delivery worker."""
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def heartbeat_age(self) -> float | None: ...
+
+    @property
+    def stalled_after(self) -> float: ...
+
+
+class SchedulerLike(Protocol):
+    """What the health check reads of the scheduler."""
+
+    @property
+    def running(self) -> bool: ...
+
+
+@dataclass
+class Components:
+    """The long-running parts of the process the health check looks at.
+
+    The runtime fills them in once each has started; one still None is "not started".
+    """
+
+    scheduler: SchedulerLike | None = None
+    delivery: DeliveryWorkerLike | None = None
+
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+METRICS = web.AppKey("metrics", Metrics)
+COMPONENTS = web.AppKey("components", Components)
+
+
+async def probe_database(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """'ok', 'timeout' or 'unreachable': whether a SELECT 1 answers within the probe time."""
+    try:
+        async with asyncio.timeout(DATABASE_PROBE_SECONDS), sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except TimeoutError:
+        return "timeout"
+    except Exception:  # any failure to reach the database is "unhealthy", not a crash
+        return "unreachable"
+    return "ok"
+
+
+def scheduler_status(components: Components) -> str:
+    """'running', 'stopped' or 'not started'."""
+    scheduler = components.scheduler
+    if scheduler is None:
+        return "not started"
+    return "running" if scheduler.running else "stopped"
+
+
+def delivery_status(components: Components) -> str:
+    """'running', 'stalled' (its loop has not gone round lately), 'stopped' or 'not started'."""
+    worker = components.delivery
+    if worker is None:
+        return "not started"
+    if not worker.running:
+        return "stopped"
+    age = worker.heartbeat_age
+    if age is not None and age > worker.stalled_after:
+        return "stalled"
+    return "running"
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers and the scheduler and delivery worker are alive; else 503."""
+    components = request.app[COMPONENTS]
+    report: dict[str, Any] = {
+        "database": await probe_database(request.app[SESSIONS]),
+        "scheduler": scheduler_status(components),
+        "delivery_worker": delivery_status(components),
+    }
+    healthy = (
+        report["database"] == "ok"
+        and report["scheduler"] == "running"
+        and report["delivery_worker"] == "running"
+    )
+    report = {"status": "ok" if healthy else "unhealthy", **report}
+    return web.json_response(report, status=200 if healthy else 503)
+
+
+async def prometheus_metrics(request: web.Request) -> web.Response:
+    """The process's metrics in Prometheus text format; queue depth read now."""
+    registry = request.app[METRICS]
+    depth: dict[str, int] | None
     try:
-        async with request.app[SESSIONS]() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database is "unhealthy", not a crash
-        return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+        async with asyncio.timeout(DATABASE_PROBE_SECONDS), request.app[SESSIONS]() as session:
+            depth = await queue_depth(session)
+    except Exception:  # the database did not answer: the gauge is left out, not made up
+        depth = None
+    registry.set_queue_depth(depth)
+    return web.Response(
+        body=registry.render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
 
 
-def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> web.Application:
+def create_app(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    metrics_registry: Metrics | None = None,
+    components: Components | None = None,
+) -> web.Application:
     """The web application served beside the bot."""
     app = web.Application()
     app[SETTINGS] = settings
     app[SESSIONS] = sessions
+    app[METRICS] = metrics_registry or Metrics()
+    app[COMPONENTS] = components or Components()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", prometheus_metrics)
     return app

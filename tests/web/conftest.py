@@ -1,0 +1,120 @@
+"""Doorstep in webhook mode against the sandbox, and helpers to play Telegram by hand."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import TEST_TOKEN, BotHarness, harness_settings
+
+WEBHOOK_SECRET = "test-webhook_Secret-42"
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the webhook URL must name it in advance)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def webhook_doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-untyped-def]
+    """Doorstep receiving updates on its webhook, which the sandbox POSTs to."""
+    from bot.runtime import running
+    from bot.sandbox.client import SandboxClient
+    from bot.sandbox.runner import start_sandbox
+    from bot.sandbox.state import SandboxState
+
+    state = SandboxState(TEST_TOKEN)
+    state.flood.configure(private_rate=20.0, private_burst=20)
+    state.webhook_max_backoff = 0.2  # a refused delivery is tried again soon
+    runner, url = await start_sandbox(state)
+    port = free_port()
+    settings = harness_settings(
+        database_url,
+        url,
+        web_port=port,
+        webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    try:
+        async with (
+            SandboxClient(url) as client,
+            running(settings, token=TEST_TOKEN) as runtime,
+        ):
+            yield BotHarness(client, runtime, sessions, state)
+    finally:
+        await runner.cleanup()
+
+
+def reserve_update_id(state: Any) -> int:
+    """An update id the sandbox will not hand out itself (as Telegram numbers them)."""
+    update_id: int = state.next_update_id
+    state.next_update_id += 1
+    return update_id
+
+
+def text_update(state: Any, user_id: int, text: str, first_name: str = "Ann") -> dict[str, Any]:
+    """A message update as Telegram would POST it, from ``user_id`` in their private chat."""
+    update_id = reserve_update_id(state)
+    message: dict[str, Any] = {
+        "message_id": 100_000 + update_id,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": first_name},
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+async def post_update(
+    runtime: Any,
+    body: bytes | dict[str, Any],
+    *,
+    secret: str | None = WEBHOOK_SECRET,
+) -> tuple[int, str]:
+    """POST to the bot's webhook as Telegram does; returns the status and the body."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{runtime.web_url}{WEBHOOK_PATH}",
+            **({"json": body} if isinstance(body, dict) else {"data": body}),
+            headers=headers,
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def scrape(runtime: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """/metrics parsed with prometheus_client's own parser: {(sample, labels): value}."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{runtime.web_url}/metrics") as response,
+    ):
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = await response.text()
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def sample(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float | None:
+    """One sample's value from ``scrape()``, or None when it is absent."""
+    return samples.get((name, tuple(sorted(labels.items()))))
