@@ -60,7 +60,10 @@ async def test_sigkilled_webhook_process_loses_no_update(
         for process in (first, second):
             assert process.stderr is not None
             logs = (await process.stderr.read()).decode()
-            assert "Doorstep running: bot on its webhook" in logs
+            # The first may be killed before it logs that start-up finished: the webhook
+            # is served (and the first update answered) as soon as the web server listens.
+            if process is second:
+                assert "Doorstep running: bot on its webhook" in logs
             assert "Traceback" not in logs
             for secret in (WEBHOOK_SECRET, TEST_TOKEN, TEST_TOKEN.split(":")[1], "Ann"):
                 assert secret not in logs
