@@ -323,10 +323,9 @@ async def start_attempt(
     by_address = await session.scalar(
         select(func.count()).where(LoginAttempt.address == address, *failed)
     )
-    if (by_account or 0) >= MAX_FAILURES_PER_ACCOUNT or (
-        by_address or 0
-    ) >= MAX_FAILURES_PER_ADDRESS:
-        log.warning("login throttled (%s)", "account" if by_account else "address")
+    account_locked = (by_account or 0) >= MAX_FAILURES_PER_ACCOUNT
+    if account_locked or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
+        log.warning("login throttled (%s)", "account" if account_locked else "address")
         raise Throttled(
             "Too many failed logins. Please wait 15 minutes and try again, "
             "or ask an admin to check your account."

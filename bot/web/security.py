@@ -12,6 +12,7 @@ exists, uses a random value in a SameSite=Strict cookie that the form must echo.
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -179,8 +180,6 @@ def current_user(request: web.Request) -> DashboardUser:
 
 def plain_page(status: int, title: str, message: str) -> web.Response:
     """A small error page with no template (escaping done here)."""
-    import html
-
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
