@@ -1,4 +1,4 @@
-"""The ``doorstep`` command: run, demo, migrate, export, neighbourhoods, staff."""
+"""The ``doorstep`` command: run, demo, migrate, export, neighbourhoods, staff, admin."""
 
 from __future__ import annotations
 
@@ -254,6 +254,56 @@ def cmd_staff_neighbourhoods(args: argparse.Namespace) -> None:
     print(f"Staff member {args.id} now covers: {covered}.")
 
 
+def _read_new_password(from_stdin: bool) -> str:
+    """The new password: one line from standard input, or typed twice without echo."""
+    import getpass
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            _fail("No password on standard input.")
+        return password
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password again: ")
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        _fail("No password given.")
+    if password != again:
+        _fail("The two passwords do not match.")
+    return password
+
+
+def cmd_admin_create(args: argparse.Namespace) -> None:
+    """Create a dashboard account (the first admin, usually)."""
+    from bot.web.auth import AccessError, check_password_policy, check_username, create_user
+
+    settings = _settings()
+    try:
+        username = check_username(args.username)
+    except AccessError as exc:
+        _fail(str(exc))
+    password = _read_new_password(args.password_stdin)
+    try:
+        # Checked before touching the database, so a weak password costs no migration.
+        check_password_policy(password, username)
+    except AccessError as exc:
+        _fail(str(exc))
+
+    async def create(sessions: Sessions) -> int:
+        async with sessions.begin() as session:
+            user = await create_user(session, username, password, args.role, actor="cli")
+            return user.id
+
+    try:
+        _with_database(settings, create)
+    except AccessError as exc:
+        _fail(str(exc))
+    print(
+        f"Created {args.role} {username}. Log in at http://{settings.web_host}:{settings.web_port}/login"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -277,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="try Doorstep locally: no Telegram account, no internet",
         description="Start a local Telegram sandbox, the bot against it with a fresh demo "
         "database (data/demo.sqlite3) and sample neighbourhoods, and print the web chat URL "
-        "where you play a resident.",
+        "where you play a resident, and the staff dashboard's URL with a demo admin's "
+        "password.",
     )
     demo.add_argument("--port", type=int, default=8081, help="sandbox port (default 8081)")
     demo.add_argument("--web-port", type=int, default=8080, help="web server port (default 8080)")
@@ -345,6 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
     areas_cmd.add_argument("id", type=int, help="the staff member's ID (see `staff list`)")
     areas_cmd.add_argument("codes", nargs="*", metavar="CODE", help="neighbourhood codes")
     areas_cmd.set_defaults(handler=cmd_staff_neighbourhoods)
+
+    admin = commands.add_parser("admin", help="dashboard accounts")
+    admin_actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    admin_create = admin_actions.add_parser(
+        "create",
+        help="create a dashboard account (the first admin)",
+        description="Create a web dashboard account. The password is asked twice (not shown), "
+        "or read as one line from standard input with --password-stdin. It needs at least 12 "
+        "characters and must not be a common or easily guessed password.",
+    )
+    admin_create.add_argument("--username", required=True)
+    admin_create.add_argument("--role", choices=["admin", "staff", "viewer"], default="admin")
+    admin_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    admin_create.set_defaults(handler=cmd_admin_create)
     return parser
 
 

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     default_language: Literal["en", "cy"] = "en"
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
+    # The dashboard is reached over HTTPS (directly or through a TLS-terminating proxy):
+    # cookies get Secure and the __Host- prefix, and HSTS is sent.
+    web_https: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     conversation_idle_days: int = Field(default=30, ge=1)
     # Staff and the delivery engine.

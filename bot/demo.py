@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
@@ -18,6 +19,7 @@ from bot.residents.service import add_neighbourhood
 from bot.runtime import Runtime, StartupError, running
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
+from bot.web.auth import create_user
 
 DEMO_TOKEN = "123456789:DEMO-doorstep-sandbox-token"  # noqa: S105 - the local sandbox's, not a secret
 DEMO_ASSOCIATION = "Riverside Homes (demo)"
@@ -80,8 +82,16 @@ DEMO_EVENTS = [
 ]
 
 
-async def seed_demo_data(settings: Settings) -> None:
-    """Sample neighbourhoods and upcoming events (the migrations add the default topics)."""
+DEMO_ADMIN = "demo-admin"
+
+
+def demo_admin_password() -> str:
+    """A random password for the demo admin (printed once; the demo database is thrown away)."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
+async def seed_demo_data(settings: Settings, admin_password: str | None = None) -> None:
+    """Sample neighbourhoods, upcoming events and (given a password) the demo admin."""
     engine = create_engine(settings.database_url)
     now = utcnow()
     today = now.astimezone(settings.tz).date()
@@ -104,6 +114,8 @@ async def seed_demo_data(settings: Settings) -> None:
                     max_party=party,
                 )
                 await publish_event(session, plan, None, now=now)
+            if admin_password is not None:
+                await create_user(session, DEMO_ADMIN, admin_password, "admin", actor="demo")
     finally:
         await engine.dispose()
 
@@ -151,16 +163,21 @@ async def demo_running(
 
 async def run_demo(settings: Settings, *, sandbox_port: int, flood_control: bool) -> None:
     """Run the demo until Ctrl+C."""
-    await seed_demo_data(settings)
+    password = demo_admin_password()
+    await seed_demo_data(settings, password)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with demo_running(settings, sandbox_port=sandbox_port, flood_control=flood_control) as (
         chat_url,
-        _runtime,
+        runtime,
     ):
         print("\nDoorstep demo is running. Open this page and chat as a resident:\n")
         print(f"    {chat_url}\n")
+        print("The staff dashboard (log in with the demo admin):\n")
+        print(f"    {runtime.web_url}/login")
+        print(f"    username: {DEMO_ADMIN}")
+        print(f"    password: {password}\n")
         print("Press Ctrl+C to stop.", flush=True)
         await stop.wait()

@@ -27,3 +27,6 @@ def configure_logging(level: str) -> None:
     # At DEBUG python-telegram-bot logs every request and update in full: residents' words.
     # It stays at INFO at most, whatever LOG_LEVEL says.
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # aiosqlite logs every statement with its parameters at DEBUG: residents' words,
+    # password hashes, TOTP secrets. It stays at INFO at most too.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -194,6 +194,20 @@ def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Pa
                 assert response.headers.get_content_type() == "text/html"
                 assert "resident chat" in response.read().decode()
 
+            # The dashboard is open too, with a demo admin whose password is printed.
+            printed: dict[str, str] = {}
+            while "password" not in printed and time.monotonic() < deadline + 10:
+                line = lines.get(timeout=10).strip()
+                if line.startswith("http://") and line.endswith("/login"):
+                    printed["url"] = line
+                elif ": " in line:
+                    key, value = line.split(": ", 1)
+                    printed[key] = value
+            assert printed["username"] == "demo-admin"
+            assert "Hello, demo-admin" in _dashboard_login(
+                printed["url"], printed["username"], printed["password"]
+            )
+
             demo.send_signal(signal.SIGINT)
             assert demo.wait(timeout=10) == 0
         finally:
@@ -205,6 +219,25 @@ def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Pa
     assert (tmp_path / "data" / "demo.sqlite3").exists()
     errors = stderr_path.read_text()
     assert "Traceback" not in errors, errors
+
+
+def _dashboard_login(login_url: str, username: str, password: str) -> str:
+    """Log in to the dashboard as a browser would (cookies, CSRF token); the home page's HTML."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(login_url, timeout=10) as form:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.read().decode())
+    assert token is not None
+    data = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "username": username, "password": password}
+    ).encode()
+    with opener.open(login_url, data=data, timeout=10) as home:
+        return str(home.read().decode())
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from bot.models.feedback import (
 from bot.models.neighbourhood import Neighbourhood, Topic
 from bot.models.resident import Resident, resident_topics
 from bot.models.staff import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
+from bot.models.web import DashboardUser, LoginAttempt, WebSession
 
 __all__ = [
     "Announcement",
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "ConversationState",
+    "DashboardUser",
     "Delivery",
     "Event",
     "EventBooking",
@@ -32,12 +34,14 @@ __all__ = [
     "FeedbackDeadlineAlert",
     "FeedbackMessage",
     "FeedbackStatusChange",
+    "LoginAttempt",
     "Neighbourhood",
     "ReferenceCounter",
     "Resident",
     "StaffInvite",
     "StaffMember",
     "Topic",
+    "WebSession",
     "event_neighbourhoods",
     "resident_topics",
     "staff_neighbourhoods",

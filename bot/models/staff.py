@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 
 from bot.models.base import Base, BigId, TimestampMixin, UTCDateTime, utcnow
 from bot.models.neighbourhood import Neighbourhood
@@ -75,3 +85,15 @@ class AuditEntry(Base):
     subject_type: Mapped[str | None] = mapped_column(String(32))
     subject_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Code tried to change or delete an audit entry: a bug, never allowed."""
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_log_is_append_only(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    """The application only ever adds audit entries; an ORM update or delete is refused."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly(f"audit entry {obj.id} may not be changed or deleted")

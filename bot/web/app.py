@@ -1,17 +1,22 @@
-"""The aiohttp web application: health and metrics today; the dashboard and webhook build on it.
+"""The aiohttp web application: health, metrics and the dashboard's pages.
 
 ``/healthz`` and ``/metrics`` carry no authentication: they are for the machine's own
-health checks and for a Prometheus scraper on the internal network. The server binds
-127.0.0.1 by default (WEB_HOST); never expose these two paths publicly (a reverse proxy
-in front should pass on only the webhook path and, later, the dashboard).
+health checks and for a Prometheus scraper on the internal network; a reverse proxy in
+front should pass on only the webhook path and the dashboard. The dashboard is
+server-rendered (Jinja2 with autoescaping everywhere) and uses no scripts, so the
+Content-Security-Policy forbids inline script. Static files come only from
+bot/web/static through aiohttp's static resource, which refuses paths outside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
+from bot.web import views
+from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
+
+WEB_DIR = Path(__file__).resolve().parent
 
 # How long /healthz and /metrics wait for the database. On SQLite a process has one pooled
 # connection, so the probe queues behind conversation turns; past this it answers
@@ -57,8 +66,6 @@ class Components:
     delivery: DeliveryWorkerLike | None = None
 
 
-SETTINGS = web.AppKey("settings", Settings)
-SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 METRICS = web.AppKey("metrics", Metrics)
 COMPONENTS = web.AppKey("components", Components)
 
@@ -96,6 +103,7 @@ def delivery_status(components: Components) -> str:
     return "running"
 
 
+@access("public")
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers and the scheduler and delivery worker are alive; else 503."""
     components = request.app[COMPONENTS]
@@ -113,6 +121,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(report, status=200 if healthy else 503)
 
 
+@access("public")
 async def prometheus_metrics(request: web.Request) -> web.Response:
     """The process's metrics in Prometheus text format; queue depth read now."""
     registry = request.app[METRICS]
@@ -137,11 +146,21 @@ def create_app(
     components: Components | None = None,
 ) -> web.Application:
     """The web application served beside the bot."""
-    app = web.Application()
+    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[SESSIONS] = sessions
     app[METRICS] = metrics_registry or Metrics()
     app[COMPONENTS] = components or Components()
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,  # every template, whatever its name: residents' text is data
+    )
+    app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus_metrics)
+    views.add_routes(app)
+    app.router.add_static(
+        "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
+    )
     return app

@@ -33,6 +33,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.metrics import Metrics
+from bot.web.security import OWN_SECRET, access
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def _refuse(endpoint: WebhookEndpoint, reason: str, status: int, why: str) -> we
     return web.Response(status=status, text=why)
 
 
+@access(OWN_SECRET)
 async def receive_update(request: web.Request) -> web.Response:
     """Check the secret, parse the update, handle it, then answer 200."""
     endpoint = request.app[WEBHOOK]
