@@ -12,17 +12,35 @@ escalated), the Code's response clock while it is unanswered, and Awaab's Law cl
 (make safe in 24 hours, investigate damp and mould in 10 working days) until the report
 is resolved or closed. Due dates are the stored ones, computed in working days by
 ``clocks`` when the report arrived, was acknowledged or escalated.
+
+Free text: a whole reference (FB-2026-00042, any case) is looked up on its unique index,
+the start of one ("FB-2026-") by prefix, anything else in the residents' words (a
+trigram index on PostgreSQL). Paging is by offset (25 a page, up to page 400): the sort
+runs over ids only and the page's columns are read for its 25 rows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback.service import (
@@ -46,6 +64,7 @@ PAGE_SIZE = 25
 # Deep offsets get slow and nobody pages that far: narrow the filters instead.
 MAX_PAGE = 400
 TEXT_MAX_LENGTH = 100
+FULL_REFERENCE = re.compile(r"FB-\d{4}-\d{5,}", re.IGNORECASE)
 # After these no clock runs any more, so nothing can be overdue.
 FINISHED_STATUSES = frozenset({"resolved", *CLOSED_STATUSES})
 SORTS = {
@@ -214,21 +233,21 @@ def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]
 def next_due_on() -> ColumnElement[Any]:
     """The earliest day a running date clock falls due (None when none runs).
 
-    The 24-hour make-safe deadline is a moment, not a day; those reports are urgent and
-    the list shows them first whatever the sort.
+    A complaint waiting for acknowledgement is due to be acknowledged before it is due
+    an answer (the answer's date is counted from the acknowledgement or its deadline),
+    so its Code date is one CASE. The 24-hour make-safe deadline is a moment, not a
+    day; those reports come first whatever the sort.
     """
-    unfinished = Feedback.status.not_in(FINISHED_STATUSES)
     complaint = Feedback.is_complaint.is_(True)
-    ack = case(
+    code_due = case(
         (and_(complaint, Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT)), Feedback.ack_due_on),
-        else_=None,
-    )
-    respond = case(
         (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
         else_=None,
     )
-    investigate = case((unfinished, Feedback.investigate_due_on), else_=None)
-    return _earlier(_earlier(ack, respond), investigate)
+    investigate = case(
+        (Feedback.status.not_in(FINISHED_STATUSES), Feedback.investigate_due_on), else_=None
+    )
+    return _earlier(code_due, investigate)
 
 
 # ----- the list ----------------------------------------------------------------------------------
@@ -303,13 +322,16 @@ def _where(
         where.append(Feedback.received_at < end)
     if filters.text:
         words = filters.text
-        # A reference is matched on its unique index; other words in the description.
-        reference = Feedback.reference.startswith(words.upper(), autoescape=True)
-        where.append(
-            or_(reference, Feedback.description.ilike(f"%{_escape_like(words)}%", escape="\\"))
-            if not words.upper().startswith("FB-")
-            else reference
-        )
+        if FULL_REFERENCE.fullmatch(words):
+            where.append(Feedback.reference == words.upper())  # the unique index
+        elif words.upper().startswith("FB-"):
+            where.append(Feedback.reference.startswith(words.upper(), autoescape=True))
+        else:
+            # A trigram index answers this on PostgreSQL (migration 0006). The pattern is
+            # rendered into the statement (safely quoted) so that the planner sees it: a
+            # reused prepared statement's generic plan would read every report instead.
+            pattern = literal(f"%{_escape_like(words)}%", String(), literal_execute=True)
+            where.append(Feedback.description.ilike(pattern, escape="\\"))
     return where
 
 
@@ -330,6 +352,26 @@ async def inbox_page(
     where = _where(filters, areas, tz, now, today)
     total = int(await session.scalar(select(func.count()).select_from(Feedback).where(*where)) or 0)
     due = next_due_on()
+    # The sort runs over ids and keys only; the page's columns are read for its rows alone.
+    ids: Select[Any] = select(Feedback.id).where(*where)
+    if filters.sort == "oldest":
+        ids = ids.order_by(Feedback.received_at, Feedback.id)
+    elif filters.sort == "due":
+        open_emergency = and_(
+            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
+        )
+        ids = ids.order_by(
+            case((open_emergency, 0), else_=1),
+            case((due.is_(None), 1), else_=0),
+            due,
+            Feedback.received_at,
+            Feedback.id,
+        )
+    else:
+        ids = ids.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+    order = list(await session.scalars(ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)))
+    if not order:
+        return InboxPage(rows=[], total=total, filters=filters)
     statement: Select[Any] = (
         select(
             Feedback.id,
@@ -348,26 +390,10 @@ async def inbox_page(
         )
         .select_from(Feedback)
         .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
-        .where(*where)
+        .where(Feedback.id.in_(order))
     )
-    if filters.sort == "oldest":
-        statement = statement.order_by(Feedback.received_at, Feedback.id)
-    elif filters.sort == "due":
-        open_emergency = and_(
-            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
-        )
-        statement = statement.order_by(
-            case((open_emergency, 0), else_=1),
-            case((due.is_(None), 1), else_=0),
-            due,
-            Feedback.received_at,
-            Feedback.id,
-        )
-    else:
-        statement = statement.order_by(Feedback.received_at.desc(), Feedback.id.desc())
-    statement = statement.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
-    rows = [
-        InboxRow(
+    found = {
+        row.id: InboxRow(
             id=row.id,
             reference=row.reference,
             category=row.category,
@@ -382,8 +408,8 @@ async def inbox_page(
             overdue=bool(row.overdue),
         )
         for row in await session.execute(statement)
-    ]
-    return InboxPage(rows=rows, total=total, filters=filters)
+    }
+    return InboxPage(rows=[found[i] for i in order if i in found], total=total, filters=filters)
 
 
 def _as_date(value: object) -> date | None:

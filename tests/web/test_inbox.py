@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -136,6 +137,22 @@ async def test_each_filter_narrows_the_list(web: Web, neighbourhoods) -> None:  
     }
     for query, wanted in expectations.items():
         assert set(await listed(admin, query)) == wanted, query
+
+
+async def test_text_search_takes_quotes_backslashes_and_wildcards_literally(web: Web) -> None:
+    quoted = await add_report(web, description="Mrs O'Brien's door: 50% off its hinge \\ again")
+    other = await add_report(web, description="Bins not collected")
+    viewer = await web.logged_in("viewer")
+    expectations = {
+        "O'Brien's": {quoted.reference},
+        "50%": {quoted.reference},
+        "\\ again": {quoted.reference},
+        "' OR 1=1 --": set(),
+        "_": set(),
+        "bins": {other.reference},
+    }
+    for words, wanted in expectations.items():
+        assert set(await listed(viewer, urlencode({"q": words}))) == wanted, words
 
 
 async def test_paging_and_sorting(web: Web) -> None:
