@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db import create_engine
 from bot.models import Base
+from bot.models.base import exists_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,6 +27,11 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Items built on one database only (``.ddl_if(dialect=...)``) are not "missing"
+        # on the other when autogenerate compares.
+        include_object=lambda item, name, kind, reflected, other: exists_on(
+            item, connection.dialect.name
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -63,3 +63,16 @@ class TimestampMixin:
 
 
 __all__ = ["Base", "BigId", "TimestampMixin", "UTCDateTime", "func", "utcnow"]
+
+
+def exists_on(item: object, dialect_name: str) -> bool:
+    """Whether a schema item (say an Index) is built on this dialect (``.ddl_if(dialect=)``).
+
+    Migration comparisons skip the items that are one database's only, such as
+    PostgreSQL's trigram index for searching feedback text.
+    """
+    condition = getattr(item, "_ddl_if", None)
+    wanted = getattr(condition, "dialect", None)
+    if wanted is None:
+        return True
+    return dialect_name == wanted if isinstance(wanted, str) else dialect_name in wanted

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -25,6 +26,16 @@ class Feedback(TimestampMixin, Base):
     """One report from a resident: a service request, complaint, suggestion..."""
 
     __tablename__ = "feedback"
+    # The inbox searches the residents' words with ILIKE '%...%': on PostgreSQL a trigram
+    # index answers that without reading every report (migration 0006; SQLite scans).
+    __table_args__ = (
+        Index(
+            "ix_feedback_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)

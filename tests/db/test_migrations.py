@@ -11,12 +11,17 @@ from sqlalchemy.engine import Connection
 from bot import migrate
 from bot.db import create_engine
 from bot.models import Base
+from bot.models.base import exists_on
 from tests.conftest import in_thread
 
 
 def _diff(connection: Connection) -> list[object]:
+    def include(item: object, name: object, kind: str, reflected: bool, other: object) -> bool:
+        return exists_on(item, connection.dialect.name)
+
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "render_as_batch": True}
+        connection,
+        opts={"compare_type": True, "render_as_batch": True, "include_object": include},
     )
     return list(compare_metadata(context, Base.metadata))
 

@@ -178,9 +178,11 @@ class Web:
             allow_redirects=False,
         )
 
-    async def logged_in(self, role: str, username: str | None = None) -> TestClient:
-        """A client logged in as a new user of ``role``."""
-        await self.user(role, username)
+    async def logged_in(
+        self, role: str, username: str | None = None, **kwargs: object
+    ) -> TestClient:
+        """A client logged in as a new user of ``role`` (``kwargs``: staff_member_id...)."""
+        await self.user(role, username, **kwargs)
         client = await self.client()
         response = await self.login(client, username or role, PASSWORDS[role])
         assert response.status == 303, await response.text()

@@ -11,7 +11,14 @@ from aiohttp import web as aioweb
 from sqlalchemy import select, update
 
 from bot.logging_setup import configure_logging
-from bot.models import AuditEntry, DashboardUser, LoginAttempt, StaffMember, WebSession
+from bot.models import (
+    AuditEntry,
+    DashboardUser,
+    Feedback,
+    LoginAttempt,
+    StaffMember,
+    WebSession,
+)
 from bot.models.base import utcnow
 from bot.models.staff import AuditLogIsAppendOnly
 from bot.staff.service import record_action, set_staff_neighbourhoods
@@ -22,9 +29,19 @@ from tests.web.conftest import PASSWORDS, Web, csrf_of, page_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def concrete(path: str, user_id: int) -> str:
+def concrete(path: str, user_id: int, feedback_id: int = 1) -> str:
     """A route's path with its placeholders filled in."""
-    return path.replace("{user_id}", str(user_id))
+    return path.replace("{user_id}", str(user_id)).replace("{feedback_id}", str(feedback_id))
+
+
+async def report_everyone_sees(web: Web) -> tuple[int, int]:
+    """A report, and a staff member with no neighbourhoods (so covering all) to link to."""
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        member = StaffMember(telegram_user_id=88, chat_id=88, name="Val", role="staff")
+        report = Feedback(reference="FB-2026-00001", category="repairs", description="Leak")
+        db.add_all([member, report])
+        await db.flush()
+        return report.id, member.id
 
 
 def app_routes(web: Web):  # type: ignore[no-untyped-def]
@@ -180,12 +197,18 @@ async def test_every_route_refuses_anonymous_users(web: Web) -> None:
 
 
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
-    clients = {role: await web.logged_in(role) for role in auth.ROLE_RANK}
+    feedback_id, member_id = await report_everyone_sees(web)
+    clients = {
+        role: await web.logged_in(
+            role, **({"staff_member_id": member_id} if role == "staff" else {})
+        )
+        for role in auth.ROLE_RANK
+    }
     target = await web.user("viewer", "target")
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
-        path = concrete(route.path, target.id)
+        path = concrete(route.path, target.id, feedback_id)
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)
             if route.method == "GET":

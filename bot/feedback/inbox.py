@@ -1,0 +1,503 @@
+"""The staff feedback inbox: filtered, sorted, paged lists and one report's full record.
+
+No aiohttp here: the dashboard (``bot.web.feedback_views``) parses a query string into
+``InboxFilters`` with ``parse_filters`` and calls these functions inside its own
+transaction. Who may see what is decided by the caller's ``areas`` (from
+``bot.web.auth.neighbourhoods_of``): None is the whole association, a list limits the
+inbox to those neighbourhoods (an empty list shows nothing).
+
+Overdue follows the same rules as the staff deadline warnings in ``service``: the
+acknowledgement clock runs while a report waits for acknowledgement (new, or just
+escalated), the Code's response clock while it is unanswered, and Awaab's Law clocks
+(make safe in 24 hours, investigate damp and mould in 10 working days) until the report
+is resolved or closed. Due dates are the stored ones, computed in working days by
+``clocks`` when the report arrived, was acknowledged or escalated.
+
+Free text: a whole reference (FB-2026-00042, any case) is looked up on its unique index,
+the start of one ("FB-2026-") by prefix, anything else in the residents' words (a
+trigram index on PostgreSQL). Paging is by offset (25 a page, up to page 400): the sort
+runs over ids only and the page's columns are read for its 25 rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.feedback.service import (
+    AWAITING_ACKNOWLEDGEMENT,
+    AWAITING_RESPONSE,
+    CATEGORIES,
+    CLOSED_STATUSES,
+    STATUS_WORDS,
+    thread_of,
+)
+from bot.models import (
+    Feedback,
+    FeedbackAttachment,
+    FeedbackMessage,
+    FeedbackStatusChange,
+    Neighbourhood,
+    Resident,
+)
+
+PAGE_SIZE = 25
+# Deep offsets get slow and nobody pages that far: narrow the filters instead.
+MAX_PAGE = 400
+TEXT_MAX_LENGTH = 100
+FULL_REFERENCE = re.compile(r"FB-\d{4}-\d{5,}", re.IGNORECASE)
+# After these no clock runs any more, so nothing can be overdue.
+FINISHED_STATUSES = frozenset({"resolved", *CLOSED_STATUSES})
+SORTS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "due": "Next due date first",
+}
+STAGES = {"1": "Stage 1", "2": "Stage 2", "none": "Not a complaint"}
+STATUS_FILTERS = {"open": "Any open", **{code: code.replace("_", " ") for code in STATUS_WORDS}}
+
+
+class BadFilter(ValueError):
+    """A filter value that cannot be used; the message is plain English for staff."""
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the inbox is narrowed to, how it is sorted and which page is shown."""
+
+    status: str | None = None  # a status code, or "open" (not resolved or closed)
+    category: str | None = None
+    neighbourhood_id: int | None = None
+    stage: str | None = None  # "1", "2" or "none"
+    overdue: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    text: str = ""
+    sort: str = "newest"
+    page: int = 1
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """These filters as query-string values (empty ones left out), with changes."""
+        values = replace(self, **changes)
+        out = {
+            "status": values.status or "",
+            "category": values.category or "",
+            "neighbourhood": str(values.neighbourhood_id or ""),
+            "stage": values.stage or "",
+            "overdue": "yes" if values.overdue else "",
+            "from": values.received_from.isoformat() if values.received_from else "",
+            "to": values.received_to.isoformat() if values.received_to else "",
+            "q": values.text,
+            "sort": values.sort if values.sort != "newest" else "",
+            "page": str(values.page) if values.page != 1 else "",
+        }
+        return {key: value for key, value in out.items() if value}
+
+
+def _day(value: str, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(f"The {what} date must look like 2026-04-30.") from None
+
+
+def parse_filters(query: Mapping[str, str]) -> InboxFilters:
+    """Filters from a query string; BadFilter with a plain reason for a value that won't do."""
+
+    def get(name: str) -> str:
+        return query.get(name, "").strip()
+
+    status = get("status") or None
+    if status is not None and status not in STATUS_FILTERS:
+        raise BadFilter("There is no such status.")
+    category = get("category") or None
+    if category is not None and category not in CATEGORIES:
+        raise BadFilter("There is no such category.")
+    area = get("neighbourhood")
+    if area and not (area.isdigit() and len(area) < 10):
+        raise BadFilter("There is no such neighbourhood.")
+    stage = get("stage") or None
+    if stage is not None and stage not in STAGES:
+        raise BadFilter("The complaint stage must be 1, 2 or not a complaint.")
+    overdue = get("overdue")
+    if overdue not in ("", "yes"):
+        raise BadFilter("Overdue only is either ticked or not.")
+    received_from, received_to = _day(get("from"), "from"), _day(get("to"), "to")
+    if received_from and received_to and received_from > received_to:
+        raise BadFilter("The from date must not be after the to date.")
+    text = get("q")
+    if len(text) > TEXT_MAX_LENGTH:
+        raise BadFilter(f"Search for at most {TEXT_MAX_LENGTH} characters.")
+    sort = get("sort") or "newest"
+    if sort not in SORTS:
+        raise BadFilter("The list can be sorted by newest, oldest or next due date.")
+    page = get("page") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        raise BadFilter(f"The page must be a number from 1 to {MAX_PAGE}.")
+    return InboxFilters(
+        status=status,
+        category=category,
+        neighbourhood_id=int(area) if area else None,
+        stage=stage,
+        overdue=overdue == "yes",
+        received_from=received_from,
+        received_to=received_to,
+        text=text,
+        sort=sort,
+        page=int(page),
+    )
+
+
+# ----- clocks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One legal deadline of a report: what, by when (local day or moment), and whether late."""
+
+    name: str
+    due: date | datetime
+    running: bool
+    overdue: bool
+
+
+def clocks_of(report: Feedback, now: datetime, today: date) -> list[Clock]:
+    """The report's deadlines, each marked running (still applies) and overdue."""
+    unfinished = report.status not in FINISHED_STATUSES
+    found: list[Clock] = []
+
+    def add(name: str, due: date | datetime | None, running: bool) -> None:
+        if due is None:
+            return
+        late = due < now if isinstance(due, datetime) else due < today
+        found.append(Clock(name, due, running, running and late))
+
+    stage = report.complaint_stage or 1
+    add(
+        f"Acknowledge (Code, stage {stage})",
+        report.ack_due_on,
+        report.is_complaint and report.status in AWAITING_ACKNOWLEDGEMENT,
+    )
+    add(
+        f"Respond (Code, stage {stage})",
+        report.response_due_on,
+        report.is_complaint and report.status in AWAITING_RESPONSE,
+    )
+    add("Make safe (Awaab's Law, 24 hours)", report.make_safe_due_at, unfinished)
+    add("Investigate (Awaab's Law)", report.investigate_due_on, unfinished)
+    return found
+
+
+def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
+    """SQL for "one of its running clocks is past due", the same rule as ``clocks_of``."""
+    unfinished = Feedback.status.not_in(FINISHED_STATUSES)
+    complaint = Feedback.is_complaint.is_(True)
+    return or_(
+        and_(
+            complaint,
+            Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT),
+            Feedback.ack_due_on < today,
+        ),
+        and_(complaint, Feedback.status.in_(AWAITING_RESPONSE), Feedback.response_due_on < today),
+        and_(unfinished, Feedback.make_safe_due_at < now),
+        and_(unfinished, Feedback.investigate_due_on < today),
+    )
+
+
+def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The earlier of two nullable dates, portable (LEAST is not SQLite's)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
+
+
+def next_due_on() -> ColumnElement[Any]:
+    """The earliest day a running date clock falls due (None when none runs).
+
+    A complaint waiting for acknowledgement is due to be acknowledged before it is due
+    an answer (the answer's date is counted from the acknowledgement or its deadline),
+    so its Code date is one CASE. The 24-hour make-safe deadline is a moment, not a
+    day; those reports come first whatever the sort.
+    """
+    complaint = Feedback.is_complaint.is_(True)
+    code_due = case(
+        (and_(complaint, Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT)), Feedback.ack_due_on),
+        (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
+        else_=None,
+    )
+    investigate = case(
+        (Feedback.status.not_in(FINISHED_STATUSES), Feedback.investigate_due_on), else_=None
+    )
+    return _earlier(code_due, investigate)
+
+
+# ----- the list ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One report as a line of the inbox."""
+
+    id: int
+    reference: str
+    category: str
+    status: str
+    neighbourhood: str | None
+    complaint_stage: int | None
+    urgent: bool
+    hazard_kind: str | None
+    received_at: datetime
+    description: str
+    next_due: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of the inbox and how many reports match in all."""
+
+    rows: list[InboxRow]
+    total: int
+    filters: InboxFilters
+    page_size: int = PAGE_SIZE
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pages", max(1, -(-self.total // self.page_size)))
+
+
+def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def _where(
+    filters: InboxFilters,
+    areas: Sequence[Neighbourhood] | None,
+    tz: ZoneInfo,
+    now: datetime,
+    today: date,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if areas is not None:
+        ids = [area.id for area in areas]
+        where.append(Feedback.neighbourhood_id.in_(ids) if ids else false())
+    if filters.status == "open":
+        where.append(Feedback.status.not_in(FINISHED_STATUSES))
+    elif filters.status:
+        where.append(Feedback.status == filters.status)
+    if filters.category:
+        where.append(Feedback.category == filters.category)
+    if filters.neighbourhood_id is not None:
+        where.append(Feedback.neighbourhood_id == filters.neighbourhood_id)
+    if filters.stage == "none":
+        where.append(Feedback.is_complaint.is_(False))
+    elif filters.stage:
+        where.append(Feedback.is_complaint.is_(True))
+        where.append(Feedback.complaint_stage == int(filters.stage))
+    if filters.overdue:
+        where.append(overdue_condition(now, today))
+    if filters.received_from:
+        where.append(Feedback.received_at >= _local_day_start(filters.received_from, tz))
+    if filters.received_to:
+        end = _local_day_start(filters.received_to + timedelta(days=1), tz)
+        where.append(Feedback.received_at < end)
+    if filters.text:
+        words = filters.text
+        if FULL_REFERENCE.fullmatch(words):
+            where.append(Feedback.reference == words.upper())  # the unique index
+        elif words.upper().startswith("FB-"):
+            where.append(Feedback.reference.startswith(words.upper(), autoescape=True))
+        else:
+            # A trigram index answers this on PostgreSQL (migration 0006). The pattern is
+            # rendered into the statement (safely quoted) so that the planner sees it: a
+            # reused prepared statement's generic plan would read every report instead.
+            pattern = literal(f"%{_escape_like(words)}%", String(), literal_execute=True)
+            where.append(Feedback.description.ilike(pattern, escape="\\"))
+    return where
+
+
+def _escape_like(words: str) -> str:
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def inbox_page(
+    session: AsyncSession,
+    filters: InboxFilters,
+    areas: Sequence[Neighbourhood] | None,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+) -> InboxPage:
+    """The page of reports the filters ask for, within ``areas`` (None: everywhere)."""
+    today = now.astimezone(tz).date()
+    where = _where(filters, areas, tz, now, today)
+    total = int(await session.scalar(select(func.count()).select_from(Feedback).where(*where)) or 0)
+    due = next_due_on()
+    # The sort runs over ids and keys only; the page's columns are read for its rows alone.
+    ids: Select[Any] = select(Feedback.id).where(*where)
+    if filters.sort == "oldest":
+        ids = ids.order_by(Feedback.received_at, Feedback.id)
+    elif filters.sort == "due":
+        open_emergency = and_(
+            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
+        )
+        ids = ids.order_by(
+            case((open_emergency, 0), else_=1),
+            case((due.is_(None), 1), else_=0),
+            due,
+            Feedback.received_at,
+            Feedback.id,
+        )
+    else:
+        ids = ids.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+    order = list(await session.scalars(ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)))
+    if not order:
+        return InboxPage(rows=[], total=total, filters=filters)
+    statement: Select[Any] = (
+        select(
+            Feedback.id,
+            Feedback.reference,
+            Feedback.category,
+            Feedback.status,
+            Neighbourhood.name.label("neighbourhood"),
+            Feedback.complaint_stage,
+            Feedback.urgent,
+            Feedback.hazard_kind,
+            Feedback.received_at,
+            # Enough of the words for a line of the list; the detail page has them all.
+            func.substr(Feedback.description, 1, 160).label("excerpt"),
+            due.label("next_due"),
+            case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
+        )
+        .select_from(Feedback)
+        .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
+        .where(Feedback.id.in_(order))
+    )
+    found = {
+        row.id: InboxRow(
+            id=row.id,
+            reference=row.reference,
+            category=row.category,
+            status=row.status,
+            neighbourhood=row.neighbourhood,
+            complaint_stage=row.complaint_stage,
+            urgent=row.urgent,
+            hazard_kind=row.hazard_kind,
+            received_at=row.received_at,
+            description=row.excerpt,
+            next_due=_as_date(row.next_due),
+            overdue=bool(row.overdue),
+        )
+        for row in await session.execute(statement)
+    }
+    return InboxPage(rows=[found[i] for i in order if i in found], total=total, filters=filters)
+
+
+def _as_date(value: object) -> date | None:
+    """A date from a CASE expression (SQLite hands back its ISO text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+# ----- one report --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """Everything staff see about one report."""
+
+    report: Feedback
+    neighbourhood: str | None
+    reporter_name: str | None
+    anonymous: bool
+    contactable: bool
+    clocks: list[Clock]
+    thread: Sequence[FeedbackMessage]
+    history: Sequence[FeedbackStatusChange]
+    photos: Sequence[FeedbackAttachment]
+
+
+def visible(report: Feedback, areas: Sequence[Neighbourhood] | None) -> bool:
+    """Whether a user limited to ``areas`` may see the report."""
+    if areas is None:
+        return True
+    return report.neighbourhood_id is not None and report.neighbourhood_id in {
+        area.id for area in areas
+    }
+
+
+async def report_record(
+    session: AsyncSession,
+    feedback_id: int,
+    areas: Sequence[Neighbourhood] | None,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+) -> ReportRecord | None:
+    """The report's whole record, or None when it does not exist or is not the user's to see.
+
+    The resident's name is shown only if they chose to share it and have not been
+    forgotten; nothing else that identifies them (Telegram ids, chat) is read.
+    """
+    report = await session.get(Feedback, feedback_id)
+    if report is None or not visible(report, areas):
+        return None
+    area = (
+        await session.get(Neighbourhood, report.neighbourhood_id)
+        if report.neighbourhood_id
+        else None
+    )
+    resident = (
+        await session.get(Resident, report.resident_id) if report.resident_id is not None else None
+    )
+    forgotten = resident is None or resident.forgotten_at is not None
+    anonymous = report.anonymised_at is not None or forgotten
+    name = None
+    if not anonymous and report.shares_name and resident is not None:
+        name = resident.display_name
+    thread = await thread_of(session, report.id)
+    history = (
+        await session.scalars(
+            select(FeedbackStatusChange)
+            .where(FeedbackStatusChange.feedback_id == report.id)
+            .order_by(FeedbackStatusChange.id)
+        )
+    ).all()
+    photos = (
+        await session.scalars(
+            select(FeedbackAttachment)
+            .where(FeedbackAttachment.feedback_id == report.id)
+            .order_by(FeedbackAttachment.id)
+        )
+    ).all()
+    return ReportRecord(
+        report=report,
+        neighbourhood=area.name if area else None,
+        reporter_name=name,
+        anonymous=anonymous,
+        contactable=not forgotten and resident is not None and resident.chat_id is not None,
+        clocks=clocks_of(report, now, now.astimezone(tz).date()),
+        thread=thread,
+        history=history,
+        photos=photos,
+    )
