@@ -14,6 +14,7 @@ from bot import migrate
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.events.service import EventPlan, publish_event
+from bot.models import StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import add_neighbourhood
 from bot.runtime import Runtime, StartupError, running
@@ -83,6 +84,9 @@ DEMO_EVENTS = [
 
 
 DEMO_ADMIN = "demo-admin"
+# The demo admin acts through a staff member (actions need one); its sandbox chat is where
+# staff notifications go in the demo.
+DEMO_STAFF_USER_ID = 900_000_001
 
 
 def demo_admin_password() -> str:
@@ -115,7 +119,22 @@ async def seed_demo_data(settings: Settings, admin_password: str | None = None) 
                 )
                 await publish_event(session, plan, None, now=now)
             if admin_password is not None:
-                await create_user(session, DEMO_ADMIN, admin_password, "admin", actor="demo")
+                officer = StaffMember(
+                    telegram_user_id=DEMO_STAFF_USER_ID,
+                    chat_id=DEMO_STAFF_USER_ID,
+                    name="Demo housing officer",
+                    role="admin",
+                )
+                session.add(officer)
+                await session.flush()
+                await create_user(
+                    session,
+                    DEMO_ADMIN,
+                    admin_password,
+                    "admin",
+                    actor="demo",
+                    staff_member_id=officer.id,
+                )
     finally:
         await engine.dispose()
 
@@ -138,6 +157,7 @@ async def demo_running(
     if "association_name" not in settings.model_fields_set:
         settings = settings.model_copy(update={"association_name": DEMO_ASSOCIATION})
     state = SandboxState(DEMO_TOKEN)
+    state.ensure_user(DEMO_STAFF_USER_ID, "Demo housing officer")
     state.flood.enabled = flood_control
     try:
         runner, sandbox_url = await start_sandbox(state, port=sandbox_port)
