@@ -4,7 +4,9 @@ No aiohttp here: the dashboard (``bot.web.feedback_views``) parses a query strin
 ``InboxFilters`` with ``parse_filters`` and calls these functions inside its own
 transaction. Who may see what is decided by the caller's ``areas`` (from
 ``bot.web.auth.neighbourhoods_of``): None is the whole association, a list limits the
-inbox to those neighbourhoods (an empty list shows nothing).
+inbox to those neighbourhoods (an empty list shows nothing). The dashboard's CSV/XLSX
+export (``bot.reports.export``) uses the same ``conditions`` and ``sort_order``, so a
+download holds exactly the reports the list shows, every page of them.
 
 Overdue follows the same rules as the staff deadline warnings in ``service``: the
 acknowledgement clock runs while a report waits for acknowledgement (new, or just
@@ -30,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    ColumnExpressionArgument,
     Select,
     String,
     and_,
@@ -289,13 +292,15 @@ def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
-def _where(
+def conditions(
     filters: InboxFilters,
     areas: Sequence[Neighbourhood] | None,
+    *,
     tz: ZoneInfo,
     now: datetime,
-    today: date,
 ) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters within ``areas``: the list's and the export's."""
+    today = now.astimezone(tz).date()
     where: list[ColumnElement[bool]] = []
     if areas is not None:
         ids = [area.id for area in areas]
@@ -335,6 +340,25 @@ def _where(
     return where
 
 
+def sort_order(filters: InboxFilters) -> list[ColumnExpressionArgument[Any]]:
+    """The ORDER BY of the filters' sort, ending in the id so that ties are stable."""
+    if filters.sort == "oldest":
+        return [Feedback.received_at, Feedback.id]
+    if filters.sort == "due":
+        due = next_due_on()
+        open_emergency = and_(
+            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
+        )
+        return [
+            case((open_emergency, 0), else_=1),
+            case((due.is_(None), 1), else_=0),
+            due,
+            Feedback.received_at,
+            Feedback.id,
+        ]
+    return [Feedback.received_at.desc(), Feedback.id.desc()]
+
+
 def _escape_like(words: str) -> str:
     return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -349,26 +373,11 @@ async def inbox_page(
 ) -> InboxPage:
     """The page of reports the filters ask for, within ``areas`` (None: everywhere)."""
     today = now.astimezone(tz).date()
-    where = _where(filters, areas, tz, now, today)
+    where = conditions(filters, areas, tz=tz, now=now)
     total = int(await session.scalar(select(func.count()).select_from(Feedback).where(*where)) or 0)
     due = next_due_on()
     # The sort runs over ids and keys only; the page's columns are read for its rows alone.
-    ids: Select[Any] = select(Feedback.id).where(*where)
-    if filters.sort == "oldest":
-        ids = ids.order_by(Feedback.received_at, Feedback.id)
-    elif filters.sort == "due":
-        open_emergency = and_(
-            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
-        )
-        ids = ids.order_by(
-            case((open_emergency, 0), else_=1),
-            case((due.is_(None), 1), else_=0),
-            due,
-            Feedback.received_at,
-            Feedback.id,
-        )
-    else:
-        ids = ids.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+    ids: Select[Any] = select(Feedback.id).where(*where).order_by(*sort_order(filters))
     order = list(await session.scalars(ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)))
     if not order:
         return InboxPage(rows=[], total=total, filters=filters)

@@ -3,23 +3,41 @@
 Rows are read with a server-side cursor and written as they arrive, so memory stays
 flat whatever the number of reports. Only columns are selected (no ORM objects), and
 nothing that identifies a Telegram account is ever read.
+
+The CLI exports by received date; the dashboard exports what its inbox shows, passing
+the inbox's own WHERE conditions and sort (``bot.feedback.inbox.conditions`` and
+``sort_order``), so one module holds the columns and the safety rules and the list and
+its export cannot disagree. Overdue is the inbox's rule (``overdue_condition``) too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy import Select, and_, case, func, null, select
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import READ_ONLY
+from bot.feedback.inbox import overdue_condition
 from bot.feedback.service import CATEGORIES, STATUS_WORDS
 from bot.models import Feedback, FeedbackAttachment, Neighbourhood, Resident
 from bot.models.base import utcnow
@@ -30,11 +48,6 @@ ExportFormat = Literal["csv", "xlsx"]
 Cell = str | int | float | date | datetime | None
 
 BATCH_SIZE = 1000
-
-# Statuses after which no clock runs any more, so nothing can be overdue.
-FINISHED_STATUSES = frozenset(
-    {"resolved", "closed", "duplicate", "not_a_complaint", "no_further_action", "withdrawn"}
-)
 
 # (header, XLSX column width) in the order the columns appear.
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -80,19 +93,30 @@ def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _feedback_rows(
-    since: date | None, until: date | None, tz: ZoneInfo
+    since: date | None,
+    until: date | None,
+    tz: ZoneInfo,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[ColumnExpressionArgument[Any]] | None,
 ) -> Select[*tuple[Any, ...]]:
     """The export query: report columns with neighbourhood, shared name and photo count."""
+    today = now.astimezone(tz).date()
     photos = (
         select(func.count(FeedbackAttachment.id))
         .where(FeedbackAttachment.feedback_id == Feedback.id)
         .correlate(Feedback)
         .scalar_subquery()
     )
-    # The name leaves the database only if the resident chose to share it and still exists.
+    # The name leaves the database only if the resident chose to share it and still exists,
+    # and the report has not been anonymised (which also unlinks it; this is belt and braces).
     reporter_name = case(
         (
-            and_(Feedback.shares_name.is_(True), Resident.forgotten_at.is_(None)),
+            and_(
+                Feedback.shares_name.is_(True),
+                Feedback.anonymised_at.is_(None),
+                Resident.forgotten_at.is_(None),
+            ),
             Resident.display_name,
         ),
         else_=null(),
@@ -120,11 +144,13 @@ def _feedback_rows(
             Feedback.latitude,
             Feedback.longitude,
             photos.label("photos"),
+            case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
         )
         .select_from(Feedback)
         .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
         .outerjoin(Resident, Feedback.resident_id == Resident.id)
-        .order_by(Feedback.received_at, Feedback.id)
+        .where(*where)
+        .order_by(*(order_by or (Feedback.received_at, Feedback.id)))
     )
     if since is not None:
         statement = statement.where(Feedback.received_at >= _local_day_start(since, tz))
@@ -143,22 +169,7 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
     return None if moment is None else moment.astimezone(tz).replace(microsecond=0)
 
 
-def _is_overdue(row: Row[*tuple[Any, ...]], now: datetime, today: date) -> bool:
-    """True when an open report has let one of its deadlines pass."""
-    if row.status in FINISHED_STATUSES:
-        return False
-    if row.ack_due_on is not None and row.acknowledged_at is None and today > row.ack_due_on:
-        return True
-    if row.response_due_on is not None and today > row.response_due_on:
-        return True
-    if row.make_safe_due_at is not None and now > row.make_safe_due_at:
-        return True
-    return row.investigate_due_on is not None and today > row.investigate_due_on
-
-
-def _cells(
-    row: Row[*tuple[Any, ...]], tz: ZoneInfo, now: datetime, today: date
-) -> tuple[Cell, ...]:
+def _cells(row: Row[*tuple[Any, ...]], tz: ZoneInfo) -> tuple[Cell, ...]:
     """One report as export values, in HEADER order."""
     reporter_name: str | None = row.reporter_name
     return (
@@ -179,7 +190,7 @@ def _cells(
         row.response_due_on,
         _local(row.make_safe_due_at, tz),
         row.investigate_due_on,
-        _yes_no(_is_overdue(row, now, today)),
+        _yes_no(bool(row.overdue)),
         _yes_no(not reporter_name),
         reporter_name,
         row.description,
@@ -267,13 +278,20 @@ async def export_feedback(
     *,
     since: date | None = None,
     until: date | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+    order_by: Sequence[ColumnExpressionArgument[Any]] | None = None,
     tz: ZoneInfo,
     now: datetime | None = None,
+    on_batch: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Write the reports received from ``since`` to ``until`` (local dates, inclusive).
 
-    Returns the number of reports written (the header row is not counted). ``now``
-    decides what is overdue; it defaults to the current time.
+    ``where`` narrows the reports further (the inbox's filters) and ``order_by`` replaces
+    the default oldest-first order. ``on_batch`` is awaited after every ``BATCH_SIZE``
+    rows and once at the end, so a caller can pass what ``output`` holds so far on (the
+    dashboard streams CSV to the browser that way). Returns the number of reports
+    written (the header row is not counted). ``now`` decides what is overdue; it
+    defaults to the current time.
     """
     if fmt == "csv":
         writer: _RowWriter = _CsvWriter(output)
@@ -285,16 +303,25 @@ async def export_feedback(
     else:
         raise ValueError(f"unknown export format: {fmt!r}")
     moment = now or utcnow()
-    today = moment.astimezone(tz).date()
     count = 0
-    statement = _feedback_rows(since, until, tz).execution_options(yield_per=BATCH_SIZE)
+    statement = _feedback_rows(since, until, tz, moment, where, order_by).execution_options(
+        yield_per=BATCH_SIZE
+    )
     async with sessions() as session:
         # A read-only transaction: on SQLite it does not hold up the bot's writes.
         await session.connection(execution_options=READ_ONLY)
         result = await session.stream(statement)
         async for row in result:
-            writer.write_row(_cells(row, tz, moment, today))
+            writer.write_row(_cells(row, tz))
             count += 1
-    # The workbook is assembled after the read transaction ends, so it holds no lock.
-    writer.finish()
+            if on_batch is not None and count % BATCH_SIZE == 0:
+                await on_batch()
+    # The workbook is assembled after the read transaction ends, so it holds no lock; in
+    # a thread, because zipping a large one would otherwise stall the bot's event loop.
+    if fmt == "xlsx":
+        await asyncio.to_thread(writer.finish)
+    else:
+        writer.finish()
+    if on_batch is not None:
+        await on_batch()
     return count

@@ -8,16 +8,25 @@ Those functions act as a ``StaffMember`` (the thread and the audit log name one)
 dashboard account acts only when an admin has linked it to an active staff member;
 an unlinked account (the demo admin, say) can read but is told to get linked first.
 Staff see only their neighbourhoods' reports; another's report is a plain 404.
+
+The inbox's export (CSV or XLSX) is the list as filtered and sorted, every page of it,
+written by ``bot.reports.export`` with the inbox's own conditions: CSV goes to the
+browser in chunks while the rows are read; XLSX is built in a temporary file (the zip
+can only be finished at the end) and then sent in chunks. Each export is audited.
 """
 
 from __future__ import annotations
 
+import io
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DomainError
@@ -36,6 +45,8 @@ from bot.feedback.service import (
 )
 from bot.models import DashboardUser, Feedback, Neighbourhood, StaffMember
 from bot.models.base import utcnow
+from bot.reports.export import ExportFormat, export_feedback
+from bot.staff.service import record_action
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.views import render, see_other
@@ -67,6 +78,16 @@ async def _all_areas(db: AsyncSession) -> list[Neighbourhood]:
     return list((await db.scalars(select(Neighbourhood).order_by(Neighbourhood.name))).all())
 
 
+def _checked_filters(request: web.Request, choices: list[Neighbourhood]) -> inbox.InboxFilters:
+    """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter)."""
+    filters = inbox.parse_filters(request.query)
+    if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
+        area.id for area in choices
+    }:
+        raise inbox.BadFilter("There is no such neighbourhood.")
+    return filters
+
+
 @access("viewer")
 async def feedback_list(request: web.Request) -> web.StreamResponse:
     """The inbox: reports filtered, sorted and paged, overdue ones marked."""
@@ -76,15 +97,152 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
         areas = await auth.neighbourhoods_of(db, user)
         choices = list(areas) if areas is not None else await _all_areas(db)
         try:
-            filters = inbox.parse_filters(request.query)
-            if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
-                area.id for area in choices
-            }:
-                raise inbox.BadFilter("There is no such neighbourhood.")
+            filters = _checked_filters(request, choices)
         except inbox.BadFilter as exc:
             return _bad_filter(request, str(exc), choices, tz)
         page = await inbox.inbox_page(db, filters, areas, tz=tz, now=utcnow())
     return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
+
+
+EXPORT_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CHUNK_SIZE = 64 * 1024
+
+
+async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse:
+    """Send the inbox's filtered list, every page in its sort, as a CSV or XLSX download."""
+    sessions = request.app[SESSIONS]
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    now = utcnow()
+    async with sessions() as db:
+        areas = await auth.neighbourhoods_of(db, user)
+        choices = list(areas) if areas is not None else await _all_areas(db)
+        try:
+            filters = _checked_filters(request, choices)
+        except inbox.BadFilter as exc:
+            return _bad_filter(request, str(exc), choices, tz)
+    # The page number is the list's business; the export is every page.
+    filters = replace(filters, page=1)
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": EXPORT_TYPES[fmt],
+            "Content-Disposition": (
+                f'attachment; filename="doorstep-feedback-{now.astimezone(tz).date()}.{fmt}"'
+            ),
+        }
+    )
+    where = inbox.conditions(filters, areas, tz=tz, now=now)
+    audited = False
+
+    async def audit(rows: int | None) -> None:
+        nonlocal audited
+        audited = True
+        async with sessions.begin() as db:
+            record_action(
+                db,
+                auth.actor_of(user),
+                "feedback.exported",
+                details={
+                    "format": fmt,
+                    "filters": filters.query(),
+                    "neighbourhoods": None if areas is None else sorted(a.id for a in areas),
+                    "rows": rows,
+                },
+            )
+
+    try:
+        if fmt == "csv":
+            await audit(await _stream_csv(request, response, where, filters, tz, now))
+        else:
+            await _stream_xlsx(request, response, where, filters, tz, now, audit)
+    finally:
+        if not audited:  # the export broke off: still on record (rows None: not all sent)
+            await audit(None)
+    # The end of the download comes after the audit entry is committed.
+    await response.write_eof()
+    return response
+
+
+async def _stream_csv(
+    request: web.Request,
+    response: web.StreamResponse,
+    where: list[ColumnElement[bool]],
+    filters: inbox.InboxFilters,
+    tz: ZoneInfo,
+    now: datetime,
+) -> int:
+    """CSV written into a small buffer that is sent on every batch of rows and emptied."""
+    buffer = io.BytesIO()
+
+    async def send() -> None:
+        chunk = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if not response.prepared:
+            await response.prepare(request)
+        if chunk:
+            await response.write(chunk)
+
+    return await export_feedback(
+        request.app[SESSIONS],
+        buffer,
+        "csv",
+        where=where,
+        order_by=inbox.sort_order(filters),
+        tz=tz,
+        now=now,
+        on_batch=send,
+    )
+
+
+async def _stream_xlsx(
+    request: web.Request,
+    response: web.StreamResponse,
+    where: list[ColumnElement[bool]],
+    filters: inbox.InboxFilters,
+    tz: ZoneInfo,
+    now: datetime,
+    audit: Callable[[int | None], Awaitable[None]],
+) -> None:
+    """XLSX built in a temporary file (constant-memory mode), audited, then sent in chunks."""
+    with tempfile.TemporaryFile(prefix="doorstep-export-") as spool:
+        rows = await export_feedback(
+            request.app[SESSIONS],
+            spool,
+            "xlsx",
+            where=where,
+            order_by=inbox.sort_order(filters),
+            tz=tz,
+            now=now,
+        )
+        # Audited before the first byte: with its length known, the browser may be done
+        # (and the user gone) before the handler gets past the last chunk.
+        await audit(rows)
+        spool.seek(0, io.SEEK_END)
+        response.content_length = spool.tell()
+        spool.seek(0)
+        await response.prepare(request)
+        await _send_file(response, spool)
+
+
+async def _send_file(response: web.StreamResponse, source: BinaryIO) -> None:
+    while chunk := source.read(CHUNK_SIZE):
+        await response.write(chunk)
+
+
+@access("viewer")
+async def feedback_export_csv(request: web.Request) -> web.StreamResponse:
+    """The inbox's filtered list as CSV (UTF-8 with a byte-order mark), streamed."""
+    return await _export(request, "csv")
+
+
+@access("viewer")
+async def feedback_export_xlsx(request: web.Request) -> web.StreamResponse:
+    """The inbox's filtered list as an Excel workbook, streamed."""
+    return await _export(request, "xlsx")
 
 
 def _bad_filter(
@@ -304,6 +462,9 @@ async def feedback_reply(request: web.Request) -> web.StreamResponse:
 def add_routes(app: web.Application) -> None:
     """The feedback inbox pages."""
     app.router.add_get("/feedback", feedback_list)
+    # Before /feedback/{feedback_id}, so that "export.csv" is never taken for an id.
+    app.router.add_get("/feedback/export.csv", feedback_export_csv)
+    app.router.add_get("/feedback/export.xlsx", feedback_export_xlsx)
     app.router.add_get("/feedback/{feedback_id}", feedback_detail)
     app.router.add_post("/feedback/{feedback_id}/acknowledge", feedback_acknowledge)
     app.router.add_post("/feedback/{feedback_id}/status", feedback_status)
