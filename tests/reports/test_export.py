@@ -7,7 +7,6 @@ import io
 import tracemalloc
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -577,7 +576,6 @@ async def peak_memory_of_export(
 async def test_memory_does_not_grow_with_the_number_of_rows(
     sessions: Sessions, tmp_path: Path
 ) -> None:
-    started = perf_counter()
     await bulk_insert_reports(sessions, 0, 5000)
     # Warm up SQLAlchemy's statement cache and lazy imports so they are not measured.
     for fmt in EXPORT_FORMATS:
@@ -601,4 +599,3 @@ async def test_memory_does_not_grow_with_the_number_of_rows(
         # Keeping every row would make the peak for four times the rows about four times
         # as high; streaming keeps it at about one batch whatever the count.
         assert large < 2 * small + margin, (small, large)
-    assert perf_counter() - started < 15
