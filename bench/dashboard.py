@@ -485,9 +485,10 @@ def copy_sql(tz: Any) -> str:
     """The exporter's own SELECT (same columns, joins and order) as literal SQL."""
     from sqlalchemy.dialects import postgresql
 
-    from bot.reports.export import _feedback_rows
+    from bot.models.base import utcnow
+    from bot.reports.export import feedback_rows_query
 
-    statement = _feedback_rows(None, None, tz)
+    statement = feedback_rows_query(None, None, tz, utcnow(), (), None)
     return str(
         statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     )

@@ -92,7 +92,7 @@ def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def _feedback_rows(
+def feedback_rows_query(
     since: date | None,
     until: date | None,
     tz: ZoneInfo,
@@ -304,7 +304,7 @@ async def export_feedback(
         raise ValueError(f"unknown export format: {fmt!r}")
     moment = now or utcnow()
     count = 0
-    statement = _feedback_rows(since, until, tz, moment, where, order_by).execution_options(
+    statement = feedback_rows_query(since, until, tz, moment, where, order_by).execution_options(
         yield_per=BATCH_SIZE
     )
     async with sessions() as session:
