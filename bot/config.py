@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     # The dashboard is reached over HTTPS (directly or through a TLS-terminating proxy):
     # cookies get Secure and the __Host- prefix, and HSTS is sent.
     web_https: bool = False
+    # Reverse proxies in front of the dashboard (addresses or networks, comma-separated).
+    # A request from one of them is attributed to the address it names in
+    # X-Forwarded-For, so login throttling counts people, not the proxy.
+    web_trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     conversation_idle_days: int = Field(default=30, ge=1)
     # Staff and the delivery engine.
@@ -185,6 +190,13 @@ class Settings(BaseSettings):
             if not words:
                 raise ValueError("needs at least one word (comma-separated)")
             return words
+        return value
+
+    @field_validator("web_trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(ip_network(part.strip()) for part in value.split(",") if part.strip())
         return value
 
     @field_validator("timezone")

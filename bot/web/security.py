@@ -19,10 +19,11 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import TypeVar
 from urllib.parse import quote
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -104,6 +105,32 @@ def route_table(app: web.Application) -> list[RouteAccess]:
 
 
 # ----- cookies -----------------------------------------------------------------------------------
+
+
+def client_address(request: web.Request) -> str:
+    """The address a person connected from, seen through the trusted proxies in front of us.
+
+    X-Forwarded-For is read right to left, each trusted proxy having appended the address
+    it was reached from; the first address no trusted proxy owns is the person's. A request
+    that did not come from a trusted proxy is its own peer address, whatever it claims; a
+    malformed entry stops the walk and the request counts against the last trusted hop.
+    """
+    trusted = request.app[SETTINGS].web_trusted_proxies
+    address = request.remote or "unknown"
+    hops = [
+        hop.strip()
+        for header in request.headers.getall(hdrs.X_FORWARDED_FOR, [])
+        for hop in header.split(",")
+    ]
+    for hop in [address, *reversed(hops)]:
+        try:
+            ip = ip_address(hop)
+        except ValueError:
+            return address
+        address = hop
+        if not any(ip in network for network in trusted):
+            return address
+    return address
 
 
 def is_https(request: web.Request) -> bool:

@@ -26,6 +26,7 @@ from bot.web.security import (
     WEB_SESSION,
     access,
     clear_session_cookie,
+    client_address,
     csrf_token,
     current_user,
     login_csrf_value,
@@ -110,7 +111,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     code = str(form.get("code", ""))
     target = safe_next(str(form.get("next", "")))
-    address = request.remote or "unknown"
+    address = client_address(request)
     csrf = login_csrf_value(request)
     sessions = request.app[SESSIONS]
 

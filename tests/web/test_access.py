@@ -24,7 +24,7 @@ from bot.models.staff import AuditLogIsAppendOnly
 from bot.staff.service import record_action, set_staff_neighbourhoods
 from bot.web import auth
 from bot.web.security import PUBLIC, SECURITY_HEADERS, access, route_table
-from tests.web.conftest import PASSWORDS, Web, csrf_of, page_token
+from tests.web.conftest import PASSWORDS, Web, WebFactory, csrf_of, page_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -323,6 +323,50 @@ async def test_throttling_engages_per_account_and_per_address(web: Web) -> None:
     async with web.sessions.begin() as db:  # type: ignore[attr-defined]
         await db.execute(update(LoginAttempt).values(at=utcnow() - timedelta(minutes=16)))
     assert (await web.login(client, "priya", PASSWORDS["admin"])).status == 303
+
+
+async def _login_via(client, username: str, password: str, forwarded: str):  # type: ignore[no-untyped-def]
+    token = csrf_of(await (await client.get("/login")).text())
+    return await client.post(
+        "/login",
+        data={"csrf_token": token, "username": username, "password": password, "code": ""},
+        headers={"X-Forwarded-For": forwarded},
+        allow_redirects=False,
+    )
+
+
+async def test_behind_a_trusted_proxy_throttling_counts_the_forwarded_address(
+    web_factory: WebFactory,
+) -> None:
+    web = await web_factory(web_trusted_proxies="127.0.0.0/8, ::1")
+    await web.user("viewer", "omar")
+    client = await web.client()
+    for n in range(auth.MAX_FAILURES_PER_ADDRESS):
+        response = await _login_via(client, f"guess{n}", "not the password", "203.0.113.5")
+        assert response.status == 401
+    stopped = await _login_via(client, "omar", PASSWORDS["viewer"], "203.0.113.5")
+    assert stopped.status == 429
+    # Someone else behind the same proxy (and an inner trusted hop) is not stopped.
+    other = await _login_via(client, "omar", PASSWORDS["viewer"], "198.51.100.7, 127.0.0.2")
+    assert other.status == 303
+    # A malformed entry is blamed on the last trusted hop, which is not yet stopped.
+    odd = await _login_via(await web.client(), "omar", PASSWORDS["viewer"], "<script>, 127.0.0.3")
+    assert odd.status == 303
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        addresses = set((await db.scalars(select(LoginAttempt.address))).all())
+    assert addresses == {"203.0.113.5", "198.51.100.7", "127.0.0.3"}
+
+
+async def test_without_trusted_proxies_a_forged_forwarded_header_changes_nothing(
+    web: Web,
+) -> None:
+    await web.user("viewer", "omar")
+    client = await web.client()
+    for n in range(auth.MAX_FAILURES_PER_ADDRESS):
+        forged = f"203.0.113.{n}"  # a new address each time would dodge the limit if believed
+        response = await _login_via(client, f"guess{n}", "not the password", forged)
+        assert response.status == 401
+    assert (await _login_via(client, "omar", PASSWORDS["viewer"], "198.51.100.7")).status == 429
 
 
 # ----- passwords, two-step login ------------------------------------------------------------------
