@@ -22,7 +22,7 @@ from bot.models import Announcement, Event
 from bot.models.event import event_neighbourhoods
 from bot.text import shorten
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 TITLE_LENGTH = 80
 

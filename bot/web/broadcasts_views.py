@@ -60,18 +60,24 @@ NOTICES = {
     "discarded": "The draft is gone. Nothing was sent.",
 }
 WHEN_CHOICES = {"now": "Send now", "at": "At a date and time", "weekly": "Every week"}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")  # below 2**31: ids are INTEGER
 
 
 class FormError(Exception):
     """Something typed into the compose form that cannot be used (plain English)."""
 
 
+def _number(raw: str) -> int | None:
+    """A whole number in ASCII digits (str.isdigit also takes "²" and "١"), or None."""
+    return int(raw) if _ASCII_NUMBER.fullmatch(raw) else None
+
+
 def _announcement_id(request: web.Request) -> int:
-    raw = request.match_info["announcement_id"]
-    if not raw.isdigit() or len(raw) > 18:
+    number = _number(request.match_info["announcement_id"])
+    if number is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return number
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -203,9 +209,10 @@ class ComposeForm:
 def _ids(values: list[str], allowed: set[int], what: str) -> tuple[int, ...]:
     chosen = set()
     for value in values:
-        if not value.isdigit() or int(value) not in allowed:
+        number = _number(value)
+        if number is None or number not in allowed:
             raise FormError(f"There is no such {what} to choose. Please choose from the list.")
-        chosen.add(int(value))
+        chosen.add(number)
     return tuple(sorted(chosen))
 
 
@@ -330,11 +337,11 @@ async def _audience_words(db: AsyncSession, row: Announcement) -> tuple[str, str
 async def compose_form(request: web.Request) -> web.StreamResponse:
     """The compose form (filled in from one's own draft with ?draft=ID, to change it)."""
     form = ComposeForm()
-    draft_id = request.query.get("draft", "")
-    if draft_id.isdigit() and len(draft_id) <= 18:
+    draft_id = _number(request.query.get("draft", ""))
+    if draft_id is not None:
         async with request.app[SESSIONS]() as db:
             staff = await _staff_of(db, current_user(request))
-            row = await db.get(Announcement, int(draft_id))
+            row = await db.get(Announcement, draft_id)
             if row and staff and row.status == "draft" and row.created_by_staff_id == staff.id:
                 form = ComposeForm.of_draft(row, request.app[SETTINGS].tz)
     return await _form_page(request, form)
@@ -361,9 +368,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
                 tz=settings.tz,
                 now=now,
             )
-            replaces = int(form.replaces) if form.replaces.isdigit() else None
-            if replaces is not None and replaces > 2**62:
-                replaces = None
+            replaces = _number(form.replaces)
             draft = await broadcasts.save_draft(db, plan, staff.id, replaces=replaces)
             preview = await _preview_context(db, draft, request, now)
     except _Refused as exc:
@@ -487,15 +492,15 @@ def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any
 @access("viewer")
 async def announcement_list(request: web.Request) -> web.StreamResponse:
     """Scheduled announcements (next run first) and past ones, paged, with delivery counts."""
-    raw = request.query.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    number = _number(request.query.get("page", "1"))
+    if number is None or not 1 <= number <= 100_000:
         return plain_page(400, "No such page", "The page number must be a whole number from 1.")
     tz = request.app[SETTINGS].tz
     now = utcnow()
     async with request.app[SESSIONS]() as db:
         area_ids = await _area_ids(db, current_user(request))
         page = await reports.announcements_page(
-            db, area_ids, page=int(raw), page_size=PAGE_SIZE, now=now
+            db, area_ids, page=number, page_size=PAGE_SIZE, now=now
         )
     return render(
         request,

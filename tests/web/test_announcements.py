@@ -80,7 +80,7 @@ async def count(web: Web, model: Any) -> int:
         return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
 
-# ----- composing ------------------------------------------------------------------------------------
+# ----- composing ---------------------------------------------------------------------------------
 
 
 async def test_bad_input_is_refused_plainly_and_what_was_typed_is_kept(
@@ -176,15 +176,14 @@ async def test_an_audience_of_nobody_cannot_be_sent_now_but_can_be_changed(
     assert ">Hello</textarea>" in change and f'name="replaces" value="{draft}"' in change
     assert f'value="{places.oakfield}" checked' in change
     # Previewing again replaces the draft rather than leaving it behind.
-    status, again = await preview(client, text="Hello again", when="now", replaces=draft)
-    assert status == 200
+    assert (await preview(client, text="Hello again", when="now", replaces=draft))[0] == 200
     async with web.sessions() as db:  # type: ignore[attr-defined]
         texts = (await db.scalars(select(Announcement.text))).all()
     assert texts == ["Hello again"]
 
 
 async def test_schedule_for_a_time_then_cancel_before_it_goes(web: Web, places: Places) -> None:
-    client, member_id = await staff_client(web)
+    client, _member = await staff_client(web)
     tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
     status, page = await preview(
         client, text="Hall closed", when="at", date=tomorrow, time="10:00", urgent="yes"
@@ -217,9 +216,7 @@ async def test_schedule_for_a_time_then_cancel_before_it_goes(web: Web, places: 
     assert await count(web, Delivery) == 0
 
 
-async def test_weekly_announcements_show_their_days_and_next_run(
-    web: Web, places: Places
-) -> None:
+async def test_weekly_announcements_show_their_days_and_next_run(web: Web, places: Places) -> None:
     client, _member = await staff_client(web)
     status, page = await preview(
         client, text="Coffee", when="weekly", day=["thu", "mon"], weekly_time="09:00"
@@ -264,9 +261,10 @@ async def test_staff_address_and_see_only_their_neighbourhoods(web: Web, places:
             f"/announcements/{target}/cancel", data={"csrf_token": token, "confirm": "yes"}
         )
         assert response.status == code
-    calendar = await (await client.get("/calendar")).text() + await (
-        await client.get(f"/calendar?month={later.strftime('%Y-%m')}")
-    ).text()
+    calendar = (
+        await (await client.get("/calendar")).text()
+        + await (await client.get(f"/calendar?month={later.strftime('%Y-%m')}")).text()
+    )
     assert "Oak only" not in calendar and "Everyone" in calendar
 
 
@@ -275,21 +273,29 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
     other, _other = await staff_client(web, "other")
     status, page = await preview(owner, text="Mine", when="now")
     draft = draft_id_of(page)
-    for path in ["/announcements/abc", "/announcements/99999", f"/announcements/{draft}"]:
-        assert (await owner.get(path)).status == 404, path  # drafts are only at the preview
+    for path in [
+        "/announcements/abc",
+        "/announcements/99999",
+        "/announcements/99999999999999",
+        "/announcements/\u00b2",
+        "/announcements/-1",
+        "/announcements/99999999999999/deliveries.csv",
+        f"/announcements/{draft}",  # drafts are only at the preview
+        f"/announcements/{draft}/deliveries.csv",
+    ]:
+        assert (await owner.get(path)).status == 404, path
+    for page in ["0", "\u00b2", "x", "99999999999"]:
+        assert (await owner.get("/announcements", params={"page": page})).status == 400, page
     assert (await other.get(f"/announcements/new?draft={draft}")).status == 200
-    assert ">Mine</textarea>" not in await (
-        await other.get(f"/announcements/new?draft={draft}")
-    ).text()
+    assert (
+        ">Mine</textarea>"
+        not in await (await other.get(f"/announcements/new?draft={draft}")).text()
+    )
     token = await page_token(other, "/announcements")
     for action in ("confirm", "discard"):
-        response = await other.post(
-            f"/announcements/{draft}/{action}", data={"csrf_token": token}
-        )
+        response = await other.post(f"/announcements/{draft}/{action}", data={"csrf_token": token})
         assert response.status == 404, action
-    forged = await owner.post(
-        f"/announcements/{draft}/confirm", data={"csrf_token": "forged" * 8}
-    )
+    forged = await owner.post(f"/announcements/{draft}/confirm", data={"csrf_token": "forged" * 8})
     assert forged.status == 403 and "Form expired" in await forged.text()
 
     viewer = await web.logged_in("viewer", "vic")
@@ -301,9 +307,10 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
     )
     assert refused.status == 403
     unlinked = await web.logged_in("staff", "loose")
-    assert "not linked to an active staff member" in await (
-        await unlinked.get("/announcements/new")
-    ).text()
+    assert (
+        "not linked to an active staff member"
+        in await (await unlinked.get("/announcements/new")).text()
+    )
     status, refused_page = await preview(unlinked, text="Typed by loose", when="now")
     assert status == 403 and ">Typed by loose</textarea>" in refused_page
     async with web.sessions() as db:  # type: ignore[attr-defined]
@@ -319,7 +326,7 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
     assert discarded.status == 303 and await count(web, Announcement) == 0
 
 
-# ----- delivery reports -----------------------------------------------------------------------------
+# ----- delivery reports --------------------------------------------------------------------------
 
 
 def test_outcomes_of_outbox_rows() -> None:
@@ -348,6 +355,7 @@ async def test_report_counts_each_outcome_and_the_csv_is_ids_only_and_audited(
     ]
     client, _member = await staff_client(web)
     status, page = await preview(client, text="=HYPERLINK(1) @me", when="now")
+    assert status == 200
     draft = draft_id_of(page)
     assert (await confirm(client, draft))[0] == 303
     now = utcnow()
