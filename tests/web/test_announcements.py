@@ -9,11 +9,12 @@ import itertools
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.broadcasts.report import error_kind, outcome_of
+from bot.broadcasts.report import CSV_HEADER, error_kind, outcome_of
 from bot.models import Announcement, AuditEntry, Broadcast, Delivery, StaffMember
 from bot.models.base import utcnow
 from bot.staff.service import set_staff_neighbourhoods
@@ -216,6 +217,49 @@ async def test_schedule_for_a_time_then_cancel_before_it_goes(web: Web, places: 
     assert await count(web, Delivery) == 0
 
 
+async def test_a_time_that_passes_at_the_preview_is_asked_again_with_the_text_kept(
+    web: Web, places: Places
+) -> None:
+    client, _member = await staff_client(web)
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    status, page = await preview(client, text="Gala", when="at", date=tomorrow, time="10:00")
+    assert status == 200
+    draft = draft_id_of(page)
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        row = await db.get(Announcement, draft)
+        assert row is not None
+        row.send_at = utcnow() - timedelta(minutes=1)  # the preview was left open
+    response = await client.post(
+        f"/announcements/{draft}/confirm",
+        data={"csrf_token": await page_token(client, "/announcements")},
+    )
+    text = await response.text()
+    assert response.status == 400 and "has passed while the preview was open" in text
+    assert ">Gala</textarea>" in text and 'value="at" checked' in text
+    assert await count(web, Delivery) == 0
+
+
+async def test_in_quiet_hours_a_quiet_announcement_is_held_and_reported_as_held(
+    web_factory: Any, places: Places
+) -> None:
+    now = utcnow().astimezone(ZoneInfo("Europe/London"))
+    web = await web_factory(
+        quiet_hours_start=(now - timedelta(hours=1)).strftime("%H:%M"),
+        quiet_hours_end=(now + timedelta(hours=1)).strftime("%H:%M"),
+    )
+    news = places.topics["news"]
+    await add_resident(web.sessions, 640_001, area=places.riverside, topics=[news])
+    client, _member = await staff_client(web)
+    status, page = await preview(client, text="Quiet one", when="now")
+    assert status == 200 and "It is quiet hours now, so it will go out at" in page
+    draft = draft_id_of(page)
+    assert (await confirm(client, draft))[0] == 303
+    detail = await (await client.get(f"/announcements/{draft}")).text()
+    assert "held for quiet hours 1" in detail
+    status, urgent = await preview(client, text="Water off", when="now", urgent="yes")
+    assert status == 200 and "quiet hours now" not in urgent
+
+
 async def test_weekly_announcements_show_their_days_and_next_run(web: Web, places: Places) -> None:
     client, _member = await staff_client(web)
     status, page = await preview(
@@ -384,15 +428,8 @@ async def test_report_counts_each_outcome_and_the_csv_is_ids_only_and_audited(
     assert response.headers["Content-Type"].startswith("text/csv")
     body = (await response.read()).decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(body)))
-    assert table[0] == [
-        "run",
-        "run scheduled for",
-        "resident id",
-        "status",
-        "attempts",
-        "sent at",
-        "error kind",
-    ]
+    assert table[0] == list(CSV_HEADER)
+    assert "resident id" in table[0] and not any("chat" in name for name in table[0])
     assert [(r[2], r[3], r[4], r[6]) for r in table[1:]] == [
         (str(ids[0]), "sent", "1", ""),
         (str(ids[1]), "failed", "1", "blocked"),
