@@ -480,6 +480,7 @@ def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any
         "id": row.id,
         "status": row.status,
         "words": broadcasts.visible_text(row.text),
+        "photo": bool(row.photo_file_id),
         "when": _when_words(row, tz, now),
         "recurring": bool(row.recurrence),
         "urgent": row.urgent,

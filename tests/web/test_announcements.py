@@ -18,6 +18,7 @@ from bot.broadcasts.report import CSV_HEADER, error_kind, outcome_of
 from bot.models import Announcement, AuditEntry, Broadcast, Delivery, StaffMember
 from bot.models.base import utcnow
 from bot.staff.service import set_staff_neighbourhoods
+from bot.web.broadcasts_views import preview_html
 from tests.broadcasts import conftest as broadcast_fixtures
 from tests.broadcasts.conftest import Places, add_resident
 from tests.web.conftest import Web, page_token
@@ -371,6 +372,20 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
 
 
 # ----- delivery reports --------------------------------------------------------------------------
+
+
+def test_the_preview_draws_telegram_formatting_and_nothing_else() -> None:
+    shown = preview_html(
+        '<b>Bold <i>both</i></b> 👍🏽 <u>u</u> <a href="https://example.org/?a=1&amp;b=">site</a>'
+        ' <a href="javascript:alert(1)">js</a> <span class="tg-spoiler">hid</span>'
+        " <code>&lt;b&gt;</code> &quot;q&quot; &lt;img src=x onerror=alert(1)&gt;"
+    )
+    assert str(shown) == (
+        "<strong>Bold <em>both</em></strong> 👍🏽 <u>u</u> "
+        '<a href="https://example.org/?a=1&amp;b=" rel="noopener noreferrer" target="_blank">'
+        'site</a> js <span class="spoiler">hid</span> <code>&lt;b&gt;</code> &#34;q&#34; '
+        "&lt;img src=x onerror=alert(1)&gt;"
+    )
 
 
 def test_outcomes_of_outbox_rows() -> None:
