@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from bot.logging_setup import configure_logging
 from bot.models import (
+    Announcement,
     AuditEntry,
     DashboardUser,
     Feedback,
@@ -29,9 +30,13 @@ from tests.web.conftest import PASSWORDS, Web, WebFactory, csrf_of, page_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def concrete(path: str, user_id: int, feedback_id: int = 1) -> str:
+def concrete(path: str, user_id: int, feedback_id: int = 1, announcement_id: int = 1) -> str:
     """A route's path with its placeholders filled in."""
-    return path.replace("{user_id}", str(user_id)).replace("{feedback_id}", str(feedback_id))
+    return (
+        path.replace("{user_id}", str(user_id))
+        .replace("{feedback_id}", str(feedback_id))
+        .replace("{announcement_id}", str(announcement_id))
+    )
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
@@ -42,6 +47,17 @@ async def report_everyone_sees(web: Web) -> tuple[int, int]:
         db.add_all([member, report])
         await db.flush()
         return report.id, member.id
+
+
+async def announcement_everyone_sees(web: Web) -> int:
+    """A scheduled announcement to every neighbourhood (staff covering all may cancel it)."""
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        row = Announcement(
+            text="Bins", status="scheduled", next_run_at=utcnow() + timedelta(days=1)
+        )
+        db.add(row)
+        await db.flush()
+        return row.id
 
 
 def app_routes(web: Web):  # type: ignore[no-untyped-def]
@@ -198,6 +214,7 @@ async def test_every_route_refuses_anonymous_users(web: Web) -> None:
 
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     feedback_id, member_id = await report_everyone_sees(web)
+    announcement_id = await announcement_everyone_sees(web)
     clients = {
         role: await web.logged_in(
             role, **({"staff_member_id": member_id} if role == "staff" else {})
@@ -208,7 +225,7 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
-        path = concrete(route.path, target.id, feedback_id)
+        path = concrete(route.path, target.id, feedback_id, announcement_id)
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)
             if route.method == "GET":
