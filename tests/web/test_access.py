@@ -14,6 +14,7 @@ from bot.logging_setup import configure_logging
 from bot.models import (
     AuditEntry,
     DashboardUser,
+    Event,
     Feedback,
     LoginAttempt,
     StaffMember,
@@ -29,9 +30,13 @@ from tests.web.conftest import PASSWORDS, Web, csrf_of, page_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def concrete(path: str, user_id: int, feedback_id: int = 1) -> str:
+def concrete(path: str, user_id: int, feedback_id: int = 1, event_id: int = 1) -> str:
     """A route's path with its placeholders filled in."""
-    return path.replace("{user_id}", str(user_id)).replace("{feedback_id}", str(feedback_id))
+    return (
+        path.replace("{user_id}", str(user_id))
+        .replace("{feedback_id}", str(feedback_id))
+        .replace("{event_id}", str(event_id))
+    )
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
@@ -42,6 +47,22 @@ async def report_everyone_sees(web: Web) -> tuple[int, int]:
         db.add_all([member, report])
         await db.flush()
         return report.id, member.id
+
+
+async def event_everyone_sees(web: Web) -> int:
+    """An association-wide event tomorrow (so every page about it can be opened)."""
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        starts = utcnow() + timedelta(days=1)
+        event = Event(
+            title="Coffee morning",
+            description="Tea and cake",
+            place="Hall",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+        )
+        db.add(event)
+        await db.flush()
+        return event.id
 
 
 def app_routes(web: Web):  # type: ignore[no-untyped-def]
@@ -198,6 +219,7 @@ async def test_every_route_refuses_anonymous_users(web: Web) -> None:
 
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     feedback_id, member_id = await report_everyone_sees(web)
+    event_id = await event_everyone_sees(web)
     clients = {
         role: await web.logged_in(
             role, **({"staff_member_id": member_id} if role == "staff" else {})
@@ -208,7 +230,7 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
-        path = concrete(route.path, target.id, feedback_id)
+        path = concrete(route.path, target.id, feedback_id, event_id)
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)
             if route.method == "GET":
