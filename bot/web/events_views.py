@@ -287,7 +287,7 @@ def _pin(form: EventForm) -> tuple[float | None, float | None]:
     latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude"))
     longitude = form.check("longitude", lambda: _coordinate(lon, 180, "longitude"))
     if not lat or not lon:
-        form.errors["latitude"] = "Give both the latitude and the longitude, or neither."
+        form.errors.setdefault("latitude", "Give both the latitude and the longitude, or neither.")
     return latitude, longitude
 
 
