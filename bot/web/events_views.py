@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -338,6 +338,30 @@ def build_plan(
     )
 
 
+def _same_minute(typed: datetime | None, stored: datetime | None) -> datetime | None:
+    """The stored moment when the form shows it unchanged (the form has no seconds)."""
+    if (
+        typed is not None
+        and stored is not None
+        and typed == stored.replace(second=0, microsecond=0)
+    ):
+        return stored
+    return typed
+
+
+def _keeping_seconds(plan: EventPlan, before: EventPlan) -> EventPlan:
+    """A plan whose times left as they were keep their seconds, so they do not count as moved.
+
+    (An event made in Telegram or the demo may start at 10:00:30; the form shows 10:00.)
+    """
+    return replace(
+        plan,
+        starts_at=_same_minute(plan.starts_at, before.starts_at) or plan.starts_at,
+        ends_at=_same_minute(plan.ends_at, before.ends_at) or plan.ends_at,
+        signup_deadline=_same_minute(plan.signup_deadline, before.signup_deadline),
+    )
+
+
 def refuse_plan(form: EventForm, error: DomainError) -> str | None:
     """Put a service refusal against its field; the message when it belongs to none."""
     name = FIELD_OF_REFUSAL.get(error.message_id)
@@ -510,6 +534,7 @@ async def event_update(request: web.Request) -> web.StreamResponse:
         plan = build_plan(form, tz, photo_file_id=event.photo_file_id)
         if plan is None:
             return again()
+        plan = _keeping_seconds(plan, EventPlan.of(event))
         try:
             outcome = await service.update_event(
                 db,
