@@ -30,7 +30,7 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import DomainError, InvalidInput
+from bot.errors import DomainError
 from bot.events import service
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices
@@ -252,20 +252,26 @@ class EventForm:
             return check()
         except DomainError as error:
             self.errors.setdefault(name, message_of(error))
-            return None
+        except FormProblem as problem:
+            self.errors.setdefault(name, str(problem))
+        return None
+
+
+class FormProblem(ValueError):
+    """A form value the dashboard cannot read (English; the service's refusals are DomainErrors)."""
 
 
 def _moment(day_text: str, clock_text: str, tz: ZoneInfo, *, what: str) -> datetime:
     """A local date and time from the form, as UTC; InvalidInput when either is malformed."""
     day_text, clock_text = day_text.strip(), clock_text.strip()
     if not day_text or not clock_text:
-        raise InvalidInput(f"Please give the {what} date and time.")
+        raise FormProblem(f"Please give the {what} date and time.")
     if not _DATE.fullmatch(day_text) or not _TIME.fullmatch(clock_text):
-        raise InvalidInput("Please give a date like 2026-12-01 and a time like 10:00.")
+        raise FormProblem("Please give a date like 2026-12-01 and a time like 10:00.")
     try:
         local = datetime.combine(date.fromisoformat(day_text), time.fromisoformat(clock_text))
     except ValueError:
-        raise InvalidInput("There is no such date or time. Please check it.") from None
+        raise FormProblem("There is no such date or time. Please check it.") from None
     return local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
 
 
@@ -273,9 +279,9 @@ def _coordinate(text: str, limit: float, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InvalidInput(f"Please give the {name} as a number, like 51.50135.") from None
+        raise FormProblem(f"Please give the {name} as a number, like 51.50135.") from None
     if not math.isfinite(value) or not -limit <= value <= limit:
-        raise InvalidInput(f"The {name} must be between -{limit:g} and {limit:g}.")
+        raise FormProblem(f"The {name} must be between -{limit:g} and {limit:g}.")
     return value
 
 
