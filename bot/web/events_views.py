@@ -40,7 +40,7 @@ from bot.reports.attendees import export_attendees, resident_label
 from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
 from bot.web import auth
-from bot.web.feedback_views import EXPORT_TYPES, UNLINKED, staff_member_of
+from bot.web.feedback_views import EXPORT_TYPES, UNLINKED, Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.views import render, see_other
 
@@ -632,15 +632,6 @@ async def event_cancel_form(request: web.Request) -> web.StreamResponse:
     return render(request, "event_cancel.html", {"e": event, "roster": roster})
 
 
-class _Refused(Exception):
-    """An action refused before anything was written; the message is plain English."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 async def _act(request: web.Request, action: str) -> web.StreamResponse:
     """Run one staff action on an event the user may see, in one transaction."""
     event_id = _event_id(request)
@@ -653,9 +644,9 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
             await _visible_event(db, event_id, await _area_ids(db, user))
             staff = await staff_member_of(db, user)
             if staff is None:
-                raise _Refused(UNLINKED, 403)
+                raise Refused(UNLINKED, 403)
             await _run(db, action, event_id, posted, staff, Notices.of(settings), now)
-    except _Refused as exc:
+    except Refused as exc:
         return await _detail_page(request, error=exc.message, status=exc.status)
     except DomainError as exc:
         return await _detail_page(request, error=message_of(exc), status=400)
@@ -673,13 +664,13 @@ async def _run(
 ) -> None:
     if action == "cancelled":
         if posted.get("confirm") != "yes":
-            raise _Refused("Tick the box to confirm that the event is called off.", 400)
+            raise Refused("Tick the box to confirm that the event is called off.", 400)
         await service.cancel_event(db, event_id, staff, notices, now=now)
     elif action == "marked":
         raw = str(posted.get("booking", ""))
         came = str(posted.get("attended", ""))
         if not raw.isdigit() or len(raw) > 18 or came not in ("yes", "no"):
-            raise _Refused("That booking no longer exists.", 404)
+            raise Refused("That booking no longer exists.", 404)
         await service.set_attendance(db, event_id, int(raw), came == "yes", staff, now=now)
     elif action == "all-came":
         await service.mark_all_attended(db, event_id, staff, now=now)

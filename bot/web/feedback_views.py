@@ -386,7 +386,7 @@ async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember 
     return member
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """An action refused before anything was written; the message is plain English."""
 
     def __init__(self, message: str, status: int) -> None:
@@ -417,14 +417,14 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 raise web.HTTPNotFound()
             staff = await staff_member_of(db, user)
             if staff is None:
-                raise _Refused(UNLINKED, 403)
+                raise Refused(UNLINKED, 403)
             if action == "acknowledged":
                 outcome = await acknowledge(db, feedback_id, staff, notices)
                 done = "acknowledged" if outcome.changed else "unchanged"
             elif action == "status":
                 wanted = str(form.get("status", ""))
                 if wanted != report.status and wanted not in allowed_statuses(report):
-                    raise _Refused(
+                    raise Refused(
                         f"{report.reference} can't be moved to that status from where it is now.",
                         400,
                     )
@@ -433,7 +433,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 done = "status" if moved.changed else "unchanged"
             else:
                 await add_staff_reply(db, feedback_id, staff, str(form.get("text", "")), notices)
-    except _Refused as exc:
+    except Refused as exc:
         return await _detail_page(request, error=exc.message, status=exc.status)
     except DomainError as exc:
         message = exc.message_id.format(**exc.params)
