@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, false, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -1087,11 +1087,32 @@ async def close_event(
 
 @dataclass(frozen=True)
 class StaffEventLine:
-    """An event in the staff list, with its places."""
+    """An event in the staff list, with its places (people booked, people waiting)."""
 
     event: Event
     booked: int
     waiting: int
+
+
+async def _with_places(session: AsyncSession, events: Sequence[Event]) -> list[StaffEventLine]:
+    """Events with the people booked and waiting at each (one query for them all)."""
+    if not events:
+        return []
+    rows = await session.execute(
+        select(EventBooking.event_id, EventBooking.status, func.sum(EventBooking.party_size))
+        .where(
+            EventBooking.event_id.in_([event.id for event in events]),
+            EventBooking.status.in_(HOLDING),
+        )
+        .group_by(EventBooking.event_id, EventBooking.status)
+    )
+    people = {(event_id, status): int(total or 0) for event_id, status, total in rows.all()}
+    return [
+        StaffEventLine(
+            event, people.get((event.id, BOOKED), 0), people.get((event.id, WAITLISTED), 0)
+        )
+        for event in events
+    ]
 
 
 async def events_for_staff(
@@ -1107,21 +1128,99 @@ async def events_for_staff(
             .limit(limit + 1)
         )
     ).all()
-    lines = []
-    for event in rows[:limit]:
-        counts = dict(
-            (
-                await session.execute(
-                    select(EventBooking.status, func.sum(EventBooking.party_size))
-                    .where(EventBooking.event_id == event.id, EventBooking.status.in_(HOLDING))
-                    .group_by(EventBooking.status)
+    return await _with_places(session, rows[:limit]), len(rows) > limit
+
+
+# ----- the dashboard's lists and the calendar -------------------------------------------------
+
+
+def phase(event: Event, now: datetime) -> str:
+    """Where an event is: cancelled, open, signup_closed, under_way or finished."""
+    if event.status == "cancelled":
+        return "cancelled"
+    if now < event.starts_at:
+        if event.signup_deadline is not None and now >= event.signup_deadline:
+            return "signup_closed"
+        return "open"
+    return "under_way" if now < event.ends_at else "finished"
+
+
+def _in_areas(area_ids: Sequence[int] | None) -> Any:
+    """SQL: an event a dashboard user covering ``area_ids`` sees (None: every event).
+
+    An event is theirs when it is association-wide or for one of their neighbourhoods;
+    an empty list (a staff account linked to no one) sees none.
+    """
+    if area_ids is None:
+        return true()
+    if not area_ids:
+        return false()
+    wide = ~exists().where(event_neighbourhoods.c.event_id == Event.id)
+    local = exists().where(
+        event_neighbourhoods.c.event_id == Event.id,
+        event_neighbourhoods.c.neighbourhood_id.in_(list(area_ids)),
+    )
+    return or_(wide, local)
+
+
+def covers(event: Event, area_ids: Sequence[int] | None) -> bool:
+    """`_in_areas` for one loaded event: may a user covering ``area_ids`` see it?"""
+    if area_ids is None:
+        return True
+    if not area_ids:
+        return False
+    mine = {n.id for n in event.neighbourhoods}
+    return not mine or bool(mine & set(area_ids))
+
+
+async def events_page(
+    session: AsyncSession,
+    now: datetime,
+    area_ids: Sequence[int] | None,
+    *,
+    past: bool,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[StaffEventLine], bool]:
+    """Events not yet over (soonest first) or over (latest first), cancelled ones too.
+
+    Returns a page of them with their places, and whether more follow.
+    """
+    statement = select(Event).where(_in_areas(area_ids))
+    if past:
+        statement = statement.where(Event.ends_at <= now).order_by(
+            Event.starts_at.desc(), Event.id.desc()
+        )
+    else:
+        statement = statement.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+    rows = (await session.scalars(statement.offset(offset).limit(limit + 1))).all()
+    return await _with_places(session, rows[:limit]), len(rows) > limit
+
+
+async def published_between(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    area_ids: Sequence[int] | None = None,
+) -> list[Event]:
+    """Published (not cancelled) events starting from ``start`` until before ``end``, in order.
+
+    ``area_ids`` as in `events_page`: None for every event (for a calendar page).
+    """
+    return list(
+        (
+            await session.scalars(
+                select(Event)
+                .where(
+                    Event.status == "published",
+                    Event.starts_at >= start,
+                    Event.starts_at < end,
+                    _in_areas(area_ids),
                 )
-            ).all()
-        )
-        lines.append(
-            StaffEventLine(event, int(counts.get(BOOKED) or 0), int(counts.get(WAITLISTED) or 0))
-        )
-    return lines, len(rows) > limit
+                .order_by(Event.starts_at, Event.id)
+            )
+        ).all()
+    )
 
 
 # ----- reminders and the after-event question -------------------------------------------------

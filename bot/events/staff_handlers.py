@@ -865,16 +865,17 @@ async def on_announce(turn: Turn) -> None:
 # ----- /staffevents ---------------------------------------------------------------------------
 
 
+_PHASE_WORDS = {
+    "cancelled": N_("Cancelled"),
+    "signup_closed": N_("Sign-up closed"),
+    "open": N_("Open for sign-up"),
+    "under_way": N_("Under way"),
+    "finished": N_("Finished"),
+}
+
+
 def _status(_: Gettext, event: Event, now: datetime) -> str:
-    if event.status == "cancelled":
-        return _("Cancelled")
-    if now < event.starts_at:
-        if event.signup_deadline is not None and now >= event.signup_deadline:
-            return _("Sign-up closed")
-        return _("Open for sign-up")
-    if now < event.ends_at:
-        return _("Under way")
-    return _("Finished")
+    return _(_PHASE_WORDS[service.phase(event, now)])
 
 
 def _booked_words(_: Gettext, event: Event, booked: int, waiting: int) -> str:

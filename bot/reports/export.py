@@ -160,11 +160,12 @@ def feedback_rows_query(
     return statement
 
 
-def _yes_no(flag: bool) -> str:
+def yes_no(flag: bool) -> str:
+    """ "yes" or "no", as the exports write flags."""
     return "yes" if flag else "no"
 
 
-def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+def local_time(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
     """A stored UTC time as local time, to the second."""
     return None if moment is None else moment.astimezone(tz).replace(microsecond=0)
 
@@ -178,20 +179,20 @@ def _cells(row: Row[*tuple[Any, ...]], tz: ZoneInfo) -> tuple[Cell, ...]:
         row.status,
         STATUS_WORDS.get(row.status, row.status),
         row.neighbourhood,
-        _yes_no(row.is_complaint),
+        yes_no(row.is_complaint),
         row.complaint_stage,
-        _yes_no(row.urgent),
+        yes_no(row.urgent),
         row.hazard_kind,
-        _local(row.received_at, tz),
-        _local(row.acknowledged_at, tz),
-        _local(row.resolved_at, tz),
-        _local(row.closed_at, tz),
+        local_time(row.received_at, tz),
+        local_time(row.acknowledged_at, tz),
+        local_time(row.resolved_at, tz),
+        local_time(row.closed_at, tz),
         row.ack_due_on,
         row.response_due_on,
-        _local(row.make_safe_due_at, tz),
+        local_time(row.make_safe_due_at, tz),
         row.investigate_due_on,
-        _yes_no(bool(row.overdue)),
-        _yes_no(not reporter_name),
+        yes_no(bool(row.overdue)),
+        yes_no(not reporter_name),
         reporter_name,
         row.description,
         row.latitude,
@@ -200,7 +201,9 @@ def _cells(row: Row[*tuple[Any, ...]], tz: ZoneInfo) -> tuple[Cell, ...]:
     )
 
 
-class _RowWriter(Protocol):
+class RowWriter(Protocol):
+    """A table being written: one row at a time, then ``finish``."""
+
     def write_row(self, cells: Sequence[Cell]) -> None: ...
 
     def finish(self) -> None: ...
@@ -235,19 +238,22 @@ class _CsvWriter:
 class _XlsxWriter:
     """One worksheet written row by row (XlsxWriter's constant-memory mode)."""
 
-    def __init__(self, output: BinaryIO) -> None:
+    def __init__(
+        self, output: BinaryIO, columns: Sequence[tuple[str, int]], sheet_name: str
+    ) -> None:
+        self._columns = columns
         self._book = xlsxwriter.Workbook(output, {"constant_memory": True})
-        self._sheet = self._book.add_worksheet("Feedback")
+        self._sheet = self._book.add_worksheet(sheet_name)
         self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
         self._bold = self._book.add_format({"bold": True})
-        for index, (_, width) in enumerate(COLUMNS):
+        for index, (_, width) in enumerate(columns):
             self._sheet.set_column(index, index, width)
         self._sheet.freeze_panes(1, 0)
         self._row = 0
 
     def write_header(self) -> None:
-        for col, name in enumerate(HEADER):
+        for col, (name, _) in enumerate(self._columns):
             self._sheet.write_string(0, col, name, self._bold)
         self._row = 1
 
@@ -269,6 +275,25 @@ class _XlsxWriter:
 
     def finish(self) -> None:
         self._book.close()
+
+
+def open_table(
+    output: BinaryIO, fmt: ExportFormat, columns: Sequence[tuple[str, int]], sheet_name: str
+) -> RowWriter:
+    """A CSV or XLSX table on ``output`` with its header row written (formula-safe cells).
+
+    ``columns``: (header, XLSX column width) pairs. Finish an XLSX one in a thread
+    (``asyncio.to_thread``) when it may be large: zipping it is CPU work.
+    """
+    if fmt == "csv":
+        writer: RowWriter = _CsvWriter(output)
+        writer.write_row([name for name, _ in columns])
+        return writer
+    if fmt == "xlsx":
+        xlsx = _XlsxWriter(output, columns, sheet_name)
+        xlsx.write_header()
+        return xlsx
+    raise ValueError(f"unknown export format: {fmt!r}")
 
 
 async def export_feedback(
@@ -293,15 +318,7 @@ async def export_feedback(
     written (the header row is not counted). ``now`` decides what is overdue; it
     defaults to the current time.
     """
-    if fmt == "csv":
-        writer: _RowWriter = _CsvWriter(output)
-        writer.write_row(HEADER)
-    elif fmt == "xlsx":
-        xlsx = _XlsxWriter(output)
-        xlsx.write_header()
-        writer = xlsx
-    else:
-        raise ValueError(f"unknown export format: {fmt!r}")
+    writer = open_table(output, fmt, COLUMNS, "Feedback")
     moment = now or utcnow()
     count = 0
     statement = feedback_rows_query(since, until, tz, moment, where, order_by).execution_options(

@@ -46,7 +46,7 @@ from bot.sandbox.formatting import EntityParseError, parse_html
 from bot.staff.service import record_action
 from bot.text import parse_moment, parse_time_of_day
 from bot.web import auth
-from bot.web.feedback_views import _staff_of
+from bot.web.feedback_views import Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 from bot.web.views import render, see_other
 
@@ -266,15 +266,6 @@ UNLINKED_WORDS = (
 )
 
 
-class _Refused(Exception):
-    """An action refused before anything was written; the message is plain English."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def _message(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.message_id.format(**exc.params)
@@ -296,7 +287,7 @@ async def _compose_context(
         "areas": areas,
         "restricted": limited is not None,
         "topics": list(await active_topics(db)),
-        "staff": await _staff_of(db, user),
+        "staff": await staff_member_of(db, user),
         "unlinked": UNLINKED_WORDS,
         "weekdays": broadcasts.WEEKDAYS,
         "when_choices": WHEN_CHOICES,
@@ -340,7 +331,7 @@ async def compose_form(request: web.Request) -> web.StreamResponse:
     draft_id = _number(request.query.get("draft", ""))
     if draft_id is not None:
         async with request.app[SESSIONS]() as db:
-            staff = await _staff_of(db, current_user(request))
+            staff = await staff_member_of(db, current_user(request))
             row = await db.get(Announcement, draft_id)
             if row and staff and row.status == "draft" and row.created_by_staff_id == staff.id:
                 form = ComposeForm.of_draft(row, request.app[SETTINGS].tz)
@@ -359,7 +350,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
             context = await _compose_context(db, user, form, request)
             staff: StaffMember | None = context["staff"]
             if staff is None:
-                raise _Refused(UNLINKED_WORDS, 403)
+                raise Refused(UNLINKED_WORDS, 403)
             plan = plan_of(
                 form,
                 areas=context["areas"],
@@ -371,7 +362,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
             replaces = _number(form.replaces)
             draft = await broadcasts.save_draft(db, plan, staff.id, replaces=replaces)
             preview = await _preview_context(db, draft, request, now)
-    except _Refused as exc:
+    except Refused as exc:
         return await _form_page(request, form, error=exc.message, status=exc.status)
     except (FormError, DomainError) as exc:
         return await _form_page(request, form, error=_message(exc), status=400)
@@ -411,7 +402,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     now = utcnow()
     try:
         async with sessions.begin() as db:
-            staff = await _staff_of(db, user)
+            staff = await staff_member_of(db, user)
             if staff is None:
                 return plain_page(403, "Not linked", UNLINKED_WORDS)
             row = await db.get(Announcement, announcement_id)
@@ -459,7 +450,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
     """Drop one's own draft at the preview: nothing is sent."""
     announcement_id = _announcement_id(request)
     async with request.app[SESSIONS].begin() as db:
-        staff = await _staff_of(db, current_user(request))
+        staff = await staff_member_of(db, current_user(request))
         if staff is None:
             return plain_page(403, "Not linked", UNLINKED_WORDS)
         if not await broadcasts.discard_draft(db, announcement_id, staff.id):
@@ -542,7 +533,7 @@ async def _detail_page(
             else None
         )
         acting = auth.has_role(user.role, "staff")
-        staff = await _staff_of(db, user) if acting else None
+        staff = await staff_member_of(db, user) if acting else None
         within = reports.within(row, await _area_ids(db, user))
     return render(
         request,
@@ -600,19 +591,19 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     try:
         async with request.app[SESSIONS].begin() as db:
             row = await _visible(db, user, announcement_id)
-            staff = await _staff_of(db, user)
+            staff = await staff_member_of(db, user)
             if staff is None:
-                raise _Refused(UNLINKED_WORDS, 403)
+                raise Refused(UNLINKED_WORDS, 403)
             if not reports.within(row, await _area_ids(db, user)):
-                raise _Refused(
+                raise Refused(
                     "This announcement goes beyond your neighbourhoods, so only someone who "
                     "covers all of them can cancel it.",
                     403,
                 )
             if form.get("confirm") != "yes":
-                raise _Refused("Tick the box to confirm you want to cancel it.", 400)
+                raise Refused("Tick the box to confirm you want to cancel it.", 400)
             await broadcasts.cancel_scheduled(db, announcement_id, staff, now=utcnow())
-    except _Refused as exc:
+    except Refused as exc:
         return await _detail_page(request, error=exc.message, status=exc.status)
     except DomainError as exc:
         return await _detail_page(request, error=_message(exc), status=400)

@@ -308,7 +308,7 @@ async def _detail_page(
         record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=utcnow())
         if record is None:
             raise web.HTTPNotFound()
-        actor = await _staff_of(db, user) if auth.has_role(user.role, "staff") else None
+        actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
     report = record.report
     notice = NOTICES.get(request.query.get("done", ""))
     return render(
@@ -376,7 +376,7 @@ async def feedback_detail(request: web.Request) -> web.StreamResponse:
     return await _detail_page(request)
 
 
-async def _staff_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
+async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
     """The active staff member a dashboard account acts as, or None when it is not linked."""
     if user.staff_member_id is None:
         return None
@@ -386,7 +386,7 @@ async def _staff_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None
     return member
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """An action refused before anything was written; the message is plain English."""
 
     def __init__(self, message: str, status: int) -> None:
@@ -415,16 +415,16 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
             report = await db.get(Feedback, feedback_id)
             if report is None or not inbox.visible(report, areas):
                 raise web.HTTPNotFound()
-            staff = await _staff_of(db, user)
+            staff = await staff_member_of(db, user)
             if staff is None:
-                raise _Refused(UNLINKED, 403)
+                raise Refused(UNLINKED, 403)
             if action == "acknowledged":
                 outcome = await acknowledge(db, feedback_id, staff, notices)
                 done = "acknowledged" if outcome.changed else "unchanged"
             elif action == "status":
                 wanted = str(form.get("status", ""))
                 if wanted != report.status and wanted not in allowed_statuses(report):
-                    raise _Refused(
+                    raise Refused(
                         f"{report.reference} can't be moved to that status from where it is now.",
                         400,
                     )
@@ -433,7 +433,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 done = "status" if moved.changed else "unchanged"
             else:
                 await add_staff_reply(db, feedback_id, staff, str(form.get("text", "")), notices)
-    except _Refused as exc:
+    except Refused as exc:
         return await _detail_page(request, error=exc.message, status=exc.status)
     except DomainError as exc:
         message = exc.message_id.format(**exc.params)

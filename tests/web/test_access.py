@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 import pyotp
@@ -15,6 +16,7 @@ from bot.models import (
     Announcement,
     AuditEntry,
     DashboardUser,
+    Event,
     Feedback,
     LoginAttempt,
     StaffMember,
@@ -30,13 +32,10 @@ from tests.web.conftest import PASSWORDS, Web, WebFactory, csrf_of, page_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def concrete(path: str, user_id: int, feedback_id: int = 1, announcement_id: int = 1) -> str:
-    """A route's path with its placeholders filled in."""
-    return (
-        path.replace("{user_id}", str(user_id))
-        .replace("{feedback_id}", str(feedback_id))
-        .replace("{announcement_id}", str(announcement_id))
-    )
+def concrete(path: str, user_id: int, **ids: int) -> str:
+    """A route's path with its placeholders filled in (``feedback_id=...``; 1 when not given)."""
+    ids = {"user_id": user_id, **ids}
+    return re.sub(r"\{(\w+)\}", lambda found: str(ids.get(found[1], 1)), path)
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
@@ -58,6 +57,22 @@ async def announcement_everyone_sees(web: Web) -> int:
         db.add(row)
         await db.flush()
         return row.id
+
+
+async def event_everyone_sees(web: Web) -> int:
+    """An association-wide event tomorrow (so every page about it can be opened)."""
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        starts = utcnow() + timedelta(days=1)
+        event = Event(
+            title="Coffee morning",
+            description="Tea and cake",
+            place="Hall",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+        )
+        db.add(event)
+        await db.flush()
+        return event.id
 
 
 def app_routes(web: Web):  # type: ignore[no-untyped-def]
@@ -215,6 +230,7 @@ async def test_every_route_refuses_anonymous_users(web: Web) -> None:
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     feedback_id, member_id = await report_everyone_sees(web)
     announcement_id = await announcement_everyone_sees(web)
+    event_id = await event_everyone_sees(web)
     clients = {
         role: await web.logged_in(
             role, **({"staff_member_id": member_id} if role == "staff" else {})
@@ -225,7 +241,13 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
-        path = concrete(route.path, target.id, feedback_id, announcement_id)
+        path = concrete(
+            route.path,
+            target.id,
+            feedback_id=feedback_id,
+            announcement_id=announcement_id,
+            event_id=event_id,
+        )
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)
             if route.method == "GET":

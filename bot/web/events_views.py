@@ -1,0 +1,787 @@
+"""Dashboard pages for community events: the list, the form, one event with its roster.
+
+Everything staff do with events in Telegram (``bot.events.staff_handlers``) goes through
+the same service functions here (``bot.events.service``), so the dashboard writes what
+Telegram writes: the audit entry, and residents' messages in the outbox.
+
+Who sees what: admins and viewers see every event; a staff account sees the events of
+its staff member's neighbourhoods and association-wide ones (a member with no
+neighbourhoods covers the whole association, as in Telegram); another's event is a 404.
+Acting needs a dashboard account linked to an active staff member, as in the inbox.
+
+A new event is published at once or first previewed: the service keeps no drafts (in
+Telegram a draft lives in the conversation), so the preview is the form sent back with
+the event as residents will read it. Photos are Telegram file ids: an event's photo is
+kept when it is edited here, but a new one can only be added in Telegram.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from multidict import MultiMapping
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import DomainError
+from bot.events import service
+from bot.events.calendar import calendar_file, file_name
+from bot.events.service import EventPlan, Notices
+from bot.models import DashboardUser, Event, Neighbourhood, StaffMember
+from bot.models.base import utcnow
+from bot.reports.attendees import export_attendees, resident_label
+from bot.reports.export import ExportFormat
+from bot.staff.service import record_action
+from bot.web import auth
+from bot.web.feedback_views import EXPORT_TYPES, UNLINKED, Refused, staff_member_of
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+from bot.web.views import render, see_other
+
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+FIELD_MAX = 4000  # longer input is cut before it is checked (and refused as too long)
+
+PHASE_WORDS = {
+    "cancelled": "Cancelled",
+    "signup_closed": "Sign-up closed",
+    "open": "Open for sign-up",
+    "under_way": "Under way",
+    "finished": "Finished",
+}
+
+NOTICES = {
+    "published": "The event is published: residents it is for can see it in Events now.",
+    "saved": "The changes are saved; anyone with a place or waiting is told of a new time or "
+    "place.",
+    "unchanged": "Nothing was changed.",
+    "cancelled": "The event is cancelled; everyone with a place or waiting is being told.",
+    "marked": "Attendance saved.",
+    "all-came": "Every booked party is marked as came.",
+    "closed": "The closing record is saved.",
+}
+
+# Which form field a refused plan needs fixed (the service's messages).
+FIELD_OF_REFUSAL = {
+    "The start has already passed. Please choose a start in the future.": "start",
+    "The end must be after the start.": "end",
+    "An event can last at most 14 days. Please check the end.": "end",
+    "The sign-up deadline must be in the future and no later than the start.": "deadline",
+    "Please type a whole number from {low} to {high}.": "max_party",
+    "The capacity ({capacity}) is smaller than the largest party ({party}). Raise the "
+    "capacity or lower the party size.": "capacity",
+    "{booked} places are already booked, so the capacity cannot be lower than that.": "capacity",
+    "A party of {party} is on the waitlist, so the capacity cannot be lower than that.": (
+        "capacity"
+    ),
+}
+
+FORM_FIELDS = (
+    "title",
+    "description",
+    "place",
+    "latitude",
+    "longitude",
+    "start_date",
+    "start_time",
+    "end_date",
+    "end_time",
+    "capacity",
+    "max_party",
+    "deadline_date",
+    "deadline_time",
+    "waitlist",
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+
+
+def message_of(error: DomainError) -> str:
+    """A service refusal as the English sentence the dashboard shows."""
+    return error.message_id.format(**error.params)
+
+
+def _event_id(request: web.Request) -> int:
+    raw = request.match_info["event_id"]
+    if not raw.isdigit() or len(raw) > 9:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M") if moment else ""
+
+
+async def _area_ids(db: AsyncSession, user: DashboardUser) -> list[int] | None:
+    """The neighbourhoods the user covers (None: the whole association)."""
+    areas = await auth.neighbourhoods_of(db, user)
+    return None if areas is None else [area.id for area in areas]
+
+
+async def _visible_event(db: AsyncSession, event_id: int, area_ids: list[int] | None) -> Event:
+    """The event, or 404 when it does not exist or is another neighbourhood's."""
+    event = await db.get(Event, event_id)
+    if event is None or not service.covers(event, area_ids):
+        raise web.HTTPNotFound()
+    return event
+
+
+# ----- the list -----------------------------------------------------------------------------------
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return min(int(raw), MAX_PAGE) if raw.isdigit() and raw != "0" and len(raw) < 7 else 1
+
+
+@access("viewer")
+async def event_list(request: web.Request) -> web.StreamResponse:
+    """Upcoming (or past) events, paged, with places booked, people waiting and status."""
+    tz = request.app[SETTINGS].tz
+    past = request.query.get("show") == "past"
+    page = _page_number(request)
+    now = utcnow()
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        area_ids = await _area_ids(db, user)
+        lines, more = await service.events_page(
+            db, now, area_ids, past=past, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    rows = [
+        {
+            "id": line.event.id,
+            "title": line.event.title,
+            "when": _local(line.event.starts_at, tz),
+            "place": line.event.place,
+            "areas": ", ".join(n.name for n in line.event.neighbourhoods) or "Everyone",
+            "booked": line.booked,
+            "capacity": line.event.capacity,
+            "waiting": line.waiting,
+            "phase": service.phase(line.event, now),
+            "status": PHASE_WORDS[service.phase(line.event, now)],
+        }
+        for line in lines
+    ]
+    return render(
+        request,
+        "event_list.html",
+        {
+            "rows": rows,
+            "past": past,
+            "page": page,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if more and page < MAX_PAGE else None,
+            "can_act": auth.has_role(user.role, "staff"),
+            "timezone": str(tz),
+        },
+    )
+
+
+# ----- the form -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EventForm:
+    """What was typed into the event form, the neighbourhoods ticked, and what is wrong."""
+
+    values: dict[str, str]
+    area_ids: list[int]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def blank(cls) -> EventForm:
+        values = dict.fromkeys(FORM_FIELDS, "")
+        values["max_party"] = "1"
+        values["waitlist"] = "strict"
+        return cls(values, [])
+
+    @classmethod
+    def of(cls, event: Event, tz: ZoneInfo) -> EventForm:
+        """The form filled in with an event's values (for editing it)."""
+
+        def day(moment: datetime | None) -> str:
+            return moment.astimezone(tz).date().isoformat() if moment else ""
+
+        def clock(moment: datetime | None) -> str:
+            return moment.astimezone(tz).strftime("%H:%M") if moment else ""
+
+        def number(value: float | None) -> str:
+            return "" if value is None else repr(value)
+
+        values = {
+            "title": event.title,
+            "description": event.description,
+            "place": event.place,
+            "latitude": number(event.latitude),
+            "longitude": number(event.longitude),
+            "start_date": day(event.starts_at),
+            "start_time": clock(event.starts_at),
+            "end_date": day(event.ends_at),
+            "end_time": clock(event.ends_at),
+            "capacity": "" if event.capacity is None else str(event.capacity),
+            "max_party": str(event.max_party),
+            "deadline_date": day(event.signup_deadline),
+            "deadline_time": clock(event.signup_deadline),
+            "waitlist": "skip" if event.waitlist_skip_ahead else "strict",
+        }
+        return cls(values, [n.id for n in event.neighbourhoods])
+
+    @classmethod
+    def read(cls, form: MultiMapping[Any], choices: list[Neighbourhood]) -> EventForm:
+        """The posted form, every value kept as typed (cut to a sane length).
+
+        A neighbourhood that is not among ``choices`` (forged, or gone) is refused.
+        """
+        values = {name: str(form.get(name, ""))[:FIELD_MAX] for name in FORM_FIELDS}
+        allowed = {str(area.id): area.id for area in choices}
+        ticked = [str(raw) for raw in form.getall("area", [])]
+        read = cls(values, sorted({allowed[raw] for raw in ticked if raw in allowed}))
+        if any(raw not in allowed for raw in ticked):
+            read.errors["areas"] = "There is no such neighbourhood. Please choose again."
+        return read
+
+    def check(self, name: str, check: Any) -> Any:
+        """Run one field's check; a refusal is kept against the field (and None returned)."""
+        try:
+            return check()
+        except DomainError as error:
+            self.errors.setdefault(name, message_of(error))
+        except FormProblem as problem:
+            self.errors.setdefault(name, str(problem))
+        return None
+
+
+class FormProblem(ValueError):
+    """A form value the dashboard cannot read (English; the service's refusals are DomainErrors)."""
+
+
+def _moment(day_text: str, clock_text: str, tz: ZoneInfo, *, what: str) -> datetime:
+    """A local date and time from the form, as UTC; InvalidInput when either is malformed."""
+    day_text, clock_text = day_text.strip(), clock_text.strip()
+    if not day_text or not clock_text:
+        raise FormProblem(f"Please give the {what} date and time.")
+    if not _DATE.fullmatch(day_text) or not _TIME.fullmatch(clock_text):
+        raise FormProblem("Please give a date like 2026-12-01 and a time like 10:00.")
+    try:
+        local = datetime.combine(date.fromisoformat(day_text), time.fromisoformat(clock_text))
+    except ValueError:
+        raise FormProblem("There is no such date or time. Please check it.") from None
+    return local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+def _coordinate(text: str, limit: float, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise FormProblem(f"Please give the {name} as a number, like 51.50135.") from None
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise FormProblem(f"The {name} must be between -{limit:g} and {limit:g}.")
+    return value
+
+
+def _pin(form: EventForm) -> tuple[float | None, float | None]:
+    """The optional map pin: both numbers or neither."""
+    lat, lon = form.values["latitude"].strip(), form.values["longitude"].strip()
+    if not lat and not lon:
+        return None, None
+    latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude"))
+    longitude = form.check("longitude", lambda: _coordinate(lon, 180, "longitude"))
+    if not lat or not lon:
+        form.errors.setdefault("latitude", "Give both the latitude and the longitude, or neither.")
+    return latitude, longitude
+
+
+def build_plan(
+    form: EventForm, tz: ZoneInfo, *, photo_file_id: str | None = None
+) -> EventPlan | None:
+    """The plan the form describes, or None with ``form.errors`` saying what to fix."""
+    v = form.values
+    title = form.check("title", lambda: service.check_title(v["title"]))
+    description = form.check("description", lambda: service.check_description(v["description"]))
+    place = form.check("place", lambda: service.check_place(v["place"]))
+    latitude, longitude = _pin(form)
+    starts_at = form.check(
+        "start", lambda: _moment(v["start_date"], v["start_time"], tz, what="start")
+    )
+    end_day = v["end_date"].strip() or v["start_date"]  # no end date: the start's day
+    ends_at = form.check("end", lambda: _moment(end_day, v["end_time"], tz, what="end"))
+    deadline = None
+    if v["deadline_date"].strip() or v["deadline_time"].strip():
+        deadline = form.check(
+            "deadline",
+            lambda: _moment(v["deadline_date"], v["deadline_time"], tz, what="sign-up deadline"),
+        )
+    capacity = (
+        form.check("capacity", lambda: service.parse_capacity(v["capacity"]))
+        if v["capacity"].strip()
+        else None
+    )
+    max_party = form.check("max_party", lambda: service.parse_party_limit(v["max_party"] or "1"))
+    if v["waitlist"] not in ("strict", "skip"):
+        form.errors["waitlist"] = "Please choose how the waitlist is served."
+    if form.errors:
+        return None
+    return EventPlan(
+        title=title,
+        description=description,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        neighbourhood_ids=tuple(form.area_ids),
+        capacity=capacity,
+        max_party=max_party,
+        signup_deadline=deadline,
+        photo_file_id=photo_file_id,
+        latitude=latitude,
+        longitude=longitude,
+        waitlist_skip_ahead=v["waitlist"] == "skip",
+    )
+
+
+def _same_minute(typed: datetime | None, stored: datetime | None) -> datetime | None:
+    """The stored moment when the form shows it unchanged (the form has no seconds)."""
+    if (
+        typed is not None
+        and stored is not None
+        and typed == stored.replace(second=0, microsecond=0)
+    ):
+        return stored
+    return typed
+
+
+def _keeping_seconds(plan: EventPlan, before: EventPlan) -> EventPlan:
+    """A plan whose times left as they were keep their seconds, so they do not count as moved.
+
+    (An event made in Telegram or the demo may start at 10:00:30; the form shows 10:00.)
+    """
+    return replace(
+        plan,
+        starts_at=_same_minute(plan.starts_at, before.starts_at) or plan.starts_at,
+        ends_at=_same_minute(plan.ends_at, before.ends_at) or plan.ends_at,
+        signup_deadline=_same_minute(plan.signup_deadline, before.signup_deadline),
+    )
+
+
+def refuse_plan(form: EventForm, error: DomainError) -> str | None:
+    """Put a service refusal against its field; the message when it belongs to none."""
+    name = FIELD_OF_REFUSAL.get(error.message_id)
+    if name is None:
+        return message_of(error)
+    form.errors[name] = message_of(error)
+    return None
+
+
+async def _choices(db: AsyncSession, area_ids: list[int] | None) -> list[Neighbourhood]:
+    """The neighbourhoods the user may tick: theirs, or all for the whole association."""
+    statement = select(Neighbourhood).order_by(Neighbourhood.name)
+    if area_ids is not None:
+        statement = statement.where(Neighbourhood.id.in_(area_ids))
+    return list((await db.scalars(statement)).all())
+
+
+def _form_page(
+    request: web.Request,
+    form: EventForm,
+    choices: list[Neighbourhood],
+    *,
+    event: Event | None = None,
+    kept_areas: list[Neighbourhood] | None = None,
+    sequence: int | None = None,
+    preview: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    return render(
+        request,
+        "event_form.html",
+        {
+            "form": form,
+            "choices": choices,
+            "event": event,
+            "kept_areas": kept_areas or [],
+            "sequence": sequence,
+            "preview": preview,
+            "error": error or ("Please fix what is marked below." if form.errors else None),
+            "timezone": str(request.app[SETTINGS].tz),
+            "limits": {
+                "title": service.TITLE_MAX_LENGTH,
+                "description": service.DESCRIPTION_MAX_LENGTH,
+                "place": service.PLACE_MAX_LENGTH,
+                "capacity": service.CAPACITY_LIMIT,
+                "party": service.PARTY_LIMIT,
+            },
+        },
+        status=status,
+    )
+
+
+def _preview(plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo) -> dict[str, Any]:
+    """The event as residents will read it (the words of Telegram's preview, in English)."""
+    names = [area.name for area in choices if area.id in plan.neighbourhood_ids]
+    return {
+        "title": plan.title,
+        "when": f"{_local(plan.starts_at, tz)} to {_local(plan.ends_at, tz)}",
+        "place": plan.place,
+        "description": plan.description,
+        "areas": ", ".join(names) or "everyone in the association",
+        "places": "no limit" if plan.capacity is None else str(plan.capacity),
+        "party": plan.max_party,
+        "deadline": _local(plan.signup_deadline, tz) or "until it starts",
+    }
+
+
+@access("staff")
+async def event_new_form(request: web.Request) -> web.StreamResponse:
+    """The form for a new event."""
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        choices = await _choices(db, await _area_ids(db, user))
+        actor = await staff_member_of(db, user)
+    return _form_page(request, EventForm.blank(), choices, error=None if actor else UNLINKED)
+
+
+@access("staff")
+async def event_create(request: web.Request) -> web.StreamResponse:
+    """Check the form; preview it, or publish it (residents see it at once)."""
+    posted = await request.post()
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    async with request.app[SESSIONS].begin() as db:
+        area_ids = await _area_ids(db, user)
+        choices = await _choices(db, area_ids)
+        form = EventForm.read(posted, choices)
+        staff = await staff_member_of(db, user)
+        if staff is None:
+            return _form_page(request, form, choices, error=UNLINKED, status=403)
+        plan = build_plan(form, tz)
+        now = utcnow()
+        if plan is not None:
+            try:
+                service.check_plan(plan, now)
+                if posted.get("action") == "publish":
+                    event = await service.publish_event(db, plan, staff, now=now)
+                    return see_other(f"/events/{event.id}?done=published")
+            except DomainError as refusal:
+                error = refuse_plan(form, refusal)
+                return _form_page(request, form, choices, error=error, status=400)
+            return _form_page(request, form, choices, preview=_preview(plan, choices, tz))
+    return _form_page(request, form, choices, status=400)
+
+
+@access("staff")
+async def event_edit_form(request: web.Request) -> web.StreamResponse:
+    """The form filled in with the event, to change it."""
+    user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    async with request.app[SESSIONS]() as db:
+        area_ids = await _area_ids(db, user)
+        event = await _visible_event(db, _event_id(request), area_ids)
+        choices = await _choices(db, area_ids)
+        chosen = {area.id for area in choices}
+        kept = [n for n in event.neighbourhoods if n.id not in chosen]
+        error = None
+        try:
+            service.editable(event, utcnow())
+        except DomainError as refusal:
+            error = message_of(refusal)
+        if await staff_member_of(db, user) is None:
+            error = UNLINKED
+    return _form_page(
+        request,
+        EventForm.of(event, tz),
+        choices,
+        event=event,
+        kept_areas=kept,
+        sequence=event.sequence,
+        error=error,
+    )
+
+
+@access("staff")
+async def event_update(request: web.Request) -> web.StreamResponse:
+    """Save changes: refused if someone else changed the event since the form was opened."""
+    posted = await request.post()
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    event_id = _event_id(request)
+    raw_sequence = str(posted.get("sequence", ""))
+    sequence = int(raw_sequence) if raw_sequence.isdigit() and len(raw_sequence) < 10 else -1
+    async with request.app[SESSIONS].begin() as db:
+        area_ids = await _area_ids(db, user)
+        event = await _visible_event(db, event_id, area_ids)
+        choices = await _choices(db, area_ids)
+        chosen = {area.id for area in choices}
+        # Neighbourhoods this user does not cover stay as they were.
+        kept = [n for n in event.neighbourhoods if n.id not in chosen]
+        form = EventForm.read(posted, choices)
+
+        def again(error: str | None = None, status: int = 400) -> web.Response:
+            return _form_page(
+                request,
+                form,
+                choices,
+                event=event,
+                kept_areas=kept,
+                sequence=sequence,
+                error=error,
+                status=status,
+            )
+
+        staff = await staff_member_of(db, user)
+        if staff is None:
+            return again(UNLINKED, 403)
+        form.area_ids = sorted(set(form.area_ids) | {n.id for n in kept})
+        plan = build_plan(form, tz, photo_file_id=event.photo_file_id)
+        if plan is None:
+            return again()
+        plan = _keeping_seconds(plan, EventPlan.of(event))
+        try:
+            outcome = await service.update_event(
+                db,
+                event_id,
+                plan,
+                staff,
+                Notices.of(request.app[SETTINGS]),
+                now=utcnow(),
+                edited_sequence=sequence,
+            )
+        except DomainError as refusal:
+            error = refuse_plan(form, refusal)
+            return again(error)
+    return see_other(f"/events/{event_id}?done={'saved' if outcome.changed else 'unchanged'}")
+
+
+# ----- one event ----------------------------------------------------------------------------------
+
+
+async def _detail_page(
+    request: web.Request, *, error: str | None = None, status: int = 200
+) -> web.Response:
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    now = utcnow()
+    async with request.app[SESSIONS]() as db:
+        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        roster = await service.roster(db, event.id)
+        actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
+    phase = service.phase(event, now)
+    return render(
+        request,
+        "event_detail.html",
+        {
+            "e": event,
+            "phase": phase,
+            "status": PHASE_WORDS[phase],
+            "when": f"{_local(event.starts_at, tz)} to {_local(event.ends_at, tz)}",
+            "deadline": _local(event.signup_deadline, tz),
+            "areas": ", ".join(n.name for n in event.neighbourhoods),
+            "roster": roster,
+            "booked": [
+                {
+                    "id": line.booking.id,
+                    "who": resident_label(line),
+                    "party": line.booking.party_size,
+                    "at": _local(line.booking.booked_at, tz),
+                    "attended": line.booking.attended,
+                    "said_went": line.booking.said_attended,
+                    "rating": line.booking.rating,
+                }
+                for line in roster.booked
+            ],
+            "waiting": [
+                {
+                    "rank": rank,
+                    "who": resident_label(line),
+                    "party": line.booking.party_size,
+                    "at": _local(line.booking.requested_at, tz),
+                }
+                for rank, line in enumerate(roster.waiting, start=1)
+            ],
+            "closed_at": _local(event.closed_at, tz),
+            "can_act": auth.has_role(user.role, "staff"),
+            "actor": actor,
+            "can_change": phase in ("open", "signup_closed"),
+            "started": phase in ("under_way", "finished"),
+            "notice": NOTICES.get(request.query.get("done", "")),
+            "error": error,
+            "timezone": str(tz),
+        },
+        status=status,
+    )
+
+
+@access("viewer")
+async def event_detail(request: web.Request) -> web.StreamResponse:
+    """One event: its details, who has places and who is waiting, and (for staff) actions."""
+    return await _detail_page(request)
+
+
+@access("staff")
+async def event_cancel_form(request: web.Request) -> web.StreamResponse:
+    """Ask before cancelling, saying how many residents will be told."""
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        roster = await service.roster(db, event.id)
+    return render(request, "event_cancel.html", {"e": event, "roster": roster})
+
+
+async def _act(request: web.Request, action: str) -> web.StreamResponse:
+    """Run one staff action on an event the user may see, in one transaction."""
+    event_id = _event_id(request)
+    posted = await request.post()
+    settings = request.app[SETTINGS]
+    user = current_user(request)
+    now = utcnow()
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            await _visible_event(db, event_id, await _area_ids(db, user))
+            staff = await staff_member_of(db, user)
+            if staff is None:
+                raise Refused(UNLINKED, 403)
+            await _run(db, action, event_id, posted, staff, Notices.of(settings), now)
+    except Refused as exc:
+        return await _detail_page(request, error=exc.message, status=exc.status)
+    except DomainError as exc:
+        return await _detail_page(request, error=message_of(exc), status=400)
+    return see_other(f"/events/{event_id}?done={action}")
+
+
+async def _run(
+    db: AsyncSession,
+    action: str,
+    event_id: int,
+    posted: MultiMapping[Any],
+    staff: StaffMember,
+    notices: Notices,
+    now: datetime,
+) -> None:
+    if action == "cancelled":
+        if posted.get("confirm") != "yes":
+            raise Refused("Tick the box to confirm that the event is called off.", 400)
+        await service.cancel_event(db, event_id, staff, notices, now=now)
+    elif action == "marked":
+        raw = str(posted.get("booking", ""))
+        came = str(posted.get("attended", ""))
+        if not raw.isdigit() or len(raw) > 18 or came not in ("yes", "no"):
+            raise Refused("That booking no longer exists.", 404)
+        await service.set_attendance(db, event_id, int(raw), came == "yes", staff, now=now)
+    elif action == "all-came":
+        await service.mark_all_attended(db, event_id, staff, now=now)
+    else:
+        headcount = service.parse_headcount(str(posted.get("headcount", ""))[:20])
+        notes_text = str(posted.get("notes", ""))[:FIELD_MAX]
+        notes = service.check_notes(notes_text) if notes_text.strip() else None
+        await service.close_event(db, event_id, headcount, notes, staff, now=now)
+
+
+@access("staff")
+async def event_cancel(request: web.Request) -> web.StreamResponse:
+    """Call the event off; each resident with a place or waiting is told once."""
+    return await _act(request, "cancelled")
+
+
+@access("staff")
+async def event_attendance(request: web.Request) -> web.StreamResponse:
+    """Mark one booked party as came or did not come."""
+    return await _act(request, "marked")
+
+
+@access("staff")
+async def event_all_came(request: web.Request) -> web.StreamResponse:
+    """Every booked party came."""
+    return await _act(request, "all-came")
+
+
+@access("staff")
+async def event_close(request: web.Request) -> web.StreamResponse:
+    """The closing record: how many came all told, and notes."""
+    return await _act(request, "closed")
+
+
+# ----- files --------------------------------------------------------------------------------------
+
+
+async def _attendees(request: web.Request, fmt: ExportFormat) -> web.StreamResponse:
+    """The attendee list as a download; each export is audited."""
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    event_id = _event_id(request)
+    async with request.app[SESSIONS]() as db:
+        event = await _visible_event(db, event_id, await _area_ids(db, user))
+        roster = await service.roster(db, event.id)
+        buffer = io.BytesIO()
+        rows = await export_attendees(roster, buffer, fmt, tz)
+        day = event.starts_at.astimezone(tz).date()
+    async with request.app[SESSIONS].begin() as db:
+        record_action(
+            db,
+            auth.actor_of(user),
+            "event.attendees_exported",
+            "event",
+            event_id,
+            {"format": fmt, "rows": rows},
+        )
+    return web.Response(
+        body=buffer.getvalue(),
+        headers={
+            "Content-Type": EXPORT_TYPES[fmt],
+            "Content-Disposition": (
+                f'attachment; filename="doorstep-event-{event_id}-attendees-{day}.{fmt}"'
+            ),
+        },
+    )
+
+
+@access("viewer")
+async def event_attendees_csv(request: web.Request) -> web.StreamResponse:
+    """The booked parties and the waitlist as CSV."""
+    return await _attendees(request, "csv")
+
+
+@access("viewer")
+async def event_attendees_xlsx(request: web.Request) -> web.StreamResponse:
+    """The booked parties and the waitlist as an Excel workbook."""
+    return await _attendees(request, "xlsx")
+
+
+@access("viewer")
+async def event_calendar(request: web.Request) -> web.StreamResponse:
+    """The event's .ics file (as residents get it)."""
+    settings = request.app[SETTINGS]
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        body = calendar_file(event, tz=settings.tz, organiser=settings.association_name)
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{file_name(event)}"',
+        },
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """The events pages."""
+    app.router.add_get("/events", event_list)
+    # Before /events/{event_id}, so that "new" is never taken for an id.
+    app.router.add_get("/events/new", event_new_form)
+    app.router.add_post("/events/new", event_create)
+    app.router.add_get("/events/{event_id}", event_detail)
+    app.router.add_get("/events/{event_id}/edit", event_edit_form)
+    app.router.add_post("/events/{event_id}/edit", event_update)
+    app.router.add_get("/events/{event_id}/cancel", event_cancel_form)
+    app.router.add_post("/events/{event_id}/cancel", event_cancel)
+    app.router.add_post("/events/{event_id}/attendance", event_attendance)
+    app.router.add_post("/events/{event_id}/all-came", event_all_came)
+    app.router.add_post("/events/{event_id}/close", event_close)
+    app.router.add_get("/events/{event_id}/attendees.csv", event_attendees_csv)
+    app.router.add_get("/events/{event_id}/attendees.xlsx", event_attendees_xlsx)
+    app.router.add_get("/events/{event_id}/calendar.ics", event_calendar)
