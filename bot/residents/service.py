@@ -345,7 +345,7 @@ async def residents_page(
     bookings = (
         select(func.count())
         .select_from(EventBooking)
-        .where(EventBooking.resident_id == Resident.id)
+        .where(EventBooking.resident_id == Resident.id, EventBooking.status != "cancelled")
         .scalar_subquery()
     )
     rows = await session.execute(
@@ -370,3 +370,13 @@ async def residents_page(
         page,
         pages,
     )
+
+
+async def residents_by_neighbourhood(session: AsyncSession) -> dict[int | None, int]:
+    """How many residents (erased ones left out) each neighbourhood has; None: not given."""
+    rows = await session.execute(
+        select(Resident.neighbourhood_id, func.count())
+        .where(Resident.forgotten_at.is_(None))
+        .group_by(Resident.neighbourhood_id)
+    )
+    return {area_id: int(count) for area_id, count in rows}

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.association import service as association
-from bot.errors import DomainError
-from bot.models import Neighbourhood, Resident, Topic
+from bot.errors import DomainError, NotFound
+from bot.models import Neighbourhood, Topic
 from bot.residents import service as residents
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
@@ -142,15 +142,7 @@ async def _neighbourhoods_page(
     username = _bot_username(request)
     async with request.app[SESSIONS]() as db:
         areas = await residents.all_listed(db, Neighbourhood)
-        counts = dict(
-            (
-                await db.execute(
-                    select(Resident.neighbourhood_id, func.count())
-                    .where(Resident.forgotten_at.is_(None))
-                    .group_by(Resident.neighbourhood_id)
-                )
-            ).tuples()
-        )
+        counts = await residents.residents_by_neighbourhood(db)
     return render(
         request,
         "neighbourhoods.html",
@@ -212,6 +204,8 @@ async def _change_listed(
                 active = _form_text(form, "active") == "yes"
                 await residents.set_listed_active(db, kind, item_id, active, actor=actor)
                 done = "reactivated" if active else "deactivated"
+    except NotFound:
+        raise web.HTTPNotFound() from None
     except DomainError as exc:
         if kind is Neighbourhood:
             return await _neighbourhoods_page(request, error=_plain(exc), status=400)

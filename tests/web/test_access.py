@@ -21,6 +21,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.models.staff import AuditLogIsAppendOnly
+from bot.residents.service import add_neighbourhood
 from bot.staff.service import record_action, set_staff_neighbourhoods
 from bot.web import auth
 from bot.web.security import PUBLIC, SECURITY_HEADERS, access, route_table
@@ -29,9 +30,14 @@ from tests.web.conftest import PASSWORDS, Web, csrf_of, page_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def concrete(path: str, user_id: int, feedback_id: int = 1) -> str:
+def concrete(path: str, user_id: int, feedback_id: int = 1, neighbourhood_id: int = 1) -> str:
     """A route's path with its placeholders filled in."""
-    return path.replace("{user_id}", str(user_id)).replace("{feedback_id}", str(feedback_id))
+    return (
+        path.replace("{user_id}", str(user_id))
+        .replace("{feedback_id}", str(feedback_id))
+        .replace("{neighbourhood_id}", str(neighbourhood_id))
+        .replace("{topic_id}", "1")
+    )
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
@@ -205,10 +211,12 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
         for role in auth.ROLE_RANK
     }
     target = await web.user("viewer", "target")
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        area = await add_neighbourhood(db, "oakfield", "Oakfield Gardens")
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
-        path = concrete(route.path, target.id, feedback_id)
+        path = concrete(route.path, target.id, feedback_id, area.id)
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)
             if route.method == "GET":
