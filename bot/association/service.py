@@ -96,14 +96,16 @@ def _text(label: str, raw: str, limit: int, *, single_line: bool) -> str:
     try:
         return require_text(raw, limit, single_line=single_line)
     except InvalidInput as exc:
-        raise InvalidInput(f"{label}: {_plain(exc)}") from None
+        raise InvalidInput("{label}: {reason}", label=label, reason=_plain(exc)) from None
 
 
 def _time(label: str, raw: str) -> time:
     try:
         return parse_time_of_day(raw)
     except InvalidInput:
-        raise InvalidInput(f"{label}: type a time on the 24-hour clock, like 21:00.") from None
+        raise InvalidInput(
+            "{label}: type a time on the 24-hour clock, like 21:00.", label=label
+        ) from None
 
 
 def _whole(label: str, raw: str, low: int, high: int, *, optional: bool = False) -> int | None:
@@ -111,7 +113,12 @@ def _whole(label: str, raw: str, low: int, high: int, *, optional: bool = False)
     if optional and value == "":
         return None
     if not (value.isascii() and value.isdecimal()) or not low <= int(value) <= high:
-        raise InvalidInput(f"{label}: type a whole number from {low:,} to {high:,}.")
+        raise InvalidInput(
+            "{label}: type a whole number from {low} to {high}.",
+            label=label,
+            low=format(low, ","),
+            high=format(high, ","),
+        )
     return int(value)
 
 

@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
@@ -185,10 +186,10 @@ async def add_neighbourhood(
 
 # ----- the lists staff keep, changed by admins (audited) -----------------------------------------
 
+Listed = TypeVar("Listed", Neighbourhood, Topic)
 
-async def _listed(
-    session: AsyncSession, kind: type[Neighbourhood] | type[Topic], item_id: int
-) -> Neighbourhood | Topic:
+
+async def _listed(session: AsyncSession, kind: type[Listed], item_id: int) -> Listed:
     item = await session.get(kind, item_id) if 0 < item_id < 2**31 else None
     if item is None:
         raise NotFound("That is not on the list.")
@@ -197,13 +198,13 @@ async def _listed(
 
 async def rename_listed(
     session: AsyncSession,
-    kind: type[Neighbourhood] | type[Topic],
+    kind: type[Listed],
     item_id: int,
     name: str,
     *,
     actor: str,
     name_cy: str | None = None,
-) -> Neighbourhood | Topic:
+) -> Listed:
     """Rename a neighbourhood or topic (a topic may have a Welsh name; empty: none)."""
     item = await _listed(session, kind, item_id)
     before: dict[str, str | None] = {"name": item.name}
@@ -230,12 +231,12 @@ async def rename_listed(
 
 async def set_listed_active(
     session: AsyncSession,
-    kind: type[Neighbourhood] | type[Topic],
+    kind: type[Listed],
     item_id: int,
     active: bool,
     *,
     actor: str,
-) -> Neighbourhood | Topic:
+) -> Listed:
     """Take a neighbourhood or topic off the list, or put it back.
 
     Residents keep theirs either way: a resident of a deactivated neighbourhood stays in
@@ -280,9 +281,7 @@ async def add_topic(
     return topic
 
 
-async def all_listed(
-    session: AsyncSession, kind: type[Neighbourhood] | type[Topic]
-) -> Sequence[Neighbourhood | Topic]:
+async def all_listed(session: AsyncSession, kind: type[Listed]) -> Sequence[Listed]:
     """Every neighbourhood or topic, active ones first, then by name."""
     order = (
         (kind.active.desc(), kind.name) if kind is Neighbourhood else (kind.active.desc(), kind.id)
@@ -328,7 +327,7 @@ async def residents_page(
 
     Erased residents (their tombstones) are left out: there is nobody to show.
     """
-    where = [Resident.forgotten_at.is_(None)]
+    where: list[ColumnElement[bool]] = [Resident.forgotten_at.is_(None)]
     if within is not None:
         where.append(Resident.neighbourhood_id.in_(list(within)))
     if neighbourhood_id is not None:

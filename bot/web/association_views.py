@@ -182,7 +182,7 @@ async def neighbourhood_add(request: web.Request) -> web.StreamResponse:
 
 
 async def _change_listed(
-    request: web.Request, kind: type[Neighbourhood] | type[Topic], change: str
+    request: web.Request, kind: type[residents.Listed], change: str
 ) -> web.StreamResponse:
     """Rename, deactivate or reactivate a neighbourhood or topic, then back to its list."""
     item_id = _path_id(request, "neighbourhood_id" if kind is Neighbourhood else "topic_id")
