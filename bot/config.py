@@ -222,6 +222,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _complaints_kept_longer(self) -> Settings:
+        if self.complaint_retention_months < self.retention_months:
+            raise ValueError(
+                "COMPLAINT_RETENTION_MONTHS: must be at least RETENTION_MONTHS (complaints "
+                "are kept at least as long as other closed reports)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:
         if not self.telegram_api_file_url:
             base = self.telegram_api_base_url

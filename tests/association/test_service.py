@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.association.service import effective_settings, save_settings, setting_values
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.errors import InvalidInput
 from bot.feedback.service import StaffNotices, add_staff_reply
 from bot.models import AssociationSettings, AuditEntry, Delivery, Feedback, Resident, StaffMember
@@ -167,3 +167,11 @@ async def test_changed_quiet_hours_change_when_a_reply_to_a_resident_is_held(
             actor="web:priya",
         )
     assert await reply_held_until() == datetime(2026, 12, 3, 7, 15, tzinfo=UTC)
+
+
+def test_the_environment_too_must_keep_complaints_at_least_as_long() -> None:
+    with pytest.raises(ConfigError, match="COMPLAINT_RETENTION_MONTHS: must be at least"):
+        load_settings(retention_months=36, complaint_retention_months=24)
+    with pytest.raises(ConfigError, match="HOMES"):
+        load_settings(homes=0)
+    assert load_settings(homes="").homes is None
