@@ -9,10 +9,12 @@ only their neighbourhoods'; it shows what staff need and nothing that identifies
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.association import service as association
 from bot.errors import DomainError, NotFound
@@ -52,6 +54,38 @@ def _path_id(request: web.Request, name: str) -> int:
 def _form_text(form: Any, name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+class _Page(Protocol):
+    async def __call__(
+        self,
+        request: web.Request,
+        *,
+        typed: dict[str, str] | None = None,
+        error: str | None = None,
+        status: int = 200,
+    ) -> web.Response: ...
+
+
+async def _submitted(
+    request: web.Request,
+    fields: Sequence[str],
+    act: Callable[[AsyncSession, dict[str, str], str], Awaitable[str]],
+    page: _Page,
+) -> web.StreamResponse:
+    """Run a form's action in one transaction: on to the page it names, or back with why not.
+
+    ``act`` gets the session, the typed fields and the acting user's audit name, and
+    returns where to go; a refusal shows ``page`` again (400) with what was typed.
+    """
+    form = await request.post()
+    typed = {name: _form_text(form, name) for name in fields}
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            location = await act(db, typed, auth.actor_of(current_user(request)))
+    except DomainError as exc:
+        return await page(request, typed=typed, error=_plain(exc), status=400)
+    return see_other(location)
 
 
 # ----- settings ----------------------------------------------------------------------------------
@@ -106,16 +140,12 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 @access("admin")
 async def settings_save(request: web.Request) -> web.StreamResponse:
     """Save the settings (checked, audited); a refusal keeps what was typed."""
-    form = await request.post()
-    typed = {name: _form_text(form, name) for name in _FIELDS}
-    try:
-        async with request.app[SESSIONS].begin() as db:
-            changed = await association.save_settings(
-                db, request.app[SETTINGS], typed, actor=auth.actor_of(current_user(request))
-            )
-    except DomainError as exc:
-        return await _settings_page(request, typed=typed, error=_plain(exc), status=400)
-    return see_other("/settings?done=" + ("settings" if changed else "unchanged"))
+
+    async def save(db: AsyncSession, typed: dict[str, str], actor: str) -> str:
+        changed = await association.save_settings(db, request.app[SETTINGS], typed, actor=actor)
+        return "/settings?done=" + ("settings" if changed else "unchanged")
+
+    return await _submitted(request, _FIELDS, save, _settings_page)
 
 
 # ----- neighbourhoods and topics -----------------------------------------------------------------
@@ -169,16 +199,12 @@ async def neighbourhoods_page(request: web.Request) -> web.StreamResponse:
 @access("admin")
 async def neighbourhood_add(request: web.Request) -> web.StreamResponse:
     """Add a neighbourhood (name and deep-link code; audited)."""
-    form = await request.post()
-    typed = {"name": _form_text(form, "name"), "code": _form_text(form, "code")}
-    try:
-        async with request.app[SESSIONS].begin() as db:
-            await residents.add_neighbourhood(
-                db, typed["code"], typed["name"], actor=auth.actor_of(current_user(request))
-            )
-    except DomainError as exc:
-        return await _neighbourhoods_page(request, typed=typed, error=_plain(exc), status=400)
-    return see_other("/neighbourhoods?done=added")
+
+    async def add(db: AsyncSession, typed: dict[str, str], actor: str) -> str:
+        await residents.add_neighbourhood(db, typed["code"], typed["name"], actor=actor)
+        return "/neighbourhoods?done=added"
+
+    return await _submitted(request, ("name", "code"), add, _neighbourhoods_page)
 
 
 async def _change_listed(
@@ -274,20 +300,12 @@ async def topics_page(request: web.Request) -> web.StreamResponse:
 @access("admin")
 async def topic_add(request: web.Request) -> web.StreamResponse:
     """Add a topic (code, English name, optional Welsh name; audited)."""
-    form = await request.post()
-    typed = {name: _form_text(form, name) for name in ("code", "name", "name_cy")}
-    try:
-        async with request.app[SESSIONS].begin() as db:
-            await residents.add_topic(
-                db,
-                typed["code"],
-                typed["name"],
-                typed["name_cy"],
-                actor=auth.actor_of(current_user(request)),
-            )
-    except DomainError as exc:
-        return await _topics_page(request, typed=typed, error=_plain(exc), status=400)
-    return see_other("/topics?done=added")
+
+    async def add(db: AsyncSession, typed: dict[str, str], actor: str) -> str:
+        await residents.add_topic(db, typed["code"], typed["name"], typed["name_cy"], actor=actor)
+        return "/topics?done=added"
+
+    return await _submitted(request, ("code", "name", "name_cy"), add, _topics_page)
 
 
 @access("admin")
