@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.association.service import save_settings
+from bot.web.app import COMPONENTS
 from tests.association.test_service import FORM
 from tests.journeys import begin_report, onboard, texts
 
@@ -31,3 +32,8 @@ async def test_a_changed_name_and_emergency_contacts_reach_the_next_message(door
     replies = texts(await other.wait_for_text("Is this an emergency happening now"))
     assert "Out of hours: 0800 123 4567" in replies
     assert "0800 000 0000" not in replies  # the configured contacts no longer shown
+    # The running bot knows its username for the dashboard's deep links and posters, and
+    # the nightly retention job is scheduled.
+    assert doorstep.runtime.web_runner.app[COMPONENTS].bot_username
+    job = doorstep.runtime.scheduler.get_job("feedback_retention")
+    assert job is not None and "hour='2'" in str(job.trigger)
