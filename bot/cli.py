@@ -141,7 +141,7 @@ def cmd_neighbourhood_add(args: argparse.Namespace) -> None:
 
     async def add(sessions: Sessions) -> None:
         async with sessions.begin() as session:
-            await add_neighbourhood(session, args.code, args.name)
+            await add_neighbourhood(session, args.code, args.name, actor="cli")
 
     try:
         _with_database(_settings(), add)

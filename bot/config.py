@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "england-and-wales"
     )
     default_language: Literal["en", "cy"] = "en"
+    # Closed feedback is anonymised this many months after closing; complaints are kept
+    # longer, on their own lawful basis (the Code requires their full record). Admins can
+    # change these, the name, contacts, quiet hours, region and homes on the dashboard.
+    retention_months: int = Field(default=24, ge=1, le=600)
+    complaint_retention_months: int = Field(default=72, ge=1, le=600)
+    # The number of homes the association manages (CH01: complaints per 1,000 homes).
+    homes: int | None = Field(default=None, ge=1)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     # The dashboard is reached over HTTPS (directly or through a TLS-terminating proxy):
@@ -112,7 +119,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "staff_chat_id", "webhook_url", "webhook_secret", "webhook_path", mode="before"
+        "staff_chat_id", "homes", "webhook_url", "webhook_secret", "webhook_path", mode="before"
     )
     @classmethod
     def _none_when_empty(cls, value: object) -> object:
@@ -224,6 +231,15 @@ class Settings(BaseSettings):
             if path.rstrip("/") in _RESERVED_PATHS:
                 raise ValueError(f"WEBHOOK_URL: its path {path} is already used by the web server")
             self.webhook_path = path
+        return self
+
+    @model_validator(mode="after")
+    def _complaints_kept_longer(self) -> Settings:
+        if self.complaint_retention_months < self.retention_months:
+            raise ValueError(
+                "COMPLAINT_RETENTION_MONTHS: must be at least RETENTION_MONTHS (complaints "
+                "are kept at least as long as other closed reports)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.delivery.worker import DeliveryWorker
 from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
+from bot.feedback.jobs import RETENTION_HOUR, RETENTION_MINUTE, apply_retention
 from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.conversation import Services
@@ -141,6 +142,18 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
         coalesce=True,
         max_instances=1,
     )
+    # Every replica runs it; rows are locked (SKIP LOCKED), so each report is done once.
+    scheduler.add_job(
+        apply_retention,
+        "cron",
+        hour=RETENTION_HOUR,
+        minute=RETENTION_MINUTE,
+        args=[services.sessions, settings],
+        id="feedback_retention",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
     delivery: DeliveryWorker | None = None
     schedules = ScheduleSync(scheduler, services.sessions, settings)
     try:
@@ -157,6 +170,8 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
                 f"{settings.telegram_api_base_url} ({exc.message})."
             ) from None
         await register_commands(application)
+        # For deep links and QR posters on the dashboard (t.me/<username>?start=...).
+        components.bot_username = application.bot.username
         if not webhook:
             await start_polling(application)
         await application.start()

@@ -31,6 +31,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.association.service import effective_settings
 from bot.broadcasts import service
 from bot.config import Settings
 from bot.models.base import utcnow
@@ -157,16 +158,17 @@ class ScheduleSync:
         if not claimed:
             return None
         async with self.sessions.begin() as session:
+            settings = await effective_settings(session, self.settings)
             outcome = await service.run_claimed(
                 session,
                 announcement_id,
                 self.owner,
                 now=now,
                 grace=timedelta(hours=self.settings.schedule_grace_hours),
-                quiet_hours=service.quiet_hours_of(self.settings),
-                tz=self.settings.tz,
-                staff_chat_id=self.settings.staff_chat_id,
-                language=self.settings.default_language,
+                quiet_hours=service.quiet_hours_of(settings),
+                tz=settings.tz,
+                staff_chat_id=settings.staff_chat_id,
+                language=settings.default_language,
             )
         if outcome.next_run_at is not None:
             self.plan(announcement_id, outcome.next_run_at)

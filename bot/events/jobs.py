@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.association.service import effective_settings
 from bot.config import Settings
 from bot.events import service
 from bot.models.base import utcnow
@@ -26,7 +27,8 @@ async def queue_event_reminders(
     """
     try:
         async with sessions.begin() as session:
-            queued = await service.queue_reminders(session, service.Notices.of(settings), utcnow())
+            notices = service.Notices.of(await effective_settings(session, settings))
+            queued = await service.queue_reminders(session, notices, utcnow())
     except Exception:
         log.exception("event reminders could not be queued; the next run will try again")
         return 0

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -313,24 +313,36 @@ async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
     Complaint Handling Code requires the full record; other reports lose their words,
     photos, location and the resident's side of their thread.
     """
-    own = Feedback.resident_id == resident_id
-    ordinary_ids = select(Feedback.id).where(own, Feedback.is_complaint.is_(False))
+    await anonymise_reports(session, Feedback.resident_id == resident_id)
+
+
+async def anonymise_reports(
+    session: AsyncSession,
+    which: ColumnElement[bool],
+    *,
+    erased_text: str = ERASED_TEXT,
+    complaints_too: bool = False,
+) -> None:
+    """Anonymise the reports ``which`` picks (see anonymise_reports_of).
+
+    ``complaints_too``: complaints lose their words as well (their own retention is over).
+    """
+    wiped = which if complaints_too else and_(which, Feedback.is_complaint.is_(False))
+    wiped_ids = select(Feedback.id).where(wiped)
     await session.execute(
-        delete(FeedbackAttachment).where(FeedbackAttachment.feedback_id.in_(ordinary_ids))
+        delete(FeedbackAttachment).where(FeedbackAttachment.feedback_id.in_(wiped_ids))
     )
     await session.execute(
         update(FeedbackMessage)
-        .where(FeedbackMessage.feedback_id.in_(ordinary_ids), FeedbackMessage.author == "resident")
-        .values(body=ERASED_TEXT)
+        .where(FeedbackMessage.feedback_id.in_(wiped_ids), FeedbackMessage.author == "resident")
+        .values(body=erased_text)
+    )
+    await session.execute(
+        update(Feedback).where(wiped).values(description=erased_text, latitude=None, longitude=None)
     )
     await session.execute(
         update(Feedback)
-        .where(own, Feedback.is_complaint.is_(False))
-        .values(description=ERASED_TEXT, latitude=None, longitude=None)
-    )
-    await session.execute(
-        update(Feedback)
-        .where(own)
+        .where(which)
         .values(resident_id=None, shares_name=False, anonymised_at=utcnow())
     )
 

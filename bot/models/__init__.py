@@ -1,5 +1,6 @@
 """All Doorstep models; importing this package registers every table on Base.metadata."""
 
+from bot.models.association import AssociationSettings
 from bot.models.base import Base
 from bot.models.broadcast import Announcement, Broadcast
 from bot.models.conversation import ConversationState
@@ -20,6 +21,7 @@ from bot.models.web import DashboardUser, LoginAttempt, WebSession
 
 __all__ = [
     "Announcement",
+    "AssociationSettings",
     "AuditEntry",
     "Base",
     "Broadcast",

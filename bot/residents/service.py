@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Neighbourhood, Resident, Topic
+from bot.models import EventBooking, Feedback, Neighbourhood, Resident, Topic
 from bot.models.base import utcnow
+from bot.staff.service import record_action
 from bot.text import require_text
 
 NAME_MAX_LENGTH = 64
@@ -139,14 +143,239 @@ async def set_active(session: AsyncSession, telegram_user_id: int, active: bool)
     return True
 
 
-async def add_neighbourhood(session: AsyncSession, code: str, name: str) -> Neighbourhood:
-    """Add a neighbourhood to the staff-kept list (its code goes on QR posters)."""
+NEIGHBOURHOOD_NAME_MAX_LENGTH = 120
+# Deep links starting with this are staff invites (bot.staff.service.DEEP_LINK_PREFIX).
+_RESERVED_CODE_PREFIX = "staff-"
+
+
+def _checked_code(code: str) -> str:
+    """A deep-link code as stored (lower case), or InvalidInput saying why not."""
+    code = code.strip()
     if not NEIGHBOURHOOD_CODE.match(code):
         raise InvalidInput("A code is 1 to 32 letters, digits, '-' or '_'.")
-    clean = require_text(name, 120, single_line=True)
-    if await session.scalar(select(Neighbourhood).where(Neighbourhood.code == code.lower())):
+    if code.lower().startswith(_RESERVED_CODE_PREFIX):
+        raise InvalidInput("A code can't start with 'staff-': those links are staff invites.")
+    return code.lower()
+
+
+async def add_neighbourhood(
+    session: AsyncSession, code: str, name: str, *, actor: str | None = None
+) -> Neighbourhood:
+    """Add a neighbourhood to the staff-kept list (its code goes on QR posters).
+
+    ``actor``: who did it, for the audit log (None: set-up and tests, not audited).
+    """
+    code = _checked_code(code)
+    clean = require_text(name, NEIGHBOURHOOD_NAME_MAX_LENGTH, single_line=True)
+    if await session.scalar(select(Neighbourhood).where(Neighbourhood.code == code)):
         raise InvalidInput("A neighbourhood with that code already exists.")
-    neighbourhood = Neighbourhood(code=code.lower(), name=clean, active=True)
+    neighbourhood = Neighbourhood(code=code, name=clean, active=True)
     session.add(neighbourhood)
     await session.flush()
+    if actor is not None:
+        record_action(
+            session,
+            actor,
+            "neighbourhood.added",
+            "neighbourhood",
+            neighbourhood.id,
+            {"after": {"code": code, "name": clean}},
+        )
     return neighbourhood
+
+
+# ----- the lists staff keep, changed by admins (audited) -----------------------------------------
+
+Listed = TypeVar("Listed", Neighbourhood, Topic)
+
+
+async def _listed(session: AsyncSession, kind: type[Listed], item_id: int) -> Listed:
+    item = await session.get(kind, item_id) if 0 < item_id < 2**31 else None
+    if item is None:
+        raise NotFound("That is not on the list.")
+    return item
+
+
+async def rename_listed(
+    session: AsyncSession,
+    kind: type[Listed],
+    item_id: int,
+    name: str,
+    *,
+    actor: str,
+    name_cy: str | None = None,
+) -> Listed:
+    """Rename a neighbourhood or topic (a topic may have a Welsh name; empty: none)."""
+    item = await _listed(session, kind, item_id)
+    before: dict[str, str | None] = {"name": item.name}
+    after: dict[str, str | None] = {"name": require_text(name, 120, single_line=True)}
+    if isinstance(item, Topic):
+        before["name_cy"] = item.name_cy
+        after["name_cy"] = (
+            require_text(name_cy, 120, single_line=True) if name_cy and name_cy.strip() else None
+        )
+        item.name_cy = after["name_cy"]
+    item.name = str(after["name"])
+    if before != after:
+        record_action(
+            session,
+            actor,
+            f"{kind.__tablename__[:-1]}.renamed",
+            kind.__tablename__[:-1],
+            item.id,
+            {"before": before, "after": after},
+        )
+    await session.flush()
+    return item
+
+
+async def set_listed_active(
+    session: AsyncSession,
+    kind: type[Listed],
+    item_id: int,
+    active: bool,
+    *,
+    actor: str,
+) -> Listed:
+    """Take a neighbourhood or topic off the list, or put it back.
+
+    Residents keep theirs either way: a resident of a deactivated neighbourhood stays in
+    it (their reports, bookings and staff's view unchanged), a follower keeps the topic;
+    newcomers can no longer choose it, and its deep link stops pre-selecting it.
+    """
+    item = await _listed(session, kind, item_id)
+    if item.active != active:
+        record_action(
+            session,
+            actor,
+            f"{kind.__tablename__[:-1]}.{'reactivated' if active else 'deactivated'}",
+            kind.__tablename__[:-1],
+            item.id,
+            {"before": {"active": item.active}, "after": {"active": active}},
+        )
+        item.active = active
+        await session.flush()
+    return item
+
+
+async def add_topic(
+    session: AsyncSession, code: str, name: str, name_cy: str | None = None, *, actor: str
+) -> Topic:
+    """Add a topic residents can follow (audited)."""
+    code = _checked_code(code)
+    clean = require_text(name, 120, single_line=True)
+    welsh = require_text(name_cy, 120, single_line=True) if name_cy and name_cy.strip() else None
+    if await session.scalar(select(Topic).where(Topic.code == code)):
+        raise InvalidInput("A topic with that code already exists.")
+    topic = Topic(code=code, name=clean, name_cy=welsh, active=True)
+    session.add(topic)
+    await session.flush()
+    record_action(
+        session,
+        actor,
+        "topic.added",
+        "topic",
+        topic.id,
+        {"after": {"code": code, "name": clean, "name_cy": welsh}},
+    )
+    return topic
+
+
+async def all_listed(session: AsyncSession, kind: type[Listed]) -> Sequence[Listed]:
+    """Every neighbourhood or topic, active ones first, then by name."""
+    order = (
+        (kind.active.desc(), kind.name) if kind is Neighbourhood else (kind.active.desc(), kind.id)
+    )
+    return (await session.scalars(select(kind).order_by(*order))).all()
+
+
+# ----- the residents list (what staff need, nothing more) ----------------------------------------
+
+RESIDENTS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ResidentLine:
+    """One resident as staff see them: no name, no Telegram id, no phone number."""
+
+    id: int
+    neighbourhood: str | None
+    language: str
+    joined_at: datetime
+    active: bool
+    reports: int
+    bookings: int
+
+
+@dataclass(frozen=True)
+class ResidentsPage:
+    lines: list[ResidentLine]
+    total: int
+    page: int
+    pages: int
+
+
+async def residents_page(
+    session: AsyncSession,
+    *,
+    within: Sequence[int] | None,
+    neighbourhood_id: int | None = None,
+    page: int = 1,
+    size: int = RESIDENTS_PAGE_SIZE,
+) -> ResidentsPage:
+    """Residents, newest first, paged; ``within``: the neighbourhood ids one may see (None: all).
+
+    Erased residents (their tombstones) are left out: there is nobody to show.
+    """
+    where: list[ColumnElement[bool]] = [Resident.forgotten_at.is_(None)]
+    if within is not None:
+        where.append(Resident.neighbourhood_id.in_(list(within)))
+    if neighbourhood_id is not None:
+        where.append(Resident.neighbourhood_id == neighbourhood_id)
+    total = int(await session.scalar(select(func.count()).select_from(Resident).where(*where)) or 0)
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    reports = (
+        select(func.count())
+        .select_from(Feedback)
+        .where(Feedback.resident_id == Resident.id)
+        .scalar_subquery()
+    )
+    bookings = (
+        select(func.count())
+        .select_from(EventBooking)
+        .where(EventBooking.resident_id == Resident.id, EventBooking.status != "cancelled")
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Resident.id,
+            Neighbourhood.name,
+            Resident.language,
+            Resident.created_at,
+            Resident.active,
+            reports,
+            bookings,
+        )
+        .outerjoin(Neighbourhood, Neighbourhood.id == Resident.neighbourhood_id)
+        .where(*where)
+        .order_by(Resident.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return ResidentsPage(
+        [ResidentLine(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in rows],
+        total,
+        page,
+        pages,
+    )
+
+
+async def residents_by_neighbourhood(session: AsyncSession) -> dict[int | None, int]:
+    """How many residents (erased ones left out) each neighbourhood has; None: not given."""
+    rows = await session.execute(
+        select(Resident.neighbourhood_id, func.count())
+        .where(Resident.forgotten_at.is_(None))
+        .group_by(Resident.neighbourhood_id)
+    )
+    return {area_id: int(count) for area_id, count in rows}

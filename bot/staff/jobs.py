@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.association.service import effective_settings
 from bot.config import Settings
 from bot.feedback.service import StaffNotices, notify_complaint_deadlines
 
@@ -24,9 +25,8 @@ async def warn_of_complaint_deadlines(
     Every replica runs this; each warning is sent once (see notify_complaint_deadlines).
     """
     async with sessions.begin() as session:
-        claimed = await notify_complaint_deadlines(
-            session, StaffNotices.from_settings(settings), now
-        )
+        notices = StaffNotices.from_settings(await effective_settings(session, settings))
+        claimed = await notify_complaint_deadlines(session, notices, now)
     if claimed:
         log.info("complaint deadline warnings queued: %d", claimed)
     return claimed

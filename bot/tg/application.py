@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.association.service import effective_settings
 from bot.delivery.limits import DeliveryLimiter
 from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
@@ -104,6 +105,16 @@ def update_kind(update: object) -> str:
     return "other"
 
 
+async def _emergency_contacts(services: Services) -> str:
+    """The contacts in force; the configured ones when the database is what failed."""
+    try:
+        async with services.sessions() as session:
+            return (await effective_settings(session, services.settings)).emergency_contacts
+    except Exception:  # the apology must still go out, with the contacts we know
+        log.warning("could not read the association's settings for an apology")
+        return services.settings.emergency_contacts
+
+
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a bug with its traceback (ids only) and tell the person something went wrong."""
     chat_id = (
@@ -125,9 +136,9 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     ]
     message = update.effective_message
     said = (message.text or message.caption or "") if message else ""
-    settings = services_of(context).settings
-    if said and mentions_any(said, settings.emergency_words):
-        lines.insert(0, settings.emergency_contacts)
+    services = services_of(context)
+    if said and mentions_any(said, services.settings.emergency_words):
+        lines.insert(0, await _emergency_contacts(services))
     try:
         await context.bot.send_message(chat_id, "\n\n".join(lines))
     except TelegramError:  # the apology itself failed (network, blocked): already logged above

@@ -31,6 +31,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackContext
 
+from bot.association.service import effective_settings
 from bot.config import Settings
 from bot.delivery.limits import seconds_of
 from bot.errors import DomainError, NotAllowed, StaleAction
@@ -125,6 +126,8 @@ class Turn:
     press: Press | None = None
     _staff: StaffMember | None = None
     _staff_loaded: bool = False
+    # The association's settings in force for this update (see bot.association.service).
+    _settings: Settings | None = None
     _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     async def staff(self) -> StaffMember | None:
@@ -154,7 +157,7 @@ class Turn:
 
     @property
     def settings(self) -> Settings:
-        return self.services.settings
+        return self._settings or self.services.settings
 
     @property
     def language(self) -> str:
@@ -472,6 +475,7 @@ async def open_turn(
         chat_id=chat.id,
         resident=resident,
         state=state,
+        _settings=await effective_settings(session, services.settings),
     )
 
 

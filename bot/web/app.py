@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
-from bot.web import broadcasts_views, events_views, feedback_views, views
+from bot.web import association_views, broadcasts_views, events_views, feedback_views, views
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -64,6 +64,8 @@ class Components:
 
     scheduler: SchedulerLike | None = None
     delivery: DeliveryWorkerLike | None = None
+    # The bot's @username, known once the bot has started (deep links on the dashboard).
+    bot_username: str | None = None
 
 
 METRICS = web.AppKey("metrics", Metrics)
@@ -163,6 +165,7 @@ def create_app(
     feedback_views.add_routes(app)
     broadcasts_views.add_routes(app)
     events_views.add_routes(app)
+    association_views.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

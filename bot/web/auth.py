@@ -470,7 +470,12 @@ def totp_uri(user: DashboardUser, secret: str) -> str:
 
 def totp_qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code (no external image, nothing for the CSP to allow)."""
-    return str(segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff"))
+    return qr_svg(uri)
+
+
+def qr_svg(text: str, *, scale: int = 4) -> str:
+    """``text`` as an inline SVG QR code (no external image, nothing for the CSP to allow)."""
+    return str(segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff"))
 
 
 def totp_step(secret: str, code: str, now: datetime | None = None) -> int | None:

@@ -29,6 +29,7 @@ from aiohttp import web
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.association.service import effective_settings
 from bot.errors import DomainError
 from bot.feedback import inbox
 from bot.feedback.service import (
@@ -405,12 +406,12 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
     """Run one staff action on a report the user may see, in one transaction."""
     feedback_id = _feedback_id(request)
     form = await request.post()
-    settings = request.app[SETTINGS]
-    notices = StaffNotices.from_settings(settings)
     user = current_user(request)
     done = action
     try:
         async with request.app[SESSIONS].begin() as db:
+            settings = await effective_settings(db, request.app[SETTINGS])
+            notices = StaffNotices.from_settings(settings)
             areas = await auth.neighbourhoods_of(db, user)
             report = await db.get(Feedback, feedback_id)
             if report is None or not inbox.visible(report, areas):

@@ -24,6 +24,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.models.staff import AuditLogIsAppendOnly
+from bot.residents.service import add_neighbourhood
 from bot.staff.service import record_action, set_staff_neighbourhoods
 from bot.web import auth
 from bot.web.security import PUBLIC, SECURITY_HEADERS, access, route_table
@@ -238,6 +239,8 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
         for role in auth.ROLE_RANK
     }
     target = await web.user("viewer", "target")
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        area = await add_neighbourhood(db, "oakfield", "Oakfield Gardens")
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
@@ -247,6 +250,7 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
             feedback_id=feedback_id,
             announcement_id=announcement_id,
             event_id=event_id,
+            neighbourhood_id=area.id,
         )
         for role, client in clients.items():
             allowed = auth.has_role(role, route.level)

@@ -1,0 +1,206 @@
+"""The association's settings: the environment's values, with the admins' changes on top.
+
+Every reader (bot replies, quiet hours in deliveries, broadcasts and event reminders,
+the retention job, the dashboard) asks ``effective_settings`` within its own unit of
+work: one small read of one row per Telegram update, job run or web request. Nothing is
+cached in memory, so a change made on one replica holds on every replica at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from typing import Any, get_args
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.errors import InvalidInput
+from bot.models import AssociationSettings
+from bot.models.association import SETTINGS_ROW_ID
+from bot.models.base import utcnow
+from bot.staff.service import record_action
+from bot.text import parse_time_of_day, require_text
+
+NAME_MAX_LENGTH = 120
+# Emergency contacts go at the top of replies: a Telegram message holds 4,096 characters.
+CONTACTS_MAX_LENGTH = 1000
+MONTHS_MAX = 600
+HOMES_MAX = 10_000_000
+REGIONS: tuple[str, ...] = get_args(Settings.model_fields["bank_holiday_region"].annotation)
+REGION_LABELS = {
+    "england-and-wales": "England and Wales",
+    "scotland": "Scotland",
+    "northern-ireland": "Northern Ireland",
+}
+
+# The settings admins may change, in the order the form shows them.
+EDITABLE = (
+    "association_name",
+    "emergency_contacts",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "bank_holiday_region",
+    "retention_months",
+    "complaint_retention_months",
+    "homes",
+)
+
+
+async def _row(session: AsyncSession) -> AssociationSettings | None:
+    return await session.get(AssociationSettings, SETTINGS_ROW_ID, populate_existing=True)
+
+
+def _overrides(row: AssociationSettings | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {name: getattr(row, name) for name in EDITABLE if getattr(row, name) is not None}
+
+
+async def effective_settings(session: AsyncSession, settings: Settings) -> Settings:
+    """``settings`` with the admins' changes applied (read now, never cached)."""
+    overrides = _overrides(await _row(session))
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """One editable setting as the form shows it: its value and whether it is changed."""
+
+    name: str
+    value: Any
+    default: Any
+    changed: bool
+
+
+async def setting_values(session: AsyncSession, settings: Settings) -> list[SettingValue]:
+    """Each editable setting: the value in force and the environment's default."""
+    overrides = _overrides(await _row(session))
+    return [
+        SettingValue(
+            name,
+            overrides.get(name, getattr(settings, name)),
+            getattr(settings, name),
+            name in overrides,
+        )
+        for name in EDITABLE
+    ]
+
+
+def _plain(message: InvalidInput) -> str:
+    return message.message_id.format(**message.params)
+
+
+def _text(label: str, raw: str, limit: int, *, single_line: bool) -> str:
+    try:
+        return require_text(raw, limit, single_line=single_line)
+    except InvalidInput as exc:
+        raise InvalidInput("{label}: {reason}", label=label, reason=_plain(exc)) from None
+
+
+def _time(label: str, raw: str) -> time:
+    try:
+        return parse_time_of_day(raw)
+    except InvalidInput:
+        raise InvalidInput(
+            "{label}: type a time on the 24-hour clock, like 21:00.", label=label
+        ) from None
+
+
+def _whole(label: str, raw: str, low: int, high: int, *, optional: bool = False) -> int | None:
+    value = raw.strip().replace(",", "")
+    if optional and value == "":
+        return None
+    if not (value.isascii() and value.isdecimal()) or not low <= int(value) <= high:
+        raise InvalidInput(
+            "{label}: type a whole number from {low} to {high}.",
+            label=label,
+            low=format(low, ","),
+            high=format(high, ","),
+        )
+    return int(value)
+
+
+def parse_settings_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The submitted settings, checked; InvalidInput names the first field at fault."""
+    region = form.get("bank_holiday_region", "")
+    if region not in REGIONS:
+        raise InvalidInput("Bank holidays: choose one of the regions on the list.")
+    values: dict[str, Any] = {
+        "association_name": _text(
+            "Association name",
+            form.get("association_name", ""),
+            NAME_MAX_LENGTH,
+            single_line=True,
+        ),
+        "emergency_contacts": _text(
+            "Emergency contacts",
+            form.get("emergency_contacts", ""),
+            CONTACTS_MAX_LENGTH,
+            single_line=False,
+        ),
+        "quiet_hours_start": _time("Quiet hours start", form.get("quiet_hours_start", "")),
+        "quiet_hours_end": _time("Quiet hours end", form.get("quiet_hours_end", "")),
+        "bank_holiday_region": region,
+        "retention_months": _whole(
+            "Retention of closed records", form.get("retention_months", ""), 1, MONTHS_MAX
+        ),
+        "complaint_retention_months": _whole(
+            "Retention of complaints",
+            form.get("complaint_retention_months", ""),
+            1,
+            MONTHS_MAX,
+        ),
+        "homes": _whole("Number of homes", form.get("homes", ""), 1, HOMES_MAX, optional=True),
+    }
+    if values["quiet_hours_start"] == values["quiet_hours_end"]:
+        raise InvalidInput(
+            "Quiet hours: the start and the end are the same time. Choose a different end "
+            "(e.g. 21:00 to 08:00)."
+        )
+    if values["complaint_retention_months"] < values["retention_months"]:
+        raise InvalidInput(
+            "Retention of complaints: keep complaints at least as long as other closed "
+            "records (the Complaint Handling Code needs their full record)."
+        )
+    return values
+
+
+def _shown(value: Any) -> Any:
+    return value.strftime("%H:%M") if isinstance(value, time) else value
+
+
+async def save_settings(
+    session: AsyncSession, settings: Settings, form: Mapping[str, str], *, actor: str
+) -> list[str]:
+    """Check and store the admins' settings (audited, before and after); the names changed.
+
+    A value equal to the environment's is stored as "as configured" (null), so a later
+    change of the environment still reaches it.
+    """
+    wanted = parse_settings_form(form)
+    row = await _row(session)
+    before = await effective_settings(session, settings)
+    if row is None:
+        row = AssociationSettings(id=SETTINGS_ROW_ID)
+        session.add(row)
+    changed = [name for name in EDITABLE if getattr(before, name) != wanted[name]]
+    for name in EDITABLE:
+        setattr(row, name, None if wanted[name] == getattr(settings, name) else wanted[name])
+    if changed:
+        row.updated_at = utcnow()
+        row.updated_by = actor[:64]
+        record_action(
+            session,
+            actor,
+            "settings.changed",
+            "association",
+            SETTINGS_ROW_ID,
+            {
+                "before": {name: _shown(getattr(before, name)) for name in changed},
+                "after": {name: _shown(wanted[name]) for name in changed},
+            },
+        )
+    await session.flush()
+    return changed
