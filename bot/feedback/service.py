@@ -22,6 +22,7 @@ from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
 from bot.models import (
     Delivery,
     Feedback,
+    FeedbackAssignment,
     FeedbackAttachment,
     FeedbackDeadlineAlert,
     FeedbackMessage,
@@ -764,7 +765,26 @@ async def _move(
             report.response_due_on = clocks.complaint_due_dates(
                 report.received_at, notices.tz, notices.region, stage=stage, acknowledged_at=now
             ).respond_by
+        if report.is_complaint and stage == 1 and report.stage1_handler_id is None:
+            # Whoever first takes up a stage-1 complaint handles it until someone is assigned.
+            report.stage1_handler_id = staff.id
     if to_status == "escalated":
+        # Stage 2 needs someone who has not dealt with it: the stage-1 handler is kept for
+        # that check, and the report waits for a stage-2 handler (the dashboard names one).
+        report.stage1_handler_id = report.stage1_handler_id or report.assigned_staff_id
+        report.stage1_ack_due_on = report.ack_due_on
+        report.stage1_response_due_on = report.response_due_on
+        if report.assigned_staff_id is not None:
+            report.assigned_staff_id = None
+            session.add(
+                FeedbackAssignment(
+                    feedback_id=report.id,
+                    stage=2,
+                    staff_id=None,
+                    actor=actor_of(staff),
+                    assigned_at=now,
+                )
+            )
         report.complaint_stage = 2
         due = clocks.complaint_due_dates(now, notices.tz, notices.region, stage=2)
         report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by

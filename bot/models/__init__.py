@@ -7,9 +7,12 @@ from bot.models.delivery import Delivery
 from bot.models.event import Event, EventBooking, EventReminder, event_neighbourhoods
 from bot.models.feedback import (
     Feedback,
+    FeedbackAssignment,
     FeedbackAttachment,
     FeedbackDeadlineAlert,
+    FeedbackExtension,
     FeedbackMessage,
+    FeedbackNote,
     FeedbackStatusChange,
     ReferenceCounter,
 )
@@ -30,9 +33,12 @@ __all__ = [
     "EventBooking",
     "EventReminder",
     "Feedback",
+    "FeedbackAssignment",
     "FeedbackAttachment",
     "FeedbackDeadlineAlert",
+    "FeedbackExtension",
     "FeedbackMessage",
+    "FeedbackNote",
     "FeedbackStatusChange",
     "LoginAttempt",
     "Neighbourhood",
