@@ -429,7 +429,9 @@ class StageDeadline:
     what: str  # "acknowledge" or "respond"
     due: date | None
     done_on: date | None
-    state: str  # "met", "missed", "late" (done after the date), "running", "not applicable"
+    # "met", "late" (done after the date), "missed", "running", "ended" (escalated to
+    # stage 2 before stage 1's date, with no stage-1 answer), "not applicable".
+    state: str
 
 
 # A stage is answered when the report is resolved or closed within it.
@@ -452,11 +454,13 @@ def stage_deadlines(
         return []
     acknowledged: dict[int, date] = {}
     answered: dict[int, date] = {}
+    escalated_on: date | None = None
     stage = 1
     for change in history:
         day = change.changed_at.astimezone(tz).date()
         if change.to_status == "escalated":
             stage = 2
+            escalated_on = escalated_on or day
             continue
         if change.from_status in AWAITING_ACKNOWLEDGEMENT:
             acknowledged.setdefault(stage, day)
@@ -476,17 +480,22 @@ def stage_deadlines(
             ("acknowledge", ack_due, acknowledged.get(number)),
             ("respond", respond_due, answered.get(number)),
         ):
-            found.append(
-                StageDeadline(number, what, when, done, _deadline_state(when, done, today))
-            )
+            # Stage 1 stops running when the complaint goes to stage 2.
+            until = escalated_on if number == 1 else None
+            state = _deadline_state(when, done, today, ended_on=until)
+            found.append(StageDeadline(number, what, when, done, state))
     return found
 
 
-def _deadline_state(due: date | None, done: date | None, today: date) -> str:
+def _deadline_state(
+    due: date | None, done: date | None, today: date, *, ended_on: date | None
+) -> str:
     if due is None:
         return "not applicable"
     if done is not None:
         return "met" if done <= due else "late"
+    if ended_on is not None:
+        return "missed" if ended_on > due else "ended"
     return "missed" if today > due else "running"
 
 

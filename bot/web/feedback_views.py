@@ -629,8 +629,8 @@ async def feedback_photo(request: web.Request) -> web.StreamResponse:
             photo.telegram_file_id,
         )
     except PhotoUnavailable:
+        # A picture saying so, where the photo would be (the page has no scripts to react).
         return web.Response(
-            status=503,
             body=PHOTO_PLACEHOLDER,
             content_type="image/svg+xml",
             headers={"Cache-Control": "no-store"},
@@ -679,6 +679,13 @@ async def feedback_record(request: web.Request) -> web.StreamResponse:
 
 
 DEADLINE_WORDS = {"acknowledge": "Acknowledge", "respond": "Respond"}
+STATE_WORDS = {
+    "met": "met",
+    "late": "done late",
+    "missed": "missed",
+    "running": "running",
+    "ended": "stage ended by escalation before the date",
+}
 
 
 def _record_context(
@@ -739,6 +746,7 @@ def _record_context(
         "stage2_handler": case.name_of(report.stage2_handler_id),
         "photos": len([p for p in record.photos if p.kind == "photo"]),
         "location": _location(report.latitude, report.longitude),
+        "state_words": STATE_WORDS,
         "made_at": _local(now, tz),
         "timezone": str(tz),
     }

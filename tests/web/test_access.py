@@ -15,6 +15,7 @@ from bot.models import (
     AuditEntry,
     DashboardUser,
     Feedback,
+    FeedbackAttachment,
     LoginAttempt,
     StaffMember,
     WebSession,
@@ -30,17 +31,26 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def concrete(path: str, user_id: int, feedback_id: int = 1) -> str:
-    """A route's path with its placeholders filled in."""
-    return path.replace("{user_id}", str(user_id)).replace("{feedback_id}", str(feedback_id))
+    """A route's path with its placeholders filled in (the report's photo is number 1)."""
+    return (
+        path.replace("{user_id}", str(user_id))
+        .replace("{feedback_id}", str(feedback_id))
+        .replace("{attachment_id}", "1")
+    )
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
-    """A report, and a staff member with no neighbourhoods (so covering all) to link to."""
+    """A report with a photo, and a staff member with no neighbourhoods (covering all)."""
     async with web.sessions.begin() as db:  # type: ignore[attr-defined]
         member = StaffMember(telegram_user_id=88, chat_id=88, name="Val", role="staff")
         report = Feedback(reference="FB-2026-00001", category="repairs", description="Leak")
         db.add_all([member, report])
         await db.flush()
+        db.add(
+            FeedbackAttachment(
+                id=1, feedback_id=report.id, telegram_file_id="photo-1", file_unique_id="u1"
+            )
+        )
         return report.id, member.id
 
 
