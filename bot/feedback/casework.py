@@ -267,7 +267,7 @@ def parse_working_days(raw: str, stage: int) -> int:
     """A number of working days typed in a form, within the stage's limit."""
     limit = EXTENSION_MAX_DAYS[stage]
     value = raw.strip()
-    if not value.isdigit() or not 1 <= int(value) <= limit:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= limit:
         raise InvalidInput(
             "An extension at stage {stage} is a whole number of working days from 1 to {limit}.",
             stage=stage,

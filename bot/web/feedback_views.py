@@ -492,7 +492,7 @@ def _optional_id(value: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise _Refused("There is no such member of staff.", 400)
     return int(value)
 
