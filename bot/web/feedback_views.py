@@ -9,6 +9,13 @@ dashboard account acts only when an admin has linked it to an active staff membe
 an unlinked account (the demo admin, say) can read but is told to get linked first.
 Staff see only their neighbourhoods' reports; another's report is a plain 404.
 
+A report's case handling (``bot.feedback.casework``): internal notes (staff only),
+assignment to staff who cover its neighbourhood, escalation to stage 2 naming a handler
+other than the stage-1 one (the status form does not offer "escalated"), one extension
+per stage with a reason the resident is told. Photos are fetched from the Bot API when
+the page's <img> asks (``bot.web.telegram_files``; a placeholder picture when they
+can't be), and the full record downloads as one standalone HTML file (audited).
+
 The inbox's export (CSV or XLSX) is the list as filtered and sorted, every page of it,
 written by ``bot.reports.export`` with the inbox's own conditions: CSV goes to the
 browser in chunks while the rows are read; XLSX is built in a temporary file (the zip
