@@ -26,6 +26,7 @@ from bot.models import (
     FeedbackAttachment,
     FeedbackDeadlineAlert,
     FeedbackMessage,
+    FeedbackNote,
     FeedbackStatusChange,
     Neighbourhood,
     ReferenceCounter,
@@ -310,9 +311,10 @@ async def reports_for_subject_access(
 async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
     """Unlink the resident's reports from them, keeping the statistics.
 
-    Complaints keep their words (and their thread), unlinked from the person, because the
-    Complaint Handling Code requires the full record; other reports lose their words,
-    photos, location and the resident's side of their thread.
+    Complaints keep their words (and their thread and internal notes), unlinked from the
+    person, because the Complaint Handling Code requires the full record; other reports
+    lose their words, photos, location, the resident's side of their thread and staff's
+    internal notes (which may say who the resident is).
     """
     own = Feedback.resident_id == resident_id
     ordinary_ids = select(Feedback.id).where(own, Feedback.is_complaint.is_(False))
@@ -322,6 +324,11 @@ async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
     await session.execute(
         update(FeedbackMessage)
         .where(FeedbackMessage.feedback_id.in_(ordinary_ids), FeedbackMessage.author == "resident")
+        .values(body=ERASED_TEXT)
+    )
+    await session.execute(
+        update(FeedbackNote)
+        .where(FeedbackNote.feedback_id.in_(ordinary_ids))
         .values(body=ERASED_TEXT)
     )
     await session.execute(

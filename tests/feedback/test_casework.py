@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.errors import InvalidInput
 from bot.feedback import casework, clocks
 from bot.feedback import service as feedback
-from bot.models import Feedback, FeedbackAssignment, FeedbackStatusChange
+from bot.models import Feedback, FeedbackAssignment, FeedbackNote, FeedbackStatusChange
 from tests.staff.test_service import (
     MONDAY,
     NOTICES,
@@ -164,3 +164,22 @@ async def test_extensions_are_for_open_acknowledged_complaints_only(
         with pytest.raises(InvalidInput):
             casework.parse_working_days(raw, 2)
     assert casework.parse_working_days(" 20 ", 2) == 20
+
+
+async def test_erasure_keeps_a_complaints_notes_and_erases_the_others(
+    sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
+    staff = await make_staff(sessions, 9701)
+    resident = await make_resident(sessions, 9801)
+    plain = await make_report(sessions, resident, aware_at=MONDAY)
+    complaint = await make_report(sessions, resident, complaint=True, aware_at=MONDAY)
+    async with sessions.begin() as session:
+        for report in (plain, complaint):
+            await casework.add_note(session, report.id, staff, "Ann lives at number 4")
+        await feedback.anonymise_reports_of(session, resident.id)
+    async with sessions() as session:
+        notes = (await session.scalars(select(FeedbackNote).order_by(FeedbackNote.id))).all()
+    assert [(n.feedback_id, n.body) for n in notes] == [
+        (plain.id, feedback.ERASED_TEXT),
+        (complaint.id, "Ann lives at number 4"),
+    ]
