@@ -27,7 +27,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import Priority, enqueue, payload
@@ -328,9 +327,14 @@ async def extend_deadline(
             stage=stage,
             limit=limit,
         )
-    already = "{reference} was already extended once at stage {stage}; the Code allows one."
+    # The report's row is locked (or, on SQLite, the database): a second press waits, then
+    # finds this one. The unique key on (report, stage) is the last guard.
     if await extension_of(session, report.id, stage) is not None:
-        raise InvalidInput(already, reference=report.reference, stage=stage)
+        raise InvalidInput(
+            "{reference} was already extended once at stage {stage}; the Code allows one.",
+            reference=report.reference,
+            stage=stage,
+        )
     before = report.response_due_on
     after = clocks.add_working_days(before, working_days, notices.region)
     extension = FeedbackExtension(
@@ -343,12 +347,8 @@ async def extend_deadline(
         actor=actor_of(staff),
         created_at=moment,
     )
-    try:
-        async with session.begin_nested():
-            session.add(extension)
-            await session.flush()
-    except IntegrityError:  # someone else extended it at this very moment
-        raise InvalidInput(already, reference=report.reference, stage=stage) from None
+    session.add(extension)
+    await session.flush()
     report.response_due_on = after
     told = await _tell_resident_of_extension(session, report, extension, notices, moment)
     record_action(

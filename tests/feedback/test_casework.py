@@ -3,6 +3,7 @@ states: the Telegram escalation path, stage handlers, extensions and the deadlin
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -183,3 +184,24 @@ async def test_erasure_keeps_a_complaints_notes_and_erases_the_others(
         (plain.id, feedback.ERASED_TEXT),
         (complaint.id, "Ann lives at number 4"),
     ]
+
+
+async def test_two_extensions_at_once_make_one(sessions, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+    staff = await make_staff(sessions, 9901)
+    resident = await make_resident(sessions, 9902)
+    report = await make_report(sessions, resident, complaint=True, aware_at=MONDAY)
+    async with sessions.begin() as session:
+        await feedback.acknowledge(session, report.id, staff, NOTICES, now=MONDAY)
+
+    async def extend(days: int) -> str:
+        try:
+            async with sessions.begin() as session:
+                await casework.extend_deadline(session, report.id, staff, days, "Why", NOTICES)
+        except InvalidInput as exc:
+            return exc.message_id
+        return "extended"
+
+    outcomes = await asyncio.gather(*(extend(days) for days in (3, 4, 5)))
+    already = "{reference} was already extended once at stage {stage}; the Code allows one."
+    assert sorted(outcomes) == ["extended", already, already]
+    assert len(await deliveries(sessions, kind="extension")) == 1
