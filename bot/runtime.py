@@ -101,7 +101,11 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
     application = build_application(services, token=token, with_updater=not webhook)
     components = Components()
     web_app = create_app(
-        settings, services.sessions, metrics_registry=services.metrics, components=components
+        settings,
+        services.sessions,
+        metrics_registry=services.metrics,
+        components=components,
+        bot_token=token,
     )
     if webhook:
         assert settings.webhook_path is not None and settings.webhook_secret is not None

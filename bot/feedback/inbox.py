@@ -61,6 +61,7 @@ from bot.models import (
     FeedbackStatusChange,
     Neighbourhood,
     Resident,
+    StaffMember,
 )
 
 PAGE_SIZE = 25
@@ -76,6 +77,8 @@ SORTS = {
     "due": "Next due date first",
 }
 STAGES = {"1": "Stage 1", "2": "Stage 2", "none": "Not a complaint"}
+# "me": reports assigned to the user's own staff member; "nobody": unassigned ones.
+ASSIGNED_FILTERS = {"me": "Assigned to me", "nobody": "Nobody"}
 STATUS_FILTERS = {"open": "Any open", **{code: code.replace("_", " ") for code in STATUS_WORDS}}
 
 
@@ -97,6 +100,9 @@ class InboxFilters:
     text: str = ""
     sort: str = "newest"
     page: int = 1
+    assigned: str | None = None  # "me" or "nobody"
+    # Who "me" is: the user's staff member (set by the caller, never from the query).
+    assignee_id: int | None = None
 
     def query(self, **changes: Any) -> dict[str, str]:
         """These filters as query-string values (empty ones left out), with changes."""
@@ -112,6 +118,7 @@ class InboxFilters:
             "q": values.text,
             "sort": values.sort if values.sort != "newest" else "",
             "page": str(values.page) if values.page != 1 else "",
+            "assigned": values.assigned or "",
         }
         return {key: value for key, value in out.items() if value}
 
@@ -155,6 +162,9 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     sort = get("sort") or "newest"
     if sort not in SORTS:
         raise BadFilter("The list can be sorted by newest, oldest or next due date.")
+    assigned = get("assigned") or None
+    if assigned is not None and assigned not in ASSIGNED_FILTERS:
+        raise BadFilter("Assigned to is either me or nobody.")
     page = get("page") or "1"
     if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
         raise BadFilter(f"The page must be a number from 1 to {MAX_PAGE}.")
@@ -169,6 +179,7 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
         text=text,
         sort=sort,
         page=int(page),
+        assigned=assigned,
     )
 
 
@@ -272,6 +283,7 @@ class InboxRow:
     description: str
     next_due: date | None
     overdue: bool
+    assignee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -320,6 +332,11 @@ def conditions(
         where.append(Feedback.complaint_stage == int(filters.stage))
     if filters.overdue:
         where.append(overdue_condition(now, today))
+    if filters.assigned == "nobody":
+        where.append(Feedback.assigned_staff_id.is_(None))
+    elif filters.assigned == "me":
+        mine = filters.assignee_id
+        where.append(Feedback.assigned_staff_id == mine if mine is not None else false())
     if filters.received_from:
         where.append(Feedback.received_at >= _local_day_start(filters.received_from, tz))
     if filters.received_to:
@@ -396,9 +413,11 @@ async def inbox_page(
             func.substr(Feedback.description, 1, 160).label("excerpt"),
             due.label("next_due"),
             case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
+            StaffMember.name.label("assignee"),
         )
         .select_from(Feedback)
         .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
+        .outerjoin(StaffMember, Feedback.assigned_staff_id == StaffMember.id)
         .where(Feedback.id.in_(order))
     )
     found = {
@@ -415,6 +434,7 @@ async def inbox_page(
             description=row.excerpt,
             next_due=_as_date(row.next_due),
             overdue=bool(row.overdue),
+            assignee=row.assignee,
         )
         for row in await session.execute(statement)
     }

@@ -22,9 +22,11 @@ from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
 from bot.models import (
     Delivery,
     Feedback,
+    FeedbackAssignment,
     FeedbackAttachment,
     FeedbackDeadlineAlert,
     FeedbackMessage,
+    FeedbackNote,
     FeedbackStatusChange,
     Neighbourhood,
     ReferenceCounter,
@@ -309,9 +311,10 @@ async def reports_for_subject_access(
 async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
     """Unlink the resident's reports from them, keeping the statistics.
 
-    Complaints keep their words (and their thread), unlinked from the person, because the
-    Complaint Handling Code requires the full record; other reports lose their words,
-    photos, location and the resident's side of their thread.
+    Complaints keep their words (and their thread and internal notes), unlinked from the
+    person, because the Complaint Handling Code requires the full record; other reports
+    lose their words, photos, location, the resident's side of their thread and staff's
+    internal notes (which may say who the resident is).
     """
     await anonymise_reports(session, Feedback.resident_id == resident_id)
 
@@ -339,6 +342,9 @@ async def anonymise_reports(
     )
     await session.execute(
         update(Feedback).where(wiped).values(description=erased_text, latitude=None, longitude=None)
+    )
+    await session.execute(
+        update(FeedbackNote).where(FeedbackNote.feedback_id.in_(wiped_ids)).values(body=erased_text)
     )
     await session.execute(
         update(Feedback)
@@ -776,7 +782,26 @@ async def _move(
             report.response_due_on = clocks.complaint_due_dates(
                 report.received_at, notices.tz, notices.region, stage=stage, acknowledged_at=now
             ).respond_by
+        if report.is_complaint and stage == 1 and report.stage1_handler_id is None:
+            # Whoever first takes up a stage-1 complaint handles it until someone is assigned.
+            report.stage1_handler_id = staff.id
     if to_status == "escalated":
+        # Stage 2 needs someone who has not dealt with it: the stage-1 handler is kept for
+        # that check, and the report waits for a stage-2 handler (the dashboard names one).
+        report.stage1_handler_id = report.stage1_handler_id or report.assigned_staff_id
+        report.stage1_ack_due_on = report.ack_due_on
+        report.stage1_response_due_on = report.response_due_on
+        if report.assigned_staff_id is not None:
+            report.assigned_staff_id = None
+            session.add(
+                FeedbackAssignment(
+                    feedback_id=report.id,
+                    stage=2,
+                    staff_id=None,
+                    actor=actor_of(staff),
+                    assigned_at=now,
+                )
+            )
         report.complaint_stage = 2
         due = clocks.complaint_due_dates(now, notices.tz, notices.region, stage=2)
         report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by

@@ -8,9 +8,12 @@ from bot.models.delivery import Delivery
 from bot.models.event import Event, EventBooking, EventReminder, event_neighbourhoods
 from bot.models.feedback import (
     Feedback,
+    FeedbackAssignment,
     FeedbackAttachment,
     FeedbackDeadlineAlert,
+    FeedbackExtension,
     FeedbackMessage,
+    FeedbackNote,
     FeedbackStatusChange,
     ReferenceCounter,
 )
@@ -32,9 +35,12 @@ __all__ = [
     "EventBooking",
     "EventReminder",
     "Feedback",
+    "FeedbackAssignment",
     "FeedbackAttachment",
     "FeedbackDeadlineAlert",
+    "FeedbackExtension",
     "FeedbackMessage",
+    "FeedbackNote",
     "FeedbackStatusChange",
     "LoginAttempt",
     "Neighbourhood",

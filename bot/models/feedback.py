@@ -69,6 +69,21 @@ class Feedback(TimestampMixin, Base):
     make_safe_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     investigate_due_on: Mapped[date | None] = mapped_column(Date)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Case handling (the dashboard): who has the report now, and who handled each stage of a
+    # complaint. The Code needs a different handler at stage 2 than at stage 1; the stage-1
+    # handler is whoever was last assigned it at stage 1, else whoever acknowledged it.
+    assigned_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
+    )
+    stage1_handler_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    stage2_handler_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    # Stage 1's due dates, kept when escalation starts stage 2's (the full record shows both).
+    stage1_ack_due_on: Mapped[date | None] = mapped_column(Date)
+    stage1_response_due_on: Mapped[date | None] = mapped_column(Date)
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship(lazy="raise")
     attachments: Mapped[list[FeedbackAttachment]] = relationship(
@@ -144,6 +159,64 @@ class FeedbackDeadlineAlert(Base):
     # e.g. "stage1_acknowledge_soon", "stage2_respond_overdue"
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class FeedbackNote(Base):
+    """An internal note staff keep on a report; never shown or sent to the resident."""
+
+    __tablename__ = "feedback_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class FeedbackAssignment(Base):
+    """One change of who handles a report: assigned, unassigned, or cleared by escalation."""
+
+    __tablename__ = "feedback_assignments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    # The complaint stage at the time (None for a report that is not a complaint).
+    stage: Mapped[int | None] = mapped_column(SmallInteger)
+    # The new handler; None when the report was left unassigned.
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class FeedbackExtension(Base):
+    """An extension of a complaint stage's response deadline, with its reason.
+
+    The Code allows one per stage (at most 10 working days at stage 1, 20 at stage 2);
+    the unique key keeps it to one even when two people press at once.
+    """
+
+    __tablename__ = "feedback_extensions"
+    __table_args__ = (UniqueConstraint("feedback_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), nullable=False
+    )
+    stage: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    working_days: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    due_before: Mapped[date] = mapped_column(Date, nullable=False)
+    due_after: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

@@ -26,6 +26,7 @@ from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
 from bot.web import association_views, broadcasts_views, events_views, feedback_views, views
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
+from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -146,13 +147,16 @@ def create_app(
     *,
     metrics_registry: Metrics | None = None,
     components: Components | None = None,
+    bot_token: str | None = None,
 ) -> web.Application:
-    """The web application served beside the bot."""
+    """The web application served beside the bot (``bot_token``: for residents' photos)."""
     app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[SESSIONS] = sessions
     app[METRICS] = metrics_registry or Metrics()
     app[COMPONENTS] = components or Components()
+    app[BOT_TOKEN] = bot_token or settings.telegram_bot_token or ""
+    app.cleanup_ctx.append(bot_api_client)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -9,6 +9,13 @@ dashboard account acts only when an admin has linked it to an active staff membe
 an unlinked account (the demo admin, say) can read but is told to get linked first.
 Staff see only their neighbourhoods' reports; another's report is a plain 404.
 
+A report's case handling (``bot.feedback.casework``): internal notes (staff only),
+assignment to staff who cover its neighbourhood, escalation to stage 2 naming a handler
+other than the stage-1 one (the status form does not offer "escalated"), one extension
+per stage with a reason the resident is told. Photos are fetched from the Bot API when
+the page's <img> asks (``bot.web.telegram_files``; a placeholder picture when they
+can't be), and the full record downloads as one standalone HTML file (audited).
+
 The inbox's export (CSV or XLSX) is the list as filtered and sorted, every page of it,
 written by ``bot.reports.export`` with the inbox's own conditions: CSV goes to the
 browser in chunks while the rows are read; XLSX is built in a temporary file (the zip
@@ -18,22 +25,26 @@ can only be finished at the end) and then sent in chunks. Each export is audited
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.association.service import effective_settings
 from bot.errors import DomainError
-from bot.feedback import inbox
+from bot.feedback import casework, inbox
 from bot.feedback.service import (
     AWAITING_ACKNOWLEDGEMENT,
+    AWAITING_RESPONSE,
     CATEGORIES,
     REPLY_MAX_LENGTH,
     STATUS_CHOICES,
@@ -44,12 +55,18 @@ from bot.feedback.service import (
     allowed_statuses,
     change_status,
 )
-from bot.models import DashboardUser, Feedback, Neighbourhood, StaffMember
+from bot.models import DashboardUser, Feedback, FeedbackAttachment, Neighbourhood, StaffMember
 from bot.models.base import utcnow
 from bot.reports.export import ExportFormat, export_feedback
 from bot.staff.service import record_action
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
+from bot.web.telegram_files import (
+    BOT_API_HTTP,
+    BOT_TOKEN,
+    PhotoUnavailable,
+    fetch_photo,
+)
 from bot.web.views import render, see_other
 
 NOTICES = {
@@ -57,14 +74,22 @@ NOTICES = {
     "status": "The status has changed; the resident is being told.",
     "unchanged": "Nothing changed: the report was already there.",
     "replied": "Your reply is on its way to the resident.",
+    "noted": "Your note is kept with the report (staff only).",
+    "assigned": "The report's handler has changed.",
+    "escalated": "The complaint is at stage 2 with its new handler; the resident is being told.",
+    "extended": "The response date is extended; the resident is being told why.",
 }
 
 
-def _feedback_id(request: web.Request) -> int:
-    raw = request.match_info["feedback_id"]
+def _path_id(request: web.Request, name: str = "feedback_id") -> int:
+    raw = request.match_info[name]
     if not raw.isdigit() or len(raw) > 18:
         raise web.HTTPNotFound()
     return int(raw)
+
+
+def _feedback_id(request: web.Request) -> int:
+    return _path_id(request)
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -80,8 +105,12 @@ async def _all_areas(db: AsyncSession) -> list[Neighbourhood]:
 
 
 def _checked_filters(request: web.Request, choices: list[Neighbourhood]) -> inbox.InboxFilters:
-    """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter)."""
+    """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter).
+
+    "Assigned to me" means the staff member the user's account is linked to.
+    """
     filters = inbox.parse_filters(request.query)
+    filters = replace(filters, assignee_id=current_user(request).staff_member_id)
     if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
         area.id for area in choices
     }:
@@ -274,6 +303,7 @@ def _list_context(
             "excerpt": row.description,
             "due": row.next_due.isoformat() if row.next_due else "",
             "overdue": row.overdue,
+            "assignee": row.assignee or "",
         }
         for row in (page.rows if page else [])
     ]
@@ -291,6 +321,7 @@ def _list_context(
         "statuses": inbox.STATUS_FILTERS,
         "categories": CATEGORIES,
         "stages": inbox.STAGES,
+        "assigned_filters": inbox.ASSIGNED_FILTERS,
         "sorts": inbox.SORTS,
         "areas": choices,
         "previous_page": newer,
@@ -300,18 +331,30 @@ def _list_context(
 
 
 async def _detail_page(
-    request: web.Request, *, error: str | None = None, status: int = 200
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    kept: dict[str, str] | None = None,
 ) -> web.Response:
+    """The report page; after a refused action, ``kept`` holds what the person typed."""
     tz = request.app[SETTINGS].tz
     user = current_user(request)
+    now = utcnow()
     async with request.app[SESSIONS]() as db:
         areas = await auth.neighbourhoods_of(db, user)
-        record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=utcnow())
+        record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=now)
         if record is None:
             raise web.HTTPNotFound()
         actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
+        case = await casework.case_file(db, record.report)
+        handlers = await casework.eligible_handlers(db, record.report)
     report = record.report
     notice = NOTICES.get(request.query.get("done", ""))
+    stage = report.complaint_stage or 1
+    stage1 = casework.stage1_handler_of(report)
+    at_stage2 = report.is_complaint and report.complaint_stage == 2
+    extended_now = any(e.stage == stage for e in case.extensions)
     return render(
         request,
         "feedback_detail.html",
@@ -337,28 +380,78 @@ async def _detail_page(
                 {"author": m.author, "at": _local(m.created_at, tz), "body": m.body}
                 for m in record.thread
             ],
-            "history": [
-                {
-                    "at": _local(c.changed_at, tz),
-                    "from": (c.from_status or "").replace("_", " "),
-                    "to": c.to_status.replace("_", " "),
-                    "actor": c.actor,
-                    "note": c.note or "",
-                }
-                for c in record.history
+            "history": _history(record, case, tz),
+            "notes": [
+                {"author": case.name_of(n.staff_id), "at": _local(n.created_at, tz), "body": n.body}
+                for n in case.notes
+            ],
+            "assignee": case.name_of(report.assigned_staff_id),
+            "stage1_handler": case.name_of(stage1),
+            "stage2_handler": case.name_of(report.stage2_handler_id),
+            "extensions": _extensions(case, tz),
+            "photos": [
+                {"url": f"/feedback/{report.id}/photos/{p.id}", "number": number}
+                for number, p in enumerate(record.photos, start=1)
+                if p.kind == "photo"
             ],
             "location": _location(report.latitude, report.longitude),
             "can_act": auth.has_role(user.role, "staff"),
             "actor": actor,
             "can_acknowledge": report.status in AWAITING_ACKNOWLEDGEMENT,
-            "next_statuses": [(s, STATUS_CHOICES[s]) for s in allowed_statuses(report)],
+            # Escalation has its own form, which names the stage-2 handler.
+            "next_statuses": [
+                (s, STATUS_CHOICES[s]) for s in allowed_statuses(report) if s != "escalated"
+            ],
+            "assignable": [m for m in handlers if not (at_stage2 and m.id == stage1)],
+            "can_escalate": "escalated" in allowed_statuses(report),
+            "stage2_choices": [m for m in handlers if m.id != stage1],
+            "can_extend": report.is_complaint
+            and report.response_due_on is not None
+            and report.status in AWAITING_RESPONSE
+            and report.status not in AWAITING_ACKNOWLEDGEMENT
+            and not extended_now,
+            "extension_stage": stage,
+            "extension_max": casework.EXTENSION_MAX_DAYS[stage],
             "reply_max": REPLY_MAX_LENGTH,
+            "note_max": casework.NOTE_MAX_LENGTH,
+            "reason_max": casework.REASON_MAX_LENGTH,
+            "kept": kept or {},
             "notice": notice,
             "error": error,
             "timezone": str(tz),
         },
         status=status,
     )
+
+
+def _history(
+    record: inbox.ReportRecord, case: casework.CaseFile, tz: ZoneInfo
+) -> list[dict[str, str]]:
+    return [
+        {
+            "at": _local(c.changed_at, tz),
+            "from": (c.from_status or "").replace("_", " "),
+            "to": c.to_status.replace("_", " "),
+            "actor": case.actor_name(c.actor),
+            "note": c.note or "",
+        }
+        for c in record.history
+    ]
+
+
+def _extensions(case: casework.CaseFile, tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [
+        {
+            "stage": e.stage,
+            "days": e.working_days,
+            "before": e.due_before.isoformat(),
+            "after": e.due_after.isoformat(),
+            "reason": e.reason,
+            "by": case.actor_name(e.actor),
+            "at": _local(e.created_at, tz),
+        }
+        for e in case.extensions
+    ]
 
 
 def _location(latitude: float | None, longitude: float | None) -> dict[str, str] | None:
@@ -402,10 +495,21 @@ UNLINKED = (
 )
 
 
+def _optional_id(value: str) -> int | None:
+    """A staff member's number from a form ("" for nobody); a forged value is refused."""
+    value = value.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise Refused("There is no such member of staff.", 400)
+    return int(value)
+
+
 async def _act(request: web.Request, action: str) -> web.StreamResponse:
     """Run one staff action on a report the user may see, in one transaction."""
     feedback_id = _feedback_id(request)
     form = await request.post()
+    fields = {key: str(value) for key, value in form.items() if key != "csrf_token"}
     user = current_user(request)
     done = action
     try:
@@ -423,22 +527,41 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 outcome = await acknowledge(db, feedback_id, staff, notices)
                 done = "acknowledged" if outcome.changed else "unchanged"
             elif action == "status":
-                wanted = str(form.get("status", ""))
+                wanted = fields.get("status", "")
+                if wanted == "escalated":
+                    raise Refused(
+                        "Escalate with the Escalate form: it names the stage-2 handler.", 400
+                    )
                 if wanted != report.status and wanted not in allowed_statuses(report):
                     raise Refused(
                         f"{report.reference} can't be moved to that status from where it is now.",
                         400,
                     )
-                note = str(form.get("note", "")).strip()[:1000] or None
+                note = fields.get("note", "").strip()[:1000] or None
                 moved = await change_status(db, feedback_id, wanted, staff, notices, note=note)
                 done = "status" if moved.changed else "unchanged"
+            elif action == "noted":
+                await casework.add_note(db, feedback_id, staff, fields.get("body"))
+            elif action == "assigned":
+                wanted_id = _optional_id(fields.get("staff_id", ""))
+                changed = await casework.assign(db, feedback_id, staff, wanted_id)
+                done = "assigned" if changed else "unchanged"
+            elif action == "escalated":
+                handler = _optional_id(fields.get("handler_id", ""))
+                await casework.escalate(db, feedback_id, staff, handler, notices)
+            elif action == "extended":
+                stage = report.complaint_stage or 1
+                days = casework.parse_working_days(fields.get("days", ""), stage)
+                await casework.extend_deadline(
+                    db, feedback_id, staff, days, fields.get("reason"), notices
+                )
             else:
-                await add_staff_reply(db, feedback_id, staff, str(form.get("text", "")), notices)
+                await add_staff_reply(db, feedback_id, staff, fields.get("text"), notices)
     except Refused as exc:
-        return await _detail_page(request, error=exc.message, status=exc.status)
+        return await _detail_page(request, error=exc.message, status=exc.status, kept=fields)
     except DomainError as exc:
         message = exc.message_id.format(**exc.params)
-        return await _detail_page(request, error=message, status=400)
+        return await _detail_page(request, error=message, status=400, kept=fields)
     return see_other(f"/feedback/{feedback_id}?done={done}")
 
 
@@ -460,6 +583,183 @@ async def feedback_reply(request: web.Request) -> web.StreamResponse:
     return await _act(request, "replied")
 
 
+@access("staff")
+async def feedback_note(request: web.Request) -> web.StreamResponse:
+    """Keep an internal note on the report (staff only, never sent to the resident)."""
+    return await _act(request, "noted")
+
+
+@access("staff")
+async def feedback_assign(request: web.Request) -> web.StreamResponse:
+    """Assign the report to a member of staff who covers its neighbourhood, or to nobody."""
+    return await _act(request, "assigned")
+
+
+@access("staff")
+async def feedback_escalate(request: web.Request) -> web.StreamResponse:
+    """Take a stage-1 complaint to stage 2 with a different handler."""
+    return await _act(request, "escalated")
+
+
+@access("staff")
+async def feedback_extend(request: web.Request) -> web.StreamResponse:
+    """Extend the stage's response date once, with a reason the resident is told."""
+    return await _act(request, "extended")
+
+
+# Shown in place of a photo that the Bot API could not give (unreachable, too big...).
+PHOTO_PLACEHOLDER = (Path(__file__).parent / "static" / "photo-unavailable.svg").read_bytes()
+
+
+@access("viewer")
+async def feedback_photo(request: web.Request) -> web.StreamResponse:
+    """A resident's photo, fetched from the Bot API; a plain placeholder when it can't be."""
+    feedback_id = _feedback_id(request)
+    attachment_id = _path_id(request, "attachment_id")
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        areas = await auth.neighbourhoods_of(db, user)
+        report = await db.get(Feedback, feedback_id)
+        photo = await db.get(FeedbackAttachment, attachment_id)
+    if (
+        report is None
+        or not inbox.visible(report, areas)
+        or photo is None
+        or photo.feedback_id != report.id
+        or photo.kind != "photo"
+    ):
+        raise web.HTTPNotFound()
+    try:
+        data = await fetch_photo(
+            request.app[BOT_API_HTTP],
+            request.app[SETTINGS],
+            request.app[BOT_TOKEN],
+            photo.telegram_file_id,
+        )
+    except PhotoUnavailable:
+        # A picture saying so, where the photo would be (the page has no scripts to react).
+        return web.Response(
+            body=PHOTO_PLACEHOLDER,
+            content_type="image/svg+xml",
+            headers={"Cache-Control": "no-store"},
+        )
+    # Personal data: the browser may keep it, shared caches may not.
+    return web.Response(
+        body=data, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+SAFE_REFERENCE = re.compile(r"[A-Z0-9-]{1,20}")
+
+
+@access("viewer")
+async def feedback_record(request: web.Request) -> web.StreamResponse:
+    """The report's full record (the Code's complaint record) as a standalone HTML file."""
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    now = utcnow()
+    async with request.app[SESSIONS].begin() as db:
+        areas = await auth.neighbourhoods_of(db, user)
+        record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=now)
+        if record is None:
+            raise web.HTTPNotFound()
+        report = record.report
+        case = await casework.case_file(db, report)
+        record_action(
+            db,
+            auth.actor_of(user),
+            "feedback.record_exported",
+            "feedback",
+            report.id,
+            {"reference": report.reference, "format": "html"},
+            now=now,
+        )
+        context = _record_context(record, case, tz, now)
+    html = aiohttp_jinja2.render_string("feedback_record.html", request, context)
+    reference = report.reference if SAFE_REFERENCE.fullmatch(report.reference) else str(report.id)
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        headers={
+            "Content-Disposition": f'attachment; filename="record-{reference}.html"',
+        },
+    )
+
+
+DEADLINE_WORDS = {"acknowledge": "Acknowledge", "respond": "Respond"}
+STATE_WORDS = {
+    "met": "met",
+    "late": "done late",
+    "missed": "missed",
+    "running": "running",
+    "ended": "stage ended by escalation before the date",
+}
+
+
+def _record_context(
+    record: inbox.ReportRecord, case: casework.CaseFile, tz: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    report = record.report
+    deadlines = casework.stage_deadlines(report, record.history, tz, now.astimezone(tz).date())
+    return {
+        "r": report,
+        "record": record,
+        "category": CATEGORIES.get(report.category, report.category),
+        "status_words": STATUS_WORDS.get(report.status, report.status),
+        "outcome": report.status.replace("_", " "),
+        "received": _local(report.received_at, tz),
+        "acknowledged": _local(report.acknowledged_at, tz),
+        "resolved": _local(report.resolved_at, tz),
+        "closed": _local(report.closed_at, tz),
+        "deadlines": [
+            {
+                "stage": d.stage,
+                "what": DEADLINE_WORDS[d.what],
+                "due": d.due.isoformat() if d.due else "",
+                "done": d.done_on.isoformat() if d.done_on else "",
+                "state": d.state,
+            }
+            for d in deadlines
+        ],
+        "awaab": [
+            {"name": c.name, "due": _due(c.due, tz), "overdue": c.overdue}
+            for c in record.clocks
+            if "Awaab" in c.name
+        ],
+        "history": _history(record, case, tz),
+        "thread": [
+            {
+                "author": m.author,
+                "staff": case.name_of(m.staff_id) if m.author == "staff" else "",
+                "at": _local(m.created_at, tz),
+                "body": m.body,
+            }
+            for m in record.thread
+        ],
+        "notes": [
+            {"author": case.name_of(n.staff_id), "at": _local(n.created_at, tz), "body": n.body}
+            for n in case.notes
+        ],
+        "assignments": [
+            {
+                "at": _local(a.assigned_at, tz),
+                "stage": a.stage or "",
+                "to": case.name_of(a.staff_id) or "nobody",
+                "by": case.actor_name(a.actor),
+            }
+            for a in case.assignments
+        ],
+        "extensions": _extensions(case, tz),
+        "stage1_handler": case.name_of(casework.stage1_handler_of(report)),
+        "stage2_handler": case.name_of(report.stage2_handler_id),
+        "photos": len([p for p in record.photos if p.kind == "photo"]),
+        "location": _location(report.latitude, report.longitude),
+        "state_words": STATE_WORDS,
+        "made_at": _local(now, tz),
+        "timezone": str(tz),
+    }
+
+
 def add_routes(app: web.Application) -> None:
     """The feedback inbox pages."""
     app.router.add_get("/feedback", feedback_list)
@@ -470,3 +770,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/feedback/{feedback_id}/acknowledge", feedback_acknowledge)
     app.router.add_post("/feedback/{feedback_id}/status", feedback_status)
     app.router.add_post("/feedback/{feedback_id}/reply", feedback_reply)
+    app.router.add_post("/feedback/{feedback_id}/notes", feedback_note)
+    app.router.add_post("/feedback/{feedback_id}/assign", feedback_assign)
+    app.router.add_post("/feedback/{feedback_id}/escalate", feedback_escalate)
+    app.router.add_post("/feedback/{feedback_id}/extend", feedback_extend)
+    app.router.add_get("/feedback/{feedback_id}/photos/{attachment_id}", feedback_photo)
+    app.router.add_get("/feedback/{feedback_id}/record", feedback_record)

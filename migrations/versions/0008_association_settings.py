@@ -1,7 +1,7 @@
 """association settings: the dashboard's overrides of the environment's settings
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 
 One row (id 1); a null column means "as configured in the environment".
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,6 +18,7 @@ from bot.models import (
     DashboardUser,
     Event,
     Feedback,
+    FeedbackAttachment,
     LoginAttempt,
     StaffMember,
     WebSession,
@@ -40,12 +41,17 @@ def concrete(path: str, user_id: int, **ids: int) -> str:
 
 
 async def report_everyone_sees(web: Web) -> tuple[int, int]:
-    """A report, and a staff member with no neighbourhoods (so covering all) to link to."""
+    """A report with a photo, and a staff member with no neighbourhoods (covering all)."""
     async with web.sessions.begin() as db:  # type: ignore[attr-defined]
         member = StaffMember(telegram_user_id=88, chat_id=88, name="Val", role="staff")
         report = Feedback(reference="FB-2026-00001", category="repairs", description="Leak")
         db.add_all([member, report])
         await db.flush()
+        db.add(
+            FeedbackAttachment(
+                id=1, feedback_id=report.id, telegram_file_id="photo-1", file_unique_id="u1"
+            )
+        )
         return report.id, member.id
 
 
