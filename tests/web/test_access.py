@@ -468,13 +468,14 @@ async def _two_step_login(web: Web, caplog) -> None:  # type: ignore[no-untyped-
     totp = pyotp.TOTP(secret)
     wrong = await client.post("/account/totp/confirm", data={"csrf_token": token, "code": "000000"})
     assert wrong.status == 400 and "not right" in await wrong.text()
-    on = await client.post("/account/totp/confirm", data={"csrf_token": token, "code": totp.now()})
+    used = totp.now()
+    on = await client.post("/account/totp/confirm", data={"csrf_token": token, "code": used})
     assert on.status == 200 and "Two-step login is on" in await on.text()
 
     fresh = await web.client()
     assert (await web.login(fresh, "sam", PASSWORDS["staff"])).status == 401  # no code
     assert (await web.login(fresh, "sam", PASSWORDS["staff"], "123456")).status == 401
-    used = totp.now()  # the code just used to turn it on works only once
+    # The code just used to turn it on works only once (even while it is still current).
     assert (await web.login(fresh, "sam", PASSWORDS["staff"], used)).status == 401
     later = totp.at(utcnow() + timedelta(seconds=30))
     assert (await web.login(fresh, "sam", PASSWORDS["staff"], later)).status == 303
