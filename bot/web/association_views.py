@@ -22,7 +22,7 @@ from bot.models import Neighbourhood, Topic
 from bot.residents import service as residents
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.views import render, see_other
+from bot.web.views import path_id, render, see_other
 
 NOTICES = {
     "settings": "The settings are saved. They apply at once, on every part of Doorstep.",
@@ -42,13 +42,6 @@ def _notice(request: web.Request) -> str | None:
 
 def _plain(exc: DomainError) -> str:
     return exc.message_id.format(**exc.params)
-
-
-def _path_id(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]
-    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 9:
-        raise web.HTTPNotFound()
-    return int(raw)
 
 
 def _form_text(form: Any, name: str) -> str:
@@ -211,7 +204,7 @@ async def _change_listed(
     request: web.Request, kind: type[residents.Listed], change: str
 ) -> web.StreamResponse:
     """Rename, deactivate or reactivate a neighbourhood or topic, then back to its list."""
-    item_id = _path_id(request, "neighbourhood_id" if kind is Neighbourhood else "topic_id")
+    item_id = path_id(request, "neighbourhood_id" if kind is Neighbourhood else "topic_id")
     form = await request.post()
     actor = auth.actor_of(current_user(request))
     done = change
@@ -254,7 +247,7 @@ async def neighbourhood_active(request: web.Request) -> web.StreamResponse:
 @access("admin")
 async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
     """A printable A4 poster: the neighbourhood's name, a QR code of its deep link, steps."""
-    area_id = _path_id(request, "neighbourhood_id")
+    area_id = path_id(request, "neighbourhood_id")
     async with request.app[SESSIONS]() as db:
         area = await db.get(Neighbourhood, area_id)
         if area is None:

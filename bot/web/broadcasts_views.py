@@ -48,7 +48,7 @@ from bot.text import parse_moment, parse_time_of_day
 from bot.web import auth
 from bot.web.feedback_views import Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
-from bot.web.views import render, see_other
+from bot.web.views import path_id, render, see_other, whole_number
 
 PAGE_SIZE = 20
 CSV_BATCH = 1000
@@ -61,23 +61,14 @@ NOTICES = {
 }
 WHEN_CHOICES = {"now": "Send now", "at": "At a date and time", "weekly": "Every week"}
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")  # below 2**31: ids are INTEGER
 
 
 class FormError(Exception):
     """Something typed into the compose form that cannot be used (plain English)."""
 
 
-def _number(raw: str) -> int | None:
-    """A whole number in ASCII digits (str.isdigit also takes "²" and "١"), or None."""
-    return int(raw) if _ASCII_NUMBER.fullmatch(raw) else None
-
-
 def _announcement_id(request: web.Request) -> int:
-    number = _number(request.match_info["announcement_id"])
-    if number is None:
-        raise web.HTTPNotFound()
-    return number
+    return path_id(request, "announcement_id")
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -209,7 +200,7 @@ class ComposeForm:
 def _ids(values: list[str], allowed: set[int], what: str) -> tuple[int, ...]:
     chosen = set()
     for value in values:
-        number = _number(value)
+        number = whole_number(value)
         if number is None or number not in allowed:
             raise FormError(f"There is no such {what} to choose. Please choose from the list.")
         chosen.add(number)
@@ -328,7 +319,7 @@ async def _audience_words(db: AsyncSession, row: Announcement) -> tuple[str, str
 async def compose_form(request: web.Request) -> web.StreamResponse:
     """The compose form (filled in from one's own draft with ?draft=ID, to change it)."""
     form = ComposeForm()
-    draft_id = _number(request.query.get("draft", ""))
+    draft_id = whole_number(request.query.get("draft", ""))
     if draft_id is not None:
         async with request.app[SESSIONS]() as db:
             staff = await staff_member_of(db, current_user(request))
@@ -359,7 +350,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
                 tz=settings.tz,
                 now=now,
             )
-            replaces = _number(form.replaces)
+            replaces = whole_number(form.replaces)
             draft = await broadcasts.save_draft(db, plan, staff.id, replaces=replaces)
             preview = await _preview_context(db, draft, request, now)
     except Refused as exc:
@@ -484,7 +475,7 @@ def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any
 @access("viewer")
 async def announcement_list(request: web.Request) -> web.StreamResponse:
     """Scheduled announcements (next run first) and past ones, paged, with delivery counts."""
-    number = _number(request.query.get("page", "1"))
+    number = whole_number(request.query.get("page", "1"))
     if number is None or not 1 <= number <= 100_000:
         return plain_page(400, "No such page", "The page number must be a whole number from 1.")
     tz = request.app[SETTINGS].tz

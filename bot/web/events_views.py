@@ -42,7 +42,7 @@ from bot.staff.service import record_action
 from bot.web import auth
 from bot.web.feedback_views import EXPORT_TYPES, UNLINKED, Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.views import render, see_other
+from bot.web.views import path_id, render, see_other, whole_number
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -108,10 +108,7 @@ def message_of(error: DomainError) -> str:
 
 
 def _event_id(request: web.Request) -> int:
-    raw = request.match_info["event_id"]
-    if not raw.isdigit() or len(raw) > 9:
-        raise web.HTTPNotFound()
-    return int(raw)
+    return path_id(request, "event_id")
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -136,8 +133,8 @@ async def _visible_event(db: AsyncSession, event_id: int, area_ids: list[int] | 
 
 
 def _page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and raw != "0" and len(raw) < 7 else 1
+    number = whole_number(request.query.get("page", "1"))
+    return min(number, MAX_PAGE) if number else 1
 
 
 @access("viewer")
@@ -510,8 +507,9 @@ async def event_update(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     event_id = _event_id(request)
-    raw_sequence = str(posted.get("sequence", ""))
-    sequence = int(raw_sequence) if raw_sequence.isdigit() and len(raw_sequence) < 10 else -1
+    sequence = whole_number(str(posted.get("sequence", "")))
+    if sequence is None:
+        sequence = -1
     async with request.app[SESSIONS].begin() as db:
         area_ids = await _area_ids(db, user)
         event = await _visible_event(db, event_id, area_ids)
@@ -667,11 +665,11 @@ async def _run(
             raise Refused("Tick the box to confirm that the event is called off.", 400)
         await service.cancel_event(db, event_id, staff, notices, now=now)
     elif action == "marked":
-        raw = str(posted.get("booking", ""))
+        booking_id = whole_number(str(posted.get("booking", "")))
         came = str(posted.get("attended", ""))
-        if not raw.isdigit() or len(raw) > 18 or came not in ("yes", "no"):
+        if booking_id is None or came not in ("yes", "no"):
             raise Refused("That booking no longer exists.", 404)
-        await service.set_attendance(db, event_id, int(raw), came == "yes", staff, now=now)
+        await service.set_attendance(db, event_id, booking_id, came == "yes", staff, now=now)
     elif action == "all-came":
         await service.mark_all_attended(db, event_id, staff, now=now)
     else:

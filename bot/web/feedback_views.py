@@ -67,7 +67,7 @@ from bot.web.telegram_files import (
     PhotoUnavailable,
     fetch_photo,
 )
-from bot.web.views import render, see_other
+from bot.web.views import path_id, render, see_other, whole_number
 
 NOTICES = {
     "acknowledged": "The report is acknowledged; the resident is being told.",
@@ -81,15 +81,8 @@ NOTICES = {
 }
 
 
-def _path_id(request: web.Request, name: str = "feedback_id") -> int:
-    raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
 def _feedback_id(request: web.Request) -> int:
-    return _path_id(request)
+    return path_id(request, "feedback_id")
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -497,12 +490,12 @@ UNLINKED = (
 
 def _optional_id(value: str) -> int | None:
     """A staff member's number from a form ("" for nobody); a forged value is refused."""
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+    number = whole_number(value)
+    if number is None:
         raise Refused("There is no such member of staff.", 400)
-    return int(value)
+    return number
 
 
 async def _act(request: web.Request, action: str) -> web.StreamResponse:
@@ -615,7 +608,7 @@ PHOTO_PLACEHOLDER = (Path(__file__).parent / "static" / "photo-unavailable.svg")
 async def feedback_photo(request: web.Request) -> web.StreamResponse:
     """A resident's photo, fetched from the Bot API; a plain placeholder when it can't be."""
     feedback_id = _feedback_id(request)
-    attachment_id = _path_id(request, "attachment_id")
+    attachment_id = path_id(request, "attachment_id")
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
         areas = await auth.neighbourhoods_of(db, user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -44,6 +45,24 @@ NOTICES = {
     "user-saved": "The change has been saved.",
     "everywhere": "Every other session of yours has been logged out.",
 }
+
+
+# ASCII digits only (str.isdigit also takes "²" and "١", which int() refuses), and below
+# 2**31: ids are INTEGER, and a bigger number would be a database error, not "no such thing".
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(raw: str) -> int | None:
+    """A whole number sent in a form, a query or a path (ASCII digits, below 2**31), or None."""
+    return int(raw) if _WHOLE_NUMBER.fullmatch(raw.strip()) else None
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """The number in the URL's ``{name}`` part; anything else is a plain 404."""
+    number = whole_number(request.match_info[name])
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
 
 
 def see_other(location: str) -> web.Response:
@@ -331,7 +350,7 @@ async def create_user(request: web.Request) -> web.StreamResponse:
                 str(form.get("password", "")),
                 str(form.get("role", "")),
                 actor=auth.actor_of(current_user(request)),
-                staff_member_id=int(staff_id) if staff_id.isdigit() else None,
+                staff_member_id=whole_number(staff_id),
             )
     except auth.AccessError as exc:
         return await _users_page(request, error=str(exc), status=400)
@@ -339,10 +358,7 @@ async def create_user(request: web.Request) -> web.StreamResponse:
 
 
 def _user_id(request: web.Request) -> int:
-    raw = request.match_info["user_id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    return int(raw)
+    return path_id(request, "user_id")
 
 
 @access("admin")
@@ -404,8 +420,8 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
     if until:
         end = datetime.combine(until + timedelta(days=1), time(), tz).astimezone(UTC)
         query = query.where(AuditEntry.at < end)
-    if before.isdigit():
-        query = query.where(AuditEntry.id < int(before))
+    if (before_id := whole_number(before)) is not None:
+        query = query.where(AuditEntry.id < before_id)
     async with request.app[SESSIONS]() as db:
         rows = list((await db.scalars(query)).all())
     more = len(rows) > AUDIT_PAGE_SIZE

@@ -234,6 +234,19 @@ async def test_every_route_refuses_anonymous_users(web: Web) -> None:
             assert response.status == 401, (route.method, path)
 
 
+@pytest.mark.parametrize("forged", ["²", "١٢", "99999999999", "-1", "1.0", "0x1"])
+async def test_every_page_with_an_id_answers_a_forged_one_with_not_found(
+    web: Web, forged: str
+) -> None:
+    admin = await web.logged_in("admin")
+    with_ids = [r for r in app_routes(web) if r.method == "GET" and "{" in r.path]
+    assert len(with_ids) >= 10
+    for route in with_ids:
+        path = re.sub(r"\{\w+\}", forged, route.path)
+        response = await admin.get(path, allow_redirects=False)
+        assert response.status == 404, (path, response.status)
+
+
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     feedback_id, member_id = await report_everyone_sees(web)
     announcement_id = await announcement_everyone_sees(web)
