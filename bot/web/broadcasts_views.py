@@ -46,9 +46,16 @@ from bot.sandbox.formatting import EntityParseError, parse_html
 from bot.staff.service import record_action
 from bot.text import parse_moment, parse_time_of_day
 from bot.web import auth
-from bot.web.feedback_views import Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
-from bot.web.views import path_id, render, see_other, whole_number
+from bot.web.views import (
+    UNLINKED,
+    Refused,
+    path_id,
+    render,
+    see_other,
+    staff_member_of,
+    whole_number,
+)
 
 PAGE_SIZE = 20
 CSV_BATCH = 1000
@@ -251,12 +258,6 @@ def plan_of(
     )
 
 
-UNLINKED_WORDS = (
-    "Your dashboard account is not linked to an active staff member, so it cannot send "
-    "or cancel announcements. Ask an admin to link it."
-)
-
-
 def _message(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.message_id.format(**exc.params)
@@ -279,7 +280,7 @@ async def _compose_context(
         "restricted": limited is not None,
         "topics": list(await active_topics(db)),
         "staff": await staff_member_of(db, user),
-        "unlinked": UNLINKED_WORDS,
+        "unlinked": UNLINKED,
         "weekdays": broadcasts.WEEKDAYS,
         "when_choices": WHEN_CHOICES,
         "text_limit": broadcasts.TEXT_LIMIT,
@@ -341,7 +342,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
             context = await _compose_context(db, user, form, request)
             staff: StaffMember | None = context["staff"]
             if staff is None:
-                raise Refused(UNLINKED_WORDS, 403)
+                raise Refused(UNLINKED, 403)
             plan = plan_of(
                 form,
                 areas=context["areas"],
@@ -395,7 +396,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         async with sessions.begin() as db:
             staff = await staff_member_of(db, user)
             if staff is None:
-                return plain_page(403, "Not linked", UNLINKED_WORDS)
+                return plain_page(403, "Not linked", UNLINKED)
             row = await db.get(Announcement, announcement_id)
             if row is None or row.created_by_staff_id != staff.id:
                 raise web.HTTPNotFound()
@@ -443,7 +444,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as db:
         staff = await staff_member_of(db, current_user(request))
         if staff is None:
-            return plain_page(403, "Not linked", UNLINKED_WORDS)
+            return plain_page(403, "Not linked", UNLINKED)
         if not await broadcasts.discard_draft(db, announcement_id, staff.id):
             raise web.HTTPNotFound()
     return see_other("/announcements?done=discarded")
@@ -551,7 +552,7 @@ async def _detail_page(
             "can_cancel": acting and row.status == "scheduled",
             "staff": staff,
             "within": within,
-            "unlinked": UNLINKED_WORDS,
+            "unlinked": UNLINKED,
             "notice": NOTICES.get(request.query.get("done", "")),
             "error": error,
             "timezone": str(tz),
@@ -584,7 +585,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
             row = await _visible(db, user, announcement_id)
             staff = await staff_member_of(db, user)
             if staff is None:
-                raise Refused(UNLINKED_WORDS, 403)
+                raise Refused(UNLINKED, 403)
             if not reports.within(row, await _area_ids(db, user)):
                 raise Refused(
                     "This announcement goes beyond your neighbourhoods, so only someone who "

@@ -40,9 +40,17 @@ from bot.reports.attendees import export_attendees, resident_label
 from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
 from bot.web import auth
-from bot.web.feedback_views import EXPORT_TYPES, UNLINKED, Refused, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.views import path_id, render, see_other, whole_number
+from bot.web.views import (
+    EXPORT_TYPES,
+    UNLINKED,
+    Refused,
+    path_id,
+    render,
+    see_other,
+    staff_member_of,
+    whole_number,
+)
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000

@@ -55,7 +55,7 @@ from bot.feedback.service import (
     allowed_statuses,
     change_status,
 )
-from bot.models import DashboardUser, Feedback, FeedbackAttachment, Neighbourhood, StaffMember
+from bot.models import Feedback, FeedbackAttachment, Neighbourhood
 from bot.models.base import utcnow
 from bot.reports.export import ExportFormat, export_feedback
 from bot.staff.service import record_action
@@ -67,7 +67,16 @@ from bot.web.telegram_files import (
     PhotoUnavailable,
     fetch_photo,
 )
-from bot.web.views import path_id, render, see_other, whole_number
+from bot.web.views import (
+    EXPORT_TYPES,
+    UNLINKED,
+    Refused,
+    path_id,
+    render,
+    see_other,
+    staff_member_of,
+    whole_number,
+)
 
 NOTICES = {
     "acknowledged": "The report is acknowledged; the resident is being told.",
@@ -127,10 +136,6 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
     return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
 
 
-EXPORT_TYPES: dict[ExportFormat, str] = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 CHUNK_SIZE = 64 * 1024
 
 
@@ -461,31 +466,6 @@ def _location(latitude: float | None, longitude: float | None) -> dict[str, str]
 async def feedback_detail(request: web.Request) -> web.StreamResponse:
     """One report: thread, history, clocks, location, photos and (for staff) actions."""
     return await _detail_page(request)
-
-
-async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
-    """The active staff member a dashboard account acts as, or None when it is not linked."""
-    if user.staff_member_id is None:
-        return None
-    member = await db.get(StaffMember, user.staff_member_id)
-    if member is None or not member.active or member.revoked_at is not None:
-        return None
-    return member
-
-
-class Refused(Exception):
-    """An action refused before anything was written; the message is plain English."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-UNLINKED = (
-    "Your dashboard account is not linked to an active staff member, so it cannot act on "
-    "reports. Ask an admin to link it."
-)
 
 
 def _optional_id(value: str) -> int | None:

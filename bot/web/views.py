@@ -16,8 +16,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import AuditEntry, DashboardUser, StaffMember
+from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
 from bot.web import auth
 from bot.web.security import (
@@ -63,6 +65,37 @@ def path_id(request: web.Request, name: str) -> int:
     if number is None:
         raise web.HTTPNotFound()
     return number
+
+
+EXPORT_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
+    """The active staff member a dashboard account acts as, or None when it is not linked."""
+    if user.staff_member_id is None:
+        return None
+    member = await db.get(StaffMember, user.staff_member_id)
+    if member is None or not member.active or member.revoked_at is not None:
+        return None
+    return member
+
+
+class Refused(Exception):
+    """An action refused before anything was written; the message is plain English."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+UNLINKED = (
+    "Your dashboard account is not linked to an active staff member, so it can read but "
+    "not act. Ask an admin to link it."
+)
 
 
 def see_other(location: str) -> web.Response:
