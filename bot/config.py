@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, repr=False)
     webhook_path: str | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # Homes the association manages: the social impact report's CH01 is per 1,000 homes.
+    homes: int | None = Field(default=None, ge=1, le=10_000_000)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -107,7 +109,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "staff_chat_id", "webhook_url", "webhook_secret", "webhook_path", mode="before"
+        "staff_chat_id", "webhook_url", "webhook_secret", "webhook_path", "homes", mode="before"
     )
     @classmethod
     def _none_when_empty(cls, value: object) -> object:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
-from bot.web import feedback_views, views
+from bot.web import feedback_views, report_views, views
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -161,6 +161,7 @@ def create_app(
     app.router.add_get("/metrics", prometheus_metrics)
     views.add_routes(app)
     feedback_views.add_routes(app)
+    report_views.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )
