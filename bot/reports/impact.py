@@ -75,7 +75,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import InvalidInput
 from bot.feedback import clocks
 from bot.models import (
     Broadcast,
@@ -123,6 +122,10 @@ K = TypeVar("K", bound=Hashable)
 # ----- the period ---------------------------------------------------------------------------
 
 
+class BadPeriod(ValueError):
+    """A period that cannot be used; the message is plain English for staff (the dashboard)."""
+
+
 @dataclass(frozen=True)
 class Period:
     """London calendar dates, both included."""
@@ -150,15 +153,15 @@ def parse_period(start: str | None, end: str | None, today: date) -> Period:
     if not start and not end:
         return last_full_quarter(today)
     if not start or not end:
-        raise InvalidInput("Give both dates of the period, or neither.")
+        raise BadPeriod("Give both dates of the period, or neither.")
     try:
         period = Period(date.fromisoformat(start.strip()), date.fromisoformat(end.strip()))
     except ValueError:
-        raise InvalidInput("Dates are written like 2026-04-01.") from None
+        raise BadPeriod("Dates are written like 2026-04-01.") from None
     if period.end < period.start:
-        raise InvalidInput("The period ends before it starts.")
+        raise BadPeriod("The period ends before it starts.")
     if (period.end - period.start).days > PERIOD_MAX_DAYS:
-        raise InvalidInput("The period can be ten years at most.")
+        raise BadPeriod("The period can be ten years at most.")
     return period
 
 

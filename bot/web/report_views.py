@@ -18,7 +18,6 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.errors import DomainError
 from bot.models.base import utcnow
 from bot.reports import charts, impact
 from bot.reports.export import neutralise
@@ -72,9 +71,9 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     """The report for a period: figures, charts, links to print and download."""
     try:
         period = _period(request)
-    except DomainError as exc:
+    except impact.BadPeriod as exc:
         context: dict[str, Any] = {
-            "error": exc.message_id,
+            "error": str(exc),
             "form": {"from": request.query.get("from", ""), "to": request.query.get("to", "")},
         }
         return render(request, "report.html", context, status=400)
@@ -97,8 +96,8 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     """The report's figures as CSV (section, item, figure), formula-safe, audited."""
     try:
         period = _period(request)
-    except DomainError as exc:
-        return web.Response(status=400, text=exc.message_id)
+    except impact.BadPeriod as exc:
+        return web.Response(status=400, text=str(exc))
     report = await _report(request, period)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

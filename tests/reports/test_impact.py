@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import InvalidInput
 from bot.feedback import clocks
 from bot.models import (
     Announcement,
@@ -135,7 +134,7 @@ def test_the_default_period_is_the_last_full_quarter() -> None:
     ],
 )
 def test_a_bad_period_is_refused_with_a_reason(start: str, end: str | None) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(impact.BadPeriod):
         impact.parse_period(start, end, date(2026, 11, 29))
 
 
