@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 
+from bot.config import ConfigError, load_settings
 from bot.models import AuditEntry, Feedback, Neighbourhood, Resident
 from bot.reports.impact import last_full_quarter
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
@@ -216,3 +217,16 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
         finally:
             await browser.close()
     assert problems == []
+
+
+@pytest.mark.parametrize(("raw", "homes"), [("", None), ("2500", 2500), (" 12000 ", 12000)])
+def test_the_number_of_homes_setting(monkeypatch: pytest.MonkeyPatch, raw: str, homes: int) -> None:
+    monkeypatch.setenv("HOMES", raw)
+    assert load_settings(_env_file=None).homes == homes
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "many", "1.5"])
+def test_a_bad_number_of_homes_is_refused(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("HOMES", raw)
+    with pytest.raises(ConfigError, match="HOMES"):
+        load_settings(_env_file=None)
