@@ -273,8 +273,9 @@ async def _spread(
     return Spread(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
 
 
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _float(value: Any) -> float | None:
+    """PostgreSQL's percentile_cont gives a double (or NULL over no rows)."""
+    return None if value is None else float(value)
 
 
 # ----- the report ---------------------------------------------------------------------------
@@ -282,6 +283,8 @@ def _float(value: object) -> float | None:
 
 @dataclass(frozen=True)
 class NeighbourhoodResidents:
+    """Residents by neighbourhood: new in the period, registered at its end, active in it."""
+
     new: Breakdown
     registered: Breakdown
     active: Breakdown
@@ -312,6 +315,8 @@ class HazardFigures:
 
 @dataclass(frozen=True)
 class ImpactReport:
+    """Every figure of the report, already suppressed (see the module's note)."""
+
     period: Period
     homes: int | None
     residents: NeighbourhoodResidents
