@@ -247,30 +247,39 @@ def _seconds_between(session: AsyncSession, later: Any, earlier: Any) -> ColumnE
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-async def _spread(
-    session: AsyncSession, seconds: ColumnElement[float], where: Sequence[ColumnElement[bool]]
-) -> Spread:
-    """Count, median and 90th percentile of ``seconds`` over the rows ``where`` picks."""
+async def _spreads(
+    session: AsyncSession,
+    measures: Sequence[ColumnElement[float]],
+    where: Sequence[ColumnElement[bool]],
+) -> list[Spread]:
+    """Count, median and 90th percentile of each measure (seconds) over the rows ``where``
+    picks, in one pass; a row's measure may be NULL (not got there yet)."""
     if session.get_bind().dialect.name == "postgresql":
-        row = (
-            await session.execute(
-                select(
-                    func.count(seconds),
-                    func.percentile_cont(0.5).within_group(seconds),
-                    func.percentile_cont(0.9).within_group(seconds),
-                ).where(*where, seconds.is_not(None))
-            )
-        ).one()
-        count, median, p90 = row
-        return Spread(int(count), _float(median), _float(p90))
-    # SQLite has no percentile: one sorted column, read once.
-    ordered = [
-        float(value)
-        for value in await session.scalars(
-            select(seconds).where(*where, seconds.is_not(None)).order_by(seconds)
-        )
+        columns = []
+        for seconds in measures:
+            columns += [
+                func.count(seconds),
+                func.percentile_cont(0.5).within_group(seconds),
+                func.percentile_cont(0.9).within_group(seconds),
+            ]
+        row = (await session.execute(select(*columns).where(*where))).one()
+        return [
+            Spread(int(row[i]), _float(row[i + 1]), _float(row[i + 2]))
+            for i in range(0, len(columns), 3)
+        ]
+    # SQLite has no percentile: the measures are read once and sorted here.
+    values: list[list[float]] = [[] for _ in measures]
+    found = await session.execute(
+        select(*measures).where(*where, or_(*(seconds.is_not(None) for seconds in measures)))
+    )
+    for row in found:
+        for column, value in zip(values, row, strict=True):
+            if value is not None:
+                column.append(float(value))
+    return [
+        Spread(len(column), percentile(column, 0.5), percentile(column, 0.9))
+        for column in map(sorted, values)
     ]
-    return Spread(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
 
 
 def _float(value: Any) -> float | None:
@@ -356,6 +365,18 @@ async def impact_report(
     names = await _neighbourhood_names(session)
     received = [Feedback.received_at >= begin, Feedback.received_at < finish]
     by_category, by_outcome, by_area, total = await _feedback_breakdowns(session, received, names)
+    spreads = await _spreads(
+        session,
+        [
+            _seconds_between(session, Feedback.acknowledged_at, Feedback.received_at),
+            _seconds_between(
+                session,
+                func.coalesce(Feedback.resolved_at, Feedback.closed_at),
+                Feedback.received_at,
+            ),
+        ],
+        received,
+    )
     return ImpactReport(
         period=period,
         homes=homes,
@@ -364,20 +385,8 @@ async def impact_report(
         by_category=by_category,
         by_outcome=by_outcome,
         by_neighbourhood=by_area,
-        to_acknowledge=await _spread(
-            session,
-            _seconds_between(session, Feedback.acknowledged_at, Feedback.received_at),
-            received,
-        ),
-        to_resolve=await _spread(
-            session,
-            _seconds_between(
-                session,
-                func.coalesce(Feedback.resolved_at, Feedback.closed_at),
-                Feedback.received_at,
-            ),
-            received,
-        ),
+        to_acknowledge=spreads[0],
+        to_resolve=spreads[1],
         stages=await _complaint_stages(session, begin, finish, homes, tz, region),
         hazards=await _hazards(session, received, tz, now),
         **await _events(session, begin, finish),
@@ -515,65 +524,71 @@ async def _complaint_stages(
     tz: ZoneInfo,
     region: str,
 ) -> list[StageFigures]:
-    """CH01 (received per 1,000 homes) and CH02 (answered in time), per stage."""
-    stage1_received = await session.scalar(
-        select(func.count()).where(
-            Feedback.is_complaint.is_(True),
-            Feedback.received_at >= begin,
-            Feedback.received_at < finish,
-        )
-    )
+    """CH01 (received per 1,000 homes) and CH02 (answered in time), per stage.
+
+    One row per complaint escalated or answered at a stage in the period, with the first
+    answer at each stage from its whole history (it may come before the period).
+    """
     change = FeedbackStatusChange
-    escalations = (
-        select(change.feedback_id, func.min(change.changed_at).label("escalated_at"))
-        .where(change.to_status == "escalated")
-        .group_by(change.feedback_id)
+    # A complaint's answers and escalation, each beside its first escalation (a window, so
+    # the history is read once), for complaints received before the period ended.
+    first_escalation = (
+        func.min(case((change.to_status == "escalated", change.changed_at)))
+        .over(partition_by=change.feedback_id)
+        .label("escalated_at")
+    )
+    steps = (
+        select(change.feedback_id, change.to_status, change.changed_at, first_escalation)
+        .join(Feedback, Feedback.id == change.feedback_id)
+        .where(
+            Feedback.is_complaint.is_(True),
+            Feedback.received_at < finish,
+            change.to_status.in_((*ANSWERS, "escalated")),
+        )
         .subquery()
     )
-    stage2_received = await session.scalar(
-        select(func.count()).where(
-            escalations.c.escalated_at >= begin, escalations.c.escalated_at < finish
-        )
-    )
-    # Complaints with an answer in the period; each one's whole history is read, since
-    # the first answer at a stage may have come before the period.
-    answered_in_period = select(change.feedback_id).where(
-        change.to_status.in_(ANSWERS), change.changed_at >= begin, change.changed_at < finish
-    )
-    escalated_at = escalations.c.escalated_at
-    answer = change.to_status.in_(ANSWERS)
+    escalated_at = steps.c.escalated_at
+    answer = steps.c.to_status.in_(ANSWERS)
     stage1_answer = func.min(
         case(
             (
-                and_(answer, or_(escalated_at.is_(None), change.changed_at < escalated_at)),
-                change.changed_at,
+                and_(answer, or_(escalated_at.is_(None), steps.c.changed_at < escalated_at)),
+                steps.c.changed_at,
             )
         )
     )
     stage2_answer = func.min(
-        case((and_(answer, change.changed_at > escalated_at), change.changed_at))
+        case((and_(answer, steps.c.changed_at > escalated_at), steps.c.changed_at))
     )
-    answers = (
+
+    def within(moment: Any) -> ColumnElement[bool]:
+        return and_(moment >= begin, moment < finish)
+
+    per_complaint = (
         select(
-            Feedback.received_at,
-            Feedback.acknowledged_at,
-            Feedback.response_due_on,
+            steps.c.feedback_id,
             escalated_at,
             stage1_answer.label("stage1"),
             stage2_answer.label("stage2"),
         )
-        .join(change, change.feedback_id == Feedback.id)
-        .outerjoin(escalations, escalations.c.feedback_id == Feedback.id)
-        .where(Feedback.is_complaint.is_(True), Feedback.id.in_(answered_in_period))
-        .group_by(
-            Feedback.id,
-            Feedback.received_at,
-            Feedback.acknowledged_at,
-            Feedback.response_due_on,
-            escalated_at,
-        )
+        .group_by(steps.c.feedback_id, escalated_at)
+        .having(or_(within(escalated_at), within(stage1_answer), within(stage2_answer)))
+        .subquery()
     )
+    complaints = select(
+        Feedback.received_at,
+        Feedback.acknowledged_at,
+        Feedback.response_due_on,
+        per_complaint.c.escalated_at,
+        per_complaint.c.stage1,
+        per_complaint.c.stage2,
+    ).join(per_complaint, per_complaint.c.feedback_id == Feedback.id)
+    stage1_received = await session.scalar(
+        select(func.count()).where(Feedback.is_complaint.is_(True), within(Feedback.received_at))
+    )
+    received = {1: int(stage1_received or 0), 2: 0}
     tally = {1: [0, 0], 2: [0, 0]}  # stage -> [answered, in time]
+    connection = await session.connection()
     for (
         received_at,
         acknowledged_at,
@@ -581,7 +596,9 @@ async def _complaint_stages(
         escalated,
         stage1,
         stage2,
-    ) in await session.execute(answers):
+    ) in await connection.execute(complaints):
+        if escalated is not None and begin <= _aware(escalated) < finish:
+            received[2] += 1
         for stage, answered_at in ((1, stage1), (2, stage2)):
             if answered_at is None or not begin <= _aware(answered_at) < finish:
                 continue
@@ -594,8 +611,7 @@ async def _complaint_stages(
             tally[stage][0] += 1
             if due_on is not None and _aware(answered_at).astimezone(tz).date() <= due_on:
                 tally[stage][1] += 1
-    received_counts = {1: int(stage1_received or 0), 2: int(stage2_received or 0)}
-    return [_stage(stage, received_counts[stage], homes, *tally[stage]) for stage in (1, 2)]
+    return [_stage(stage, received[stage], homes, *tally[stage]) for stage in (1, 2)]
 
 
 def _aware(moment: datetime) -> datetime:
