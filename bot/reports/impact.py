@@ -90,6 +90,7 @@ from bot.models import (
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"
 HIDDEN = "hidden"
+SET_HOMES = "set the number of homes"
 # A figure as shown: a number, or one of the two suppression words.
 Shown = int | float | str
 
@@ -346,9 +347,6 @@ class ImpactReport:
     broadcasts: int
     messages_sent: Shown
     reach: Shown
-
-
-SET_HOMES = "set the number of homes"
 
 
 async def impact_report(
