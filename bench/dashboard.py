@@ -21,7 +21,13 @@ Figures:
   request to the last byte of the page, in ms. The client runs in the same process and
   event loop, so the times include its (small) share. "matches" is the count the page
   itself shows. Goal: p95 under 150 ms, every case, both users.
-- report page: not built yet, so no figure (goal: under 1 s).
+- report page: GET /report (the social impact and compliance report) as the admin, for
+  the default period (the last full quarter), the last 12 months and the whole two years,
+  timed as the inbox is. Before it, the history the report reads is added in SQL: every
+  report's status changes as its timestamps say (stage 2 complaints answered at stage 1,
+  then escalated), 100 events over the two years with about 33 places each (attendance
+  and ratings), and a broadcast every four weeks to half the residents (deliveries).
+  Goal: p95 under 1 s.
 - export: the full CSV of every report. If the app has a route GET /feedback/export.csv,
   that is measured over HTTP as the admin; otherwise the streamed exporter the CLI uses
   (bot.reports.export.export_feedback) writes to a sink that discards the bytes. The
@@ -319,6 +325,86 @@ async def fill(url: str, rows: int, residents: int, seed: int) -> Dataset:
     )
 
 
+# The report's inputs besides the reports themselves, added server-side in SQL.
+HISTORY_SQL = (
+    # Each report's lifecycle, as its timestamps say.
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, NULL, 'new', received_at, 'resident' FROM feedback""",
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, 'new', 'acknowledged', acknowledged_at, 'bench' FROM feedback
+    WHERE acknowledged_at IS NOT NULL""",
+    # Stage 2 complaints: answered at stage 1, then escalated by the resident.
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, 'acknowledged', 'resolved', received_at + interval '6 days', 'bench'
+    FROM feedback WHERE complaint_stage = 2""",
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, 'resolved', 'escalated', received_at + interval '8 days', 'resident'
+    FROM feedback WHERE complaint_stage = 2""",
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, 'in_progress', 'resolved', resolved_at, 'bench' FROM feedback
+    WHERE resolved_at IS NOT NULL""",
+    """INSERT INTO feedback_status_changes (feedback_id, from_status, to_status, changed_at, actor)
+    SELECT id, 'in_progress', status, closed_at, 'bench' FROM feedback
+    WHERE closed_at IS NOT NULL""",
+    """INSERT INTO events (title, description, place, starts_at, ends_at, max_party,
+        waitlist_skip_ahead, status, sequence, last_position, created_at, updated_at)
+    SELECT 'Coffee morning ' || g, 'Tea, cake and a chat', 'Community hall',
+        now() - g * interval '7 days', now() - g * interval '7 days' + interval '2 hours', 3,
+        false, CASE WHEN g % 20 = 0 THEN 'cancelled' ELSE 'published' END, 0, 0, now(), now()
+    FROM generate_series(1, 100) AS g""",
+    """INSERT INTO event_bookings (event_id, resident_id, party_size, status, position,
+        requested_at, booked_at, attended, said_attended, rating, created_at, updated_at)
+    SELECT e.id, r.id, 1 + r.id % 3, 'booked', r.id, e.starts_at - interval '3 days',
+        e.starts_at - interval '3 days', r.id % 5 <> 0, NULL,
+        CASE WHEN r.id % 3 = 0 THEN 1 + (r.id + e.id) % 5 END, now(), now()
+    FROM events e JOIN residents r ON (r.id + e.id) % 300 = 0""",
+    """INSERT INTO announcements (text, urgent, neighbourhood_ids, topic_ids, status,
+        created_at, updated_at)
+    SELECT 'Monthly update ' || g, false, '[]', '[]', 'sent', now(), now()
+    FROM generate_series(1, 26) AS g""",
+    """INSERT INTO broadcasts (announcement_id, scheduled_for, started_at, status, recipients)
+    SELECT id, now() - id * interval '28 days', now() - id * interval '28 days', 'sent', 0
+    FROM announcements""",
+    """INSERT INTO deliveries (kind, chat_id, resident_id, broadcast_id, payload, status, urgent,
+        priority, not_before, attempts, created_at, sent_at)
+    SELECT 'broadcast', coalesce(r.chat_id, 0), r.id, b.id, '{}',
+        CASE WHEN r.id % 50 = 0 THEN 'failed' ELSE 'sent' END, false, 5, b.started_at, 1,
+        b.started_at, b.started_at
+    FROM broadcasts b JOIN residents r ON (r.id + b.id) % 2 = 0""",
+    "ANALYZE",
+)
+
+
+async def fill_history(url: str) -> dict[str, int]:
+    """Status history, events, bookings and broadcast deliveries for the report page."""
+    from sqlalchemy import text
+
+    from bot.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in HISTORY_SQL:
+                await conn.execute(text(statement))
+            counts = {
+                table: int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+                for table in ("feedback_status_changes", "events", "event_bookings", "deliveries")
+            }
+    finally:
+        await engine.dispose()
+    return counts
+
+
+def report_cases(today: Any) -> list[tuple[str, dict[str, str]]]:
+    year_ago = today - timedelta(days=365)
+    two_years_ago = today - timedelta(days=731)
+    return [
+        ("last full quarter (default)", {}),
+        ("last 12 months", {"from": year_ago.isoformat(), "to": today.isoformat()}),
+        ("two years (everything)", {"from": two_years_ago.isoformat(), "to": today.isoformat()}),
+    ]
+
+
 async def add_users(sessions: Any, staff_area_ids: list[int]) -> None:
     """An admin and a staff user linked to a staff member covering ``staff_area_ids``."""
     from sqlalchemy import insert
@@ -596,10 +682,15 @@ class Result:
     inbox: list[PageCase]
     report_page: str
     export: Export
+    report: list[PageCase] = field(default_factory=list)
 
     @property
     def inbox_goal_met(self) -> bool:
         return all(case.goal_met for case in self.inbox)
+
+    @property
+    def report_goal_met(self) -> bool | None:
+        return all(case.goal_met for case in self.report) if self.report else None
 
 
 def has_route(app: Any, method: str, path: str) -> bool:
@@ -621,6 +712,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
         log(f"filling {url.rsplit('/', 1)[1]}: {args.residents} residents, {args.rows} reports ...")
         dataset = await fill(url, args.rows, args.residents, args.seed)
         log(f"  filled in {dataset.seconds} s")
+        log("adding status history, events and broadcasts for the report page ...")
+        history = await fill_history(url)
         settings = load_settings(database_url=url, web_host="127.0.0.1", web_port=0, _env_file=None)
         engine = create_engine(settings.database_url)
         sessions = create_sessionmaker(engine)
@@ -652,8 +745,21 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
                     log(f"  inbox as {user}: {name}")
                     await time_page(client, "/feedback", case, args.requests, args.warmups)
                     cases.append(case)
+            report: list[PageCase] = []
+            if report_route:
+                today = datetime.now(settings.tz).date()
+                for name, query in report_cases(today):
+                    case = PageCase("admin", name, query)
+                    log(f"  report page: {name}")
+                    await time_page(admin, "/report", case, args.requests, args.warmups)
+                    case.goal_met = (
+                        case.errors == 0
+                        and case.p95_ms is not None
+                        and case.p95_ms < REPORT_GOAL_S * 1000
+                    )
+                    report.append(case)
             report_page = (
-                "a report route exists, but this script does not measure it yet"
+                f"GET /report as the admin; history added: {history}"
                 if report_route
                 else "not built yet"
             )
@@ -674,7 +780,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
             if runner is not None:
                 await runner.cleanup()
             await engine.dispose()
-    return Result(tree_version(), dataset, cases, report_page, export)
+    return Result(tree_version(), dataset, cases, report_page, export, report)
 
 
 def yes(flag: bool) -> str:
@@ -703,9 +809,18 @@ def report(result: Result) -> str:
             f"{c.user:6} {c.case:30} {_shown(c.matches):>8} {_shown(c.p50_ms):>7} "
             f"{_shown(c.p95_ms):>7} {_shown(c.max_ms):>7} {c.errors:>6}  {yes(c.goal_met)}"
         )
+    lines += ["", f"report page: {result.report_page}"]
+    if result.report:
+        lines.append(
+            f"{'user':6} {'period':30} {'':>8} {'p50':>7} {'p95':>7} {'max':>7} {'errors':>6}"
+            f"  goal p95<{REPORT_GOAL_S * 1000:.0f}"
+        )
+    for c in result.report:
+        lines.append(
+            f"{c.user:6} {c.case:30} {'':>8} {_shown(c.p50_ms):>7} "
+            f"{_shown(c.p95_ms):>7} {_shown(c.max_ms):>7} {c.errors:>6}  {yes(c.goal_met)}"
+        )
     lines += [
-        "",
-        f"report page: {result.report_page}",
         "",
         f"export measured: {e.measured}",
         f"  CSV export: {e.rows} rows, {e.export_bytes / 2**20:.1f} MiB, "
@@ -722,7 +837,8 @@ def report(result: Result) -> str:
         "goals:",
         f"  inbox p95 < {INBOX_P95_GOAL_MS:.0f} ms (every case, both users): "
         f"{yes(result.inbox_goal_met)}",
-        f"  report page < {REPORT_GOAL_S:.0f} s: not measured ({result.report_page})",
+        f"  report page p95 < {REPORT_GOAL_S:.0f} s (every period): "
+        + (yes(result.report_goal_met) if result.report_goal_met is not None else "not measured"),
         f"  export >= 1/3 of COPY's rate: {yes(e.ratio_goal_met)}",
         f"  export peak RSS < {EXPORT_MEMORY_GOAL_MB:.0f} MB: {yes(e.memory_goal_met)}",
     ]
@@ -743,7 +859,7 @@ async def main_async(args: argparse.Namespace) -> int:
         payload = asdict(result)
         payload["goals"] = {
             "inbox_p95_under_150_ms": result.inbox_goal_met,
-            "report_under_1_s": None,
+            "report_under_1_s": result.report_goal_met,
             "export_at_least_a_third_of_copy": result.export.ratio_goal_met,
             "export_peak_rss_under_200_mb": result.export.memory_goal_met,
         }

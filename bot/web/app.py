@@ -24,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
-from bot.web import association_views, broadcasts_views, events_views, feedback_views, views
+from bot.web import (
+    association_views,
+    broadcasts_views,
+    events_views,
+    feedback_views,
+    report_views,
+    views,
+)
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
@@ -170,6 +177,7 @@ def create_app(
     broadcasts_views.add_routes(app)
     events_views.add_routes(app)
     association_views.add_routes(app)
+    report_views.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

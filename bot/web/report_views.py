@@ -1,0 +1,128 @@
+"""The social impact and compliance report: the page (tables, SVG charts, printable) and CSV.
+
+Who sees it: every dashboard role from viewer up, for the whole association. The report
+holds aggregates only, with small numbers suppressed (``bot.reports.impact``), and the
+Code's CH01 is per 1,000 of the association's homes, so it is not cut down to a staff
+member's neighbourhoods (a viewer, the lowest role, already sees the whole association).
+
+The period is two London dates in the query string (``from``, ``to``); none: the last full
+quarter; a bad one: the page with the reason and status 400. Each CSV download is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.association.service import effective_settings
+from bot.models.base import utcnow
+from bot.reports import charts, impact
+from bot.reports.export import neutralise
+from bot.staff.service import record_action
+from bot.web import auth
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+from bot.web.views import render
+
+
+def _period(request: web.Request) -> impact.Period:
+    today = utcnow().astimezone(request.app[SETTINGS].tz).date()
+    return impact.parse_period(request.query.get("from"), request.query.get("to"), today)
+
+
+async def _report(request: web.Request, period: impact.Period) -> impact.ImpactReport:
+    async with request.app[SESSIONS]() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
+        return await impact.impact_report(
+            db,
+            period,
+            homes=settings.homes,
+            tz=settings.tz,
+            region=settings.bank_holiday_region,
+            now=utcnow(),
+        )
+
+
+def _charts(report: impact.ImpactReport) -> dict[str, Markup]:
+    shares: list[tuple[str, int | float | str]] = [
+        (f"Stage {stage.stage}", stage.share_in_time if stage.share_in_time != "" else "none")
+        for stage in report.stages
+    ]
+    return {
+        "residents": charts.bar_chart(
+            "Registered residents by neighbourhood", report.residents.registered.rows
+        ),
+        "category": charts.bar_chart("Feedback by category", report.by_category.rows),
+        "outcome": charts.bar_chart("Feedback by outcome", report.by_outcome.rows),
+        "ch02": charts.bar_chart(
+            "Complaints answered in time (CH02)", shares, unit="%", scale_max=100
+        ),
+        **{
+            f"hazard_{hazard.kind}": charts.bar_chart(hazard.label, hazard.outcomes.rows)
+            for hazard in report.hazards
+        },
+    }
+
+
+@access("viewer")
+async def report_page(request: web.Request) -> web.StreamResponse:
+    """The report for a period: figures, charts, links to print and download."""
+    try:
+        period = _period(request)
+    except impact.BadPeriod as exc:
+        context: dict[str, Any] = {
+            "error": str(exc),
+            "form": {"from": request.query.get("from", ""), "to": request.query.get("to", "")},
+        }
+        return render(request, "report.html", context, status=400)
+    report = await _report(request, period)
+    return render(
+        request,
+        "report.html",
+        {
+            "report": report,
+            "charts": _charts(report),
+            "form": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+            "timezone": request.app[SETTINGS].timezone,
+            "small": impact.SMALL,
+        },
+    )
+
+
+@access("viewer")
+async def report_csv(request: web.Request) -> web.StreamResponse:
+    """The report's figures as CSV (section, item, figure), formula-safe, audited."""
+    try:
+        period = _period(request)
+    except impact.BadPeriod as exc:
+        return web.Response(status=400, text=str(exc))
+    report = await _report(request, period)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("section", "item", "figure"))
+    for section, item, figure in impact.figure_rows(report):
+        writer.writerow((neutralise(section), neutralise(item), neutralise(str(figure))))
+    async with request.app[SESSIONS].begin() as db:
+        record_action(
+            db,
+            auth.actor_of(current_user(request)),
+            "report.exported",
+            details={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        )
+    name = f"doorstep-report-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return web.Response(
+        body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the report's routes."""
+    app.router.add_get("/report", report_page)
+    app.router.add_get("/report.csv", report_csv)
