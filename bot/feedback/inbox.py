@@ -530,3 +530,47 @@ async def report_record(
         history=history,
         photos=photos,
     )
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What needs someone's attention now, within the neighbourhoods they see."""
+
+    open: int
+    new: int  # not yet acknowledged
+    escalated: int  # stage 2, not yet acknowledged again
+    overdue: int
+    assigned_to_me: int
+
+
+async def at_a_glance(
+    session: AsyncSession,
+    areas: Sequence[Neighbourhood] | None,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    staff_id: int | None,
+) -> Glance:
+    """The inbox's counts for the dashboard's start page, by the inbox's own conditions."""
+    within = conditions(InboxFilters(), areas, tz=tz, now=now)
+    still_open = Feedback.status.not_in(FINISHED_STATUSES)
+
+    def counted(condition: ColumnElement[bool]) -> Any:
+        return func.count(case((condition, 1)))
+
+    row = (
+        await session.execute(
+            select(
+                counted(still_open),
+                counted(Feedback.status == "new"),
+                counted(Feedback.status == "escalated"),
+                counted(overdue_condition(now, now.astimezone(tz).date())),
+                counted(
+                    and_(still_open, Feedback.assigned_staff_id == staff_id)
+                    if staff_id is not None
+                    else false()
+                ),
+            ).where(*within)
+        )
+    ).one()
+    return Glance(*(int(value) for value in row))

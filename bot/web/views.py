@@ -18,7 +18,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.events.service import published_between
+from bot.feedback import inbox
 from bot.models import AuditEntry, DashboardUser, StaffMember
+from bot.models.base import utcnow
 from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
 from bot.web import auth
@@ -39,6 +42,9 @@ from bot.web.security import (
 )
 
 AUDIT_PAGE_SIZE = 50
+# The start page lists the events of the next fortnight, the first few of them.
+HOME_EVENTS_AHEAD = timedelta(days=14)
+HOME_EVENTS_SHOWN = 5
 NOTICES = {
     "password": "Your password has been changed. Other sessions have been logged out.",
     "totp-on": "Two-step login is on. You will need a code from your app each time.",
@@ -244,9 +250,30 @@ async def logout_everywhere(request: web.Request) -> web.StreamResponse:
 async def home(request: web.Request) -> web.StreamResponse:
     """The start page after login: who you are and what you cover."""
     user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    now = utcnow()
     async with request.app[SESSIONS]() as db:
         areas = await auth.neighbourhoods_of(db, user)
-    return render(request, "home.html", {"areas": areas})
+        staff = await staff_member_of(db, user)
+        glance = await inbox.at_a_glance(
+            db, areas, tz=tz, now=now, staff_id=staff.id if staff else None
+        )
+        area_ids = None if areas is None else [area.id for area in areas]
+        events = await published_between(db, now, now + HOME_EVENTS_AHEAD, area_ids)
+    return render(
+        request,
+        "home.html",
+        {
+            "areas": areas,
+            "glance": glance,
+            "events": [
+                (event, event.starts_at.astimezone(tz).strftime("%a %d %b, %H:%M"))
+                for event in events[:HOME_EVENTS_SHOWN]
+            ],
+            "more_events": max(0, len(events) - HOME_EVENTS_SHOWN),
+            "linked": staff is not None,
+        },
+    )
 
 
 async def _account_page(
