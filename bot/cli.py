@@ -164,12 +164,14 @@ def cmd_neighbourhood_list(args: argparse.Namespace) -> None:
 
 def _days(value: str) -> int:
     from bot.staff.service import INVITE_MAX_DAYS
+    from bot.text import whole_number
 
-    if not value.isdigit() or not 1 <= int(value) <= INVITE_MAX_DAYS:
+    days = whole_number(value)
+    if days is None or not 1 <= days <= INVITE_MAX_DAYS:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a number of days from 1 to {INVITE_MAX_DAYS}"
         )
-    return int(value)
+    return days
 
 
 def cmd_staff_invite(args: argparse.Namespace) -> None:

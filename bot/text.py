@@ -19,6 +19,16 @@ _UTC = ZoneInfo("UTC")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]+")
 
 
+# ASCII digits only (str.isdigit also takes "²", which int() refuses), and below 2**31:
+# ids are INTEGER, and a bigger number would be a database error, not "no such thing".
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number typed, pressed or sent in a URL (ASCII digits, below 2**31), or None."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text.strip()) else None
+
+
 def is_blank(text: str) -> bool:
     """True when the text has nothing visible in it."""
     return _INVISIBLE.sub("", text) == ""

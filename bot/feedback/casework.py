@@ -55,7 +55,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.staff.service import actor_of, record_action
-from bot.text import require_text
+from bot.text import require_text, whole_number
 
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 1000
@@ -517,8 +517,9 @@ class CaseFile:
     def actor_name(self, actor: str) -> str:
         """An actor string ("staff:7", "resident") as a person reads it."""
         kind, _, number = actor.partition(":")
-        if kind == "staff" and number.isdigit():
-            return self.name_of(int(number))
+        staff_id = whole_number(number) if kind == "staff" else None
+        if staff_id is not None:
+            return self.name_of(staff_id)
         return actor
 
 

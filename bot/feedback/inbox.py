@@ -145,7 +145,7 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     if category is not None and category not in CATEGORIES:
         raise BadFilter("There is no such category.")
     area = get("neighbourhood")
-    if area and not (area.isdigit() and len(area) < 10):
+    if area and not (area.isascii() and area.isdigit() and len(area) < 10):
         raise BadFilter("There is no such neighbourhood.")
     stage = get("stage") or None
     if stage is not None and stage not in STAGES:
@@ -166,7 +166,7 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     if assigned is not None and assigned not in ASSIGNED_FILTERS:
         raise BadFilter("Assigned to is either me or nobody.")
     page = get("page") or "1"
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         raise BadFilter(f"The page must be a number from 1 to {MAX_PAGE}.")
     return InboxFilters(
         status=status,

@@ -19,6 +19,7 @@ from bot.i18n import N_, Gettext, format_day, format_moment
 from bot.models import Feedback, StaffMember
 from bot.models.staff import ROLES
 from bot.staff import service as staff_service
+from bot.text import whole_number
 from bot.tg.conversation import Command, Step, Turn, inline, pairs
 from bot.tg.menu import menu_item
 
@@ -443,10 +444,10 @@ async def _revoke_command(turn: Turn, args: str) -> None:
     """/revoke NUMBER: take a staff role away (the number is in /stafflist)."""
     _ = turn._
     admin = await _require_admin(turn)
-    if not args.strip().isdigit():
+    number = whole_number(args)
+    if number is None:
         turn.reply(_("Please send /revoke followed by the number shown in /stafflist."))
         return
-    number = int(args.strip())
     if number == admin.id:
         raise InvalidInput("You can't take away your own role. Ask another admin.")
     changed = await staff_service.revoke_staff(turn.session, number, staff_service.actor_of(admin))

@@ -41,6 +41,7 @@ from bot.models import ConversationState, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
 from bot.staff.service import find_staff
+from bot.text import whole_number
 from bot.tg.menu import main_menu
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,11 @@ def decode_press(data: str | None) -> tuple[int, Press] | None:
     if not data:
         return None
     revision, _, rest = data.partition(":")
-    if not revision.isdigit() or not rest:
+    number = whole_number(revision)
+    if number is None or not rest:
         return None
     action, *args = rest.split(":")
-    return int(revision), Press(action, tuple(args))
+    return number, Press(action, tuple(args))
 
 
 @dataclass

@@ -44,7 +44,7 @@ from bot.reports.export import neutralise
 from bot.residents.service import active_topics
 from bot.sandbox.formatting import EntityParseError, parse_html
 from bot.staff.service import record_action
-from bot.text import parse_moment, parse_time_of_day
+from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 from bot.web.views import (
@@ -54,7 +54,6 @@ from bot.web.views import (
     render,
     see_other,
     staff_member_of,
-    whole_number,
 )
 
 PAGE_SIZE = 20

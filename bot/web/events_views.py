@@ -39,6 +39,7 @@ from bot.models.base import utcnow
 from bot.reports.attendees import export_attendees, resident_label
 from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
+from bot.text import whole_number
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.views import (
@@ -49,7 +50,6 @@ from bot.web.views import (
     render,
     see_other,
     staff_member_of,
-    whole_number,
 )
 
 PAGE_SIZE = 20

@@ -59,6 +59,7 @@ from bot.models import Feedback, FeedbackAttachment, Neighbourhood
 from bot.models.base import utcnow
 from bot.reports.export import ExportFormat, export_feedback
 from bot.staff.service import record_action
+from bot.text import whole_number
 from bot.web import auth
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.telegram_files import (
@@ -75,7 +76,6 @@ from bot.web.views import (
     render,
     see_other,
     staff_member_of,
-    whole_number,
 )
 
 NOTICES = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.models import AuditEntry, DashboardUser, StaffMember
 from bot.models.base import utcnow
 from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
+from bot.text import whole_number
 from bot.web import auth
 from bot.web.security import (
     SESSIONS,
@@ -53,16 +53,6 @@ NOTICES = {
     "user-saved": "The change has been saved.",
     "everywhere": "Every other session of yours has been logged out.",
 }
-
-
-# ASCII digits only (str.isdigit also takes "²" and "١", which int() refuses), and below
-# 2**31: ids are INTEGER, and a bigger number would be a database error, not "no such thing".
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
-
-
-def whole_number(raw: str) -> int | None:
-    """A whole number sent in a form, a query or a path (ASCII digits, below 2**31), or None."""
-    return int(raw) if _WHOLE_NUMBER.fullmatch(raw.strip()) else None
 
 
 def path_id(request: web.Request, name: str) -> int:

@@ -129,6 +129,9 @@ async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
         "0:evshow:99999999999": "That button no longer works",
         "0:evjoin:1:-3": "That button no longer works",
         "0:evlist:99999999999999999999": "That button no longer works",
+        # Digits that are not 0-9 ("²" passes str.isdigit but not int()).
+        "²:cat:repairs": "That button no longer works",
+        "0:evshow:²": "That button no longer works",
     }
     for forged, answer in expected.items():
         await user.press_forged(mid, forged)

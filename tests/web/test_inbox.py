@@ -409,6 +409,7 @@ async def test_bad_filter_values_get_a_plain_message(web: Web) -> None:
         "status=lost": "There is no such status.",
         "category=%3Cscript%3E": "There is no such category.",
         "neighbourhood=abc": "There is no such neighbourhood.",
+        "neighbourhood=%C2%B2": "There is no such neighbourhood.",  # "²"
         "neighbourhood=99999": "There is no such neighbourhood.",
         "stage=3": "The complaint stage must be 1, 2 or not a complaint.",
         "overdue=maybe": "Overdue only is either ticked or not.",
@@ -418,6 +419,7 @@ async def test_bad_filter_values_get_a_plain_message(web: Web) -> None:
         "sort=random": "The list can be sorted by newest, oldest or next due date.",
         "page=0": "The page must be a number from 1 to 400.",
         "page=-1": "The page must be a number from 1 to 400.",
+        "page=%C2%B2": "The page must be a number from 1 to 400.",
     }
     for query, message in cases.items():
         response = await viewer.get(f"/feedback?{query}")
