@@ -119,6 +119,7 @@ def feedback_rows_query(
         ),
         else_=null(),
     )
+    # In the order ``_converter`` unpacks them.
     statement = (
         select(
             Feedback.reference,
@@ -352,11 +353,11 @@ async def export_feedback(
     """Write the reports received from ``since`` to ``until`` (local dates, inclusive).
 
     ``where`` narrows the reports further (the inbox's filters) and ``order_by`` replaces
-    the default oldest-first order. ``on_batch`` is awaited after every ``BATCH_SIZE``
-    rows and once at the end, so a caller can pass what ``output`` holds so far on (the
-    dashboard streams CSV to the browser that way). Returns the number of reports
-    written (the header row is not counted). ``now`` decides what is overdue; it
-    defaults to the current time.
+    the default oldest-first order. ``on_batch`` is awaited after every batch of rows
+    (``BATCH_SIZE``; the last one may be smaller) and once at the end, so a caller can
+    pass what ``output`` holds so far on (the dashboard streams CSV to the browser that
+    way). Returns the number of reports written (the header row is not counted). ``now``
+    decides what is overdue; it defaults to the current time.
     """
     if fmt == "csv":
         csv_writer = _CsvWriter(output)

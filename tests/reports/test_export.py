@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import tracemalloc
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.feedback import clocks
 from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
 from bot.models import Feedback, Neighbourhood, Resident
-from bot.reports.export import HEADER, ExportFormat, export_feedback, neutralise
+from bot.reports.export import HEADER, ExportFormat, _CsvWriter, export_feedback, neutralise
 from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident
 
@@ -504,6 +505,47 @@ async def test_unicode_markup_and_sql_round_trip_exactly(
     for fmt in EXPORT_FORMATS:
         with (artifacts_dir / f"feedback-export-sample.{fmt}").open("wb") as output:
             await export_feedback(sessions, output, fmt, tz=TZ)
+
+
+def test_csv_is_byte_for_byte_what_the_csv_module_writes() -> None:
+    """The exporter joins CSV lines itself (csv.writer is slow on long text): same bytes."""
+    pool: list[Any] = [
+        None,
+        0,
+        2,
+        -7,
+        12_345_678_901_234,
+        0.1,
+        -0.18363307502394466,
+        1e-05,
+        1e22,
+        float("inf"),
+        date(2026, 3, 10),
+        "",
+        "plain",
+        "a,b",
+        'say "hi"',
+        '"',
+        '""',
+        "line\nbreak",
+        "cr\ronly",
+        "crlf\r\n",
+        " leading and trailing ",
+        "tab\there",
+        "semi;colon",
+        "back\\slash",
+        "x" * 3000 + ',"end"',
+        *UNICODE_TEXTS,
+        *PLAIN_TEXTS,
+        *(neutralise(text) for text in DANGEROUS),
+    ]
+    rnd = random.Random(5)
+    rows = [HEADER] + [tuple(rnd.choice(pool) for _ in HEADER) for _ in range(2000)]
+    expected = io.StringIO()
+    csv.writer(expected).writerows(rows)
+    output = io.BytesIO()
+    _CsvWriter(output).write_rows(rows)
+    assert output.getvalue() == b"\xef\xbb\xbf" + expected.getvalue().encode("utf-8")
 
 
 async def test_empty_result_is_a_header_only_file(sessions: Sessions) -> None:
