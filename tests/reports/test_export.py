@@ -21,7 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.feedback import clocks
 from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
 from bot.models import Feedback, Neighbourhood, Resident
-from bot.reports.export import HEADER, ExportFormat, _CsvWriter, export_feedback, neutralise
+from bot.reports.export import (
+    BATCH_SIZE,
+    HEADER,
+    ExportFormat,
+    _CsvWriter,
+    export_feedback,
+    neutralise,
+)
 from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident
 
@@ -598,6 +605,28 @@ async def test_large_exports_write_every_row(sessions: Sessions, tmp_path: Path)
     assert rows[-1][0] == "BULK-0004999"
     sheet = openpyxl.load_workbook(tmp_path / "feedback.xlsx", read_only=True).active
     assert sheet.max_row == 5001
+
+
+async def test_an_export_broken_off_leaves_the_database_usable(sessions: Sessions) -> None:
+    """The browser going away mid-download: the error comes out, and nothing is left hanging."""
+    await bulk_insert_reports(sessions, 0, 2 * BATCH_SIZE + 10)
+    batches = 0
+
+    async def gone() -> None:
+        nonlocal batches
+        batches += 1
+        if batches == 2:
+            raise ConnectionResetError("the browser went away")
+
+    output = io.BytesIO()
+    with pytest.raises(ConnectionResetError):
+        await export_feedback(sessions, output, "csv", tz=TZ, on_batch=gone)
+    assert batches == 2
+    assert output.getvalue().count(b"\r\n") == 1 + 2 * BATCH_SIZE  # header and two batches
+    # The connection went back to the pool clean: more exports and a write work.
+    assert (await export_csv(sessions))[0] == 2 * BATCH_SIZE + 10
+    await bulk_insert_reports(sessions, 2 * BATCH_SIZE + 10, 1)
+    assert (await export_csv(sessions))[0] == 2 * BATCH_SIZE + 11
 
 
 async def peak_memory_of_export(
