@@ -161,15 +161,18 @@ def feedback_rows_query(
 
 def _converter(
     local: Callable[[datetime], Cell],
+    text: Callable[[str], str],
 ) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Cell, ...]]]:
     """A function turning a batch of query rows into export values, in HEADER order.
 
-    Text is neutralised here, for both formats; ``local`` shows a stored UTC time as
-    local time (typed for XLSX, ISO 8601 text with its offset for CSV). One pass per row
-    with the rules written out column by column: this is the export's hot loop.
+    The format decides two things: ``text`` makes any text that came from people or
+    settings safe (neutralised for both formats, and quoted for CSV); ``local`` shows a
+    stored UTC time as local time (typed for XLSX, ISO 8601 text with its offset for
+    CSV). One pass per row, the rules written out column by column: this is the
+    export's hot loop.
     """
-    categories = {code: neutralise(label) for code, label in CATEGORIES.items()}
-    statuses = {code: (neutralise(code), neutralise(words)) for code, words in STATUS_WORDS.items()}
+    categories = {code: text(label) for code, label in CATEGORIES.items()}
+    statuses = {code: (text(code), text(words)) for code, words in STATUS_WORDS.items()}
 
     def convert(rows: Iterable[Sequence[Any]]) -> list[tuple[Cell, ...]]:
         out: list[tuple[Cell, ...]] = []
@@ -198,18 +201,18 @@ def _converter(
             photos,
             overdue,
         ) in rows:
-            status_cell, status_words = statuses.get(status) or (neutralise(status),) * 2
+            status_cell, status_words = statuses.get(status) or (text(status),) * 2
             append(
                 (
-                    neutralise(reference),
-                    categories[category] if category in categories else neutralise(category),
+                    text(reference),
+                    categories[category] if category in categories else text(category),
                     status_cell,
                     status_words,
-                    None if neighbourhood is None else neutralise(neighbourhood),
+                    None if neighbourhood is None else text(neighbourhood),
                     "yes" if is_complaint else "no",
                     complaint_stage,
                     "yes" if urgent else "no",
-                    None if hazard_kind is None else neutralise(hazard_kind),
+                    None if hazard_kind is None else text(hazard_kind),
                     local(received_at),
                     None if acknowledged_at is None else local(acknowledged_at),
                     None if resolved_at is None else local(resolved_at),
@@ -220,8 +223,8 @@ def _converter(
                     investigate_due_on,
                     "yes" if overdue else "no",
                     "no" if reporter_name else "yes",
-                    None if reporter_name is None else neutralise(reporter_name),
-                    neutralise(description),
+                    None if reporter_name is None else text(reporter_name),
+                    text(description),
                     latitude,
                     longitude,
                     int(photos or 0),
@@ -238,31 +241,31 @@ class _RowWriter(Protocol):
     def finish(self) -> None: ...
 
 
-def csv_field(cell: Cell) -> str:
-    """One cell as the csv module's default (excel) dialect writes it, but faster.
+def csv_text(text: str) -> str:
+    """Text as a CSV cell: neutralised, then quoted as the csv module's excel dialect does.
 
     ``csv.writer`` looks at long text one character at a time, which made it the
-    export's main cost; ``in`` and ``replace`` scan in C. The rule is the dialect's
+    export's main cost; ``in`` and ``replace`` scan in C. The dialect's rule
     (QUOTE_MINIMAL): text holding a comma, a double quote, CR or LF is quoted, quotes
-    doubled; None is an empty cell; anything else is ``str()`` (a float's repr, a date's
-    ISO form). tests/reports/test_export.py checks it byte for byte against csv.writer.
+    doubled. tests/reports/test_export.py checks the output byte for byte against
+    csv.writer.
     """
-    if cell is None:
-        return ""
-    if not isinstance(cell, str):
-        return str(cell)
-    if '"' in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    if "," in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell + '"'
-    return cell
+    if text.startswith(_FORMULA_TRIGGERS):
+        text = "'" + text
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
 
 
 class _CsvWriter:
     """UTF-8 CSV with a byte-order mark, so Excel reads the characters correctly.
 
-    The cells come neutralised, with times as text; each batch of rows is joined into
-    one string (lines end in CRLF, as csv.writer's) and encoded at once.
+    Text cells come ready (``csv_text``, or words and times that need no quoting); None
+    is an empty cell and anything else is ``str()`` (a float's repr, a date's ISO form),
+    as csv.writer writes them. Each batch of rows is joined into one string (lines end in
+    CRLF, as csv.writer's) and encoded at once.
     """
 
     def __init__(self, output: BinaryIO) -> None:
@@ -275,8 +278,12 @@ class _CsvWriter:
         return lambda moment: moment.astimezone(tz).isoformat(timespec="seconds")
 
     def write_rows(self, rows: Iterable[Sequence[Cell]]) -> None:
-        text = "".join([",".join(map(csv_field, cells)) + "\r\n" for cells in rows])
-        self._output.write(text.encode("utf-8"))
+        lines = [
+            ",".join(["" if c is None else c if isinstance(c, str) else str(c) for c in cells])
+            for cells in rows
+        ]
+        lines.append("")
+        self._output.write("\r\n".join(lines).encode("utf-8"))
 
     def finish(self) -> None:
         pass
@@ -363,12 +370,12 @@ async def export_feedback(
         csv_writer = _CsvWriter(output)
         csv_writer.write_rows([HEADER])
         writer: _RowWriter = csv_writer
-        convert = _converter(_CsvWriter.local(tz))
+        convert = _converter(_CsvWriter.local(tz), csv_text)
     elif fmt == "xlsx":
         xlsx = _XlsxWriter(output)
         xlsx.write_header()
         writer = xlsx
-        convert = _converter(_XlsxWriter.local(tz))
+        convert = _converter(_XlsxWriter.local(tz), neutralise)
     else:
         raise ValueError(f"unknown export format: {fmt!r}")
     moment = now or utcnow()

@@ -26,6 +26,7 @@ from bot.reports.export import (
     HEADER,
     ExportFormat,
     _CsvWriter,
+    csv_text,
     export_feedback,
     neutralise,
 )
@@ -515,7 +516,8 @@ async def test_unicode_markup_and_sql_round_trip_exactly(
 
 
 def test_csv_is_byte_for_byte_what_the_csv_module_writes() -> None:
-    """The exporter joins CSV lines itself (csv.writer is slow on long text): same bytes."""
+    """The exporter quotes text and joins CSV lines itself (csv.writer is slow on long
+    text): the same bytes as csv.writer writes for the neutralised cells."""
     pool: list[Any] = [
         None,
         0,
@@ -544,14 +546,20 @@ def test_csv_is_byte_for_byte_what_the_csv_module_writes() -> None:
         "x" * 3000 + ',"end"',
         *UNICODE_TEXTS,
         *PLAIN_TEXTS,
-        *(neutralise(text) for text in DANGEROUS),
+        *DANGEROUS,
+        '=1,"2"',
+        "-\n",
     ]
     rnd = random.Random(5)
     rows = [HEADER] + [tuple(rnd.choice(pool) for _ in HEADER) for _ in range(2000)]
     expected = io.StringIO()
-    csv.writer(expected).writerows(rows)
+    csv.writer(expected).writerows(
+        [neutralise(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
     output = io.BytesIO()
-    _CsvWriter(output).write_rows(rows)
+    _CsvWriter(output).write_rows(
+        [csv_text(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
     assert output.getvalue() == b"\xef\xbb\xbf" + expected.getvalue().encode("utf-8")
 
 
