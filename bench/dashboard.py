@@ -20,7 +20,8 @@ Figures:
   then ``--requests`` timed ones, one at a time; p50 and p95 of the time from sending the
   request to the last byte of the page, in ms. The client runs in the same process and
   event loop, so the times include its (small) share. "matches" is the count the page
-  itself shows. Goal: p95 under 150 ms, every case, both users.
+  itself shows (">1000" where it says "more than 1,000": it counts up to a limit).
+  Goal: p95 under 150 ms, every case, both users.
 - report page: GET /report (the social impact and compliance report) as the admin, for
   the default period (the last full quarter), the last 12 months and the whole two years,
   timed as the inbox is. Before it, the history the report reads is added in SQL: every
@@ -91,7 +92,8 @@ PASSWORDS = {
     "bench-staff": "marble otters quietly juggling",
 }
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
-_MATCHES = re.compile(r"(\d+) reports? match")
+# "1,234 reports match", or past the page's count limit "More than 1,000 reports match".
+_MATCHES = re.compile(r"(More than )?([\d,]+) reports? match")
 
 CATEGORY_WEIGHTS = {
     "repairs": 40,
@@ -443,6 +445,7 @@ class PageCase:
     case: str
     query: dict[str, str]
     matches: int | None = None
+    more_than: bool = False  # the page counts up to a limit: "more than <matches>"
     p50_ms: float | None = None
     p95_ms: float | None = None
     max_ms: float | None = None
@@ -487,7 +490,8 @@ async def time_page(client: Any, path: str, case: PageCase, requests: int, warmu
             continue
         if attempt == 0:
             found = _MATCHES.search(body.decode("utf-8", "replace"))
-            case.matches = int(found.group(1)) if found else None
+            case.matches = int(found.group(2).replace(",", "")) if found else None
+            case.more_than = bool(found and found.group(1))
         if attempt >= warmups:
             timings.append(elapsed)
     case.p50_ms = milliseconds(timings, 0.5)
@@ -806,7 +810,8 @@ def report(result: Result) -> str:
     ]
     for c in result.inbox:
         lines.append(
-            f"{c.user:6} {c.case:30} {_shown(c.matches):>8} {_shown(c.p50_ms):>7} "
+            f"{c.user:6} {c.case:30} {('>' if c.more_than else '') + _shown(c.matches):>8} "
+            f"{_shown(c.p50_ms):>7} "
             f"{_shown(c.p95_ms):>7} {_shown(c.max_ms):>7} {c.errors:>6}  {yes(c.goal_met)}"
         )
     lines += ["", f"report page: {result.report_page}"]

@@ -309,7 +309,7 @@ def _list_context(
     if page is not None:
         if filters.page > 1:
             newer = filters.query(page=filters.page - 1)
-        if filters.page < min(page.pages, inbox.MAX_PAGE):
+        if page.has_next and filters.page < inbox.MAX_PAGE:
             older = filters.query(page=filters.page + 1)
     return {
         "rows": rows,
@@ -325,6 +325,7 @@ def _list_context(
         "previous_page": newer,
         "next_page": older,
         "timezone": str(tz),
+        "count_limit": f"{inbox.COUNT_LIMIT:,}",
     }
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.feedback import inbox
 from bot.feedback.service import STATUS_WORDS
@@ -187,6 +187,59 @@ async def test_paging_and_sorting(web: Web) -> None:
     by_due = await listed(admin, "sort=due")
     assert by_due[:2] == [due_sooner.reference, due_soon.reference]
     assert await listed(admin, "sort=due&page=2") != []
+
+
+async def test_past_the_count_limit_the_page_says_more_than_and_paging_goes_on(web: Web) -> None:
+    limit = inbox.COUNT_LIMIT
+    start = utcnow() - timedelta(days=30)
+    # limit + 2 reports mention the boiler (the 2 oldest are complaints); 3 others do not.
+    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        await db.execute(
+            insert(Feedback),
+            [
+                {
+                    "reference": f"FB-2025-{n:05d}",
+                    "category": "complaint" if n < 2 else "repairs",
+                    "description": f"The boiler is broken again ({n})",
+                    "received_at": start + timedelta(minutes=n),
+                }
+                for n in range(limit + 2)
+            ]
+            + [
+                {
+                    "reference": f"FB-2025-{limit + 10 + n:05d}",
+                    "category": "repairs",
+                    "description": "A dripping tap",
+                    "received_at": start - timedelta(minutes=n + 1),
+                }
+                for n in range(3)
+            ],
+        )
+    viewer = await web.logged_in("viewer")
+    more = f"More than {limit:,} reports match"
+    newest = [f"FB-2025-{n:05d}" for n in range(limit + 1, -1, -1)]  # the boilers, newest first
+
+    page = await viewer.get("/feedback?q=boiler")
+    text = await page.text()
+    assert more in text and "Page 1." in text and "Next page" in text, text
+    assert re.search(r"(?<![\d,])\d+ reports? match", text) is None  # no made-up number
+    assert REFERENCE.findall(text) == newest[: inbox.PAGE_SIZE]
+    assert more in await (await viewer.get("/feedback")).text()  # every report counts too
+
+    # Paging is not limited by the count: the last boiler page holds the last two reports.
+    last = limit // inbox.PAGE_SIZE + 1
+    text = await (await viewer.get(f"/feedback?q=boiler&page={last - 1}")).text()
+    assert "Next page" in text and more in text
+    text = await (await viewer.get(f"/feedback?q=boiler&page={last}")).text()
+    assert REFERENCE.findall(text) == newest[-2:]
+    assert "Next page" not in text and "Previous page" in text
+
+    # Exactly the limit is still counted exactly, with its number of pages.
+    text = await (await viewer.get("/feedback?q=boiler&category=repairs")).text()
+    assert f"{limit} reports match. Page 1 of {limit // inbox.PAGE_SIZE}." in text
+    assert more not in text
+    text = await (await viewer.get("/feedback?q=boiler&category=complaint")).text()
+    assert "2 reports match. Page 1 of 1." in text and "Next page" not in text
 
 
 async def test_overdue_reports_are_marked_in_the_list_and_on_the_report(web: Web) -> None:
