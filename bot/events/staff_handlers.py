@@ -14,7 +14,6 @@ Buttons under a published event (Manage, Attendees, Cancel event...) work at any
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
@@ -25,19 +24,18 @@ from bot.broadcasts import service as broadcasts
 from bot.broadcasts.handlers import announce_prepared
 from bot.errors import DomainError, InvalidInput, StaleAction
 from bot.events import service
+from bot.events.announce import announcement_of
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices, Roster, RosterLine
 from bot.i18n import N_, Gettext, format_moment
 from bot.models import Event, Neighbourhood
 from bot.models.base import utcnow
-from bot.residents import service as residents
-from bot.text import TIME_OF_DAY, parse_moment, parse_time_of_day, shorten, shorten_block
+from bot.text import TIME_OF_DAY, parse_moment, parse_time_of_day, shorten
 from bot.tg.conversation import Command, Step, Turn, TurnHandler, inline, pairs
 from bot.tg.pickers import ask_areas, pick_areas
 
 NEW_EVENT = "event_staff"  # the flow of /newevent and of editing an event
 CLOSING = "event_closing"  # the flow of the closing record
-EVENTS_TOPIC = "events"
 STAFF_EVENTS_PAGE = 8
 ATTENDANCE_PAGE = 10
 ROSTER_TEXT_LIMIT = 3900  # under Telegram's 4096, with room for the "not shown" line
@@ -799,66 +797,25 @@ async def on_publish(turn: Turn) -> None:
 # ----- announcing an event --------------------------------------------------------------------
 
 
-def announcement_text(_: Gettext, event: Event, when: str, *, caption: bool) -> str:
-    """An HTML announcement of the event: what, when, where, places, how to sign up.
-
-    The description is shortened so that the whole fits Telegram's limit (a photo's
-    caption is shorter), counted in the characters residents see.
-    """
-    places = (
-        _("Places: {count}").format(count=event.capacity)
-        if event.capacity is not None
-        else _("No limit on places")
-    )
-    head = [
-        event.title,
-        _("When: {when}").format(when=when),
-        _("Where: {place}").format(place=event.place),
-    ]
-    tail = [places, _("Open Events in the menu to sign up.")]
-    limit = broadcasts.CAPTION_LIMIT if caption else broadcasts.TEXT_LIMIT
-    room = limit - len("\n".join(head)) - len("\n".join(tail)) - 4  # the blank lines
-    description = shorten_block(event.description, room) if room > 1 else ""
-    parts = [
-        "\n".join(
-            [f"<b>{html.escape(head[0], quote=False)}</b>"]
-            + [html.escape(line, quote=False) for line in head[1:]]
-        )
-    ]
-    if description:
-        parts.append(html.escape(description, quote=False))
-    parts.append("\n".join(html.escape(line, quote=False) for line in tail))
-    return "\n\n".join(parts)
-
-
 async def on_announce(turn: Turn) -> None:
     """Announce it to residents: /announce's preview with the event written up."""
     await turn.require_staff()
     event = await service.get_event(turn.session, _press_arg(turn))
-    if event.status == "cancelled":
-        raise InvalidInput("This event has been cancelled.")
-    if utcnow() >= event.starts_at:
-        raise InvalidInput("This event has already started.")
-    topics = [t.id for t in await residents.active_topics(turn.session) if t.code == EVENTS_TOPIC]
-    if not topics:
-        # Without it the audience would be everyone who follows any topic.
-        raise InvalidInput(
-            "There is no Events topic for residents to follow, so the event cannot be "
-            "announced to its followers. Use /announce to write to residents instead."
-        )
-    turn.answer_press()
-    text = announcement_text(
-        turn._,
+    found = await announcement_of(
+        turn.session,
         event,
-        service.when_words(event, turn.settings.tz, turn.language),
-        caption=bool(event.photo_file_id),
+        turn._,
+        tz=turn.settings.tz,
+        language=turn.language,
+        now=utcnow(),
     )
+    turn.answer_press()
     await announce_prepared(
         turn,
-        text=text,
-        photo=event.photo_file_id,
-        areas=sorted(n.id for n in event.neighbourhoods),
-        topics=topics,
+        text=found.text,
+        photo=found.photo_file_id,
+        areas=found.area_ids,
+        topics=found.topic_ids,
     )
 
 

@@ -352,7 +352,7 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
             )
             replaces = whole_number(form.replaces)
             draft = await broadcasts.save_draft(db, plan, staff.id, replaces=replaces)
-            preview = await _preview_context(db, draft, request, now)
+            preview = await preview_context(db, draft, request, now)
     except Refused as exc:
         return await _form_page(request, form, error=exc.message, status=exc.status)
     except (FormError, DomainError) as exc:
@@ -360,9 +360,10 @@ async def compose_preview(request: web.Request) -> web.StreamResponse:
     return render(request, "announcement_preview.html", preview)
 
 
-async def _preview_context(
+async def preview_context(
     db: AsyncSession, row: Announcement, request: web.Request, now: datetime
 ) -> dict[str, Any]:
+    """What announcement_preview.html shows of a draft (composed here, or an event's)."""
     settings = request.app[SETTINGS]
     recipients = await broadcasts.count_recipients(db, Audience.of(row))
     areas, topics = await _audience_words(db, row)
@@ -427,7 +428,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
                 raise web.HTTPNotFound() from None
             if row.status != "draft":  # another Confirm got there first
                 return see_other(f"/announcements/{announcement_id}?done=already")
-            context = await _preview_context(db, row, request, now)
+            context = await preview_context(db, row, request, now)
         return render(
             request, "announcement_preview.html", {**context, "error": _message(exc)}, status=400
         )

@@ -30,10 +30,14 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcasts import service as broadcasts
+from bot.broadcasts.service import Audience, Plan
 from bot.errors import DomainError
 from bot.events import service
+from bot.events.announce import announcement_of
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices
+from bot.i18n import gettext_for
 from bot.models import DashboardUser, Event, Neighbourhood, StaffMember
 from bot.models.base import utcnow
 from bot.reports.attendees import export_attendees, resident_label
@@ -41,7 +45,8 @@ from bot.reports.export import ExportFormat
 from bot.staff.service import record_action
 from bot.text import whole_number
 from bot.web import auth
-from bot.web.security import SESSIONS, SETTINGS, access, current_user
+from bot.web.broadcasts_views import preview_context
+from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 from bot.web.views import (
     EXPORT_TYPES,
     UNLINKED,
@@ -711,6 +716,46 @@ async def event_close(request: web.Request) -> web.StreamResponse:
     return await _act(request, "closed")
 
 
+@access("staff")
+async def event_announce(request: web.Request) -> web.StreamResponse:
+    """Announce it: the event written up as an announcement draft, shown at its preview.
+
+    The words are in the association's default language (as Telegram writes them for a
+    staff member whose Telegram is not set to Welsh). Staff limited to some neighbourhoods
+    reach only those of the event's (all of theirs for an association-wide event), as
+    when they compose an announcement here. Confirm then sends it as any draft, once.
+    """
+    event_id = _event_id(request)
+    settings = request.app[SETTINGS]
+    user = current_user(request)
+    now = utcnow()
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            staff = await staff_member_of(db, user)
+            if staff is None:  # (it sees no event either: told why, not "not found")
+                return plain_page(403, "Not linked", UNLINKED)
+            area_ids = await _area_ids(db, user)
+            event = await _visible_event(db, event_id, area_ids)
+            language = settings.default_language
+            found = await announcement_of(
+                db, event, gettext_for(language), tz=settings.tz, language=language, now=now
+            )
+            audience = found.area_ids
+            if area_ids is not None:
+                audience = [a for a in audience if a in area_ids] if audience else area_ids
+            plan = Plan(
+                text=found.text,
+                photo_file_id=found.photo_file_id,
+                audience=Audience(tuple(sorted(audience)), tuple(found.topic_ids)),
+                urgent=False,
+            )
+            draft = await broadcasts.save_draft(db, plan, staff.id)
+            preview = await preview_context(db, draft, request, now)
+    except DomainError as exc:
+        return await _detail_page(request, error=message_of(exc), status=400)
+    return render(request, "announcement_preview.html", preview)
+
+
 # ----- files --------------------------------------------------------------------------------------
 
 
@@ -788,6 +833,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/events/{event_id}/attendance", event_attendance)
     app.router.add_post("/events/{event_id}/all-came", event_all_came)
     app.router.add_post("/events/{event_id}/close", event_close)
+    app.router.add_post("/events/{event_id}/announce", event_announce)
     app.router.add_get("/events/{event_id}/attendees.csv", event_attendees_csv)
     app.router.add_get("/events/{event_id}/attendees.xlsx", event_attendees_xlsx)
     app.router.add_get("/events/{event_id}/calendar.ics", event_calendar)
