@@ -87,7 +87,9 @@ def test_every_placeholder_message_formats_in_welsh() -> None:
             continue
         values = {name: Anything() for name in names}
         welsh = _(message.id)
-        assert welsh != message.id, message.id
+        # Only a message with words needs different Welsh ("{label}: {reason}" has none).
+        if re.search(r"[^\W\d_]", re.sub(r"\{\w*\}", "", message.id)):
+            assert welsh != message.id, message.id
         welsh.format(**values)  # no KeyError / IndexError / ValueError
         message.id.format(**values)
         formatted += 1
