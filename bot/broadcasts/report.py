@@ -254,7 +254,8 @@ CSV_HEADER = (
 
 def delivery_rows_query(announcement_id: int) -> Select[*tuple[Any, ...]]:
     """One row per delivery of an announcement: ids, status, attempts, times; no names,
-    no chat ids, no message text."""
+    no chat ids, no message text. Run by run, each run's residents by number (the order
+    the deliveries were queued in is the database's own, not one a reader can follow)."""
     return (
         select(
             Broadcast.id,
@@ -267,5 +268,5 @@ def delivery_rows_query(announcement_id: int) -> Select[*tuple[Any, ...]]:
         )
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
         .where(Broadcast.announcement_id == announcement_id)
-        .order_by(Broadcast.scheduled_for, Delivery.id)
+        .order_by(Broadcast.scheduled_for, Broadcast.id, Delivery.resident_id, Delivery.id)
     )
