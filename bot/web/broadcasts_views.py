@@ -176,6 +176,7 @@ class ComposeForm:
         def every(name: str) -> list[str]:
             return [v[:20] for v in form.getall(name, []) if isinstance(v, str)][:100]
 
+        kept_photo = file_id_of(form.get("photo_file_id")) or ""
         return cls(
             text=one("text", broadcasts.TEXT_LIMIT * 4),
             areas=every("area"),
@@ -187,9 +188,7 @@ class ComposeForm:
             weekly_at=one("weekly_time"),
             urgent=one("urgent") == "yes",
             replaces=one("replaces"),
-            photo=""
-            if one("remove_photo") == "yes"
-            else file_id_of(form.get("photo_file_id")) or "",
+            photo="" if one("remove_photo") == "yes" else kept_photo,
         )
 
     @classmethod

@@ -677,7 +677,7 @@ async def event_cancel_form(request: web.Request) -> web.StreamResponse:
 async def _act(request: web.Request, action: str) -> web.StreamResponse:
     """Run one staff action on an event the user may see, in one transaction."""
     event_id = _event_id(request)
-    posted = await read_form(request)
+    posted = await request.post()
     settings = request.app[SETTINGS]
     user = current_user(request)
     now = utcnow()

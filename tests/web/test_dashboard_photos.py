@@ -5,13 +5,16 @@ what is not a photo, too big, or cannot reach Telegram is refused in words, valu
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from playwright.async_api import async_playwright, expect
 from sqlalchemy import func, select
 
 from bot.models import Announcement, Delivery, Event
@@ -19,13 +22,15 @@ from bot.web import forms
 from tests.broadcasts import conftest as broadcast_fixtures
 from tests.broadcasts.conftest import Places, add_resident
 from tests.conftest import TEST_TOKEN
-from tests.web.conftest import Web, WebFactory, free_port, page_token
+from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+from tests.web.conftest import PASSWORDS, Web, WebFactory, free_port, page_token
 from tests.web.test_announcements import draft_id_of, staff_client
 from tests.web.test_casework import JPEG, PNG, SCRIPT
 from tests.web.test_events import good_form
 
 places = broadcast_fixtures.places
 BIG = 11 * 1024 * 1024
+TIMEOUT_MS = 10_000
 
 
 @dataclass
@@ -283,3 +288,53 @@ async def test_an_announcement_photo_can_be_left_out(photos: Photos, places: Pla
     async with photos.web.sessions() as db:  # type: ignore[attr-defined]
         row = await db.get(Announcement, draft_id_of(page))
     assert row is not None and row.photo_file_id is None
+
+
+@pytest.mark.browser
+async def test_a_photo_chosen_in_a_real_browser_goes_with_the_event(
+    photos: Photos, artifacts_dir: Path, database_url: str, tmp_path: Path
+) -> None:
+    ensure_chromium()
+    base = str(photos.web.server.make_url("/")).rstrip("/")
+    picture = tmp_path / "walk.jpg"
+    picture.write_bytes(JPEG)
+    fields = good_form()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(f"{base}/events/new")
+            await page.get_by_label("Username").fill("sam")
+            await page.get_by_label("Password").fill(PASSWORDS["staff"])
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page.get_by_role("heading", name="New event")).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+            await page.get_by_label("Title").fill("Photo walk")
+            await page.get_by_label("What happens").fill(fields["description"])
+            await page.get_by_label("Where").fill(fields["place"])
+            starts = page.get_by_role("group", name=re.compile("^Starts"))
+            await starts.get_by_label("Date").fill(fields["start_date"])
+            await starts.get_by_label("Time").fill("10:00")
+            ends = page.get_by_role("group", name=re.compile("^Ends"))
+            await ends.get_by_label("Time").fill("12:00")
+            await page.get_by_label("Choose a photo").set_input_files(str(picture))
+            await page.get_by_role("button", name="Preview").click()
+            await expect(page.get_by_text("With the photo you chose.")).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+            if database_url.startswith("sqlite"):
+                await page.screenshot(
+                    path=str(artifacts_dir / "dashboard-event-photo-preview.png"), full_page=True
+                )
+            await page.get_by_role("button", name="Publish").click()
+            await expect(page.get_by_text("The event is published")).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+        finally:
+            await browser.close()
+    [event] = await events(photos.web)
+    [message] = photos.sent()
+    assert event.title == "Photo walk" and event.photo_file_id == message["photo"][-1]["file_id"]
+    assert photos.state.files[event.photo_file_id].data == JPEG
