@@ -1,12 +1,11 @@
 """Posted forms, read once per request (the CSRF guard and the handler share them).
 
-A form is read by aiohttp (capped by the app's ``client_max_size``), except a multipart
-form posted to a handler declared with ``@takes_files``: that one is read here from the
-stream, so that
-the app-wide cap stays small: the text fields together may be at most ``TEXT_BYTES``,
-and of a file only the first ``FILE_BYTES + 1`` bytes are kept; the rest of an
-over-long file is read and dropped (up to ``BODY_BYTES`` in all: past that, 413), so
-that the handler can refuse it in words with the typed values kept.
+A form is read by aiohttp (capped by the app's ``client_max_size``, 256 KB), except a
+multipart form posted to a handler declared with ``@takes_files``: that one is read here
+from the stream, so that the app-wide cap stays small. Its text fields together may be at
+most ``TEXT_BYTES``; of a file only the first ``FILE_BYTES + 1`` bytes are kept, the rest
+of an over-long file is read and dropped (up to ``BODY_BYTES`` in all: past that, 413),
+so that the handler can refuse it in words with the typed values kept.
 """
 
 from __future__ import annotations

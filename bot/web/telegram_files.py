@@ -165,18 +165,19 @@ async def send_photo(
             "saved. Please try again or choose another photo. (It is sent to your own chat "
             "with the bot: you need to have started the bot in Telegram.)"
         )
-    sizes = (found.get("result") or {}).get("photo") or []
-    best = max(
-        (size for size in sizes if isinstance(size, dict) and size.get("file_id")),
-        key=lambda size: (
-            int(size.get("width") or 0) * int(size.get("height") or 0),
-            int(size.get("file_size") or 0),
-        ),
-        default=None,
-    )
-    if best is None:
+    result = found.get("result")
+    sizes = result.get("photo") if isinstance(result, dict) else None
+    try:
+        best = max(
+            (size for size in sizes or () if isinstance(size, dict) and size.get("file_id")),
+            key=lambda size: (
+                int(size.get("width") or 0) * int(size.get("height") or 0),
+                int(size.get("file_size") or 0),
+            ),
+        )
+    except (TypeError, ValueError):
         log.info("photo upload answered without a photo")
-        raise unreachable
+        raise unreachable from None
     return str(best["file_id"])
 
 
