@@ -12,8 +12,10 @@ The text is Telegram HTML, as in /announce. Telegram itself checks it at the Tel
 preview; the dashboard cannot send a preview, so it parses the text with the sandbox's
 strict copy of Telegram's parser, refuses what Telegram would refuse, and shows the
 preview from the parsed entities (every character escaped; only known tags written).
-Photos are not offered here yet: a photo is a Telegram file id, which only Telegram
-gives out (they are composed in Telegram).
+A photo is a Telegram file id: one chosen in the form is first sent to the staff member's
+own chat (``telegram_files.dashboard_photo``) for its file id, which the form carries from
+then on (a hidden field; "Change it" keeps it). With a photo the text is its caption, so
+Telegram's caption limit applies.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ from bot.sandbox.formatting import EntityParseError, parse_html
 from bot.staff.service import record_action
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.web import auth
+from bot.web.forms import read_form, takes_files
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
+from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 from bot.web.views import (
     UNLINKED,
     Refused,
@@ -161,6 +165,7 @@ class ComposeForm:
     weekly_at: str = ""
     urgent: bool = False
     replaces: str = ""
+    photo: str = ""  # the Telegram file id of the photo sent with it, if any
 
     @classmethod
     def posted(cls, form: MultiMapping[Any]) -> ComposeForm:
@@ -171,6 +176,7 @@ class ComposeForm:
         def every(name: str) -> list[str]:
             return [v[:20] for v in form.getall(name, []) if isinstance(v, str)][:100]
 
+        kept_photo = file_id_of(form.get("photo_file_id")) or ""
         return cls(
             text=one("text", broadcasts.TEXT_LIMIT * 4),
             areas=every("area"),
@@ -182,6 +188,7 @@ class ComposeForm:
             weekly_at=one("weekly_time"),
             urgent=one("urgent") == "yes",
             replaces=one("replaces"),
+            photo="" if one("remove_photo") == "yes" else kept_photo,
         )
 
     @classmethod
@@ -193,6 +200,7 @@ class ComposeForm:
             topics=[str(i) for i in row.topic_ids or ()],
             urgent=row.urgent,
             replaces=str(row.id),
+            photo=row.photo_file_id or "",
         )
         if row.recurrence:
             days, at = broadcasts.parse_weekly(row.recurrence)
@@ -223,7 +231,7 @@ def plan_of(
     now: datetime,
 ) -> Plan:
     """The announcement the form describes, or FormError / DomainError with a plain reason."""
-    text = broadcasts.check_text(form.text, caption=False)
+    text = broadcasts.check_text(form.text, caption=bool(form.photo))
     problem = telegram_markup_problem(text)
     if problem is not None:
         raise FormError(
@@ -249,7 +257,7 @@ def plan_of(
         raise FormError("Please choose when it should go out.")
     return Plan(
         text=text,
-        photo_file_id=None,
+        photo_file_id=form.photo or None,
         audience=Audience(area_ids, topic_ids),
         urgent=form.urgent,
         send_at=send_at,
@@ -283,6 +291,7 @@ async def _compose_context(
         "weekdays": broadcasts.WEEKDAYS,
         "when_choices": WHEN_CHOICES,
         "text_limit": broadcasts.TEXT_LIMIT,
+        "caption_limit": broadcasts.CAPTION_LIMIT,
         "quiet_start": f"{settings.quiet_hours_start:%H:%M}",
         "quiet_end": f"{settings.quiet_hours_end:%H:%M}",
         "timezone": str(settings.tz),
@@ -330,9 +339,15 @@ async def compose_form(request: web.Request) -> web.StreamResponse:
 
 
 @access("staff")
+@takes_files
 async def compose_preview(request: web.Request) -> web.StreamResponse:
     """Check what was typed; keep it as a draft and show the preview with Confirm."""
-    form = ComposeForm.posted(await request.post())
+    posted = await read_form(request)
+    form = ComposeForm.posted(posted)
+    try:
+        form.photo = await dashboard_photo(request, posted, "an announcement") or form.photo
+    except PhotoRefused as refused:
+        return await _form_page(request, form, error=str(refused), status=400)
     settings = request.app[SETTINGS]
     user = current_user(request)
     now = utcnow()

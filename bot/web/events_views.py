@@ -11,8 +11,10 @@ Acting needs a dashboard account linked to an active staff member, as in the inb
 
 A new event is published at once or first previewed: the service keeps no drafts (in
 Telegram a draft lives in the conversation), so the preview is the form sent back with
-the event as residents will read it. Photos are Telegram file ids: an event's photo is
-kept when it is edited here, but a new one can only be added in Telegram.
+the event as residents will read it. Photos are Telegram file ids: a photo chosen in the
+form is first sent to the staff member's own chat (``telegram_files.dashboard_photo``) for
+its file id, which the form then carries (a hidden field) through preview and refusals.
+On edit the event's photo is kept, replaced by a new one, or removed with the checkbox.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ from bot.staff.service import record_action
 from bot.text import whole_number
 from bot.web import auth
 from bot.web.broadcasts_views import preview_context
+from bot.web.forms import read_form, takes_files
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
+from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 from bot.web.views import (
     EXPORT_TYPES,
     UNLINKED,
@@ -203,6 +207,7 @@ class EventForm:
     values: dict[str, str]
     area_ids: list[int]
     errors: dict[str, str] = field(default_factory=dict)
+    photo_file_id: str | None = None  # a photo uploaded with this form (not yet saved)
 
     @classmethod
     def blank(cls) -> EventForm:
@@ -252,9 +257,17 @@ class EventForm:
         allowed = {str(area.id): area.id for area in choices}
         ticked = [str(raw) for raw in form.getall("area", [])]
         read = cls(values, sorted({allowed[raw] for raw in ticked if raw in allowed}))
+        read.photo_file_id = file_id_of(form.get("photo_file_id"))
         if any(raw not in allowed for raw in ticked):
             read.errors["areas"] = "There is no such neighbourhood. Please choose again."
         return read
+
+    def take_photo(self, uploaded: tuple[str | None, str | None]) -> None:
+        """The outcome of ``_upload``: a new photo's file id, or why it was refused."""
+        file_id, problem = uploaded
+        self.photo_file_id = file_id or self.photo_file_id
+        if problem:
+            self.errors["photo"] = problem
 
     def check(self, name: str, check: Any) -> Any:
         """Run one field's check; a refusal is kept against the field (and None returned)."""
@@ -443,7 +456,18 @@ def _preview(plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo) -> dic
         "places": "no limit" if plan.capacity is None else str(plan.capacity),
         "party": plan.max_party,
         "deadline": _local(plan.signup_deadline, tz) or "until it starts",
+        "photo": bool(plan.photo_file_id),
     }
+
+
+async def _upload(request: web.Request, posted: MultiMapping[Any]) -> tuple[str | None, str | None]:
+    """The photo chosen in the form sent to Telegram (before any transaction is opened):
+    its file id (None: no photo chosen), or why it cannot be used."""
+    subject = str(posted.get("title", "")).strip()[:100] or "an event"
+    try:
+        return await dashboard_photo(request, posted, subject), None
+    except PhotoRefused as refused:
+        return None, str(refused)
 
 
 @access("staff")
@@ -457,9 +481,11 @@ async def event_new_form(request: web.Request) -> web.StreamResponse:
 
 
 @access("staff")
+@takes_files
 async def event_create(request: web.Request) -> web.StreamResponse:
     """Check the form; preview it, or publish it (residents see it at once)."""
-    posted = await request.post()
+    posted = await read_form(request)
+    uploaded = await _upload(request, posted)
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
@@ -469,7 +495,8 @@ async def event_create(request: web.Request) -> web.StreamResponse:
         staff = await staff_member_of(db, user)
         if staff is None:
             return _form_page(request, form, choices, error=UNLINKED, status=403)
-        plan = build_plan(form, tz)
+        form.take_photo(uploaded)
+        plan = build_plan(form, tz, photo_file_id=form.photo_file_id)
         now = utcnow()
         if plan is not None:
             try:
@@ -514,9 +541,11 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
 
 
 @access("staff")
+@takes_files
 async def event_update(request: web.Request) -> web.StreamResponse:
     """Save changes: refused if someone else changed the event since the form was opened."""
-    posted = await request.post()
+    posted = await read_form(request)
+    uploaded = await _upload(request, posted)
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     event_id = _event_id(request)
@@ -548,7 +577,9 @@ async def event_update(request: web.Request) -> web.StreamResponse:
         if staff is None:
             return again(UNLINKED, 403)
         form.area_ids = sorted(set(form.area_ids) | {n.id for n in kept})
-        plan = build_plan(form, tz, photo_file_id=event.photo_file_id)
+        form.take_photo(uploaded)
+        kept_photo = None if posted.get("remove_photo") == "yes" else event.photo_file_id
+        plan = build_plan(form, tz, photo_file_id=form.photo_file_id or kept_photo)
         if plan is None:
             return again()
         plan = _keeping_seconds(plan, EventPlan.of(event))

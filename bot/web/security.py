@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.models import DashboardUser, WebSession
 from bot.web import auth
+from bot.web.forms import read_form
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,7 @@ async def _csrf_ok(request: web.Request) -> bool:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()
+        form = await read_form(request)
         value = form.get(CSRF_FIELD, "")
         given = value if isinstance(value, str) else ""
     expected = csrf_token(request)

@@ -114,7 +114,7 @@ async def test_the_event_photo_goes_with_it_and_a_long_description_is_cut_to_a_c
     client = await staff_client(web)
     status, preview = await announce(client, event_id)
     assert status == 200, preview
-    assert "<dt>Photo</dt><dd>the event's photo" in preview
+    assert '<dt>Photo</dt><dd class="photo-attached">a photo is attached' in preview
     async with web.sessions() as db:  # type: ignore[attr-defined]
         [row] = (await db.scalars(select(Announcement))).all()
     assert row.photo_file_id == "photo-abc" and row.status == "draft"
