@@ -184,6 +184,16 @@ def harness_settings(database_url: str, sandbox_url: str, **overrides: object): 
     return load_settings(**{**values, **overrides})
 
 
+def at_machine_speed(state) -> None:  # type: ignore[no-untyped-def]
+    """Flood control stays on, loosened for people who type at machine speed.
+
+    A test chat may go faster than a person could, and under two test workers a few
+    turns' messages can reach the sandbox at once; tests/tg/test_flood.py and the
+    delivery tests keep Telegram's own limits.
+    """
+    state.flood.configure(private_rate=20.0, private_burst=20, global_burst=30)
+
+
 @pytest.fixture
 async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-untyped-def]
     """Doorstep running against a fresh sandbox (flood control on, as Telegram)."""
@@ -192,10 +202,8 @@ async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-u
     from bot.sandbox.runner import start_sandbox
     from bot.sandbox.state import SandboxState
 
-    # Flood control stays on; test residents type at machine speed, so a chat may go
-    # faster than a person could (tests/tg/test_flood.py keeps Telegram's per-chat limit).
     state = SandboxState(TEST_TOKEN)
-    state.flood.configure(private_rate=20.0, private_burst=20)
+    at_machine_speed(state)
     runner, url = await start_sandbox(state)
     try:
         async with (

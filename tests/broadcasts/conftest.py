@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Broadcast, Delivery, Neighbourhood, Resident, StaffMember, Topic
 from bot.models.base import utcnow
-from tests.conftest import TEST_TOKEN, BotHarness, harness_settings
+from tests.conftest import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ async def open_doorstep(database_url, sessions, neighbourhoods) -> AsyncIterator
     from bot.sandbox.state import SandboxState
 
     state = SandboxState(TEST_TOKEN)
-    state.flood.configure(private_rate=20.0, private_burst=20)
+    at_machine_speed(state)
     runner, url = await start_sandbox(state)
     settings = harness_settings(
         database_url, url, quiet_hours_start="00:00", quiet_hours_end="00:00"

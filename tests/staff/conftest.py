@@ -12,7 +12,7 @@ from datetime import time
 import pytest
 
 from bot.delivery.limits import DeliveryLimiter
-from tests.conftest import TEST_TOKEN, BotHarness, harness_settings
+from tests.conftest import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-u
     from bot.sandbox.state import SandboxState
 
     state = SandboxState(TEST_TOKEN)
-    state.flood.configure(private_rate=20.0, private_burst=20)
+    at_machine_speed(state)
     runner, url = await start_sandbox(state)
     settings = harness_settings(
         database_url, url, quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0)

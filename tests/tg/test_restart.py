@@ -13,7 +13,7 @@ from bot.models import Feedback
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, at_machine_speed
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 
 
@@ -35,7 +35,7 @@ async def test_sigkill_mid_report_then_restart_continues_the_step(
     database_url, sessions, neighbourhoods
 ) -> None:  # type: ignore[no-untyped-def]
     state = SandboxState(TEST_TOKEN)
-    state.flood.configure(private_rate=20.0, private_burst=20)
+    at_machine_speed(state)
     runner, url = await start_sandbox(state)
     first = second = None
     try:

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.config import load_settings
 from bot.web import auth
 from bot.web.app import create_app
-from tests.conftest import TEST_TOKEN, BotHarness, harness_settings
+from tests.conftest import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
 WEBHOOK_SECRET = "test-webhook_Secret-42"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -43,7 +43,7 @@ async def webhook_doorstep(database_url, sessions, neighbourhoods):  # type: ign
     from bot.sandbox.state import SandboxState
 
     state = SandboxState(TEST_TOKEN)
-    state.flood.configure(private_rate=20.0, private_burst=20)
+    at_machine_speed(state)
     state.webhook_max_backoff = 0.2  # a refused delivery is tried again soon
     runner, url = await start_sandbox(state)
     port = free_port()
