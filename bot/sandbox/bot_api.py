@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.formatting import EntityParseError, parse_entities
 from bot.sandbox.params import BotApiError, Params, Upload, bad_request
 from bot.sandbox.state import SandboxState, StoredFile, StoredMessage, WebhookConfig
 from bot.sandbox.webhook import ensure_webhook_delivery
+from bot.tg.formatting import EntityParseError, parse_entities
 
 log = logging.getLogger(__name__)
 

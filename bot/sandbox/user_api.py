@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.bot_api import photo_sizes
-from bot.sandbox.formatting import command_entities
 from bot.sandbox.state import CallbackRecord, SandboxState, StoredMessage, now_seconds
+from bot.tg.formatting import command_entities
 
 log = logging.getLogger(__name__)
 

@@ -44,9 +44,9 @@ from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_entries, month_grid
 from bot.reports.export import neutralise
 from bot.residents.service import active_topics
-from bot.sandbox.formatting import EntityParseError, parse_html
 from bot.staff.service import record_action
 from bot.text import parse_moment, parse_time_of_day, whole_number
+from bot.tg.formatting import EntityParseError, parse_html
 from bot.web import auth
 from bot.web.forms import read_form, takes_files
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page

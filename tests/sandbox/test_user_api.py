@@ -7,7 +7,7 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.sandbox.client import SandboxError
-from bot.sandbox.formatting import parse_html, parse_markdown_v2
+from bot.tg.formatting import parse_html, parse_markdown_v2
 from tests.sandbox.conftest import RunningSandbox
 
 

@@ -1,8 +1,10 @@
 """Turn HTML / MarkdownV2 / Markdown text into plain text plus entities, like Telegram does.
 
 The parsers are deliberately strict in the same places Telegram is strict, so that a message
-our bot would fail to send for real also fails against the sandbox. Offsets and lengths are in
-UTF-16 code units, as in the Bot API.
+our bot would fail to send for real also fails against the sandbox, and so that the
+dashboard can check an announcement's formatting before anything is sent (it cannot ask
+Telegram first, as /announce does). Offsets and lengths are in UTF-16 code units, as in
+the Bot API.
 """
 
 from __future__ import annotations
