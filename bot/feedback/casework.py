@@ -42,6 +42,9 @@ from bot.feedback.service import (
     _move,
     allowed_statuses,
     get_report,
+    is_urgent_for_staff,
+    notify_staff_chats,
+    staff_summary,
 )
 from bot.i18n import format_day, gettext_for
 from bot.models import (
@@ -54,7 +57,7 @@ from bot.models import (
     staff_neighbourhoods,
 )
 from bot.models.base import utcnow
-from bot.staff.service import actor_of, record_action
+from bot.staff.service import StaffChat, actor_of, record_action
 from bot.text import require_text, whole_number
 
 NOTE_MAX_LENGTH = 2000
@@ -213,9 +216,13 @@ async def assign(
     feedback_id: int,
     staff: StaffMember,
     assignee_id: int | None,
+    notices: StaffNotices,
     now: datetime | None = None,
 ) -> bool:
-    """Give the report to a member of staff (None: nobody); False when nothing changed."""
+    """Give the report to a member of staff (None: nobody); False when nothing changed.
+
+    The new assignee is told in their own chat, unless they assigned it to themselves.
+    """
     moment = now or utcnow()
     report = await get_report(session, feedback_id, lock=True)
     if assignee_id == report.assigned_staff_id:
@@ -225,7 +232,39 @@ async def assign(
         await _check_handler(session, report, assignee_id, at_stage2=at_stage2)
     _record_assignment(session, report, assignee_id, staff, moment)
     await session.flush()
+    await _tell_assignee(session, report, assignee_id, staff, notices, moment)
     return True
+
+
+async def _tell_assignee(
+    session: AsyncSession,
+    report: Feedback,
+    assignee_id: int | None,
+    staff: StaffMember,
+    notices: StaffNotices,
+    now: datetime,
+) -> None:
+    """A message with the report's summary and buttons, in the assignee's own chat."""
+    if assignee_id is None or assignee_id == staff.id:
+        return
+    assignee = await session.get(StaffMember, assignee_id)
+    if assignee is None:
+        return
+    _ = gettext_for(notices.staff_language)
+    header = _("{reference} is assigned to you by {name}.").format(
+        reference=report.reference, name=staff.name
+    )
+    lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
+    notify_staff_chats(
+        session,
+        [StaffChat(chat_id=assignee.chat_id, staff_id=assignee.id)],
+        report,
+        "\n".join([header, "", *lines]),
+        _,
+        notices,
+        urgent=is_urgent_for_staff(report),
+        now=now,
+    )
 
 
 # ----- escalation --------------------------------------------------------------------------------
@@ -256,6 +295,7 @@ async def escalate(
     outcome = await _move(session, report, "escalated", staff, notices, moment, None)
     _record_assignment(session, report, handler_id, staff, moment)
     await session.flush()
+    await _tell_assignee(session, report, handler_id, staff, notices, moment)
     return outcome
 
 

@@ -649,7 +649,7 @@ async def staff_summary(
     return lines
 
 
-def _notify_staff_chats(
+def notify_staff_chats(
     session: AsyncSession,
     chats: Sequence[StaffChat],
     report: Feedback,
@@ -710,7 +710,7 @@ async def notify_staff_of_report(
         session, _, report, notices, language=notices.staff_language, resident=resident
     )
     text = "\n".join([header.format(reference=report.reference), "", *lines])
-    return _notify_staff_chats(
+    return notify_staff_chats(
         session, chats, report, text, _, notices, urgent=is_urgent_for_staff(report), now=moment
     )
 
@@ -980,7 +980,7 @@ async def add_resident_answer(
             *lines,
         ]
     )
-    _notify_staff_chats(session, chats, report, text, _, notices, urgent=False, now=moment)
+    notify_staff_chats(session, chats, report, text, _, notices, urgent=False, now=moment)
     return message
 
 
@@ -1090,7 +1090,7 @@ async def notify_complaint_deadlines(
             lines = await staff_summary(
                 session, _, report, notices, language=notices.staff_language
             )
-            _notify_staff_chats(
+            notify_staff_chats(
                 session,
                 chats,
                 report,

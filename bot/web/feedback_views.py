@@ -518,7 +518,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 await casework.add_note(db, feedback_id, staff, fields.get("body"))
             elif action == "assigned":
                 wanted_id = _optional_id(fields.get("staff_id", ""))
-                changed = await casework.assign(db, feedback_id, staff, wanted_id)
+                changed = await casework.assign(db, feedback_id, staff, wanted_id, notices)
                 done = "assigned" if changed else "unchanged"
             elif action == "escalated":
                 handler = _optional_id(fields.get("handler_id", ""))

@@ -78,8 +78,8 @@ async def test_telegram_escalation_leaves_stage2_waiting_for_a_different_handler
     report = await make_report(sessions, resident, complaint=True, aware_at=MONDAY)
     async with sessions.begin() as session:
         await feedback.acknowledge(session, report.id, first, NOTICES, now=MONDAY)
-        assert await casework.assign(session, report.id, first, second.id, now=MONDAY)
-        assert not await casework.assign(session, report.id, first, second.id, now=MONDAY)
+        assert await casework.assign(session, report.id, first, second.id, NOTICES, now=MONDAY)
+        assert not await casework.assign(session, report.id, first, second.id, NOTICES, now=MONDAY)
         # What the Telegram "Escalate to stage 2" button does.
         await feedback.change_status(
             session, report.id, "escalated", first, NOTICES, now=MONDAY + timedelta(days=3)
@@ -95,9 +95,9 @@ async def test_telegram_escalation_leaves_stage2_waiting_for_a_different_handler
     )
     async with sessions.begin() as session:
         with pytest.raises(InvalidInput, match="at stage 1"):
-            await casework.assign(session, report.id, first, second.id)
+            await casework.assign(session, report.id, first, second.id, NOTICES)
     async with sessions.begin() as session:
-        assert await casework.assign(session, report.id, second, first.id)
+        assert await casework.assign(session, report.id, second, first.id, NOTICES)
     async with sessions() as session:
         row = await session.get(Feedback, report.id)
         history = (
@@ -109,6 +109,33 @@ async def test_telegram_escalation_leaves_stage2_waiting_for_a_different_handler
         ).all()
     assert row is not None and row.stage2_handler_id == first.id
     assert [(h.stage, h.staff_id) for h in history] == [(1, second.id), (2, None), (2, first.id)]
+
+
+async def test_the_new_assignee_is_told_in_their_own_chat_unless_they_took_it(
+    sessions, neighbourhoods
+) -> None:  # type: ignore[no-untyped-def]
+    first = await make_staff(sessions, 9111, name="First")
+    second = await make_staff(sessions, 9112, name="Second")
+    resident = await make_resident(sessions, 9211)
+    report = await make_report(sessions, resident, complaint=True, aware_at=MONDAY)
+
+    async def assigned_notes() -> list:  # type: ignore[type-arg]
+        rows = await deliveries(sessions, feedback_id=report.id, kind="notification")
+        return [d for d in rows if "is assigned to you" in d.payload["text"]]
+
+    async with sessions.begin() as session:
+        await casework.assign(session, report.id, first, first.id, NOTICES, now=MONDAY)
+    assert await assigned_notes() == []  # took it themselves
+    async with sessions.begin() as session:
+        await casework.assign(session, report.id, first, second.id, NOTICES, now=MONDAY)
+    [told] = await assigned_notes()
+    assert (told.chat_id, told.staff_id) == (second.chat_id, second.id)
+    assert told.payload["text"].startswith(f"{report.reference} is assigned to you by First.")
+    buttons = [b["data"] for row in told.payload["buttons"] for b in row]
+    assert any(str(report.id) in data for data in buttons)  # Acknowledge, Reply... at hand
+    async with sessions.begin() as session:  # unassigning tells nobody
+        await casework.assign(session, report.id, first, None, NOTICES, now=MONDAY)
+    assert len(await assigned_notes()) == 1
 
 
 async def test_an_extension_moves_the_date_the_deadline_alerts_read(
