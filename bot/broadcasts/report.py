@@ -14,6 +14,7 @@ announcement is decided in Python (`visible_to`, `within`): announcements are fe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,17 +108,17 @@ async def run_counts(
     return counts
 
 
-def visible_to(row: Announcement, area_ids: set[int] | None) -> bool:
+def visible_to(row: Announcement, area_ids: AbstractSet[int] | None) -> bool:
     """Whether someone limited to ``area_ids`` (None: everywhere) may see an announcement:
     it goes to everyone, or to one of their neighbourhoods."""
     return _reaches(Audience.of(row).neighbourhood_ids, area_ids)
 
 
-def _reaches(targets: Sequence[int], area_ids: set[int] | None) -> bool:
+def _reaches(targets: Sequence[int], area_ids: AbstractSet[int] | None) -> bool:
     return area_ids is None or not targets or bool(area_ids & {int(t) for t in targets})
 
 
-def within(row: Announcement, area_ids: set[int] | None) -> bool:
+def within(row: Announcement, area_ids: AbstractSet[int] | None) -> bool:
     """Whether someone limited to ``area_ids`` may act on it: every resident it reaches is
     in their neighbourhoods (an association-wide one needs someone who covers everything)."""
     if area_ids is None:
@@ -167,7 +168,7 @@ async def _listed(
 
 
 async def _visible_ids(
-    session: AsyncSession, statuses: Sequence[str], area_ids: set[int] | None, order: Any
+    session: AsyncSession, statuses: Sequence[str], area_ids: AbstractSet[int] | None, order: Any
 ) -> list[int]:
     rows = await session.execute(
         select(Announcement.id, Announcement.neighbourhood_ids)
@@ -179,7 +180,7 @@ async def _visible_ids(
 
 async def announcements_page(
     session: AsyncSession,
-    area_ids: set[int] | None,
+    area_ids: AbstractSet[int] | None,
     *,
     page: int,
     page_size: int,

@@ -17,7 +17,7 @@ makes each go once, even with several processes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -1145,7 +1145,7 @@ def phase(event: Event, now: datetime) -> str:
     return "under_way" if now < event.ends_at else "finished"
 
 
-def _in_areas(area_ids: Sequence[int] | None) -> Any:
+def _in_areas(area_ids: Collection[int] | None) -> Any:
     """SQL: an event a dashboard user covering ``area_ids`` sees (None: every event).
 
     An event is theirs when it is association-wide or for one of their neighbourhoods;
@@ -1163,7 +1163,7 @@ def _in_areas(area_ids: Sequence[int] | None) -> Any:
     return or_(wide, local)
 
 
-def covers(event: Event, area_ids: Sequence[int] | None) -> bool:
+def covers(event: Event, area_ids: Collection[int] | None) -> bool:
     """`_in_areas` for one loaded event: may a user covering ``area_ids`` see it?"""
     if area_ids is None:
         return True
@@ -1176,7 +1176,7 @@ def covers(event: Event, area_ids: Sequence[int] | None) -> bool:
 async def events_page(
     session: AsyncSession,
     now: datetime,
-    area_ids: Sequence[int] | None,
+    area_ids: Collection[int] | None,
     *,
     past: bool,
     offset: int = 0,
@@ -1201,7 +1201,7 @@ async def published_between(
     session: AsyncSession,
     start: datetime,
     end: datetime,
-    area_ids: Sequence[int] | None = None,
+    area_ids: Collection[int] | None = None,
 ) -> list[Event]:
     """Published (not cancelled) events starting from ``start`` until before ``end``, in order.
 

@@ -9,6 +9,7 @@ at its local time either side of a clock change.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -103,7 +104,7 @@ async def month_entries(
     *,
     tz: ZoneInfo,
     now: datetime,
-    area_ids: set[int] | None,
+    area_ids: AbstractSet[int] | None,
 ) -> list[Entry]:
     """Published events and scheduled announcement runs in the month, in time order.
 
@@ -142,7 +143,7 @@ def _runs_within(row: Announcement, start: datetime, end: datetime, tz: ZoneInfo
 
 
 async def _events(
-    session: AsyncSession, start: datetime, end: datetime, area_ids: set[int] | None
+    session: AsyncSession, start: datetime, end: datetime, area_ids: AbstractSet[int] | None
 ) -> list[Entry]:
     rows = list(
         (

@@ -261,6 +261,12 @@ async def change_password(
     record_action(session, actor_of(user), "dashboard.password_changed", "dashboard_user", user.id)
 
 
+async def area_ids_of(session: AsyncSession, user: DashboardUser) -> frozenset[int] | None:
+    """The ids of `neighbourhoods_of` (None: the whole association)."""
+    areas = await neighbourhoods_of(session, user)
+    return None if areas is None else frozenset(area.id for area in areas)
+
+
 async def neighbourhoods_of(
     session: AsyncSession, user: DashboardUser
 ) -> list[Neighbourhood] | None:

@@ -54,6 +54,7 @@ from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 from bot.web.views import (
     UNLINKED,
     Refused,
+    local_words,
     path_id,
     render,
     see_other,
@@ -79,15 +80,6 @@ class FormError(Exception):
 
 def _announcement_id(request: web.Request) -> int:
     return path_id(request, "announcement_id")
-
-
-def _local(moment: datetime | None, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
-
-
-async def _area_ids(db: AsyncSession, user: DashboardUser) -> set[int] | None:
-    areas = await auth.neighbourhoods_of(db, user)
-    return None if areas is None else {a.id for a in areas}
 
 
 # ----- the Telegram HTML preview -----------------------------------------------------------------
@@ -311,11 +303,11 @@ def _when_words(row: Announcement, tz: ZoneInfo, now: datetime) -> str:
         days, at = broadcasts.parse_weekly(row.recurrence)
         upcoming = row.next_run_at or broadcasts.next_weekly_run(row.recurrence, now, tz)
         names = ", ".join(broadcasts.WEEKDAYS[d] for d in days)
-        return f"every {names} at {at:%H:%M} (next: {_local(upcoming, tz)})"
+        return f"every {names} at {at:%H:%M} (next: {local_words(upcoming, tz)})"
     if row.status == "scheduled" and row.next_run_at is not None:
-        return _local(row.next_run_at, tz)
+        return local_words(row.next_run_at, tz)
     if row.send_at is not None:
-        return _local(row.send_at, tz)
+        return local_words(row.send_at, tz)
     return "now"
 
 
@@ -393,7 +385,7 @@ async def preview_context(
         "later": later,
         "recipients": recipients,
         "can_confirm": later or recipients > 0,
-        "held_until": None if later else _local(held, settings.tz),
+        "held_until": None if later else local_words(held, settings.tz),
         "quiet_start": f"{settings.quiet_hours_start:%H:%M}",
         "quiet_end": f"{settings.quiet_hours_end:%H:%M}",
     }
@@ -483,7 +475,7 @@ def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any
         "recurring": bool(row.recurrence),
         "urgent": row.urgent,
         "runs": entry.runs,
-        "last_sent": _local(entry.last_sent_at, tz),
+        "last_sent": local_words(entry.last_sent_at, tz),
         "counts": _counts_row(entry.counts),
     }
 
@@ -497,7 +489,7 @@ async def announcement_list(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        area_ids = await _area_ids(db, current_user(request))
+        area_ids = await auth.area_ids_of(db, current_user(request))
         page = await reports.announcements_page(
             db, area_ids, page=number, page_size=PAGE_SIZE, now=now
         )
@@ -519,7 +511,7 @@ async def _visible(db: AsyncSession, user: DashboardUser, announcement_id: int) 
     row = await db.get(Announcement, announcement_id)
     if row is None or row.status == "draft":
         raise web.HTTPNotFound()
-    if not reports.visible_to(row, await _area_ids(db, user)):
+    if not reports.visible_to(row, await auth.area_ids_of(db, user)):
         raise web.HTTPNotFound()
     return row
 
@@ -541,7 +533,7 @@ async def _detail_page(
         )
         acting = auth.has_role(user.role, "staff")
         staff = await staff_member_of(db, user) if acting else None
-        within = reports.within(row, await _area_ids(db, user))
+        within = reports.within(row, await auth.area_ids_of(db, user))
     return render(
         request,
         "announcement_detail.html",
@@ -552,13 +544,13 @@ async def _detail_page(
             "audience_topics": topics,
             "when": _when_words(row, tz, now),
             "author": author.name if author else "",
-            "created": _local(row.created_at, tz),
-            "cancelled": _local(row.cancelled_at, tz),
+            "created": local_words(row.created_at, tz),
+            "cancelled": local_words(row.cancelled_at, tz),
             "runs": [
                 {
                     "id": run.broadcast.id,
-                    "scheduled_for": _local(run.broadcast.scheduled_for, tz),
-                    "started": _local(run.broadcast.started_at, tz),
+                    "scheduled_for": local_words(run.broadcast.scheduled_for, tz),
+                    "started": local_words(run.broadcast.started_at, tz),
                     "counts": _counts_row(run.counts),
                 }
                 for run in found.runs
@@ -601,7 +593,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
             staff = await staff_member_of(db, user)
             if staff is None:
                 raise Refused(UNLINKED, 403)
-            if not reports.within(row, await _area_ids(db, user)):
+            if not reports.within(row, await auth.area_ids_of(db, user)):
                 raise Refused(
                     "This announcement goes beyond your neighbourhoods, so only someone who "
                     "covers all of them can cancel it.",
@@ -703,7 +695,7 @@ async def calendar(request: web.Request) -> web.StreamResponse:
     except BadMonth as exc:
         return plain_page(400, "No such month", str(exc))
     async with request.app[SESSIONS]() as db:
-        area_ids = await _area_ids(db, current_user(request))
+        area_ids = await auth.area_ids_of(db, current_user(request))
         entries = await month_entries(db, month, tz=tz, now=now, area_ids=area_ids)
     today = now.astimezone(tz).date()
     weeks = [

@@ -40,7 +40,7 @@ from bot.events.announce import announcement_of
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices
 from bot.i18n import gettext_for
-from bot.models import DashboardUser, Event, Neighbourhood, StaffMember
+from bot.models import Event, Neighbourhood, StaffMember
 from bot.models.base import utcnow
 from bot.reports.attendees import export_attendees, resident_label
 from bot.reports.export import ExportFormat
@@ -55,6 +55,7 @@ from bot.web.views import (
     EXPORT_TYPES,
     UNLINKED,
     Refused,
+    local_words,
     path_id,
     render,
     see_other,
@@ -128,17 +129,7 @@ def _event_id(request: web.Request) -> int:
     return path_id(request, "event_id")
 
 
-def _local(moment: datetime | None, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M") if moment else ""
-
-
-async def _area_ids(db: AsyncSession, user: DashboardUser) -> list[int] | None:
-    """The neighbourhoods the user covers (None: the whole association)."""
-    areas = await auth.neighbourhoods_of(db, user)
-    return None if areas is None else [area.id for area in areas]
-
-
-async def _visible_event(db: AsyncSession, event_id: int, area_ids: list[int] | None) -> Event:
+async def _visible_event(db: AsyncSession, event_id: int, area_ids: frozenset[int] | None) -> Event:
     """The event, or 404 when it does not exist or is another neighbourhood's."""
     event = await db.get(Event, event_id)
     if event is None or not service.covers(event, area_ids):
@@ -163,7 +154,7 @@ async def event_list(request: web.Request) -> web.StreamResponse:
     now = utcnow()
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        area_ids = await _area_ids(db, user)
+        area_ids = await auth.area_ids_of(db, user)
         lines, more = await service.events_page(
             db, now, area_ids, past=past, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
@@ -171,7 +162,7 @@ async def event_list(request: web.Request) -> web.StreamResponse:
         {
             "id": line.event.id,
             "title": line.event.title,
-            "when": _local(line.event.starts_at, tz),
+            "when": local_words(line.event.starts_at, tz),
             "place": line.event.place,
             "areas": ", ".join(n.name for n in line.event.neighbourhoods) or "Everyone",
             "booked": line.booked,
@@ -400,7 +391,7 @@ def refuse_plan(form: EventForm, error: DomainError) -> str | None:
     return None
 
 
-async def _choices(db: AsyncSession, area_ids: list[int] | None) -> list[Neighbourhood]:
+async def _choices(db: AsyncSession, area_ids: frozenset[int] | None) -> list[Neighbourhood]:
     """The neighbourhoods the user may tick: theirs, or all for the whole association."""
     statement = select(Neighbourhood).order_by(Neighbourhood.name)
     if area_ids is not None:
@@ -449,13 +440,13 @@ def _preview(plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo) -> dic
     names = [area.name for area in choices if area.id in plan.neighbourhood_ids]
     return {
         "title": plan.title,
-        "when": f"{_local(plan.starts_at, tz)} to {_local(plan.ends_at, tz)}",
+        "when": f"{local_words(plan.starts_at, tz)} to {local_words(plan.ends_at, tz)}",
         "place": plan.place,
         "description": plan.description,
         "areas": ", ".join(names) or "everyone in the association",
         "places": "no limit" if plan.capacity is None else str(plan.capacity),
         "party": plan.max_party,
-        "deadline": _local(plan.signup_deadline, tz) or "until it starts",
+        "deadline": local_words(plan.signup_deadline, tz) or "until it starts",
         "photo": bool(plan.photo_file_id),
     }
 
@@ -475,7 +466,7 @@ async def event_new_form(request: web.Request) -> web.StreamResponse:
     """The form for a new event."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        choices = await _choices(db, await _area_ids(db, user))
+        choices = await _choices(db, await auth.area_ids_of(db, user))
         actor = await staff_member_of(db, user)
     return _form_page(request, EventForm.blank(), choices, error=None if actor else UNLINKED)
 
@@ -489,7 +480,7 @@ async def event_create(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
-        area_ids = await _area_ids(db, user)
+        area_ids = await auth.area_ids_of(db, user)
         choices = await _choices(db, area_ids)
         form = EventForm.read(posted, choices)
         staff = await staff_member_of(db, user)
@@ -517,7 +508,7 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     tz = request.app[SETTINGS].tz
     async with request.app[SESSIONS]() as db:
-        area_ids = await _area_ids(db, user)
+        area_ids = await auth.area_ids_of(db, user)
         event = await _visible_event(db, _event_id(request), area_ids)
         choices = await _choices(db, area_ids)
         chosen = {area.id for area in choices}
@@ -553,7 +544,7 @@ async def event_update(request: web.Request) -> web.StreamResponse:
     if sequence is None:
         sequence = -1
     async with request.app[SESSIONS].begin() as db:
-        area_ids = await _area_ids(db, user)
+        area_ids = await auth.area_ids_of(db, user)
         event = await _visible_event(db, event_id, area_ids)
         choices = await _choices(db, area_ids)
         chosen = {area.id for area in choices}
@@ -609,7 +600,7 @@ async def _detail_page(
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
         roster = await service.roster(db, event.id)
         actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
     phase = service.phase(event, now)
@@ -620,8 +611,8 @@ async def _detail_page(
             "e": event,
             "phase": phase,
             "status": PHASE_WORDS[phase],
-            "when": f"{_local(event.starts_at, tz)} to {_local(event.ends_at, tz)}",
-            "deadline": _local(event.signup_deadline, tz),
+            "when": f"{local_words(event.starts_at, tz)} to {local_words(event.ends_at, tz)}",
+            "deadline": local_words(event.signup_deadline, tz),
             "areas": ", ".join(n.name for n in event.neighbourhoods),
             "roster": roster,
             "booked": [
@@ -629,7 +620,7 @@ async def _detail_page(
                     "id": line.booking.id,
                     "who": resident_label(line),
                     "party": line.booking.party_size,
-                    "at": _local(line.booking.booked_at, tz),
+                    "at": local_words(line.booking.booked_at, tz),
                     "attended": line.booking.attended,
                     "said_went": line.booking.said_attended,
                     "rating": line.booking.rating,
@@ -641,11 +632,11 @@ async def _detail_page(
                     "rank": rank,
                     "who": resident_label(line),
                     "party": line.booking.party_size,
-                    "at": _local(line.booking.requested_at, tz),
+                    "at": local_words(line.booking.requested_at, tz),
                 }
                 for rank, line in enumerate(roster.waiting, start=1)
             ],
-            "closed_at": _local(event.closed_at, tz),
+            "closed_at": local_words(event.closed_at, tz),
             "can_act": auth.has_role(user.role, "staff"),
             "actor": actor,
             "can_change": phase in ("open", "signup_closed"),
@@ -669,7 +660,7 @@ async def event_cancel_form(request: web.Request) -> web.StreamResponse:
     """Ask before cancelling, saying how many residents will be told."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
         roster = await service.roster(db, event.id)
     return render(request, "event_cancel.html", {"e": event, "roster": roster})
 
@@ -683,7 +674,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
     now = utcnow()
     try:
         async with request.app[SESSIONS].begin() as db:
-            await _visible_event(db, event_id, await _area_ids(db, user))
+            await _visible_event(db, event_id, await auth.area_ids_of(db, user))
             staff = await staff_member_of(db, user)
             if staff is None:
                 raise Refused(UNLINKED, 403)
@@ -765,15 +756,15 @@ async def event_announce(request: web.Request) -> web.StreamResponse:
             staff = await staff_member_of(db, user)
             if staff is None:  # (it sees no event either: told why, not "not found")
                 return plain_page(403, "Not linked", UNLINKED)
-            area_ids = await _area_ids(db, user)
+            area_ids = await auth.area_ids_of(db, user)
             event = await _visible_event(db, event_id, area_ids)
             language = settings.default_language
             found = await announcement_of(
                 db, event, gettext_for(language), tz=settings.tz, language=language, now=now
             )
-            audience = found.area_ids
+            audience = list(found.area_ids)
             if area_ids is not None:
-                audience = [a for a in audience if a in area_ids] if audience else area_ids
+                audience = [a for a in audience if a in area_ids] if audience else list(area_ids)
             plan = Plan(
                 text=found.text,
                 photo_file_id=found.photo_file_id,
@@ -796,7 +787,7 @@ async def _attendees(request: web.Request, fmt: ExportFormat) -> web.StreamRespo
     user = current_user(request)
     event_id = _event_id(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, event_id, await _area_ids(db, user))
+        event = await _visible_event(db, event_id, await auth.area_ids_of(db, user))
         roster = await service.roster(db, event.id)
         buffer = io.BytesIO()
         rows = await export_attendees(roster, buffer, fmt, tz)
@@ -839,7 +830,7 @@ async def event_calendar(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await _area_ids(db, user))
+        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
         body = calendar_file(event, tz=settings.tz, organiser=settings.association_name)
     return web.Response(
         body=body,

@@ -11,6 +11,7 @@ import asyncio
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -92,6 +93,11 @@ UNLINKED = (
     "Your dashboard account is not linked to an active staff member, so it can read but "
     "not act. Ask an admin to link it."
 )
+
+
+def local_words(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A stored UTC time as people read it ("Sat 05 Dec 2026, 10:00"); "" for none."""
+    return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
 
 
 def see_other(location: str) -> web.Response:
