@@ -10,7 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from datetime import time
 from pathlib import Path
 
 import asyncpg
@@ -21,16 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import migrate
 from bot.db import create_engine, create_sessionmaker
 from bot.models import Base
+from tests.support.harness import (
+    TEST_TOKEN,
+    BotHarness,
+    at_machine_speed,
+    harness_settings,
+    in_thread,
+)
+
+pytest_plugins = ["tests.support.broadcasts", "tests.support.events", "tests.support.web"]
 
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 KEPT_TABLES = {"topics"}
-
-
-def in_thread(function, *args):  # type: ignore[no-untyped-def]
-    """Run blocking set-up (it may call asyncio.run) away from the test event loop."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
 
 
 def _postgres_reachable() -> str | None:
@@ -137,27 +140,6 @@ def artifacts_dir() -> Path:
     return path
 
 
-# ----- the bot against the sandbox, over real HTTP ----------------------------------------------
-
-TEST_TOKEN = "424242:TEST-doorstep-token"
-
-
-class BotHarness:
-    """A running Doorstep (polling the sandbox) and a client to play residents."""
-
-    def __init__(self, client, runtime, sessions, state) -> None:  # type: ignore[no-untyped-def]
-        self.client = client
-        self.runtime = runtime
-        self.sessions = sessions
-        self.state = state
-        self._next_user = 1000
-
-    def user(self, first_name: str = "Ann", **profile: str):  # type: ignore[no-untyped-def]
-        """A new resident with a fresh Telegram id."""
-        self._next_user += 1
-        return self.client.user(self._next_user, first_name=first_name, **profile)
-
-
 @pytest.fixture
 async def neighbourhoods(sessions):  # type: ignore[no-untyped-def]
     """Two neighbourhoods on the staff-kept list."""
@@ -168,48 +150,44 @@ async def neighbourhoods(sessions):  # type: ignore[no-untyped-def]
         await add_neighbourhood(session, "oakfield", "Oakfield Gardens")
 
 
-def harness_settings(database_url: str, sandbox_url: str, **overrides: object):  # type: ignore[no-untyped-def]
-    """Settings for a Doorstep pointed at a sandbox."""
-    from bot.config import load_settings
-
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "telegram_api_base_url": f"{sandbox_url}/bot",
-        "telegram_api_file_url": f"{sandbox_url}/file/bot",
-        "web_port": 0,
-        "association_name": "Riverside Homes",
-        "emergency_contacts": "Emergency repairs: 0800 000 0000.",
-        "webhook_url": None,  # long polling unless a test asks for the webhook
-    }
-    return load_settings(**{**values, **overrides})
-
-
-def at_machine_speed(state) -> None:  # type: ignore[no-untyped-def]
-    """Flood control stays on, loosened for people who type at machine speed.
-
-    A test chat may go faster than a person could, and under two test workers a few
-    turns' messages can reach the sandbox at once; tests/tg/test_flood.py and the
-    delivery tests keep Telegram's own limits.
-    """
-    state.flood.configure(private_rate=20.0, private_burst=20, global_burst=30)
-
-
 @pytest.fixture
-async def doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-untyped-def]
-    """Doorstep running against a fresh sandbox (flood control on, as Telegram)."""
+async def doorstep(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    neighbourhoods: None,
+) -> AsyncIterator[BotHarness]:
+    """Doorstep running against a fresh sandbox (flood control on, as Telegram).
+
+    ``@pytest.mark.no_quiet_hours``: without quiet hours, and with messages to one chat a
+    tenth of a second apart. Staff notifications and messages to residents are held in
+    quiet hours (21:00-08:00 by default), and the delivery engine spaces a chat's messages
+    a second apart counting the replies it just had; tests of what staff and residents
+    are told must pass at any hour without only waiting. Quiet hours and pacing are tested
+    on their own (tests/delivery).
+    """
+    from bot.delivery.limits import DeliveryLimiter
     from bot.runtime import running
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.runner import start_sandbox
     from bot.sandbox.state import SandboxState
 
+    no_quiet_hours = request.node.get_closest_marker("no_quiet_hours") is not None
     state = SandboxState(TEST_TOKEN)
     at_machine_speed(state)
     runner, url = await start_sandbox(state)
+    overrides: dict[str, object] = (
+        {"quiet_hours_start": time(0, 0), "quiet_hours_end": time(0, 0)} if no_quiet_hours else {}
+    )
     try:
         async with (
             SandboxClient(url) as client,
-            running(harness_settings(database_url, url), token=TEST_TOKEN) as runtime,
+            running(harness_settings(database_url, url, **overrides), token=TEST_TOKEN) as runtime,
         ):
+            if no_quiet_hours:
+                limiter = runtime.application.bot.rate_limiter
+                assert isinstance(limiter, DeliveryLimiter)
+                limiter.private_interval = 0.1
             yield BotHarness(client, runtime, sessions, state)
     finally:
         await runner.cleanup()

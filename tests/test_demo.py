@@ -20,8 +20,8 @@ from bot.config import load_settings
 from bot.db import create_engine, create_sessionmaker
 from bot.demo import demo_running, fresh_demo_database, seed_demo_data
 from bot.models import Feedback, Resident
-from tests.conftest import in_thread
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+from tests.support.harness import in_thread
 
 # "From the web chat a newcomer completes onboarding and a report within a minute."
 NEWCOMER_BUDGET_SECONDS = 60.0

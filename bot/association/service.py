@@ -15,12 +15,12 @@ from typing import Any, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action
 from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.models import AssociationSettings
 from bot.models.association import SETTINGS_ROW_ID
 from bot.models.base import utcnow
-from bot.staff.service import record_action
 from bot.text import parse_time_of_day, require_text
 
 NAME_MAX_LENGTH = 120

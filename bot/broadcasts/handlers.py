@@ -27,7 +27,7 @@ from bot.models import Announcement
 from bot.models.base import utcnow
 from bot.residents import service as residents
 from bot.text import parse_moment, parse_time_of_day, shorten, shorten_block
-from bot.tg.conversation import Command, Step, Turn, inline, pairs
+from bot.tg.conversation import Command, Flow, Step, Turn, inline, pairs
 from bot.tg.pickers import ask_areas, pick_areas
 
 ANNOUNCE = "announce"
@@ -825,3 +825,5 @@ COMMANDS = {
     "scheduled": Command(show_scheduled, audience="staff"),
     "broadcasts": Command(show_broadcasts, audience="staff"),
 }
+
+FLOW = Flow("broadcasts", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, staff_actor
 from bot.config import Settings
 from bot.delivery.outbox import Priority, QuietHours, enqueue, payload
 from bot.delivery.service import broadcast_delivery_counts
@@ -47,14 +48,14 @@ from bot.models import (
     Announcement,
     Broadcast,
     Delivery,
-    Neighbourhood,
     Resident,
     StaffMember,
     Topic,
     resident_topics,
 )
 from bot.models.base import UTCDateTime
-from bot.staff.service import actor_of, record_action, staff_chats_for
+from bot.residents.service import neighbourhoods_by_name
+from bot.staff.service import staff_chats_for
 from bot.text import is_blank, shorten
 
 PARSE_MODE = "HTML"
@@ -243,11 +244,7 @@ async def audience_names(
     areas: list[str] = []
     topics: list[str] = []
     if audience.neighbourhood_ids:
-        rows = await session.scalars(
-            select(Neighbourhood)
-            .where(Neighbourhood.id.in_(audience.neighbourhood_ids))
-            .order_by(Neighbourhood.name)
-        )
+        rows = await neighbourhoods_by_name(session, audience.neighbourhood_ids)
         areas = [n.name for n in rows]
     if audience.topic_ids:
         found = await session.scalars(
@@ -431,7 +428,9 @@ def _audit(
     now: datetime,
     **details: Any,
 ) -> None:
-    record_action(session, actor_of(staff), action, "announcement", row.id, dict(details), now=now)
+    record_action(
+        session, staff_actor(staff), action, "announcement", row.id, dict(details), now=now
+    )
 
 
 # ----- sending ----------------------------------------------------------------------------------

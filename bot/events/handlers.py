@@ -29,7 +29,7 @@ from bot.i18n import Gettext, format_moment
 from bot.models import Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.text import shorten, shorten_block
-from bot.tg.conversation import Command, Press, Step, Turn, TurnHandler, inline
+from bot.tg.conversation import Command, Flow, Press, Step, Turn, TurnHandler, inline
 
 EVENTS_PAGE = 5
 BUTTON_TITLE_LENGTH = 40
@@ -500,3 +500,5 @@ COMMANDS: dict[str, Command] = {
     "events": Command(_events_command, audience="resident"),
     "myevents": Command(_my_events_command, audience="resident"),
 }
+
+FLOW = Flow("events", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, staff_actor
 from bot.config import Settings
 from bot.delivery.outbox import (
     Button,
@@ -50,7 +51,6 @@ from bot.models import (
     event_neighbourhoods,
 )
 from bot.residents.privacy import iso
-from bot.staff.service import actor_of, record_action
 from bot.text import require_text
 
 TITLE_MAX_LENGTH = 120
@@ -753,7 +753,7 @@ def _audit(
     now: datetime,
     **details: Any,
 ) -> None:
-    actor = actor_of(staff) if staff is not None else "system"
+    actor = staff_actor(staff) if staff is not None else "system"
     record_action(session, actor, action, "event", event.id, dict(details), now=now)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.broadcasts import service as broadcasts
@@ -28,10 +27,11 @@ from bot.events.announce import announcement_of
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices, Roster, RosterLine
 from bot.i18n import N_, Gettext, format_moment
-from bot.models import Event, Neighbourhood
+from bot.models import Event
 from bot.models.base import utcnow
+from bot.residents.service import neighbourhoods_by_name
 from bot.text import TIME_OF_DAY, parse_moment, parse_time_of_day, shorten
-from bot.tg.conversation import Command, Step, Turn, TurnHandler, inline, pairs
+from bot.tg.conversation import Command, Flow, Step, Turn, TurnHandler, inline, pairs
 from bot.tg.pickers import ask_areas, pick_areas
 
 NEW_EVENT = "event_staff"  # the flow of /newevent and of editing an event
@@ -576,10 +576,7 @@ async def _preview(turn: Turn) -> None:
 async def _area_names(turn: Turn, ids: tuple[int, ...]) -> list[str]:
     if not ids:
         return []
-    rows = await turn.session.scalars(
-        select(Neighbourhood.name).where(Neighbourhood.id.in_(ids)).order_by(Neighbourhood.name)
-    )
-    return list(rows)
+    return [n.name for n in await neighbourhoods_by_name(turn.session, ids)]
 
 
 def _when(turn: Turn, starts_at: datetime, ends_at: datetime) -> str:
@@ -1347,3 +1344,5 @@ COMMANDS: dict[str, Command] = {
     "newevent": Command(start_new_event, audience="staff"),
     "staffevents": Command(show_staff_events, audience="staff"),
 }
+
+FLOW = Flow("events_staff", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, staff_actor
 from bot.delivery.outbox import Priority, enqueue, payload
 from bot.errors import InvalidInput
 from bot.feedback import clocks
@@ -57,7 +58,7 @@ from bot.models import (
     staff_neighbourhoods,
 )
 from bot.models.base import utcnow
-from bot.staff.service import StaffChat, actor_of, record_action
+from bot.staff.service import StaffChat
 from bot.text import require_text, whole_number
 
 NOTE_MAX_LENGTH = 2000
@@ -105,7 +106,7 @@ async def add_note(
     await session.flush()
     record_action(
         session,
-        actor_of(staff),
+        staff_actor(staff),
         "feedback.note_added",
         "feedback",
         report.id,
@@ -196,13 +197,13 @@ def _record_assignment(
             feedback_id=report.id,
             stage=stage,
             staff_id=assignee,
-            actor=actor_of(staff),
+            actor=staff_actor(staff),
             assigned_at=now,
         )
     )
     record_action(
         session,
-        actor_of(staff),
+        staff_actor(staff),
         "feedback.assigned" if assignee is not None else "feedback.unassigned",
         "feedback",
         report.id,
@@ -384,7 +385,7 @@ async def extend_deadline(
         due_before=before,
         due_after=after,
         reason=why,
-        actor=actor_of(staff),
+        actor=staff_actor(staff),
         created_at=moment,
     )
     session.add(extension)
@@ -393,7 +394,7 @@ async def extend_deadline(
     told = await _tell_resident_of_extension(session, report, extension, notices, moment)
     record_action(
         session,
-        actor_of(staff),
+        staff_actor(staff),
         "feedback.extended",
         "feedback",
         report.id,

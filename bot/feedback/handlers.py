@@ -9,7 +9,7 @@ from bot.errors import InvalidInput, StaleAction
 from bot.feedback import service as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.i18n import Gettext, format_day, format_moment
-from bot.tg.conversation import Press, Step, Turn, inline, pairs
+from bot.tg.conversation import Flow, Press, Step, Turn, inline, pairs
 
 FEEDBACK = "feedback"
 REPORTS_PAGE = 5
@@ -551,3 +551,5 @@ STEPS: dict[str, Step] = {
 
 # Buttons that work at any step (their callback data carries revision 0).
 PRESS_ACTIONS = {"reports": on_reports_page, feedback.RESIDENT_ANSWER_ACTION: on_answer_press}
+
+FLOW = Flow("feedback", STEPS, presses=PRESS_ACTIONS)

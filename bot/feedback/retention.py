@@ -28,10 +28,10 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action
 from bot.config import Settings
 from bot.feedback.service import anonymise_reports
 from bot.models import Feedback
-from bot.staff.service import record_action
 
 RETENTION_TEXT = "[erased at the end of the retention period]"
 ACTOR = "system:retention"

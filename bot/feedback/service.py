@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.audit import record_action, staff_actor
 from bot.config import Settings
 from bot.delivery.outbox import Button, Priority, QuietHours, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, NotFound, StaleAction
@@ -36,7 +37,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.residents.privacy import iso
-from bot.staff.service import StaffChat, actor_of, record_action, staff_chats_for
+from bot.staff.service import StaffChat, staff_chats_for
 from bot.text import require_text
 
 DESCRIPTION_MAX_LENGTH = 3000
@@ -798,7 +799,7 @@ async def _move(
                     feedback_id=report.id,
                     stage=2,
                     staff_id=None,
-                    actor=actor_of(staff),
+                    actor=staff_actor(staff),
                     assigned_at=now,
                 )
             )
@@ -817,13 +818,13 @@ async def _move(
             from_status=was,
             to_status=to_status,
             changed_at=now,
-            actor=actor_of(staff),
+            actor=staff_actor(staff),
             note=note,
         )
     )
     record_action(
         session,
-        actor_of(staff),
+        staff_actor(staff),
         "feedback.acknowledged" if to_status == "acknowledged" else "feedback.status_changed",
         "feedback",
         report.id,
@@ -915,7 +916,7 @@ async def add_staff_reply(
     )
     record_action(
         session,
-        actor_of(staff),
+        staff_actor(staff),
         "feedback.replied",
         "feedback",
         report.id,

@@ -17,7 +17,7 @@ from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
 from bot.staff import handlers as staff_handlers
 from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
-from bot.tg.conversation import Command, Step, Turn, inline, pairs
+from bot.tg.conversation import Command, Flow, Step, Turn, inline, pairs
 
 ONBOARDING, SETTINGS, FORGET = "onboarding", "settings", "forget"
 NO_AREA = "none"
@@ -539,3 +539,5 @@ COMMANDS = {
     "mydata": Command(_mydata_command, audience="anyone"),
     "forget": Command(_forget_command, audience="anyone"),
 }
+
+FLOW = Flow("residents", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -11,10 +11,10 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action
 from bot.errors import InvalidInput, NotFound
 from bot.models import EventBooking, Feedback, Neighbourhood, Resident, Topic
 from bot.models.base import utcnow
-from bot.staff.service import record_action
 from bot.text import require_text
 
 NAME_MAX_LENGTH = 64
@@ -63,12 +63,22 @@ def clean_name(text: str | None) -> str:
     return require_text(text, NAME_MAX_LENGTH, single_line=True)
 
 
+async def neighbourhoods_by_name(
+    session: AsyncSession, ids: Collection[int] | None = None, *, active_only: bool = False
+) -> list[Neighbourhood]:
+    """Neighbourhoods in name order: all of them, or the ones ``ids`` names (None: all);
+    ``active_only`` leaves out those closed to newcomers."""
+    statement = select(Neighbourhood).order_by(Neighbourhood.name)
+    if ids is not None:
+        statement = statement.where(Neighbourhood.id.in_(ids))
+    if active_only:
+        statement = statement.where(Neighbourhood.active.is_(True))
+    return list((await session.scalars(statement)).all())
+
+
 async def active_neighbourhoods(session: AsyncSession) -> Sequence[Neighbourhood]:
-    """The staff-kept list of neighbourhoods, by name."""
-    result = await session.execute(
-        select(Neighbourhood).where(Neighbourhood.active.is_(True)).order_by(Neighbourhood.name)
-    )
-    return result.scalars().all()
+    """The staff-kept list of neighbourhoods residents choose from, by name."""
+    return await neighbourhoods_by_name(session, active_only=True)
 
 
 async def neighbourhood_by_code(session: AsyncSession, code: str) -> Neighbourhood | None:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.audit import record_action, staff_actor
 from bot.delivery.outbox import Button
 from bot.errors import InvalidInput, NotAllowed, StaleAction
 from bot.feedback import service as feedback
@@ -20,7 +21,7 @@ from bot.models import Feedback, StaffMember
 from bot.models.staff import ROLES
 from bot.staff import service as staff_service
 from bot.text import whole_number
-from bot.tg.conversation import Command, Step, Turn, inline, pairs
+from bot.tg.conversation import Command, Flow, Step, Turn, inline, pairs
 from bot.tg.menu import menu_item
 
 STAFF_FLOW = "staff"
@@ -165,9 +166,9 @@ async def show_report(turn: Turn, staff: StaffMember, report: Feedback) -> None:
             if len(body) > MESSAGE_PREVIEW:
                 body = body[: MESSAGE_PREVIEW - 1] + "…"
             lines.append(f"{when} {who}: {body}")
-    staff_service.record_action(
+    record_action(
         turn.session,
-        staff_service.actor_of(staff),
+        staff_actor(staff),
         "feedback.viewed",
         "feedback",
         report.id,
@@ -403,7 +404,7 @@ async def _invite_command(turn: Turn, args: str) -> None:
         role.lower(),
         name.strip() or None,
         turn.settings.staff_invite_days,
-        actor=staff_service.actor_of(admin),
+        actor=staff_actor(admin),
     )
     code = issued.code
     turn.reply(
@@ -450,7 +451,7 @@ async def _revoke_command(turn: Turn, args: str) -> None:
         return
     if number == admin.id:
         raise InvalidInput("You can't take away your own role. Ask another admin.")
-    changed = await staff_service.revoke_staff(turn.session, number, staff_service.actor_of(admin))
+    changed = await staff_service.revoke_staff(turn.session, number, staff_actor(admin))
     turn.reply(
         _("Staff member {number} can no longer use staff commands.").format(number=number)
         if changed
@@ -474,3 +475,5 @@ COMMANDS = {
     "stafflist": Command(_staff_list_command, audience="admin"),
     "revoke": Command(_revoke_command, audience="admin"),
 }
+
+FLOW = Flow("staff", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -1,4 +1,4 @@
-"""Staff rules: invites and roles, who hears about a neighbourhood, and the audit log.
+"""Staff rules: invites and roles, and who hears about a neighbourhood.
 
 No Telegram here. Invite codes are shown once and only their SHA-256 is stored, so a
 copy of the database does not hand out staff accounts. Feedback uses this module (to
@@ -12,15 +12,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, staff_actor
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.models import (
-    AuditEntry,
     Delivery,
     Neighbourhood,
     StaffInvite,
@@ -62,34 +61,6 @@ class StaffChat:
 def hash_code(code: str) -> str:
     """The SHA-256 (hex) of an invite code, as stored."""
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def actor_of(staff: StaffMember) -> str:
-    """How a staff member is named in the audit log and status history."""
-    return f"staff:{staff.id}"
-
-
-def record_action(
-    session: AsyncSession,
-    actor: str,
-    action: str,
-    subject_type: str | None = None,
-    subject_id: object = None,
-    details: dict[str, Any] | None = None,
-    *,
-    now: datetime | None = None,
-) -> AuditEntry:
-    """Add one line to the audit log: who did what, to what, when (in the caller's unit)."""
-    entry = AuditEntry(
-        at=now or utcnow(),
-        actor=actor[:64],
-        action=action,
-        subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
-        details=details or {},
-    )
-    session.add(entry)
-    return entry
 
 
 def _clean_name(name: str | None) -> str | None:
@@ -203,7 +174,7 @@ async def redeem_invite(
     )
     record_action(
         session,
-        actor_of(member),
+        staff_actor(member),
         "staff.invite_redeemed",
         "staff_member",
         member.id,

@@ -189,4 +189,4 @@ def build_application(
 
 def make_services(settings: Any, sessions: Any) -> Services:
     """Services with every feature's conversation steps."""
-    return Services(settings=settings, sessions=sessions, steps=router.STEPS)
+    return Services(settings=settings, sessions=sessions, steps=router.ROUTES.steps)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,6 +52,8 @@ MAX_SEND_RETRIES = 3
 # What someone who is not (or no longer) staff is told at a staff step or button.
 ONLY_STAFF = N_("Sorry, that is only for staff.")
 
+
+V = TypeVar("V")
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -439,6 +441,54 @@ class Command:
 
     handle: CommandHandler
     audience: str = "resident"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What one feature's Telegram shell adds to the bot.
+
+    ``steps`` by step name; ``presses``: buttons that work at any step (revision 0), by
+    button code; ``commands`` by name without the slash.
+    """
+
+    name: str
+    steps: Mapping[str, Step] = field(default_factory=dict)
+    presses: Mapping[str, TurnHandler] = field(default_factory=dict)
+    commands: Mapping[str, Command] = field(default_factory=dict)
+
+
+class RouteClash(Exception):
+    """Two flows claim the same step, button code or command: the bot must not start."""
+
+
+def assemble(name: str, flows: Sequence[Flow]) -> Flow:
+    """The flows as one, refusing any step, button code or command claimed twice.
+
+    Merging dicts would let the later flow silently take the earlier one's name.
+    """
+    steps: dict[str, Step] = {}
+    presses: dict[str, TurnHandler] = {}
+    commands: dict[str, Command] = {}
+    owners: dict[tuple[str, str], str] = {}
+    for flow in flows:
+        _claim(owners, "step", flow.name, flow.steps, steps)
+        _claim(owners, "button code", flow.name, flow.presses, presses)
+        _claim(owners, "command", flow.name, flow.commands, commands)
+    return Flow(name, steps, presses, commands)
+
+
+def _claim(
+    owners: dict[tuple[str, str], str],
+    kind: str,
+    claimant: str,
+    wanted: Mapping[str, V],
+    taken: dict[str, V],
+) -> None:
+    for key, value in wanted.items():
+        owner = owners.setdefault((kind, str(key)), claimant)
+        if str(key) in taken:
+            raise RouteClash(f"{kind} {str(key)!r} is claimed by both {owner} and {claimant}")
+        taken[str(key)] = value
 
 
 async def _locked_state(session: AsyncSession, chat_id: int) -> ConversationState | None:

@@ -18,9 +18,9 @@ from bot.residents import service as residents_service
 from bot.staff import handlers as staff
 from bot.tg.conversation import (
     Command,
-    Step,
+    Flow,
     Turn,
-    TurnHandler,
+    assemble,
     decode_press,
     run_turn,
     services_of,
@@ -28,24 +28,6 @@ from bot.tg.conversation import (
 from bot.tg.menu import menu_item
 
 log = logging.getLogger(__name__)
-
-STEPS: dict[str, Step] = {
-    **residents.STEPS,
-    **feedback.STEPS,
-    **staff.STEPS,
-    **broadcasts.STEPS,
-    **events.STEPS,
-    **events_staff.STEPS,
-}
-# Buttons not tied to a step (revision 0): the privacy notice, "show older reports"...
-PRESS_ACTIONS: dict[str, TurnHandler] = {
-    **residents.PRESS_ACTIONS,
-    **feedback.PRESS_ACTIONS,
-    **staff.PRESS_ACTIONS,
-    **broadcasts.PRESS_ACTIONS,
-    **events.PRESS_ACTIONS,
-    **events_staff.PRESS_ACTIONS,
-}
 
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
@@ -144,7 +126,7 @@ async def handle_command(turn: Turn, text: str) -> None:
     _ = turn._
     word, _space, rest = text.partition(" ")
     name = word[1:].split("@", 1)[0].lower()
-    command = COMMANDS.get(name)
+    command = ROUTES.commands.get(name)
     if command is None:
         turn.reply(_("Sorry, I don't know that command. Send /help to see what I can do."))
         if turn.step is not None:
@@ -201,7 +183,7 @@ async def handle_press(turn: Turn) -> None:
     revision, press = decoded
     turn.press = press
     if revision == 0:
-        anywhere = PRESS_ACTIONS.get(press.action)
+        anywhere = ROUTES.presses.get(press.action)
         if anywhere is None:
             raise StaleAction("That button no longer works.")
         await anywhere(turn)
@@ -233,15 +215,25 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
         turn.reply(turn._("Choose what you would like to do from the menu."), turn.menu())
 
 
-COMMANDS: dict[str, Command] = {
-    **residents.COMMANDS,
-    **staff.COMMANDS,
-    **broadcasts.COMMANDS,
-    **events.COMMANDS,
-    **events_staff.COMMANDS,
-    "cancel": Command(_cancel_command, audience="anyone"),
-    "menu": Command(_show_menu),
-    "feedback": _menu_command("feedback"),
-    "settings": _menu_command("settings"),
-    "reports": _menu_command("reports"),
-}
+# Every flow's steps, buttons and commands; a name claimed twice stops the bot starting.
+ROUTES = assemble(
+    "doorstep",
+    [
+        residents.FLOW,
+        feedback.FLOW,
+        staff.FLOW,
+        broadcasts.FLOW,
+        events.FLOW,
+        events_staff.FLOW,
+        Flow(
+            "menu",
+            commands={
+                "cancel": Command(_cancel_command, audience="anyone"),
+                "menu": Command(_show_menu),
+                "feedback": _menu_command("feedback"),
+                "settings": _menu_command("settings"),
+                "reports": _menu_command("reports"),
+            },
+        ),
+    ],
+)

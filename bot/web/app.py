@@ -36,6 +36,9 @@ from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, g
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
 WEB_DIR = Path(__file__).resolve().parent
+# The layout and shared pages here; each feature's pages beside its code, in
+# bot/<feature>/web/templates (template names are unique across the dashboard).
+TEMPLATE_DIRS = [WEB_DIR / "templates", *sorted(WEB_DIR.parent.glob("*/web/templates"))]
 
 # How long /healthz and /metrics wait for the database. On SQLite a process has one pooled
 # connection, so the probe queues behind conversation turns; past this it answers
@@ -166,7 +169,7 @@ def create_app(
     app.cleanup_ctx.append(bot_api_client)
     aiohttp_jinja2.setup(
         app,
-        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIRS),
         autoescape=True,  # every template, whatever its name: residents' text is data
     )
     app.on_response_prepare.append(add_security_headers)

@@ -13,16 +13,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.association import service as association
+from bot.audit import user_actor
 from bot.errors import DomainError, NotFound
 from bot.models import Neighbourhood, Topic
 from bot.residents import service as residents
 from bot.web import auth
+from bot.web.pages import path_id, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.views import path_id, render, see_other
 
 NOTICES = {
     "settings": "The settings are saved. They apply at once, on every part of Doorstep.",
@@ -75,7 +75,7 @@ async def _submitted(
     typed = {name: _form_text(form, name) for name in fields}
     try:
         async with request.app[SESSIONS].begin() as db:
-            location = await act(db, typed, auth.actor_of(current_user(request)))
+            location = await act(db, typed, user_actor(current_user(request)))
     except DomainError as exc:
         return await page(request, typed=typed, error=_plain(exc), status=400)
     return see_other(location)
@@ -206,7 +206,7 @@ async def _change_listed(
     """Rename, deactivate or reactivate a neighbourhood or topic, then back to its list."""
     item_id = path_id(request, "neighbourhood_id" if kind is Neighbourhood else "topic_id")
     form = await request.post()
-    actor = auth.actor_of(current_user(request))
+    actor = user_actor(current_user(request))
     done = change
     try:
         async with request.app[SESSIONS].begin() as db:
@@ -333,11 +333,7 @@ async def residents_list(request: web.Request) -> web.StreamResponse:
     wanted = _query_int(request, "neighbourhood", 2**31 - 1)
     async with request.app[SESSIONS]() as db:
         areas = await auth.neighbourhoods_of(db, user)
-        choices = (
-            list(areas)
-            if areas is not None
-            else list((await db.scalars(select(Neighbourhood).order_by(Neighbourhood.name))).all())
-        )
+        choices = list(areas) if areas is not None else await residents.neighbourhoods_by_name(db)
         if wanted is not None and wanted not in {a.id for a in choices}:
             raise web.HTTPNotFound()
         page = await residents.residents_page(

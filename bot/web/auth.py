@@ -34,11 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from bot.audit import record_action, user_actor
 from bot.models import DashboardUser, LoginAttempt, Neighbourhood, StaffMember, WebSession
 from bot.models.base import utcnow
-from bot.models.staff import staff_neighbourhoods
 from bot.models.web import DASHBOARD_ROLES
-from bot.staff.service import record_action
+from bot.residents.service import neighbourhoods_by_name
+from bot.staff.scope import Scope, scope_of_user
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +143,6 @@ def check_username(username: str) -> str:
     return name
 
 
-def actor_of(user: DashboardUser) -> str:
-    """How a dashboard user is named in the audit log."""
-    return f"web:{user.username}"
-
-
 def has_role(user_role: str, minimum: str) -> bool:
     """True when ``user_role`` is at least ``minimum`` (viewer < staff < admin)."""
     return ROLE_RANK.get(user_role, 0) >= ROLE_RANK[minimum]
@@ -211,7 +207,7 @@ async def set_role(session: AsyncSession, admin: DashboardUser, user_id: int, ro
     user.role = role
     record_action(
         session,
-        actor_of(admin),
+        user_actor(admin),
         "dashboard.role_changed",
         "dashboard_user",
         user.id,
@@ -235,7 +231,7 @@ async def set_active(
         await revoke_all_sessions(session, user.id)
     record_action(
         session,
-        actor_of(admin),
+        user_actor(admin),
         "dashboard.user_activated" if active else "dashboard.user_deactivated",
         "dashboard_user",
         user.id,
@@ -258,41 +254,23 @@ async def change_password(
     user.password_hash = await asyncio.to_thread(hash_password, new)
     user.password_changed_at = utcnow()
     await revoke_all_sessions(session, user.id, except_id=keep_session_id)
-    record_action(session, actor_of(user), "dashboard.password_changed", "dashboard_user", user.id)
+    record_action(
+        session, user_actor(user), "dashboard.password_changed", "dashboard_user", user.id
+    )
 
 
-async def area_ids_of(session: AsyncSession, user: DashboardUser) -> frozenset[int] | None:
-    """The ids of `neighbourhoods_of` (None: the whole association)."""
-    areas = await neighbourhoods_of(session, user)
-    return None if areas is None else frozenset(area.id for area in areas)
+async def area_ids_of(session: AsyncSession, user: DashboardUser) -> Scope:
+    """The ids of the neighbourhoods a user's pages are limited to (None: everywhere)."""
+    return await scope_of_user(session, user)
 
 
 async def neighbourhoods_of(
     session: AsyncSession, user: DashboardUser
 ) -> list[Neighbourhood] | None:
-    """The neighbourhoods a user's pages are limited to; None means the whole association.
-
-    Admins and viewers see everything. A staff account linked to a staff member sees that
-    member's neighbourhoods (none set: the whole association, as in Telegram); a staff
-    account not linked to anyone sees nothing until an admin links it.
-    """
-    if user.role != "staff":
-        return None
-    if user.staff_member_id is None:
-        return []
-    linked = select(staff_neighbourhoods.c.neighbourhood_id).where(
-        staff_neighbourhoods.c.staff_id == user.staff_member_id
-    )
-    areas = list(
-        (
-            await session.scalars(
-                select(Neighbourhood)
-                .where(Neighbourhood.id.in_(linked))
-                .order_by(Neighbourhood.name)
-            )
-        ).all()
-    )
-    return areas or None
+    """The neighbourhoods a user's pages are limited to, by name; None means everywhere
+    (the rule is ``bot.staff.scope.scope_of_user``)."""
+    scope = await scope_of_user(session, user)
+    return None if scope is None else await neighbourhoods_by_name(session, scope)
 
 
 # ----- login and throttling ----------------------------------------------------------------------
@@ -399,7 +377,7 @@ async def finish_login(
     )
     session.add(row)
     await session.flush()
-    record_action(session, actor_of(user), "dashboard.login", "dashboard_user", user.id)
+    record_action(session, user_actor(user), "dashboard.login", "dashboard_user", user.id)
     log.info("dashboard user %s logged in (session %s)", user.id, row.id)
     return NewSession(token, row)
 
@@ -516,7 +494,7 @@ async def confirm_totp(session: AsyncSession, user: DashboardUser, code: str) ->
         None,
         step,
     )
-    record_action(session, actor_of(user), "dashboard.totp_enabled", "dashboard_user", user.id)
+    record_action(session, user_actor(user), "dashboard.totp_enabled", "dashboard_user", user.id)
 
 
 async def disable_totp(session: AsyncSession, user: DashboardUser, password: str) -> None:
@@ -525,7 +503,7 @@ async def disable_totp(session: AsyncSession, user: DashboardUser, password: str
         raise AccessError("The password is not right.")
     user.totp_secret = user.totp_pending_secret = None
     user.totp_last_step = None
-    record_action(session, actor_of(user), "dashboard.totp_disabled", "dashboard_user", user.id)
+    record_action(session, user_actor(user), "dashboard.totp_disabled", "dashboard_user", user.id)
 
 
 def accept_totp(user: DashboardUser, code: str, now: datetime | None = None) -> bool:

@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from markupsafe import Markup, escape
 from multidict import MultiMapping
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, user_actor
 from bot.broadcasts import jobs
 from bot.broadcasts import report as reports
 from bot.broadcasts import service as broadcasts
@@ -43,15 +43,12 @@ from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, 
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_entries, month_grid
 from bot.reports.export import neutralise
-from bot.residents.service import active_topics
-from bot.staff.service import record_action
+from bot.residents.service import active_topics, neighbourhoods_by_name
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.tg.formatting import EntityParseError, parse_html
 from bot.web import auth
 from bot.web.forms import read_form, takes_files
-from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
-from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
-from bot.web.views import (
+from bot.web.pages import (
     UNLINKED,
     Refused,
     local_words,
@@ -60,6 +57,8 @@ from bot.web.views import (
     see_other,
     staff_member_of,
 )
+from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
+from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 
 PAGE_SIZE = 20
 CSV_BATCH = 1000
@@ -268,11 +267,7 @@ async def _compose_context(
 ) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     limited = await auth.neighbourhoods_of(db, user)
-    areas = (
-        limited
-        if limited is not None
-        else list(await db.scalars(select(Neighbourhood).order_by(Neighbourhood.name)))
-    )
+    areas = limited if limited is not None else await neighbourhoods_by_name(db)
     return {
         "form": form,
         "areas": areas,
@@ -664,7 +659,7 @@ async def deliveries_csv(request: web.Request) -> web.StreamResponse:
     async with sessions.begin() as db:
         record_action(
             db,
-            auth.actor_of(user),
+            user_actor(user),
             "announcement.deliveries_exported",
             "announcement",
             announcement_id,

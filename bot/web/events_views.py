@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiMapping
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, user_actor
 from bot.broadcasts import service as broadcasts
 from bot.broadcasts.service import Audience, Plan
 from bot.errors import DomainError
@@ -44,14 +44,12 @@ from bot.models import Event, Neighbourhood, StaffMember
 from bot.models.base import utcnow
 from bot.reports.attendees import export_attendees, resident_label
 from bot.reports.export import ExportFormat
-from bot.staff.service import record_action
+from bot.residents.service import neighbourhoods_by_name
 from bot.text import whole_number
 from bot.web import auth
 from bot.web.broadcasts_views import preview_context
 from bot.web.forms import read_form, takes_files
-from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
-from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
-from bot.web.views import (
+from bot.web.pages import (
     EXPORT_TYPES,
     UNLINKED,
     Refused,
@@ -61,6 +59,8 @@ from bot.web.views import (
     see_other,
     staff_member_of,
 )
+from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
+from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -393,10 +393,7 @@ def refuse_plan(form: EventForm, error: DomainError) -> str | None:
 
 async def _choices(db: AsyncSession, area_ids: frozenset[int] | None) -> list[Neighbourhood]:
     """The neighbourhoods the user may tick: theirs, or all for the whole association."""
-    statement = select(Neighbourhood).order_by(Neighbourhood.name)
-    if area_ids is not None:
-        statement = statement.where(Neighbourhood.id.in_(area_ids))
-    return list((await db.scalars(statement)).all())
+    return await neighbourhoods_by_name(db, area_ids)
 
 
 def _form_page(
@@ -795,7 +792,7 @@ async def _attendees(request: web.Request, fmt: ExportFormat) -> web.StreamRespo
     async with request.app[SESSIONS].begin() as db:
         record_action(
             db,
-            auth.actor_of(user),
+            user_actor(user),
             "event.attendees_exported",
             "event",
             event_id,

@@ -36,10 +36,10 @@ from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement
 
 from bot.association.service import effective_settings
+from bot.audit import record_action, user_actor
 from bot.errors import DomainError
 from bot.feedback import casework, inbox
 from bot.feedback.service import (
@@ -58,17 +58,10 @@ from bot.feedback.service import (
 from bot.models import Feedback, FeedbackAttachment, Neighbourhood
 from bot.models.base import utcnow
 from bot.reports.export import ExportFormat, export_feedback
-from bot.staff.service import record_action
+from bot.residents.service import neighbourhoods_by_name
 from bot.text import whole_number
 from bot.web import auth
-from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.telegram_files import (
-    BOT_API_HTTP,
-    BOT_TOKEN,
-    PhotoUnavailable,
-    fetch_photo,
-)
-from bot.web.views import (
+from bot.web.pages import (
     EXPORT_TYPES,
     UNLINKED,
     Refused,
@@ -76,6 +69,13 @@ from bot.web.views import (
     render,
     see_other,
     staff_member_of,
+)
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+from bot.web.telegram_files import (
+    BOT_API_HTTP,
+    BOT_TOKEN,
+    PhotoUnavailable,
+    fetch_photo,
 )
 
 NOTICES = {
@@ -102,10 +102,6 @@ def _due(value: date | datetime, tz: ZoneInfo) -> str:
     return _local(value, tz) if isinstance(value, datetime) else value.isoformat()
 
 
-async def _all_areas(db: AsyncSession) -> list[Neighbourhood]:
-    return list((await db.scalars(select(Neighbourhood).order_by(Neighbourhood.name))).all())
-
-
 def _checked_filters(request: web.Request, choices: list[Neighbourhood]) -> inbox.InboxFilters:
     """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter).
 
@@ -127,7 +123,7 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
         areas = await auth.neighbourhoods_of(db, user)
-        choices = list(areas) if areas is not None else await _all_areas(db)
+        choices = list(areas) if areas is not None else await neighbourhoods_by_name(db)
         try:
             filters = _checked_filters(request, choices)
         except inbox.BadFilter as exc:
@@ -147,7 +143,7 @@ async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse
     now = utcnow()
     async with sessions() as db:
         areas = await auth.neighbourhoods_of(db, user)
-        choices = list(areas) if areas is not None else await _all_areas(db)
+        choices = list(areas) if areas is not None else await neighbourhoods_by_name(db)
         try:
             filters = _checked_filters(request, choices)
         except inbox.BadFilter as exc:
@@ -171,7 +167,7 @@ async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse
         async with sessions.begin() as db:
             record_action(
                 db,
-                auth.actor_of(user),
+                user_actor(user),
                 "feedback.exported",
                 details={
                     "format": fmt,
@@ -641,7 +637,7 @@ async def feedback_record(request: web.Request) -> web.StreamResponse:
         case = await casework.case_file(db, report)
         record_action(
             db,
-            auth.actor_of(user),
+            user_actor(user),
             "feedback.record_exported",
             "feedback",
             report.id,

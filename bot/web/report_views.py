@@ -19,13 +19,12 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.association.service import effective_settings
+from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
 from bot.reports import charts, impact
 from bot.reports.export import neutralise
-from bot.staff.service import record_action
-from bot.web import auth
+from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-from bot.web.views import render
 
 
 def _period(request: web.Request) -> impact.Period:
@@ -108,7 +107,7 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as db:
         record_action(
             db,
-            auth.actor_of(current_user(request)),
+            user_actor(current_user(request)),
             "report.exported",
             details={"from": period.start.isoformat(), "to": period.end.isoformat()},
         )

@@ -27,8 +27,8 @@ from multidict import MultiMapping
 
 from bot.config import Settings
 from bot.web.forms import Upload
+from bot.web.pages import staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, current_user
-from bot.web.views import staff_member_of
 
 log = logging.getLogger(__name__)
 

@@ -11,21 +11,18 @@ import asyncio
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import record_action, user_actor
 from bot.events.service import published_between
 from bot.feedback import inbox
 from bot.models import AuditEntry, DashboardUser, StaffMember
 from bot.models.base import utcnow
-from bot.reports.export import ExportFormat
-from bot.staff.service import record_action
 from bot.text import whole_number
 from bot.web import auth
+from bot.web.pages import path_id, render, see_other, staff_member_of
 from bot.web.security import (
     SESSIONS,
     SETTINGS,
@@ -34,7 +31,6 @@ from bot.web.security import (
     access,
     clear_session_cookie,
     client_address,
-    csrf_token,
     current_user,
     login_csrf_value,
     new_login_csrf,
@@ -46,77 +42,6 @@ AUDIT_PAGE_SIZE = 50
 # The start page lists the events of the next fortnight, the first few of them.
 HOME_EVENTS_AHEAD = timedelta(days=14)
 HOME_EVENTS_SHOWN = 5
-NOTICES = {
-    "password": "Your password has been changed. Other sessions have been logged out.",
-    "totp-on": "Two-step login is on. You will need a code from your app each time.",
-    "totp-off": "Two-step login is off.",
-    "user-created": "The user has been created.",
-    "user-saved": "The change has been saved.",
-    "everywhere": "Every other session of yours has been logged out.",
-}
-
-
-def path_id(request: web.Request, name: str) -> int:
-    """The number in the URL's ``{name}`` part; anything else is a plain 404."""
-    number = whole_number(request.match_info[name])
-    if number is None:
-        raise web.HTTPNotFound()
-    return number
-
-
-EXPORT_TYPES: dict[ExportFormat, str] = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
-    """The active staff member a dashboard account acts as, or None when it is not linked."""
-    if user.staff_member_id is None:
-        return None
-    member = await db.get(StaffMember, user.staff_member_id)
-    if member is None or not member.active or member.revoked_at is not None:
-        return None
-    return member
-
-
-class Refused(Exception):
-    """An action refused before anything was written; the message is plain English."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-UNLINKED = (
-    "Your dashboard account is not linked to an active staff member, so it can read but "
-    "not act. Ask an admin to link it."
-)
-
-
-def local_words(moment: datetime | None, tz: ZoneInfo) -> str:
-    """A stored UTC time as people read it ("Sat 05 Dec 2026, 10:00"); "" for none."""
-    return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
-
-
-def see_other(location: str) -> web.Response:
-    """A 303 redirect returned (not raised), so the handler's transaction commits first."""
-    return web.Response(status=303, headers={"Location": location})
-
-
-def render(
-    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
-) -> web.Response:
-    """A page from bot/web/templates (autoescaped) with the user and the CSRF token."""
-    notice = NOTICES.get(request.query.get("done", ""))
-    full = {
-        "user": request.get(USER),
-        "csrf_token": csrf_token(request),
-        "notice": notice,
-        **context,
-    }
-    return aiohttp_jinja2.render_template(template, request, full, status=status)
 
 
 # ----- login and logout --------------------------------------------------------------------------
@@ -214,7 +139,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
         await auth.revoke_session(db, request[WEB_SESSION].id)
-        record_action(db, auth.actor_of(user), "dashboard.logout", "dashboard_user", user.id)
+        record_action(db, user_actor(user), "dashboard.logout", "dashboard_user", user.id)
     response = see_other("/login")
     clear_session_cookie(response, request)
     return response
@@ -228,7 +153,7 @@ async def logout_everywhere(request: web.Request) -> web.StreamResponse:
         ended = await auth.revoke_all_sessions(db, user.id)
         record_action(
             db,
-            auth.actor_of(user),
+            user_actor(user),
             "dashboard.logout_everywhere",
             "dashboard_user",
             user.id,
@@ -405,7 +330,7 @@ async def create_user(request: web.Request) -> web.StreamResponse:
                 str(form.get("username", "")),
                 str(form.get("password", "")),
                 str(form.get("role", "")),
-                actor=auth.actor_of(current_user(request)),
+                actor=user_actor(current_user(request)),
                 staff_member_id=whole_number(staff_id),
             )
     except auth.AccessError as exc:

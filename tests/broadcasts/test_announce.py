@@ -15,8 +15,8 @@ from bot.broadcasts.service import Audience, Plan
 from bot.delivery.outbox import QuietHours
 from bot.models import Announcement, Broadcast, Delivery, StaffMember
 from bot.models.base import utcnow
-from tests.broadcasts.conftest import Places, add_resident, add_staff, delivered_to
 from tests.journeys import PNG, onboard, texts, wait_for_button
+from tests.support.broadcasts import Places, add_resident, add_staff, delivered_to
 
 FIRST_CHAT = 700_001
 

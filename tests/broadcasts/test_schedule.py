@@ -16,7 +16,7 @@ from bot.config import Settings, load_settings
 from bot.db import create_engine, create_sessionmaker
 from bot.models import Announcement, Broadcast, Delivery
 from bot.models.base import utcnow
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     Places,
     add_resident,
     add_staff,

@@ -24,7 +24,7 @@ from bot.models import (
     resident_topics,
 )
 from bot.text import parse_moment, parse_time_of_day
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     Places,
     add_resident,
     add_staff,

@@ -12,7 +12,7 @@ from bot import migrate
 from bot.db import create_engine
 from bot.models import Base
 from bot.models.base import exists_on
-from tests.conftest import in_thread
+from tests.support.harness import in_thread
 
 
 def _diff(connection: Connection) -> list[object]:

@@ -24,7 +24,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
-from tests.conftest import TEST_TOKEN, harness_settings
+from tests.support.harness import TEST_TOKEN, harness_settings
 
 FIRST_CHAT = 600_000
 # Quick timings for tests: a short lease and small backoffs.

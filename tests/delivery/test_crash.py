@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.models import Delivery
-from tests.conftest import TEST_TOKEN
 from tests.delivery.conftest import Sandbox, add_residents, enqueue_for, statuses
+from tests.support.harness import TEST_TOKEN
 
 ROWS = 300
 KILL_AFTER = ROWS // 3

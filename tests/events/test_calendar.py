@@ -12,8 +12,8 @@ from icalendar import Calendar
 
 from bot.events import calendar, service
 from bot.models import Event, StaffMember
-from tests.events.conftest import Places
 from tests.events.test_service import NOTICES, edit, publish, staff_member
+from tests.support.broadcasts import Places
 
 TZ = ZoneInfo("Europe/London")
 ORGANISER = "Riverside Homes, 0800 000 0000"

@@ -16,7 +16,6 @@ from bot.events import jobs, service
 from bot.events.service import Notices
 from bot.models import Delivery, EventBooking, EventReminder
 from bot.models.base import utcnow
-from tests.events.conftest import Places
 from tests.events.test_service import (
     NOW,
     START,
@@ -29,6 +28,7 @@ from tests.events.test_service import (
     sign,
     staff_member,
 )
+from tests.support.broadcasts import Places
 
 NO_QUIET = Notices(TZ, None)
 QUIET = Notices(TZ, QuietHours(time(21), time(8), TZ))

@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 
 from bot.models import Event, EventBooking, Resident
 from bot.models.base import utcnow
-from tests.events.conftest import Places, add_resident, london, make_event, move_event
 from tests.journeys import onboard, texts, wait_for_button
+from tests.support.broadcasts import Places, add_resident, london
+from tests.support.events import make_event, move_event
 
 LONDON = ZoneInfo("Europe/London")
 STALE = "That button no longer works."

@@ -16,7 +16,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.events import service
 from bot.events.service import EventPlan, Notices, SignUpOutcome
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident, StaffMember
-from tests.events.conftest import Places, add_staff
+from tests.support.broadcasts import Places, add_staff
 
 TZ = ZoneInfo("Europe/London")
 NOTICES = Notices(TZ, None)

@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.feedback import clocks
@@ -24,6 +25,9 @@ from bot.models.base import utcnow
 from bot.staff import service as staff_service
 from bot.staff.handlers import COMMANDS as STAFF_COMMANDS
 from tests.journeys import begin_report, onboard, report, texts
+
+# What staff and residents are told must arrive at any hour of the day.
+pytestmark = pytest.mark.no_quiet_hours
 
 ONLY_STAFF = "Sorry, that command is only for staff."
 ONLY_STAFF_BUTTON = "Sorry, that button is only for staff."

@@ -13,8 +13,8 @@ from bot.models import Feedback
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
-from tests.conftest import TEST_TOKEN, at_machine_speed
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
+from tests.support.harness import TEST_TOKEN, at_machine_speed
 
 
 async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.Process:

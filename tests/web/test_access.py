@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web as aioweb
 from sqlalchemy import select, update
 
+from bot.audit import record_action
 from bot.logging_setup import configure_logging
 from bot.models import (
     Announcement,
@@ -26,10 +27,10 @@ from bot.models import (
 from bot.models.base import utcnow
 from bot.models.staff import AuditLogIsAppendOnly
 from bot.residents.service import add_neighbourhood
-from bot.staff.service import record_action, set_staff_neighbourhoods
+from bot.staff.service import set_staff_neighbourhoods
 from bot.web import auth
 from bot.web.security import PUBLIC, SECURITY_HEADERS, access, route_table
-from tests.web.conftest import PASSWORDS, Web, WebFactory, csrf_of, page_token
+from tests.support.web import PASSWORDS, Web, WebFactory, csrf_of, page_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -18,14 +18,11 @@ from bot.broadcasts.report import outcome_of
 from bot.models import Announcement, Delivery
 from bot.models.base import utcnow
 from bot.web import auth
-from tests.broadcasts import conftest as broadcast_fixtures
-from tests.broadcasts.conftest import Places, add_staff
 from tests.broadcasts.test_announce import outbox_settled, resident_chat
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, csrf_of
+from tests.support.broadcasts import Places, add_staff
+from tests.support.web import PASSWORDS, csrf_of
 
-places = broadcast_fixtures.places
-open_doorstep = broadcast_fixtures.open_doorstep
 TIMEOUT_MS = 10_000
 
 

@@ -24,7 +24,7 @@ from bot.residents.service import add_neighbourhood, neighbourhood_by_code
 from bot.staff.service import set_staff_neighbourhoods
 from bot.web.app import COMPONENTS
 from tests.association.test_service import FORM
-from tests.web.conftest import Web, page_token
+from tests.support.web import Web, page_token
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -15,7 +15,7 @@ from bot.residents.service import add_neighbourhood
 from bot.web.app import COMPONENTS
 from bot.web.security import SETTINGS
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 10_000

@@ -14,7 +14,7 @@ from bot.broadcasts.service import next_weekly_run
 from bot.models import Announcement, Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_grid
-from tests.web.conftest import Web
+from tests.support.web import Web
 from tests.web.test_announcements import staff_client
 
 LONDON = ZoneInfo("Europe/London")

@@ -24,8 +24,8 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.web import telegram_files
-from tests.conftest import TEST_TOKEN
-from tests.web.conftest import Web, WebFactory, csrf_of
+from tests.support.harness import TEST_TOKEN
+from tests.support.web import Web, WebFactory, csrf_of
 from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids
 
 # A 48x32 JPEG, as Telegram stores a resident's photo.
@@ -366,7 +366,7 @@ async def test_photos_come_from_the_bot_api_as_jpeg_only(
 async def test_an_unreachable_bot_api_shows_a_placeholder(
     web_factory: WebFactory, neighbourhoods
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.web.conftest import free_port
+    from tests.support.web import free_port
 
     web = await web_factory(
         telegram_bot_token=TEST_TOKEN,

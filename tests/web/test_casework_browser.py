@@ -16,14 +16,12 @@ from bot.staff.service import set_staff_neighbourhoods
 from bot.web import auth
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.staff import conftest as staff_harness
 from tests.staff.test_journey import PROACTIVE, join_staff
-from tests.web.conftest import PASSWORDS
+from tests.support.web import PASSWORDS
 from tests.web.test_casework import JPEG, SCRIPT
 
-pytestmark = pytest.mark.browser
-# The staff tests' Doorstep, without quiet hours: the resident hears at any hour of the day.
-doorstep = staff_harness.doorstep
+# Without quiet hours: the resident hears at any hour of the day.
+pytestmark = [pytest.mark.browser, pytest.mark.no_quiet_hours]
 TIMEOUT_MS = 15_000
 
 

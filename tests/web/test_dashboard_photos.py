@@ -19,16 +19,14 @@ from sqlalchemy import func, select
 
 from bot.models import Announcement, Delivery, Event
 from bot.web import forms
-from tests.broadcasts import conftest as broadcast_fixtures
-from tests.broadcasts.conftest import Places, add_resident
-from tests.conftest import TEST_TOKEN
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, Web, WebFactory, free_port, page_token
+from tests.support.broadcasts import Places, add_resident
+from tests.support.harness import TEST_TOKEN
+from tests.support.web import PASSWORDS, Web, WebFactory, free_port, page_token
 from tests.web.test_announcements import draft_id_of, staff_client
 from tests.web.test_casework import JPEG, PNG, SCRIPT
 from tests.web.test_events import good_form
 
-places = broadcast_fixtures.places
 BIG = 11 * 1024 * 1024
 TIMEOUT_MS = 10_000
 

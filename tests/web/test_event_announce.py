@@ -11,12 +11,10 @@ from sqlalchemy import func, select, update
 
 from bot.models import Announcement, Broadcast, Delivery, Event, Topic
 from bot.web.events_views import UNLINKED
-from tests.broadcasts import conftest as broadcast_fixtures
-from tests.broadcasts.conftest import Places, add_resident
-from tests.web.conftest import Web, page_token
+from tests.support.broadcasts import Places, add_resident
+from tests.support.web import Web, page_token
 from tests.web.test_events import SCRIPT, add_event, into_the_past, post_form, staff_client
 
-places = broadcast_fixtures.places
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 

@@ -22,7 +22,7 @@ from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.reports.attendees import ATTENDEE_HEADER
 from bot.web.events_views import UNLINKED
-from tests.web.conftest import Web, csrf_of, page_token
+from tests.support.web import Web, csrf_of, page_token
 from tests.web.test_inbox import add_resident, add_staff, area_ids
 
 LONDON = ZoneInfo("Europe/London")

@@ -19,10 +19,10 @@ from playwright.async_api import async_playwright, expect
 
 from bot.models.base import utcnow
 from bot.reports.attendees import ATTENDEE_HEADER
-from tests.broadcasts.conftest import Places, places  # noqa: F401  (a fixture)
 from tests.events.test_resident_journey import db_resident, events_list
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, Web
+from tests.support.broadcasts import Places
+from tests.support.web import PASSWORDS, Web
 from tests.web.test_events import good_form, post_form, sign_up, staff_client
 from tests.web.test_inbox import add_resident, add_staff, area_ids
 
@@ -155,7 +155,7 @@ async def test_staff_create_publish_list_roster_and_export_in_a_browser(
 async def test_a_resident_finds_an_event_published_on_the_dashboard(
     doorstep,
     web: Web,
-    places: Places,  # noqa: F811
+    places: Places,
 ) -> None:  # type: ignore[no-untyped-def]
     client = await staff_client(web)
     local = good_form(title="Garden swap", area=str(places.riverside))

@@ -20,7 +20,7 @@ from bot.models import AuditEntry
 from bot.models.base import utcnow
 from bot.reports.export import HEADER
 from bot.web.security import SETTINGS
-from tests.web.conftest import Web
+from tests.support.web import Web
 from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed
 
 

@@ -17,7 +17,7 @@ from bot.db import create_engine, create_sessionmaker
 from bot.delivery.outbox import enqueue, payload
 from bot.models.base import utcnow
 from bot.web.app import DATABASE_PROBE_SECONDS, Components, create_app
-from tests.web.conftest import sample, scrape
+from tests.support.web import sample, scrape
 
 
 async def get_health(url: str) -> tuple[int, dict[str, Any]]:

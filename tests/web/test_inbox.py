@@ -24,7 +24,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.staff.service import set_staff_neighbourhoods
-from tests.web.conftest import Web, csrf_of
+from tests.support.web import Web, csrf_of
 
 REFERENCE = re.compile(r'<a href="/feedback/\d+">(FB-\d{4}-\d{5})</a>')
 _numbers = iter(range(1, 1_000_000))

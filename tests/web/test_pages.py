@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from bot.audit import record_action
 from bot.models import Feedback, FeedbackMessage, Resident
 from bot.models.base import utcnow
-from bot.staff.service import record_action
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 10_000

@@ -16,7 +16,7 @@ from bot.config import ConfigError, load_settings
 from bot.models import AuditEntry, Feedback, Neighbourhood, Resident
 from bot.reports.impact import last_full_quarter
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.web.conftest import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.models import AuditEntry, DashboardUser
 from bot.web import auth
+from tests.support.web import PASSWORDS, Web
 from tests.test_cli import doorstep
-from tests.web.conftest import PASSWORDS, Web
 
 TRAVERSALS = [
     "/static/../bot/config.py",

@@ -9,9 +9,9 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.models import ConversationState
-from tests.conftest import TEST_TOKEN
 from tests.journeys import begin_report, onboard, review_report, texts
-from tests.web.conftest import (
+from tests.support.harness import TEST_TOKEN
+from tests.support.web import (
     WEBHOOK_PATH,
     WEBHOOK_SECRET,
     post_update,
@@ -148,8 +148,8 @@ async def test_updates_queued_while_down_arrive_once_the_webhook_is_set(
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.runner import start_sandbox
     from bot.sandbox.state import SandboxState
-    from tests.conftest import harness_settings
-    from tests.web.conftest import free_port
+    from tests.support.harness import harness_settings
+    from tests.support.web import free_port
 
     state = SandboxState(TEST_TOKEN)
     state.webhook_max_backoff = 0.2

@@ -10,8 +10,8 @@ import sys
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
-from tests.conftest import TEST_TOKEN
-from tests.web.conftest import WEBHOOK_PATH, WEBHOOK_SECRET, free_port
+from tests.support.harness import TEST_TOKEN
+from tests.support.web import WEBHOOK_PATH, WEBHOOK_SECRET, free_port
 
 
 async def start_bot(database_url: str, sandbox_url: str, port: int) -> asyncio.subprocess.Process:

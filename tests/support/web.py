@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.config import load_settings
 from bot.web import auth
 from bot.web.app import create_app
-from tests.conftest import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
+from tests.support.harness import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
 WEBHOOK_SECRET = "test-webhook_Secret-42"
 WEBHOOK_PATH = "/telegram/webhook"

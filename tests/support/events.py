@@ -13,14 +13,7 @@ from bot.events import service
 from bot.events.service import EventPlan
 from bot.models import Event, StaffMember
 from bot.models.base import utcnow
-from tests.broadcasts.conftest import (  # noqa: F401  (fixtures and helpers shared with events)
-    Places,
-    add_resident,
-    add_staff,
-    london,
-    open_doorstep,
-    places,
-)
+from tests.support.broadcasts import add_staff
 
 
 def plan(**overrides: Any) -> EventPlan:

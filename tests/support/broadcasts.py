@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Broadcast, Delivery, Neighbourhood, Resident, StaffMember, Topic
 from bot.models.base import utcnow
-from tests.conftest import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
+from tests.support.harness import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""What every dashboard page uses: rendering, redirects, ids from the URL, and one place
+that turns a refused action into the page drawn again with the reason.
+
+Feature pages live in their feature (``bot/<feature>/web/``); they import from here.
+Dashboard text is English only for now (staff-facing; not marked for translation).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import DomainError
+from bot.models import DashboardUser, StaffMember
+from bot.reports.export import ExportFormat
+from bot.text import whole_number
+from bot.web.forms import read_form
+from bot.web.security import CSRF_FIELD, USER, csrf_token
+
+NOTICES = {
+    "password": "Your password has been changed. Other sessions have been logged out.",
+    "totp-on": "Two-step login is on. You will need a code from your app each time.",
+    "totp-off": "Two-step login is off.",
+    "user-created": "The user has been created.",
+    "user-saved": "The change has been saved.",
+    "everywhere": "Every other session of yours has been logged out.",
+}
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """The number in the URL's ``{name}`` part; anything else is a plain 404."""
+    number = whole_number(request.match_info[name])
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
+
+
+EXPORT_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+async def staff_member_of(db: AsyncSession, user: DashboardUser) -> StaffMember | None:
+    """The active staff member a dashboard account acts as, or None when it is not linked."""
+    if user.staff_member_id is None:
+        return None
+    member = await db.get(StaffMember, user.staff_member_id)
+    if member is None or not member.active or member.revoked_at is not None:
+        return None
+    return member
+
+
+class Refused(Exception):
+    """An action refused before anything was written; the message is plain English."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+UNLINKED = (
+    "Your dashboard account is not linked to an active staff member, so it can read but "
+    "not act. Ask an admin to link it."
+)
+
+
+def local_words(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A stored UTC time as people read it ("Sat 05 Dec 2026, 10:00"); "" for none."""
+    return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
+
+
+def see_other(location: str) -> web.Response:
+    """A 303 redirect returned (not raised), so the handler's transaction commits first."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    """A page from the dashboard's templates (autoescaped) with the user and the CSRF token."""
+    notice = NOTICES.get(request.query.get("done", ""))
+    full = {
+        "user": request.get(USER),
+        "csrf_token": csrf_token(request),
+        "notice": notice,
+        **context,
+    }
+    return aiohttp_jinja2.render_template(template, request, full, status=status)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an action was refused, and what the person had typed (to show it again)."""
+
+    message: str
+    status: int = 400
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+def refusal_words(error: DomainError) -> str:
+    """A service's refusal as the English sentence the dashboard shows."""
+    return error.message_id.format(**error.params)
+
+
+Form = MultiMapping[Any]
+Action = Callable[[web.Request, Form], Awaitable[web.StreamResponse]]
+Page = Callable[[web.Request, Failure], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def form_action(page: Page) -> Callable[[Action], Handler]:
+    """A POST that changes something, given the posted form.
+
+    The action raises ``Refused`` or a service's ``DomainError`` to refuse; its
+    transaction is then rolled back and ``page`` is drawn again with the reason and what
+    was typed, so nothing the person wrote is lost. On success the action returns its
+    answer (usually ``see_other``).
+    """
+
+    def wrap(action: Action) -> Handler:
+        @functools.wraps(action)
+        async def handler(request: web.Request) -> web.StreamResponse:
+            form = await read_form(request)
+            kept = {k: v for k, v in form.items() if k != CSRF_FIELD and isinstance(v, str)}
+            try:
+                return await action(request, form)
+            except Refused as refused:
+                return await page(request, Failure(refused.message, refused.status, kept))
+            except DomainError as error:
+                return await page(request, Failure(refusal_words(error), 400, kept))
+
+        return handler
+
+    return wrap
