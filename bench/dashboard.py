@@ -31,7 +31,7 @@ Figures:
   Goal: p95 under 1 s.
 - export: the full CSV of every report. If the app has a route GET /feedback/export.csv,
   that is measured over HTTP as the admin; otherwise the streamed exporter the CLI uses
-  (bot.reports.export.export_feedback) writes to a sink that discards the bytes. The
+  (bot.feedback.export.export_feedback) writes to a sink that discards the bytes. The
   output says which. Beside it, in the same run, PostgreSQL's ``COPY (<the exporter's own
   SELECT, same columns and rows>) TO STDOUT WITH CSV`` read through asyncpg's
   copy_from_query into a discarding sink: the physical floor (no Python per row). Each
@@ -575,8 +575,8 @@ def copy_sql(tz: Any) -> str:
     """The exporter's own SELECT (same columns, joins and order) as literal SQL."""
     from sqlalchemy.dialects import postgresql
 
+    from bot.feedback.export import feedback_rows_query
     from bot.models.base import utcnow
-    from bot.reports.export import feedback_rows_query
 
     statement = feedback_rows_query(None, None, tz, utcnow(), (), None)
     return str(
@@ -589,14 +589,14 @@ async def measure_export(
 ) -> Export:
     import asyncpg
 
-    from bot.reports.export import export_feedback
+    from bot.feedback.export import export_feedback
 
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     sql = copy_sql(tz)
     measured = (
         f"web route GET {EXPORT_ROUTE} (as the admin, over HTTP)"
         if web_route
-        else "module bot.reports.export.export_feedback (no web route yet), to a discarding sink"
+        else "module bot.feedback.export.export_feedback (no web route yet), to a discarding sink"
     )
     result = Export(measured=measured, rows=rows)
 

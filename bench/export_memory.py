@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
 from bot.db import create_engine, create_sessionmaker
+from bot.feedback.export import export_feedback
 from bot.models import Feedback
-from bot.reports.export import ExportFormat, export_feedback
+from bot.tables import ExportFormat
 
 TZ = ZoneInfo("Europe/London")
 FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx")

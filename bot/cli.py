@@ -111,7 +111,7 @@ def _with_database(settings: Settings, work: Callable[[Sessions], Awaitable[T]])
 
 def cmd_export_feedback(args: argparse.Namespace) -> None:
     """Export feedback as CSV or XLSX."""
-    from bot.reports.export import export_feedback
+    from bot.feedback.export import export_feedback
 
     settings = _settings()
     if args.since and args.until and args.since > args.until:

@@ -5,7 +5,7 @@ No aiohttp here: the dashboard (``bot.web.feedback_views``) parses a query strin
 transaction. Who may see what is decided by the caller's ``areas`` (from
 ``bot.web.auth.neighbourhoods_of``): None is the whole association, a list limits the
 inbox to those neighbourhoods (an empty list shows nothing). The dashboard's CSV/XLSX
-export (``bot.reports.export``) uses the same ``conditions`` and ``sort_order``, so a
+export (``bot.feedback.export``) uses the same ``conditions`` and ``sort_order``, so a
 download holds exactly the reports the list shows, every page of them.
 
 Overdue follows the same rules as the staff deadline warnings in ``service``: the

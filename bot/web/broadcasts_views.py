@@ -42,8 +42,8 @@ from bot.errors import DomainError
 from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, Topic
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_entries, month_grid
-from bot.reports.export import neutralise
 from bot.residents.service import active_topics, neighbourhoods_by_name
+from bot.tables import neutralise
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.tg.formatting import EntityParseError, parse_html
 from bot.web import auth

@@ -37,14 +37,14 @@ from bot.broadcasts.service import Audience, Plan
 from bot.errors import DomainError
 from bot.events import service
 from bot.events.announce import announcement_of
+from bot.events.attendees import export_attendees, resident_label
 from bot.events.calendar import calendar_file, file_name
 from bot.events.service import EventPlan, Notices
 from bot.i18n import gettext_for
 from bot.models import Event, Neighbourhood, StaffMember
 from bot.models.base import utcnow
-from bot.reports.attendees import export_attendees, resident_label
-from bot.reports.export import ExportFormat
 from bot.residents.service import neighbourhoods_by_name
+from bot.tables import ExportFormat
 from bot.text import whole_number
 from bot.web import auth
 from bot.web.broadcasts_views import preview_context

@@ -17,7 +17,7 @@ the page's <img> asks (``bot.web.telegram_files``; a placeholder picture when th
 can't be), and the full record downloads as one standalone HTML file (audited).
 
 The inbox's export (CSV or XLSX) is the list as filtered and sorted, every page of it,
-written by ``bot.reports.export`` with the inbox's own conditions: CSV goes to the
+written by ``bot.feedback.export`` with the inbox's own conditions: CSV goes to the
 browser in chunks while the rows are read; XLSX is built in a temporary file (the zip
 can only be finished at the end) and then sent in chunks. Each export is audited.
 """
@@ -42,6 +42,7 @@ from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.errors import DomainError
 from bot.feedback import casework, inbox
+from bot.feedback.export import export_feedback
 from bot.feedback.service import (
     AWAITING_ACKNOWLEDGEMENT,
     AWAITING_RESPONSE,
@@ -57,8 +58,8 @@ from bot.feedback.service import (
 )
 from bot.models import Feedback, FeedbackAttachment, Neighbourhood
 from bot.models.base import utcnow
-from bot.reports.export import ExportFormat, export_feedback
 from bot.residents.service import neighbourhoods_by_name
+from bot.tables import ExportFormat
 from bot.text import whole_number
 from bot.web import auth
 from bot.web.pages import (

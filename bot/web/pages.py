@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DomainError
 from bot.models import DashboardUser, StaffMember
-from bot.reports.export import ExportFormat
+from bot.tables import ExportFormat
 from bot.text import whole_number
 from bot.web.forms import read_form
 from bot.web.security import CSRF_FIELD, USER, csrf_token

@@ -22,7 +22,7 @@ from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
 from bot.reports import charts, impact
-from bot.reports.export import neutralise
+from bot.tables import neutralise
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

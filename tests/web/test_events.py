@@ -17,10 +17,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
 from bot.events import service
+from bot.events.attendees import ATTENDEE_HEADER
 from bot.events.service import EventPlan
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
-from bot.reports.attendees import ATTENDEE_HEADER
 from bot.web.events_views import UNLINKED
 from tests.support.web import Web, csrf_of, page_token
 from tests.web.test_inbox import add_resident, add_staff, area_ids

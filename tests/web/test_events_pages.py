@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from bot.events.attendees import ATTENDEE_HEADER
 from bot.models.base import utcnow
-from bot.reports.attendees import ATTENDEE_HEADER
 from tests.events.test_resident_journey import db_resident, events_list
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places

@@ -16,9 +16,9 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
+from bot.feedback.export import HEADER
 from bot.models import AuditEntry
 from bot.models.base import utcnow
-from bot.reports.export import HEADER
 from bot.web.security import SETTINGS
 from tests.support.web import Web
 from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed

@@ -1,6 +1,6 @@
 """An event's attendee list as CSV or XLSX: the booked parties, then the waitlist in order.
 
-Written with the feedback export's table writer (``bot.reports.export.open_table``), so
+Written with ``bot.tables.open_table``, so
 the same formula-injection rules hold. A resident appears by first name only (or as
 "Resident #id" when they gave none): staff need to greet people at the door, nothing more.
 """
@@ -12,7 +12,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from bot.events.service import BOOKED, Roster, RosterLine
-from bot.reports.export import Cell, ExportFormat, local_time, open_table, yes_no
+from bot.tables import Cell, ExportFormat, local_time, open_table, yes_no
 
 # (header, XLSX column width) in the order the columns appear.
 ATTENDEE_COLUMNS: tuple[tuple[str, int], ...] = (

@@ -19,19 +19,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feedback import clocks
+from bot.feedback.export import BATCH_SIZE, HEADER, export_feedback
 from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
 from bot.models import Feedback, Neighbourhood, Resident
-from bot.reports.export import (
-    BATCH_SIZE,
-    HEADER,
-    ExportFormat,
-    _CsvWriter,
-    csv_text,
-    export_feedback,
-    neutralise,
-)
 from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident
+from bot.tables import CsvWriter, ExportFormat, csv_text, neutralise
 
 TZ = ZoneInfo("Europe/London")
 REGION = "england-and-wales"
@@ -557,7 +550,7 @@ def test_csv_is_byte_for_byte_what_the_csv_module_writes() -> None:
         [neutralise(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
     )
     output = io.BytesIO()
-    _CsvWriter(output).write_rows(
+    CsvWriter(output).write_rows(
         [csv_text(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
     )
     assert output.getvalue() == b"\xef\xbb\xbf" + expected.getvalue().encode("utf-8")
