@@ -2,21 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Every package pinned with its hashes (deploy/requirements*.lock, written by `make lock`).
+LOCK := deploy/requirements.lock
+DEV_LOCK := deploy/requirements-dev.lock
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: demo test lint typecheck browser messages run clean
+.PHONY: demo test lint typecheck browser messages run lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The locked packages first (pip refuses any whose hash differs), then Doorstep itself.
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(VENV)/.installed $@
 
 # Browser tests drive Debian's Chromium; install it if it is missing (never a downloaded build).
@@ -40,6 +45,14 @@ test: $(VENV)/.installed-dev browser lint typecheck
 	$(BIN)/python -m bot.i18n.check
 	# Two workers: most tests wait on sockets, so two halve the time on a 2-core machine.
 	$(BIN)/pytest -n 2
+
+# Re-resolve the dependency tree from pyproject.toml (for every platform and Python 3.11+)
+# and pin it with hashes; commit the two files with the pyproject.toml change.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet
+lock: $(VENV)/.installed-dev
+	$(UV_COMPILE) -o $(LOCK)
+	$(UV_COMPILE) --extra dev -o $(DEV_LOCK)
 
 messages: $(VENV)/.installed-dev
 	$(BIN)/python -m bot.i18n.check --update
