@@ -500,6 +500,11 @@ async def test_change_password_keeps_this_session_and_ends_the_others(web: Web) 
     )
     assert weak.status == 400 and "most common passwords" in await weak.text()
     new = "tangerine bicycles hum softly"
+    typo = await phone.post(
+        "/account/password",
+        data={**form, "new_password": new, "new_password_again": new + "."},
+    )
+    assert typo.status == 400 and "The new passwords do not match." in await typo.text()
     changed = await phone.post(
         "/account/password", data={**form, "new_password": new, "new_password_again": new}
     )
@@ -575,6 +580,32 @@ async def test_admins_create_users_change_roles_and_deactivate_them_audited(web:
             {"before": {"active": True}, "after": {"active": False}},
         ),
     ]
+
+
+async def test_a_refused_new_user_keeps_what_was_typed_but_the_password(web: Web) -> None:
+    async with web.sessions.begin() as db:
+        member = StaffMember(telegram_user_id=91, chat_id=91, name="Val", role="staff")
+        db.add(member)
+        await db.flush()
+        member_id = member.id
+    admin = await web.logged_in("admin", "priya")
+    typed = {"username": "Omar<b>", "role": "staff", "staff_member_id": str(member_id)}
+    refused = await admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": await page_token(admin, "/admin/users"),
+            **typed,
+            "password": PASSWORDS["staff"],
+        },
+    )
+    page = await refused.text()
+    assert refused.status == 400 and "letters, digits and . _ - @ only" in page
+    assert 'value="Omar&lt;b&gt;"' in page
+    assert '<option value="staff" selected>' in page
+    assert f'<option value="{member_id}" selected>' in page
+    assert PASSWORDS["staff"] not in page
+    async with web.sessions() as db:
+        assert await db.scalar(select(DashboardUser).where(DashboardUser.role == "staff")) is None
 
 
 async def test_audit_page_filters_pages_and_escapes(web: Web) -> None:
