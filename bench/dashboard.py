@@ -411,9 +411,9 @@ async def add_users(sessions: Any, staff_area_ids: list[int]) -> None:
     """An admin and a staff user linked to a staff member covering ``staff_area_ids``."""
     from sqlalchemy import insert
 
+    from bot.accounts.users import create_user
     from bot.models import StaffMember
     from bot.models.staff import staff_neighbourhoods
-    from bot.web import auth
 
     async with sessions.begin() as db:
         member = StaffMember(
@@ -425,8 +425,8 @@ async def add_users(sessions: Any, staff_area_ids: list[int]) -> None:
             insert(staff_neighbourhoods),
             [{"staff_id": member.id, "neighbourhood_id": area} for area in staff_area_ids],
         )
-        await auth.create_user(db, "bench-admin", PASSWORDS["bench-admin"], "admin", actor="bench")
-        await auth.create_user(
+        await create_user(db, "bench-admin", PASSWORDS["bench-admin"], "admin", actor="bench")
+        await create_user(
             db,
             "bench-staff",
             PASSWORDS["bench-staff"],

@@ -278,7 +278,9 @@ def _read_new_password(from_stdin: bool) -> str:
 
 def cmd_admin_create(args: argparse.Namespace) -> None:
     """Create a dashboard account (the first admin, usually)."""
-    from bot.web.auth import AccessError, check_password_policy, check_username, create_user
+    from bot.accounts.errors import AccessError
+    from bot.accounts.passwords import check_password_policy
+    from bot.accounts.users import check_username, create_user
 
     settings = _settings()
     try:

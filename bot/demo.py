@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from bot import migrate
+from bot.accounts.users import create_user
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.events.service import EventPlan, publish_event
@@ -20,7 +21,6 @@ from bot.residents.service import add_neighbourhood
 from bot.runtime import Runtime, StartupError, running
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
-from bot.web.auth import create_user
 
 DEMO_TOKEN = "123456789:DEMO-doorstep-sandbox-token"  # noqa: S105 - the local sandbox's, not a secret
 DEMO_ASSOCIATION = "Riverside Homes (demo)"

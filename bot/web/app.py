@@ -25,12 +25,16 @@ from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
 from bot.web import (
+    account,
     association_views,
+    audit,
     broadcasts_views,
     events_views,
     feedback_views,
+    home,
+    login,
     report_views,
-    views,
+    users,
 )
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
@@ -175,7 +179,11 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus_metrics)
-    views.add_routes(app)
+    home.add_routes(app)
+    login.add_routes(app)
+    account.add_routes(app)
+    users.add_routes(app)
+    audit.add_routes(app)
     feedback_views.add_routes(app)
     broadcasts_views.add_routes(app)
     events_views.add_routes(app)

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.association import service as association
 from bot.audit import user_actor
 from bot.errors import DomainError, NotFound
-from bot.models import Neighbourhood, Topic
+from bot.models import DashboardUser, Neighbourhood, Topic
 from bot.residents import service as residents
-from bot.web import auth
-from bot.web.pages import path_id, render, see_other
+from bot.residents.service import neighbourhoods_by_name
+from bot.staff.scope import scope_of_user
+from bot.web.pages import path_id, qr_svg, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 NOTICES = {
@@ -261,7 +262,7 @@ async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
         {
             "area": area,
             "link": link,
-            "qr": auth.qr_svg(link, scale=10) if username else None,
+            "qr": qr_svg(link, scale=10) if username else None,
             "association": settings.association_name,
         },
     )
@@ -332,7 +333,7 @@ async def residents_list(request: web.Request) -> web.StreamResponse:
     page_number = _query_int(request, "page", 100_000) or 1
     wanted = _query_int(request, "neighbourhood", 2**31 - 1)
     async with request.app[SESSIONS]() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         choices = list(areas) if areas is not None else await residents.neighbourhoods_by_name(db)
         if wanted is not None and wanted not in {a.id for a in choices}:
             raise web.HTTPNotFound()
@@ -380,3 +381,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/topics/{topic_id}/rename", topic_rename)
     app.router.add_post("/topics/{topic_id}/active", topic_active)
     app.router.add_get("/residents", residents_list)
+
+
+async def _neighbourhoods_of(db: AsyncSession, user: DashboardUser) -> list[Neighbourhood] | None:
+    """The neighbourhoods a user's pages are limited to, by name; None means everywhere."""
+    scope = await scope_of_user(db, user)
+    return None if scope is None else await neighbourhoods_by_name(db, scope)

@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 from multidict import MultiMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts.users import has_role
 from bot.audit import record_action, user_actor
 from bot.broadcasts import jobs
 from bot.broadcasts import report as reports
@@ -43,10 +44,10 @@ from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, 
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_entries, month_grid
 from bot.residents.service import active_topics, neighbourhoods_by_name
+from bot.staff.scope import scope_of_user
 from bot.tables import neutralise
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.tg.formatting import EntityParseError, parse_html
-from bot.web import auth
 from bot.web.forms import read_form, takes_files
 from bot.web.pages import (
     UNLINKED,
@@ -266,7 +267,7 @@ async def _compose_context(
     db: AsyncSession, user: DashboardUser, form: ComposeForm, request: web.Request
 ) -> dict[str, Any]:
     settings = request.app[SETTINGS]
-    limited = await auth.neighbourhoods_of(db, user)
+    limited = await _neighbourhoods_of(db, user)
     areas = limited if limited is not None else await neighbourhoods_by_name(db)
     return {
         "form": form,
@@ -484,7 +485,7 @@ async def announcement_list(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        area_ids = await auth.area_ids_of(db, current_user(request))
+        area_ids = await scope_of_user(db, current_user(request))
         page = await reports.announcements_page(
             db, area_ids, page=number, page_size=PAGE_SIZE, now=now
         )
@@ -506,7 +507,7 @@ async def _visible(db: AsyncSession, user: DashboardUser, announcement_id: int) 
     row = await db.get(Announcement, announcement_id)
     if row is None or row.status == "draft":
         raise web.HTTPNotFound()
-    if not reports.visible_to(row, await auth.area_ids_of(db, user)):
+    if not reports.visible_to(row, await scope_of_user(db, user)):
         raise web.HTTPNotFound()
     return row
 
@@ -526,9 +527,9 @@ async def _detail_page(
             if row.created_by_staff_id is not None
             else None
         )
-        acting = auth.has_role(user.role, "staff")
+        acting = has_role(user.role, "staff")
         staff = await staff_member_of(db, user) if acting else None
-        within = reports.within(row, await auth.area_ids_of(db, user))
+        within = reports.within(row, await scope_of_user(db, user))
     return render(
         request,
         "announcement_detail.html",
@@ -588,7 +589,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
             staff = await staff_member_of(db, user)
             if staff is None:
                 raise Refused(UNLINKED, 403)
-            if not reports.within(row, await auth.area_ids_of(db, user)):
+            if not reports.within(row, await scope_of_user(db, user)):
                 raise Refused(
                     "This announcement goes beyond your neighbourhoods, so only someone who "
                     "covers all of them can cancel it.",
@@ -690,7 +691,7 @@ async def calendar(request: web.Request) -> web.StreamResponse:
     except BadMonth as exc:
         return plain_page(400, "No such month", str(exc))
     async with request.app[SESSIONS]() as db:
-        area_ids = await auth.area_ids_of(db, current_user(request))
+        area_ids = await scope_of_user(db, current_user(request))
         entries = await month_entries(db, month, tz=tz, now=now, area_ids=area_ids)
     today = now.astimezone(tz).date()
     weeks = [
@@ -744,3 +745,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/announcements/{announcement_id}/discard", discard)
     app.router.add_post("/announcements/{announcement_id}/cancel", cancel)
     app.router.add_get("/calendar", calendar)
+
+
+async def _neighbourhoods_of(db: AsyncSession, user: DashboardUser) -> list[Neighbourhood] | None:
+    """The neighbourhoods a user's pages are limited to, by name; None means everywhere."""
+    scope = await scope_of_user(db, user)
+    return None if scope is None else await neighbourhoods_by_name(db, scope)

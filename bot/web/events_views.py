@@ -31,6 +31,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts.users import has_role
 from bot.audit import record_action, user_actor
 from bot.broadcasts import service as broadcasts
 from bot.broadcasts.service import Audience, Plan
@@ -44,9 +45,9 @@ from bot.i18n import gettext_for
 from bot.models import Event, Neighbourhood, StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
+from bot.staff.scope import scope_of_user
 from bot.tables import ExportFormat
 from bot.text import whole_number
-from bot.web import auth
 from bot.web.broadcasts_views import preview_context
 from bot.web.forms import read_form, takes_files
 from bot.web.pages import (
@@ -154,7 +155,7 @@ async def event_list(request: web.Request) -> web.StreamResponse:
     now = utcnow()
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        area_ids = await auth.area_ids_of(db, user)
+        area_ids = await scope_of_user(db, user)
         lines, more = await service.events_page(
             db, now, area_ids, past=past, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
@@ -182,7 +183,7 @@ async def event_list(request: web.Request) -> web.StreamResponse:
             "page": page,
             "previous_page": page - 1 if page > 1 else None,
             "next_page": page + 1 if more and page < MAX_PAGE else None,
-            "can_act": auth.has_role(user.role, "staff"),
+            "can_act": has_role(user.role, "staff"),
             "timezone": str(tz),
         },
     )
@@ -463,7 +464,7 @@ async def event_new_form(request: web.Request) -> web.StreamResponse:
     """The form for a new event."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        choices = await _choices(db, await auth.area_ids_of(db, user))
+        choices = await _choices(db, await scope_of_user(db, user))
         actor = await staff_member_of(db, user)
     return _form_page(request, EventForm.blank(), choices, error=None if actor else UNLINKED)
 
@@ -477,7 +478,7 @@ async def event_create(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
-        area_ids = await auth.area_ids_of(db, user)
+        area_ids = await scope_of_user(db, user)
         choices = await _choices(db, area_ids)
         form = EventForm.read(posted, choices)
         staff = await staff_member_of(db, user)
@@ -505,7 +506,7 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     tz = request.app[SETTINGS].tz
     async with request.app[SESSIONS]() as db:
-        area_ids = await auth.area_ids_of(db, user)
+        area_ids = await scope_of_user(db, user)
         event = await _visible_event(db, _event_id(request), area_ids)
         choices = await _choices(db, area_ids)
         chosen = {area.id for area in choices}
@@ -541,7 +542,7 @@ async def event_update(request: web.Request) -> web.StreamResponse:
     if sequence is None:
         sequence = -1
     async with request.app[SESSIONS].begin() as db:
-        area_ids = await auth.area_ids_of(db, user)
+        area_ids = await scope_of_user(db, user)
         event = await _visible_event(db, event_id, area_ids)
         choices = await _choices(db, area_ids)
         chosen = {area.id for area in choices}
@@ -597,9 +598,9 @@ async def _detail_page(
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
+        event = await _visible_event(db, _event_id(request), await scope_of_user(db, user))
         roster = await service.roster(db, event.id)
-        actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
+        actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
     phase = service.phase(event, now)
     return render(
         request,
@@ -634,7 +635,7 @@ async def _detail_page(
                 for rank, line in enumerate(roster.waiting, start=1)
             ],
             "closed_at": local_words(event.closed_at, tz),
-            "can_act": auth.has_role(user.role, "staff"),
+            "can_act": has_role(user.role, "staff"),
             "actor": actor,
             "can_change": phase in ("open", "signup_closed"),
             "started": phase in ("under_way", "finished"),
@@ -657,7 +658,7 @@ async def event_cancel_form(request: web.Request) -> web.StreamResponse:
     """Ask before cancelling, saying how many residents will be told."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
+        event = await _visible_event(db, _event_id(request), await scope_of_user(db, user))
         roster = await service.roster(db, event.id)
     return render(request, "event_cancel.html", {"e": event, "roster": roster})
 
@@ -671,7 +672,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
     now = utcnow()
     try:
         async with request.app[SESSIONS].begin() as db:
-            await _visible_event(db, event_id, await auth.area_ids_of(db, user))
+            await _visible_event(db, event_id, await scope_of_user(db, user))
             staff = await staff_member_of(db, user)
             if staff is None:
                 raise Refused(UNLINKED, 403)
@@ -753,7 +754,7 @@ async def event_announce(request: web.Request) -> web.StreamResponse:
             staff = await staff_member_of(db, user)
             if staff is None:  # (it sees no event either: told why, not "not found")
                 return plain_page(403, "Not linked", UNLINKED)
-            area_ids = await auth.area_ids_of(db, user)
+            area_ids = await scope_of_user(db, user)
             event = await _visible_event(db, event_id, area_ids)
             language = settings.default_language
             found = await announcement_of(
@@ -784,7 +785,7 @@ async def _attendees(request: web.Request, fmt: ExportFormat) -> web.StreamRespo
     user = current_user(request)
     event_id = _event_id(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, event_id, await auth.area_ids_of(db, user))
+        event = await _visible_event(db, event_id, await scope_of_user(db, user))
         roster = await service.roster(db, event.id)
         buffer = io.BytesIO()
         rows = await export_attendees(roster, buffer, fmt, tz)
@@ -827,7 +828,7 @@ async def event_calendar(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        event = await _visible_event(db, _event_id(request), await auth.area_ids_of(db, user))
+        event = await _visible_event(db, _event_id(request), await scope_of_user(db, user))
         body = calendar_file(event, tz=settings.tz, organiser=settings.association_name)
     return web.Response(
         body=body,

@@ -37,7 +37,9 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts.users import has_role
 from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.errors import DomainError
@@ -56,12 +58,12 @@ from bot.feedback.service import (
     allowed_statuses,
     change_status,
 )
-from bot.models import Feedback, FeedbackAttachment, Neighbourhood
+from bot.models import DashboardUser, Feedback, FeedbackAttachment, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
+from bot.staff.scope import scope_of_user
 from bot.tables import ExportFormat
 from bot.text import whole_number
-from bot.web import auth
 from bot.web.pages import (
     EXPORT_TYPES,
     UNLINKED,
@@ -123,7 +125,7 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         choices = list(areas) if areas is not None else await neighbourhoods_by_name(db)
         try:
             filters = _checked_filters(request, choices)
@@ -143,7 +145,7 @@ async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse
     user = current_user(request)
     now = utcnow()
     async with sessions() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         choices = list(areas) if areas is not None else await neighbourhoods_by_name(db)
         try:
             filters = _checked_filters(request, choices)
@@ -338,11 +340,11 @@ async def _detail_page(
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=now)
         if record is None:
             raise web.HTTPNotFound()
-        actor = await staff_member_of(db, user) if auth.has_role(user.role, "staff") else None
+        actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
         case = await casework.case_file(db, record.report)
         handlers = await casework.eligible_handlers(db, record.report)
     report = record.report
@@ -391,7 +393,7 @@ async def _detail_page(
                 if p.kind == "photo"
             ],
             "location": _location(report.latitude, report.longitude),
-            "can_act": auth.has_role(user.role, "staff"),
+            "can_act": has_role(user.role, "staff"),
             "actor": actor,
             "can_acknowledge": report.status in AWAITING_ACKNOWLEDGEMENT,
             # Escalation has its own form, which names the stage-2 handler.
@@ -487,7 +489,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
         async with request.app[SESSIONS].begin() as db:
             settings = await effective_settings(db, request.app[SETTINGS])
             notices = StaffNotices.from_settings(settings)
-            areas = await auth.neighbourhoods_of(db, user)
+            areas = await _neighbourhoods_of(db, user)
             report = await db.get(Feedback, feedback_id)
             if report is None or not inbox.visible(report, areas):
                 raise web.HTTPNotFound()
@@ -589,7 +591,7 @@ async def feedback_photo(request: web.Request) -> web.StreamResponse:
     attachment_id = path_id(request, "attachment_id")
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         report = await db.get(Feedback, feedback_id)
         photo = await db.get(FeedbackAttachment, attachment_id)
     if (
@@ -630,7 +632,7 @@ async def feedback_record(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS].begin() as db:
-        areas = await auth.neighbourhoods_of(db, user)
+        areas = await _neighbourhoods_of(db, user)
         record = await inbox.report_record(db, _feedback_id(request), areas, tz=tz, now=now)
         if record is None:
             raise web.HTTPNotFound()
@@ -747,3 +749,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/feedback/{feedback_id}/extend", feedback_extend)
     app.router.add_get("/feedback/{feedback_id}/photos/{attachment_id}", feedback_photo)
     app.router.add_get("/feedback/{feedback_id}/record", feedback_record)
+
+
+async def _neighbourhoods_of(db: AsyncSession, user: DashboardUser) -> list[Neighbourhood] | None:
+    """The neighbourhoods a user's pages are limited to, by name; None means everywhere."""
+    scope = await scope_of_user(db, user)
+    return None if scope is None else await neighbourhoods_by_name(db, scope)

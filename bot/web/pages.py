@@ -1,5 +1,5 @@
-"""What every dashboard page uses: rendering, redirects, ids from the URL, and one place
-that turns a refused action into the page drawn again with the reason.
+"""What every dashboard page uses: rendering, redirects, ids from the URL, QR codes, and one
+place that turns a refused action into the page drawn again with the reason.
 
 Feature pages live in their feature (``bot/<feature>/web/``); they import from here.
 Dashboard text is English only for now (staff-facing; not marked for translation).
@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
+import segno
 from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +79,11 @@ UNLINKED = (
 def local_words(moment: datetime | None, tz: ZoneInfo) -> str:
     """A stored UTC time as people read it ("Sat 05 Dec 2026, 10:00"); "" for none."""
     return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
+
+
+def qr_svg(text: str, *, scale: int = 4) -> str:
+    """``text`` as an inline SVG QR code (no external image, nothing for the CSP to allow)."""
+    return str(segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff"))
 
 
 def see_other(location: str) -> web.Response:

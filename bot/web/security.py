@@ -8,8 +8,8 @@ left open by forgetting. Static files are public.
 
 CSRF: every POST, PUT, PATCH and DELETE carries a synchronizer token (form field
 ``csrf_token`` or header ``X-CSRF-Token``). For a logged-in user it is an HMAC keyed by
-the session token (``auth.csrf_token_for``); the login form, before any session
-exists, uses a random value in a SameSite=Strict cookie that the form must echo.
+the session token (``bot.accounts.sessions.csrf_token_for``); the login form, before
+any session exists, uses a random value in a SameSite=Strict cookie that the form must echo.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.accounts.sessions import csrf_token_for, load_session, tokens_match
+from bot.accounts.users import ROLE_RANK, has_role
 from bot.config import Settings
 from bot.models import DashboardUser, WebSession
-from bot.web import auth
 from bot.web.forms import read_form
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ H = TypeVar("H", bound=Handler)
 
 PUBLIC = "public"
 OWN_SECRET = "own-secret"  # noqa: S105 - an access level's name, not a secret
-LEVELS = (PUBLIC, OWN_SECRET, *auth.ROLE_RANK)
+LEVELS = (PUBLIC, OWN_SECRET, *ROLE_RANK)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -197,7 +198,7 @@ def csrf_token(request: web.Request) -> str:
     """The CSRF token forms on this page must carry ("" before a login-form cookie exists)."""
     token = request.get(SESSION_TOKEN)
     if token is not None:
-        return auth.csrf_token_for(token)
+        return csrf_token_for(token)
     return login_csrf_value(request)
 
 
@@ -234,7 +235,7 @@ async def _load_session(request: web.Request) -> None:
     if not token:
         return
     async with request.app[SESSIONS].begin() as db:
-        found = await auth.load_session(db, token)
+        found = await load_session(db, token)
     if found is not None:
         request[WEB_SESSION], request[USER] = found
         request[SESSION_TOKEN] = token
@@ -250,7 +251,7 @@ async def _csrf_ok(request: web.Request) -> bool:
         value = form.get(CSRF_FIELD, "")
         given = value if isinstance(value, str) else ""
     expected = csrf_token(request)
-    return bool(given) and bool(expected) and auth.tokens_match(given, expected)
+    return bool(given) and bool(expected) and tokens_match(given, expected)
 
 
 @web.middleware
@@ -273,7 +274,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 location = "/login?next=" + quote(request.path_qs, safe="/")
                 raise web.HTTPSeeOther(location=location)
             return plain_page(401, "Please log in", "Your session has ended. Log in again.")
-        if not auth.has_role(user.role, level):
+        if not has_role(user.role, level):
             log.info("user %s refused %s %s (needs %s)", user.id, request.method, route, level)
             return plain_page(403, "Not allowed", "Your role does not allow this page.")
     if request.method not in SAFE_METHODS and not await _csrf_ok(request):

@@ -8,7 +8,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
@@ -16,11 +16,20 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.web import Application
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.accounts.users import create_user
 from bot.config import load_settings
-from bot.web import auth
+from bot.models import DashboardUser
+from bot.sandbox.state import SandboxState
 from bot.web.app import create_app
 from tests.support.harness import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+Client = TestClient[Any, Any]
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 WEBHOOK_SECRET = "test-webhook_Secret-42"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -35,12 +44,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def webhook_doorstep(database_url, sessions, neighbourhoods):  # type: ignore[no-untyped-def]
+async def webhook_doorstep(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], neighbourhoods: None
+) -> AsyncIterator[BotHarness]:
     """Doorstep receiving updates on its webhook, which the sandbox POSTs to."""
     from bot.runtime import running
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.runner import start_sandbox
-    from bot.sandbox.state import SandboxState
 
     state = SandboxState(TEST_TOKEN)
     at_machine_speed(state)
@@ -64,14 +74,16 @@ async def webhook_doorstep(database_url, sessions, neighbourhoods):  # type: ign
         await runner.cleanup()
 
 
-def reserve_update_id(state: Any) -> int:
+def reserve_update_id(state: SandboxState) -> int:
     """An update id the sandbox will not hand out itself (as Telegram numbers them)."""
-    update_id: int = state.next_update_id
+    update_id = state.next_update_id
     state.next_update_id += 1
     return update_id
 
 
-def text_update(state: Any, user_id: int, text: str, first_name: str = "Ann") -> dict[str, Any]:
+def text_update(
+    state: SandboxState, user_id: int, text: str, first_name: str = "Ann"
+) -> dict[str, Any]:
     """A message update as Telegram would POST it, from ``user_id`` in their private chat."""
     update_id = reserve_update_id(state)
     message: dict[str, Any] = {
@@ -87,7 +99,7 @@ def text_update(state: Any, user_id: int, text: str, first_name: str = "Ann") ->
 
 
 async def post_update(
-    runtime: Any,
+    runtime: Runtime,
     body: bytes | dict[str, Any],
     *,
     secret: str | None = WEBHOOK_SECRET,
@@ -107,7 +119,7 @@ async def post_update(
         return response.status, await response.text()
 
 
-async def scrape(runtime: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+async def scrape(runtime: Runtime) -> Samples:
     """/metrics parsed with prometheus_client's own parser: {(sample, labels): value}."""
     async with (
         aiohttp.ClientSession() as http,
@@ -116,16 +128,14 @@ async def scrape(runtime: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain")
         text = await response.text()
-    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    samples: Samples = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
 
 
-def sample(
-    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
-) -> float | None:
+def sample(samples: Samples, name: str, **labels: str) -> float | None:
     """One sample's value from ``scrape()``, or None when it is absent."""
     return samples.get((name, tuple(sorted(labels.items()))))
 
@@ -152,24 +162,34 @@ class Web:
 
     app: Application
     server: TestServer
-    sessions: object
-    clients: list[TestClient]
+    sessions: async_sessionmaker[AsyncSession]
+    clients: list[Client]
 
-    async def client(self) -> TestClient:
-        client = TestClient(self.server)
+    async def client(self) -> Client:
+        """A new browser: a client with its own cookies."""
+        client: Client = TestClient(self.server)
         await client.start_server()
         self.clients.append(client)
         return client
 
-    async def user(self, role: str, username: str | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
-        async with self.sessions.begin() as db:  # type: ignore[attr-defined]
-            return await auth.create_user(
-                db, username or role, PASSWORDS[role], role, actor="test", **kwargs
+    async def user(
+        self, role: str, username: str | None = None, *, staff_member_id: int | None = None
+    ) -> DashboardUser:
+        """A new account of ``role`` with that role's test password."""
+        async with self.sessions.begin() as db:
+            return await create_user(
+                db,
+                username or role,
+                PASSWORDS[role],
+                role,
+                actor="test",
+                staff_member_id=staff_member_id,
             )
 
     async def login(
-        self, client: TestClient, username: str, password: str, code: str = ""
+        self, client: Client, username: str, password: str, code: str = ""
     ) -> ClientResponse:
+        """Log in through the login form as a browser does."""
         form = await client.get("/login")
         token = csrf_of(await form.text())
         return await client.post(
@@ -179,17 +199,17 @@ class Web:
         )
 
     async def logged_in(
-        self, role: str, username: str | None = None, **kwargs: object
-    ) -> TestClient:
-        """A client logged in as a new user of ``role`` (``kwargs``: staff_member_id...)."""
-        await self.user(role, username, **kwargs)
+        self, role: str, username: str | None = None, *, staff_member_id: int | None = None
+    ) -> Client:
+        """A client logged in as a new user of ``role`` (linked to ``staff_member_id``)."""
+        await self.user(role, username, staff_member_id=staff_member_id)
         client = await self.client()
         response = await self.login(client, username or role, PASSWORDS[role])
         assert response.status == 303, await response.text()
         return client
 
 
-async def page_token(client: TestClient, path: str = "/account") -> str:
+async def page_token(client: Client, path: str = "/account") -> str:
     """A fresh CSRF token for a logged-in client."""
     response = await client.get(path)
     assert response.status == 200
@@ -200,14 +220,16 @@ WebFactory = Callable[..., Awaitable[Web]]
 
 
 @pytest.fixture
-async def web_factory(database_url: str, sessions) -> AsyncIterator[WebFactory]:  # type: ignore[no-untyped-def]
+async def web_factory(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[WebFactory]:
     """Start dashboards (with optional settings) on the database under test."""
     servers: list[Web] = []
 
     async def make(**overrides: object) -> Web:
         settings = load_settings(database_url=database_url, web_port=0, **overrides)
         app = create_app(settings, sessions)
-        server = TestServer(app)
+        server: TestServer = TestServer(app)
         await server.start_server()
         made = Web(app, server, sessions, [])
         servers.append(made)

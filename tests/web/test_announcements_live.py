@@ -14,10 +14,10 @@ import pytest
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import func, select
 
+from bot.accounts.users import create_user
 from bot.broadcasts.report import outcome_of
 from bot.models import Announcement, Delivery
 from bot.models.base import utcnow
-from bot.web import auth
 from tests.broadcasts.test_announce import outbox_settled, resident_chat
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places, add_staff
@@ -30,7 +30,7 @@ async def dashboard_staff(harness: Any, username: str = "sam") -> None:
     """A dashboard staff account linked to a staff member covering every neighbourhood."""
     member_id = await add_staff(harness.sessions, 629_999, name="Sam")
     async with harness.sessions.begin() as db:
-        await auth.create_user(
+        await create_user(
             db, username, PASSWORDS["staff"], "staff", actor="test", staff_member_id=member_id
         )
 

@@ -11,9 +11,9 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 from sqlalchemy import select
 
+from bot.accounts.users import create_user
 from bot.models import Feedback, StaffMember
 from bot.staff.service import set_staff_neighbourhoods
-from bot.web import auth
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.staff.test_journey import PROACTIVE, join_staff
@@ -49,7 +49,7 @@ async def test_a_complaint_handled_on_the_dashboard_reaches_the_resident(
     sam_id = await _staff(doorstep, "Sam Stageone")
     bo_id = await _staff(doorstep, "Bo Stagetwo")
     async with doorstep.sessions.begin() as db:
-        await auth.create_user(
+        await create_user(
             db, "sam", PASSWORDS["staff"], "staff", actor="test", staff_member_id=sam_id
         )
 

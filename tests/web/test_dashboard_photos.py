@@ -13,16 +13,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import func, select
 
-from bot.models import Announcement, Delivery, Event
+from bot.models import Announcement, Delivery, Event, StaffMember
+from bot.sandbox.runner import start_sandbox
+from bot.sandbox.state import SandboxState
 from bot.web import forms
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places, add_resident
 from tests.support.harness import TEST_TOKEN
-from tests.support.web import PASSWORDS, Web, WebFactory, free_port, page_token
+from tests.support.web import PASSWORDS, Client, Web, WebFactory, free_port, page_token
 from tests.web.test_announcements import draft_id_of, staff_client
 from tests.web.test_casework import JPEG, PNG, SCRIPT
 from tests.web.test_events import good_form
@@ -36,8 +37,8 @@ class Photos:
     """The dashboard with the sandbox as its Bot API, and a staff client whose chat it knows."""
 
     web: Web
-    state: Any
-    client: TestClient
+    state: SandboxState
+    client: Client
     chat_id: int
 
     def sent(self) -> list[dict[str, Any]]:
@@ -48,17 +49,12 @@ class Photos:
 
 @pytest.fixture
 async def photos(web_factory: WebFactory, places: Places) -> AsyncIterator[Photos]:
-    from bot.sandbox.runner import start_sandbox
-    from bot.sandbox.state import SandboxState
-
     state = SandboxState(TEST_TOKEN)
     runner, url = await start_sandbox(state)
     try:
         web = await web_factory(telegram_bot_token=TEST_TOKEN, telegram_api_base_url=f"{url}/bot")
         client, member_id = await staff_client(web)
-        async with web.sessions() as db:  # type: ignore[attr-defined]
-            from bot.models import StaffMember
-
+        async with web.sessions() as db:
             member = await db.get(StaffMember, member_id)
             assert member is not None
             chat_id = member.chat_id
@@ -85,7 +81,7 @@ def multipart(
 
 
 async def post(
-    client: TestClient,
+    client: Client,
     path: str,
     fields: dict[str, Any],
     photo: bytes | None,
@@ -102,7 +98,7 @@ async def post(
 
 
 async def events(web: Web) -> list[Event]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with web.sessions() as db:
         return list((await db.scalars(select(Event).order_by(Event.id))).all())
 
 
@@ -117,7 +113,7 @@ async def test_a_photo_with_a_new_event_is_stored_as_its_file_id(photos: Photos)
     assert message["caption"] == f"Photo for Coffee {SCRIPT}, uploaded on the dashboard"
     largest = max(message["photo"], key=lambda size: size["width"])
     assert event.photo_file_id == largest["file_id"]
-    assert photos.state.files[event.photo_file_id].data == JPEG
+    assert photos.state.files[largest["file_id"]].data == JPEG
 
 
 async def test_the_preview_carries_the_photo_to_publish_without_a_second_upload(
@@ -187,7 +183,9 @@ async def test_exactly_ten_megabytes_passes_and_a_huge_body_is_cut_off(photos: P
     edge = JPEG + b"\x00" * (limit - len(JPEG))
     status, page, _ = await post(photos.client, "/events/new", good_form(), edge)
     assert status == 303, page
-    assert len(photos.state.files[(await events(photos.web))[0].photo_file_id].data) == limit
+    [event] = await events(photos.web)
+    assert event.photo_file_id is not None
+    assert len(photos.state.files[event.photo_file_id].data) == limit
     huge = b"\xff\xd8\xff" + b"\x00" * (forms.BODY_BYTES + 10)
     status, _, _ = await post(photos.client, "/events/new", good_form(), huge)
     assert status == 413 and len(await events(photos.web)) == 1
@@ -224,7 +222,7 @@ async def test_telegram_refusing_or_unreachable_saves_nothing(
     assert response.status == 400 and "Telegram could not be reached" in page
     assert "Bin day &lt;script&gt;" in page
     assert await events(photos.web) == []
-    async with photos.web.sessions() as db:  # type: ignore[attr-defined]
+    async with photos.web.sessions() as db:
         assert await db.scalar(select(func.count()).select_from(Announcement)) == 0
 
 
@@ -241,7 +239,7 @@ async def test_an_announcement_with_a_photo_goes_to_residents_as_a_photo(
     photos: Photos, places: Places
 ) -> None:
     news = places.topics["news"]
-    await add_resident(photos.web.sessions, 650_001, area=places.riverside, topics=[news])  # type: ignore[arg-type]
+    await add_resident(photos.web.sessions, 650_001, area=places.riverside, topics=[news])
     token = await page_token(photos.client, "/announcements/new")
     form = await (await photos.client.get("/announcements/new")).text()
     assert 'enctype="multipart/form-data"' in form and 'name="photo"' in form
@@ -267,7 +265,7 @@ async def test_an_announcement_with_a_photo_goes_to_residents_as_a_photo(
         allow_redirects=False,
     )
     assert confirm.status == 303
-    async with photos.web.sessions() as db:  # type: ignore[attr-defined]
+    async with photos.web.sessions() as db:
         row = await db.get(Announcement, draft)
         [delivery] = (await db.scalars(select(Delivery))).all()
     assert row is not None and row.photo_file_id == file_id
@@ -283,7 +281,7 @@ async def test_an_announcement_photo_can_be_left_out(photos: Photos, places: Pla
     response = await photos.client.post("/announcements/new", data=multipart(token, fields, None))
     page = await response.text()
     assert response.status == 200 and "a photo is attached" not in page, page
-    async with photos.web.sessions() as db:  # type: ignore[attr-defined]
+    async with photos.web.sessions() as db:
         row = await db.get(Announcement, draft_id_of(page))
     assert row is not None and row.photo_file_id is None
 
@@ -334,5 +332,6 @@ async def test_a_photo_chosen_in_a_real_browser_goes_with_the_event(
             await browser.close()
     [event] = await events(photos.web)
     [message] = photos.sent()
-    assert event.title == "Photo walk" and event.photo_file_id == message["photo"][-1]["file_id"]
-    assert photos.state.files[event.photo_file_id].data == JPEG
+    file_id = message["photo"][-1]["file_id"]
+    assert event.title == "Photo walk" and event.photo_file_id == file_id
+    assert photos.state.files[file_id].data == JPEG

@@ -17,6 +17,7 @@ from bot.db import create_engine, create_sessionmaker
 from bot.delivery.outbox import enqueue, payload
 from bot.models.base import utcnow
 from bot.web.app import DATABASE_PROBE_SECONDS, Components, create_app
+from tests.support.harness import BotHarness
 from tests.support.web import sample, scrape
 
 
@@ -38,7 +39,7 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def test_healthz_is_200_when_every_part_is_alive(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_healthz_is_200_when_every_part_is_alive(doorstep: BotHarness) -> None:
     status, report = await get_health(doorstep.runtime.web_url)
     assert status == 200
     assert report == {
@@ -50,8 +51,8 @@ async def test_healthz_is_200_when_every_part_is_alive(doorstep) -> None:  # typ
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(
-    doorstep, database_url: str, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    doorstep: BotHarness, database_url: str, tmp_path: Path
+) -> None:
     runtime = doorstep.runtime
     if database_url.startswith("sqlite"):
         bad_url = f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/doorstep.sqlite3"
@@ -82,7 +83,7 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
         await engine.dispose()
 
 
-async def test_healthz_is_503_when_the_delivery_worker_has_stopped(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_healthz_is_503_when_the_delivery_worker_has_stopped(doorstep: BotHarness) -> None:
     await doorstep.runtime.delivery.stop()
     status, report = await get_health(doorstep.runtime.web_url)
     assert status == 503
@@ -91,7 +92,7 @@ async def test_healthz_is_503_when_the_delivery_worker_has_stopped(doorstep) -> 
     assert report["database"] == "ok" and report["scheduler"] == "running"
 
 
-async def test_healthz_while_the_database_is_busy(doorstep, database_url: str) -> None:  # type: ignore[no-untyped-def]
+async def test_healthz_while_the_database_is_busy(doorstep: BotHarness, database_url: str) -> None:
     """SQLite's one pooled connection held too long is a timeout; PostgreSQL's pool is not."""
     loop = asyncio.get_running_loop()
     async with doorstep.runtime.services.sessions() as session:
@@ -108,7 +109,7 @@ async def test_healthz_while_the_database_is_busy(doorstep, database_url: str) -
     assert (await get_health(doorstep.runtime.web_url))[0] == 200
 
 
-async def test_metrics_move_with_messages_deliveries_and_429s(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_metrics_move_with_messages_deliveries_and_429s(doorstep: BotHarness) -> None:
     runtime = doorstep.runtime
     before = await scrape(runtime)
     for state in ("due", "held", "sending"):

@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from bot.models import Event
 from bot.models.base import utcnow
 from bot.models.event import event_neighbourhoods
-from tests.support.web import Web
+from tests.support.web import Client, Web
 from tests.web.test_inbox import add_report, add_staff, area_ids
 
 TILE = re.compile(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>')
 
 
-async def tiles(client) -> dict[str, tuple[str, int]]:  # type: ignore[no-untyped-def]
+async def tiles(client: Client) -> dict[str, tuple[str, int]]:
+    """The start page's tiles: {words: (link, number)}."""
     response = await client.get("/")
     assert response.status == 200
     return {
@@ -24,8 +25,8 @@ async def tiles(client) -> dict[str, tuple[str, int]]:  # type: ignore[no-untype
 
 
 async def test_the_start_page_counts_what_needs_attention_in_your_neighbourhoods(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     ids = await area_ids(web)
     member = await add_staff(web, ["riverside"])
     long_ago = date(2020, 1, 6)
@@ -47,7 +48,7 @@ async def test_the_start_page_counts_what_needs_attention_in_your_neighbourhoods
     )
     await add_report(web, neighbourhood_id=ids["riverside"], status="closed")
     await add_report(web, neighbourhood_id=ids["oakfield"], status="new")
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with web.sessions.begin() as db:
         starts = utcnow() + timedelta(days=3)
         for title, area in [
             ("<script>alert(1)</script> fun day", "riverside"),

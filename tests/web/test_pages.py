@@ -1,30 +1,121 @@
-"""The dashboard's access pages in real headless Chromium (Debian's), with screenshots."""
+"""Shared page helpers: ``form_action`` turning a refusal into the page drawn again; and the
+dashboard's pages in real headless Chromium (Debian's), with screenshots."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web as aioweb
+from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import async_playwright, expect
 
+from bot.accounts.errors import AccessError
 from bot.audit import record_action
+from bot.errors import DomainError, InvalidInput
 from bot.models import Feedback, FeedbackMessage, Resident
 from bot.models.base import utcnow
+from bot.web.pages import Failure, Form, Refused, form_action, see_other
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.web import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Client, Web
 
-pytestmark = pytest.mark.browser
 TIMEOUT_MS = 10_000
 
 
+# ----- form_action ------------------------------------------------------------------------------
+
+
+async def drawn_again(request: aioweb.Request, failure: Failure) -> aioweb.StreamResponse:
+    """A page that shows what ``form_action`` hands it."""
+    body = {"message": failure.message, "kept": failure.kept}
+    return aioweb.json_response(body, status=failure.status)
+
+
+@form_action(drawn_again)
+async def refuses(request: aioweb.Request, form: Form) -> aioweb.StreamResponse:
+    raise Refused(f"{form['title']} is too long for a title.", 413)
+
+
+@form_action(drawn_again)
+async def breaks_a_rule(request: aioweb.Request, form: Form) -> aioweb.StreamResponse:
+    error: DomainError
+    if form["kind"] == "service":
+        error = InvalidInput("There is no room called {room}.", room=str(form["room"]))
+    else:
+        error = AccessError("There is already a user called {name}.", name=str(form["room"]))
+    raise error
+
+
+@form_action(drawn_again)
+async def succeeds(request: aioweb.Request, form: Form) -> aioweb.StreamResponse:
+    return see_other(f"/rooms?done={form['room']}")
+
+
+@pytest.fixture
+async def actions() -> AsyncIterator[Client]:
+    """Three form actions served on their own (no guard: the decorator alone)."""
+    app = aioweb.Application()
+    app.router.add_post("/refuses", refuses)
+    app.router.add_post("/breaks-a-rule", breaks_a_rule)
+    app.router.add_post("/succeeds", succeeds)
+    client: Client = TestClient(TestServer(app))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+TYPED = {"csrf_token": "a-secret-token", "title": "Fun day <b>", "room": "Hall 2"}
+
+
+async def test_a_refusal_draws_the_page_again_with_its_words_status_and_what_was_typed(
+    actions: Client,
+) -> None:
+    response = await actions.post("/refuses", data=TYPED)
+    assert response.status == 413
+    drawn: dict[str, Any] = await response.json()
+    assert drawn["message"] == "Fun day <b> is too long for a title."
+    # Everything typed comes back, but the CSRF token: the page puts in its own.
+    assert drawn["kept"] == {"title": "Fun day <b>", "room": "Hall 2"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("service", "There is no room called Hall 2."),
+        ("accounts", "There is already a user called Hall 2."),
+    ],
+)
+async def test_a_services_domain_error_draws_the_page_again_with_its_words(
+    actions: Client, kind: str, words: str
+) -> None:
+    response = await actions.post("/breaks-a-rule", data={**TYPED, "kind": kind})
+    assert response.status == 400
+    drawn: dict[str, Any] = await response.json()
+    assert drawn["message"] == words
+    assert drawn["kept"] == {"title": "Fun day <b>", "room": "Hall 2", "kind": kind}
+    assert "csrf_token" not in drawn["kept"]
+
+
+async def test_an_action_that_succeeds_answers_for_itself(actions: Client) -> None:
+    response = await actions.post("/succeeds", data=TYPED, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/rooms?done=Hall 2"
+
+
+# ----- in a real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
 async def test_login_and_an_audit_page_where_script_stays_text(
     web: Web, database_url: str, artifacts_dir: Path
 ) -> None:
     ensure_chromium()
     await web.user("admin", "priya")
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with web.sessions.begin() as db:
         record_action(
             db,
             "staff:7",
@@ -94,13 +185,14 @@ async def test_login_and_an_audit_page_where_script_stays_text(
     assert dialogs == []
 
 
+@pytest.mark.browser
 async def test_inbox_and_report_show_a_residents_script_as_text(
     web: Web, database_url: str, artifacts_dir: Path
 ) -> None:
     ensure_chromium()
     script = "<script>alert(1)</script>"
     await web.user("viewer", "vic")
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with web.sessions.begin() as db:
         resident = Resident(
             telegram_user_id=4242, chat_id=4242, display_name='<img src=x onerror="alert(2)">'
         )

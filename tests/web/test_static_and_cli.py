@@ -6,9 +6,10 @@ import asyncio
 import subprocess
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.accounts.passwords import verify_password
 from bot.models import AuditEntry, DashboardUser
-from bot.web import auth
 from tests.support.web import PASSWORDS, Web
 from tests.test_cli import doorstep
 
@@ -66,7 +67,9 @@ def _create(database_url: str, *args: str, stdin: str) -> subprocess.CompletedPr
     )
 
 
-async def test_admin_create_from_the_command_line(database_url: str, sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_create_from_the_command_line(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     async def create(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(_create, database_url, *args, stdin=stdin)
 
@@ -108,7 +111,7 @@ async def test_admin_create_from_the_command_line(database_url: str, sessions) -
         audit = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
     assert set(users) == {"priya", "vic"}
     assert users["priya"].role == "admin" and users["vic"].role == "viewer"
-    assert auth.verify_password(users["priya"].password_hash, PASSWORDS["admin"])
+    assert verify_password(users["priya"].password_hash, PASSWORDS["admin"])
     assert [(a.actor, a.action) for a in audit] == [("cli", "dashboard.user_created")] * 2
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import ConversationState
+from bot.sandbox.client import SandboxUser
 from tests.journeys import begin_report, onboard, review_report, texts
-from tests.support.harness import TEST_TOKEN
+from tests.support.harness import TEST_TOKEN, BotHarness
 from tests.support.web import (
     WEBHOOK_PATH,
     WEBHOOK_SECRET,
@@ -21,11 +24,11 @@ from tests.support.web import (
 )
 
 
-def bot_texts(messages: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def bot_texts(messages: list[dict[str, Any]]) -> list[str]:
     return [m.get("text") or "" for m in messages if m.get("from_bot")]
 
 
-async def test_a_resident_onboards_through_the_webhook(webhook_doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_a_resident_onboards_through_the_webhook(webhook_doorstep: BotHarness) -> None:
     harness = webhook_doorstep
     user = harness.user()
     # /start, then buttons (callback queries) and texts: every one by webhook.
@@ -48,8 +51,8 @@ async def test_a_resident_onboards_through_the_webhook(webhook_doorstep) -> None
 
 
 async def test_missing_or_wrong_secret_is_403_and_the_update_is_not_handled(
-    webhook_doorstep,
-) -> None:  # type: ignore[no-untyped-def]
+    webhook_doorstep: BotHarness,
+) -> None:
     harness = webhook_doorstep
     user = harness.user()
     await user.send("/start")
@@ -77,7 +80,7 @@ async def test_missing_or_wrong_secret_is_403_and_the_update_is_not_handled(
     assert any("Nothing is saved unless you press Agree" in t for t in bot_texts(replies))
 
 
-async def test_malformed_bodies_get_400(webhook_doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_bodies_get_400(webhook_doorstep: BotHarness) -> None:
     harness = webhook_doorstep
     bodies: list[bytes] = [
         b"",
@@ -111,8 +114,8 @@ async def test_malformed_bodies_get_400(webhook_doorstep) -> None:  # type: igno
 
 
 async def test_a_redelivered_update_is_applied_once_and_200_comes_after_the_commit(
-    webhook_doorstep,
-) -> None:  # type: ignore[no-untyped-def]
+    webhook_doorstep: BotHarness,
+) -> None:
     harness = webhook_doorstep
     user = harness.user()
     await onboard(user)
@@ -141,8 +144,8 @@ async def test_a_redelivered_update_is_applied_once_and_200_comes_after_the_comm
 
 
 async def test_updates_queued_while_down_arrive_once_the_webhook_is_set(
-    database_url, sessions, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], neighbourhoods: None
+) -> None:
     """Stop, let a resident write, start again: the waiting update is delivered then."""
     from bot.runtime import running
     from bot.sandbox.client import SandboxClient
@@ -181,7 +184,9 @@ async def test_updates_queued_while_down_arrive_once_the_webhook_is_set(
         await runner.cleanup()
 
 
-async def test_many_chats_at_once_each_answered_after_its_own_turn(webhook_doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_many_chats_at_once_each_answered_after_its_own_turn(
+    webhook_doorstep: BotHarness,
+) -> None:
     """Telegram's max_connections: requests for different chats arrive together."""
     harness = webhook_doorstep
     users = [harness.user(f"Resident{i}") for i in range(6)]
@@ -191,7 +196,7 @@ async def test_many_chats_at_once_each_answered_after_its_own_turn(webhook_doors
     seen = {user.user_id: user.last_seen for user in users}
     updates = [text_update(harness.state, user.user_id, "/start") for user in users]
 
-    async def post_and_look(user, update):  # type: ignore[no-untyped-def]
+    async def post_and_look(user: SandboxUser, update: dict[str, Any]) -> tuple[int, list[str]]:
         status, _body = await post_update(harness.runtime, update)
         # The answer to this chat was sent before this chat's 200.
         answered = bot_texts(await user.messages(after=seen[user.user_id], track=False))

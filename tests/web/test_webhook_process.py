@@ -7,6 +7,8 @@ import os
 import signal
 import sys
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
@@ -31,8 +33,8 @@ async def start_bot(database_url: str, sandbox_url: str, port: int) -> asyncio.s
 
 
 async def test_sigkilled_webhook_process_loses_no_update(
-    database_url, sessions, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], neighbourhoods: None
+) -> None:
     state = SandboxState(TEST_TOKEN)
     state.webhook_max_backoff = 0.2
     runner, url = await start_sandbox(state)
@@ -68,8 +70,8 @@ async def test_sigkilled_webhook_process_loses_no_update(
             for secret in (WEBHOOK_SECRET, TEST_TOKEN, TEST_TOKEN.split(":")[1], "Ann"):
                 assert secret not in logs
     finally:
-        for process in (first, second):
-            if process is not None and process.returncode is None:
-                process.kill()
-                await process.wait()
+        for left in (first, second):
+            if left is not None and left.returncode is None:
+                left.kill()
+                await left.wait()
         await runner.cleanup()

@@ -1,0 +1,16 @@
+"""The one kind of refusal the account rules give."""
+
+from __future__ import annotations
+
+from bot.errors import DomainError
+
+
+class AccessError(DomainError):
+    """A refusal whose message is safe to show the person (one line, English only).
+
+    A ``DomainError``, so the dashboard's ``form_action`` shows it like any service's
+    refusal; ``str()`` is the finished sentence, for the command line.
+    """
+
+    def __str__(self) -> str:
+        return self.message_id.format(**self.params)

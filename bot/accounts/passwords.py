@@ -1,0 +1,95 @@
+"""The password policy and argon2id hashing (changing one's own: ``users.change_password``)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from bot.accounts.errors import AccessError
+from bot.models import DashboardUser
+
+PASSWORD_MIN_LENGTH = 12
+# Long passphrases are welcome; the cap only stops megabyte "passwords" tying up argon2.
+PASSWORD_MAX_LENGTH = 1024
+# zxcvbn refuses to score more than this; beyond it a password is long enough anyway.
+_ZXCVBN_MAX = 72
+# zxcvbn score 0-4: 3 means "safely unguessable" (about 10^8 guesses or more).
+_MIN_SCORE = 3
+
+# argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4).
+_hasher = PasswordHasher()
+
+
+class WeakPassword(AccessError):
+    """The password does not meet the policy; the message says why, plainly."""
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_password_policy(password: str, username: str | None = None) -> None:
+    """Raise WeakPassword with a plain reason unless ``password`` may be used.
+
+    At least 12 characters, at most 1,024; not one of the 30,000 most common passwords
+    (zxcvbn's list), and not easy to guess by zxcvbn's estimate (common words, names,
+    keyboard runs, repeats, dates, the username). No composition rules (NIST SP 800-63B).
+    """
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise WeakPassword("The password must be at least {n} characters.", n=PASSWORD_MIN_LENGTH)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise WeakPassword("The password must be at most {n} characters.", n=PASSWORD_MAX_LENGTH)
+    if password.lower() in _common_passwords():
+        raise WeakPassword("That password is one of the most common passwords; choose another.")
+    inputs = [username] if username else []
+    result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=inputs)
+    if int(result["score"]) < _MIN_SCORE:
+        warning = str(result.get("feedback", {}).get("warning") or "").rstrip(".")
+        raise WeakPassword(
+            "That password is too easy to guess{reason}; try a few unrelated words together.",
+            reason=f" ({warning.lower()})" if warning else "",
+        )
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password (slow on purpose: call it in a thread)."""
+    return _hasher.hash(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that an unknown name takes as long."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when ``password`` matches the stored argon2 hash."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def password_matches(user: DashboardUser | None, password: str) -> bool:
+    """Verify the password in a thread; an unknown user costs the same argon2 work."""
+    if user is None:
+        await asyncio.to_thread(verify_password, _dummy_hash(), password)
+        return False
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return False
+    return await asyncio.to_thread(verify_password, user.password_hash, password)
+
+
+async def fresh_hash(user: DashboardUser, password: str) -> str | None:
+    """A new hash of the (verified) password when the stored one uses older argon2
+    parameters than today's; None when it is current."""
+    if not _hasher.check_needs_rehash(user.password_hash):
+        return None
+    return await asyncio.to_thread(hash_password, password)

@@ -1,0 +1,102 @@
+"""One's own account: change the password, turn two-step login on or off."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.accounts.passwords import PASSWORD_MIN_LENGTH
+from bot.accounts.totp import confirm_totp, disable_totp, start_totp_enrolment, totp_uri
+from bot.accounts.users import change_password
+from bot.models import DashboardUser
+from bot.web.pages import Failure, Form, Refused, form_action, qr_svg, render, see_other
+from bot.web.security import SESSIONS, USER, WEB_SESSION, access
+
+
+def _my_id(request: web.Request) -> int:
+    return request[WEB_SESSION].user_id
+
+
+async def account_page(request: web.Request, failure: Failure | None = None) -> web.Response:
+    """The account page, with the reason when a change was refused (passwords never shown
+    again)."""
+    # Reloaded: a failed change may have rolled back (and expired) the request's copy.
+    async with request.app[SESSIONS]() as db:
+        user = await db.get(DashboardUser, _my_id(request))
+    assert user is not None
+    request[USER] = user
+    qr = uri = None
+    if user.totp_pending_secret:
+        uri = totp_uri(user, user.totp_pending_secret)
+        qr = qr_svg(uri)
+    return render(
+        request,
+        "account.html",
+        {
+            "error": failure.message if failure else None,
+            "totp_on": user.totp_secret is not None,
+            "totp_uri": uri,
+            "totp_secret": user.totp_pending_secret,
+            "totp_qr": qr,
+            "min_length": PASSWORD_MIN_LENGTH,
+        },
+        status=failure.status if failure else 200,
+    )
+
+
+@access("viewer")
+async def account(request: web.Request) -> web.StreamResponse:
+    """Change password, turn two-step login on or off, log out everywhere."""
+    return await account_page(request)
+
+
+@access("viewer")
+@form_action(account_page)
+async def password_change(request: web.Request, form: Form) -> web.StreamResponse:
+    """Change one's own password (other sessions end)."""
+    new = str(form.get("new_password", ""))
+    if new != str(form.get("new_password_again", "")):
+        raise Refused("The new passwords do not match.", 400)
+    async with request.app[SESSIONS].begin() as db:
+        await change_password(
+            db,
+            _my_id(request),
+            str(form.get("current_password", "")),
+            new,
+            keep_session_id=request[WEB_SESSION].id,
+        )
+    return see_other("/account?done=password")
+
+
+@access("viewer")
+async def totp_start(request: web.Request) -> web.StreamResponse:
+    """Make a new secret and show its QR code, waiting for a first good code."""
+    async with request.app[SESSIONS].begin() as db:
+        await start_totp_enrolment(db, _my_id(request))
+    return see_other("/account#two-step")
+
+
+@access("viewer")
+@form_action(account_page)
+async def totp_confirm(request: web.Request, form: Form) -> web.StreamResponse:
+    """Turn two-step login on with a code from the app."""
+    async with request.app[SESSIONS].begin() as db:
+        await confirm_totp(db, _my_id(request), str(form.get("code", "")))
+    return see_other("/account?done=totp-on")
+
+
+@access("viewer")
+@form_action(account_page)
+async def totp_disable(request: web.Request, form: Form) -> web.StreamResponse:
+    """Turn two-step login off (password needed)."""
+    async with request.app[SESSIONS].begin() as db:
+        await disable_totp(db, _my_id(request), str(form.get("password", "")))
+    return see_other("/account?done=totp-off")
+
+
+def add_routes(app: web.Application) -> None:
+    """The account page and its changes."""
+    app.router.add_get("/account", account)
+    app.router.add_post("/account/password", password_change)
+    app.router.add_post("/account/totp/start", totp_start)
+    app.router.add_post("/account/totp/confirm", totp_confirm)
+    app.router.add_post("/account/totp/disable", totp_disable)

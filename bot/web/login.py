@@ -1,0 +1,149 @@
+"""Logging in and out of the dashboard (the rules: ``bot.accounts``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.accounts.login import finish_login, start_login
+from bot.accounts.passwords import fresh_hash, password_matches
+from bot.accounts.sessions import NewSession, log_out, log_out_everywhere
+from bot.accounts.throttle import Throttled
+from bot.accounts.users import USERNAME_MAX_LENGTH
+from bot.web.forms import read_form
+from bot.web.pages import render, see_other
+from bot.web.security import (
+    SESSIONS,
+    USER,
+    WEB_SESSION,
+    access,
+    clear_session_cookie,
+    client_address,
+    current_user,
+    login_csrf_value,
+    new_login_csrf,
+    safe_next,
+    set_session_cookie,
+)
+
+# One answer whether the name, the password or the code was wrong: nobody learns which.
+WRONG = "Wrong username, password or code."
+
+
+def _login_page(
+    request: web.Request,
+    token: str,
+    *,
+    error: str | None,
+    status: int,
+    next_path: str | None = None,
+) -> web.Response:
+    return render(
+        request,
+        "login.html",
+        {
+            "csrf_token": token,
+            "error": error,
+            "next": safe_next(next_path or request.query.get("next")),
+            "username": "",
+        },
+        status=status,
+    )
+
+
+@access("public")
+async def login_form(request: web.Request) -> web.StreamResponse:
+    """The login form (or home, when already logged in)."""
+    if request.get(USER) is not None:
+        return see_other(safe_next(request.query.get("next")))
+    token = login_csrf_value(request)
+    cookies = web.Response()
+    if not token:
+        token = new_login_csrf(request, cookies)
+    page = _login_page(request, token, error=None, status=200)
+    page.cookies.update(cookies.cookies)
+    return page
+
+
+@access("public")
+async def login(request: web.Request) -> web.StreamResponse:
+    """Check username, password (and TOTP code when turned on); open a new session.
+
+    Not a ``form_action``: its refusals answer 401 or 429 rather than 400, say one vague
+    sentence instead of the rule's own words, keep nothing typed, and the argon2 work
+    runs between two transactions (``_log_in``).
+    """
+    form = await read_form(request)
+    target = safe_next(str(form.get("next", "")))
+    try:
+        opened = await _log_in(
+            request,
+            str(form.get("username", ""))[: USERNAME_MAX_LENGTH + 1],
+            str(form.get("password", "")),
+            str(form.get("code", "")),
+        )
+    except Throttled as refusal:
+        return _login_page(
+            request, login_csrf_value(request), error=str(refusal), status=429, next_path=target
+        )
+    if opened is None:
+        return _login_page(
+            request, login_csrf_value(request), error=WRONG, status=401, next_path=target
+        )
+    response = see_other(target)
+    set_session_cookie(response, request, opened.token)
+    return response
+
+
+async def _log_in(
+    request: web.Request, username: str, password: str, code: str
+) -> NewSession | None:
+    """A new session, or None for a wrong name, password or code (Throttled: too many)."""
+    sessions = request.app[SESSIONS]
+    address = client_address(request)
+    async with sessions.begin() as db:
+        attempt_id, user = await start_login(db, username, address)
+    # The argon2 work happens outside any transaction (SQLite has one writer at a time).
+    if not await password_matches(user, password) or user is None:
+        return None
+    new_hash = await fresh_hash(user, password)
+    # A session the browser already had (logged in before) ends: one per login.
+    old = request.get(WEB_SESSION)
+    async with sessions.begin() as db:
+        return await finish_login(
+            db,
+            attempt_id,
+            user.id,
+            code,
+            replaces=old.id if old is not None else None,
+            ip=address,
+            user_agent=request.headers.get("User-Agent"),
+            new_hash=new_hash,
+        )
+
+
+@access("viewer")
+async def logout(request: web.Request) -> web.StreamResponse:
+    """End this session."""
+    async with request.app[SESSIONS].begin() as db:
+        await log_out(db, current_user(request), request[WEB_SESSION].id)
+    response = see_other("/login")
+    clear_session_cookie(response, request)
+    return response
+
+
+@access("viewer")
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """End every session of this account, this one included."""
+    async with request.app[SESSIONS].begin() as db:
+        await log_out_everywhere(db, current_user(request))
+    response = see_other("/login")
+    clear_session_cookie(response, request)
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    """The login form, logging in and logging out."""
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_post("/logout-everywhere", logout_everywhere)
