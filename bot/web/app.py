@@ -21,12 +21,13 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcasts import web as broadcasts_web
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
+from bot.reports import web as reports_web
 from bot.web import (
     association_views,
-    broadcasts_views,
     events_views,
     feedback_views,
     report_views,
@@ -177,10 +178,11 @@ def create_app(
     app.router.add_get("/metrics", prometheus_metrics)
     views.add_routes(app)
     feedback_views.add_routes(app)
-    broadcasts_views.add_routes(app)
+    broadcasts_web.add_routes(app)
     events_views.add_routes(app)
     association_views.add_routes(app)
     report_views.add_routes(app)
+    reports_web.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )
