@@ -27,7 +27,7 @@ from bot.broadcasts.composing import CAPTION_LIMIT, TEXT_LIMIT, check_text
 from bot.broadcasts.lifecycle import Plan, save_draft
 from bot.broadcasts.preview import preview_facts, telegram_markup_problem
 from bot.broadcasts.schedules import WEEKDAYS, parse_weekly, weekly
-from bot.models import Announcement, DashboardUser, Neighbourhood, Topic
+from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, Topic
 from bot.models.base import utcnow
 from bot.residents.service import active_topics, neighbourhoods_by_name
 from bot.staff.scope import scope_of_user
@@ -240,7 +240,7 @@ async def compose_preview(request: web.Request, posted: Form) -> web.StreamRespo
     now = utcnow()
     async with request.app[SESSIONS].begin() as db:
         context = await _compose_context(db, current_user(request), form, request)
-        staff = context["staff"]
+        staff: StaffMember | None = context["staff"]
         if staff is None:
             raise Refused(UNLINKED, 403)
         plan = plan_of(
