@@ -137,3 +137,17 @@ async def test_the_calendar_is_limited_to_staff_neighbourhoods_and_shows_text_as
     assert "River fair" in page and "Everyone fair" in page and "Oak fair" not in page
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; River fair" in page
+
+
+async def test_an_unlinked_staff_account_sees_no_event_as_on_the_events_pages(
+    web: Web, neighbourhoods: None
+) -> None:
+    """The calendar asks `may_see_event`, as the events pages do: a staff account linked to
+    no staff member sees no event, not even an association-wide one (whose page it could
+    not open)."""
+    loose = await web.logged_in("staff", "loose")
+    soon = utcnow() + timedelta(days=40)
+    event_id = await add_event(web, "Everyone fair", soon)
+    page = await (await loose.get(f"/calendar?month={soon.astimezone(LONDON):%Y-%m}")).text()
+    assert "Everyone fair" not in page
+    assert (await loose.get(f"/events/{event_id}")).status == 404
