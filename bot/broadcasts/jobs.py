@@ -9,7 +9,7 @@ every ``interval`` seconds, `ScheduleSync.sync` reads every scheduled announceme
 - a future run gets a one-off job (a DateTrigger at ``next_run_at``), replaced when the
   row's time changes, removed when the row is cancelled.
 
-A job that fires claims the run with a lease (`service.claim_run`): an UPDATE that only
+A job that fires claims the run with a lease (`runs.claim_run`): an UPDATE that only
 one process can win, as it requires the run's exact ``next_run_at`` and no live lease.
 The winner sends it and moves ``next_run_at`` on in one transaction, so with several
 processes on one PostgreSQL each run goes out once; the unique (announcement, moment)
@@ -32,7 +32,9 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association.service import effective_settings
-from bot.broadcasts import service
+from bot.broadcasts import runs
+from bot.broadcasts.lifecycle import discard_stale_drafts
+from bot.broadcasts.sending import quiet_hours_of
 from bot.config import Settings
 from bot.models.base import utcnow
 
@@ -108,10 +110,10 @@ class ScheduleSync:
         """Do the runs that are due, and give every future run a job (and no other jobs)."""
         now = self.clock()
         async with self.sessions.begin() as session:
-            runs = await service.scheduled_runs(session)
-            await service.discard_stale_drafts(session, now)
+            due_runs = await runs.scheduled_runs(session)
+            await discard_stale_drafts(session, now)
         planned: set[str] = set()
-        for announcement_id, due in runs:
+        for announcement_id, due in due_runs:
             if due <= now:
                 try:
                     outcome = await self.fire(announcement_id, due)
@@ -147,25 +149,25 @@ class ScheduleSync:
         if self.scheduler.get_job(job_id(announcement_id)) is not None:
             self.scheduler.remove_job(job_id(announcement_id))
 
-    async def fire(self, announcement_id: int, due: datetime) -> service.RunOutcome | None:
+    async def fire(self, announcement_id: int, due: datetime) -> runs.RunOutcome | None:
         """Claim the run due at ``due`` and do it; None when another process has it."""
         now = self.clock()
         if due > now and due - now < EARLY_TOLERANCE:
             await asyncio.sleep((due - now).total_seconds())
             now = self.clock()
         async with self.sessions.begin() as session:
-            claimed = await service.claim_run(session, announcement_id, due, self.owner, now)
+            claimed = await runs.claim_run(session, announcement_id, due, self.owner, now)
         if not claimed:
             return None
         async with self.sessions.begin() as session:
             settings = await effective_settings(session, self.settings)
-            outcome = await service.run_claimed(
+            outcome = await runs.run_claimed(
                 session,
                 announcement_id,
                 self.owner,
                 now=now,
                 grace=timedelta(hours=self.settings.schedule_grace_hours),
-                quiet_hours=service.quiet_hours_of(settings),
+                quiet_hours=quiet_hours_of(settings),
                 tz=settings.tz,
                 staff_chat_id=settings.staff_chat_id,
                 language=settings.default_language,

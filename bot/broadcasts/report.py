@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcasts.service import Audience
+from bot.broadcasts.audiences import Audience
 from bot.models import Announcement, Broadcast, Delivery
 
 PAST_STATUSES = ("sending", "sent", "missed", "cancelled")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcasts import service as broadcasts
+from bot.broadcasts import composing as broadcasts
 from bot.errors import InvalidInput
 from bot.events.service import when_words
 from bot.i18n import Gettext

@@ -19,8 +19,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcasts import service as broadcasts
-from bot.broadcasts.handlers import announce_prepared
+from bot.broadcasts import composing as broadcasts
+from bot.broadcasts.steps import ANNOUNCE_FLOW, AnnounceStep
 from bot.errors import DomainError, InvalidInput, StaleAction
 from bot.events import service
 from bot.events.announce import announcement_of
@@ -807,13 +807,16 @@ async def on_announce(turn: Turn) -> None:
         now=utcnow(),
     )
     turn.answer_press()
-    await announce_prepared(
-        turn,
-        text=found.text,
-        photo=found.photo_file_id,
-        areas=found.area_ids,
-        topics=found.topic_ids,
-    )
+    draft_id = turn.data.get("draft_id")
+    prepared = {
+        "text": found.text,
+        "photo": found.photo_file_id,
+        "areas": found.area_ids,
+        "topics": found.topic_ids,
+        "replaces": draft_id if turn.flow == ANNOUNCE_FLOW else None,
+    }
+    turn.go(AnnounceStep.PREPARED, prepared)
+    await turn.prompt_current()
 
 
 # ----- /staffevents ---------------------------------------------------------------------------

@@ -9,18 +9,19 @@ at its local time either side of a clock change.
 from __future__ import annotations
 
 import re
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
+from bot.broadcasts.composing import visible_text
 from bot.broadcasts.report import visible_to
-from bot.broadcasts.service import next_weekly_run, visible_text
+from bot.broadcasts.schedules import next_weekly_run
 from bot.models import Announcement, Event
-from bot.models.event import event_neighbourhoods
+from bot.staff.scope import Scope, may_see_event
 from bot.text import shorten
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
@@ -104,21 +105,19 @@ async def month_entries(
     *,
     tz: ZoneInfo,
     now: datetime,
-    area_ids: AbstractSet[int] | None,
+    scope: Scope,
 ) -> list[Entry]:
-    """Published events and scheduled announcement runs in the month, in time order.
-
-    ``area_ids`` limits both to someone's neighbourhoods (association-wide ones included).
-    """
+    """Published events and scheduled announcement runs in the month, in time order, that
+    someone with ``scope`` may see (`may_see_event`; announcements: `visible_to`)."""
     start, end = month.bounds(tz)
-    entries = await _events(session, start, end, area_ids)
+    entries = await _events(session, start, end, scope)
     announcements = await session.scalars(
         select(Announcement).where(
             Announcement.status == "scheduled", Announcement.next_run_at < end
         )
     )
     for row in announcements:
-        if not visible_to(row, area_ids) or row.next_run_at is None:
+        if not visible_to(row, scope) or row.next_run_at is None:
             continue
         title = shorten(visible_text(row.text), TITLE_LENGTH)
         for moment in _runs_within(row, start, end, tz):
@@ -143,28 +142,14 @@ def _runs_within(row: Announcement, start: datetime, end: datetime, tz: ZoneInfo
 
 
 async def _events(
-    session: AsyncSession, start: datetime, end: datetime, area_ids: AbstractSet[int] | None
+    session: AsyncSession, start: datetime, end: datetime, scope: Scope
 ) -> list[Entry]:
-    rows = list(
-        (
-            await session.execute(
-                select(Event.id, Event.starts_at, Event.title).where(
-                    Event.status == "published", Event.starts_at >= start, Event.starts_at < end
-                )
-            )
-        ).all()
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.status == "published", Event.starts_at >= start, Event.starts_at < end)
+        .options(selectinload(Event.neighbourhoods))
     )
-    if area_ids is not None and rows:
-        links = await session.execute(
-            select(event_neighbourhoods.c.event_id, event_neighbourhoods.c.neighbourhood_id).where(
-                event_neighbourhoods.c.event_id.in_([r[0] for r in rows])
-            )
-        )
-        areas_of: dict[int, set[int]] = {}
-        for event_id, area_id in links:
-            areas_of.setdefault(int(event_id), set()).add(int(area_id))
-        rows = [r for r in rows if not areas_of.get(r[0]) or areas_of[r[0]] & area_ids]
-    return [Entry("event", int(i), at, str(title)) for i, at, title in rows]
+    return [Entry("event", e.id, e.starts_at, e.title) for e in rows if may_see_event(scope, e)]
 
 
 def month_grid(month: Month, entries: list[Entry], tz: ZoneInfo) -> list[list[Day]]:

@@ -7,7 +7,8 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.broadcasts import handlers as broadcasts
+from bot.broadcasts import telegram as broadcasts
+from bot.broadcasts.telegram_updates import show_updates
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.events import handlers as events
 from bot.events import staff_handlers as events_staff
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 SHOWING = {
     "reports": feedback.show_my_reports,
     "help": residents.show_help,
-    "updates": broadcasts.show_updates,
+    "updates": show_updates,
     "events": events.show_events,
 }
 STARTING = {"feedback": feedback.start_feedback, "settings": residents.open_settings}

@@ -21,14 +21,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcasts import web as broadcasts_web
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
+from bot.reports import web as reports_web
 from bot.web import (
     account,
     association_views,
     audit,
-    broadcasts_views,
     events_views,
     feedback_views,
     home,
@@ -185,10 +186,11 @@ def create_app(
     users.add_routes(app)
     audit.add_routes(app)
     feedback_views.add_routes(app)
-    broadcasts_views.add_routes(app)
+    broadcasts_web.add_routes(app)
     events_views.add_routes(app)
     association_views.add_routes(app)
     report_views.add_routes(app)
+    reports_web.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

@@ -33,8 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.users import has_role
 from bot.audit import record_action, user_actor
-from bot.broadcasts import service as broadcasts
-from bot.broadcasts.service import Audience, Plan
+from bot.broadcasts import lifecycle as broadcasts
+from bot.broadcasts.audiences import Audience
+from bot.broadcasts.lifecycle import Plan
+from bot.broadcasts.preview import preview_facts
 from bot.errors import DomainError
 from bot.events import service
 from bot.events.announce import announcement_of
@@ -48,7 +50,6 @@ from bot.residents.service import neighbourhoods_by_name
 from bot.staff.scope import scope_of_user
 from bot.tables import ExportFormat
 from bot.text import whole_number
-from bot.web.broadcasts_views import preview_context
 from bot.web.forms import read_form, takes_files
 from bot.web.pages import (
     EXPORT_TYPES,
@@ -770,7 +771,7 @@ async def event_announce(request: web.Request) -> web.StreamResponse:
                 urgent=False,
             )
             draft = await broadcasts.save_draft(db, plan, staff.id)
-            preview = await preview_context(db, draft, request, now)
+            preview = await preview_facts(db, draft, settings, now)
     except DomainError as exc:
         return await _detail_page(request, error=message_of(exc), status=400)
     return render(request, "announcement_preview.html", preview)

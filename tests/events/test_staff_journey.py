@@ -18,9 +18,8 @@ from bot.events.service import Roster, RosterLine
 from bot.i18n import format_moment, gettext_for
 from bot.models import Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
-from tests.broadcasts.test_announce import wait_newest
 from tests.journeys import PNG, texts, wait_for_button
-from tests.support.broadcasts import Places, add_resident, delivered_to, london
+from tests.support.broadcasts import Places, add_resident, delivered_to, london, wait_newest
 from tests.support.events import event_row, make_event, move_event
 
 LONDON = ZoneInfo("Europe/London")

@@ -21,10 +21,9 @@ from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 from bot.web import forms
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.broadcasts import Places, add_resident
+from tests.support.broadcasts import Places, add_resident, draft_id_of, staff_client
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import PASSWORDS, Client, Web, WebFactory, free_port, page_token
-from tests.web.test_announcements import draft_id_of, staff_client
 from tests.web.test_casework import JPEG, PNG, SCRIPT
 from tests.web.test_events import good_form
 

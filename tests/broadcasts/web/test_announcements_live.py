@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -18,15 +17,15 @@ from bot.accounts.users import create_user
 from bot.broadcasts.report import outcome_of
 from bot.models import Announcement, Delivery
 from bot.models.base import utcnow
-from tests.broadcasts.test_announce import outbox_settled, resident_chat
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.broadcasts import Places, add_staff
+from tests.support.broadcasts import Places, Sessions, add_staff, outbox_settled, resident_chat
+from tests.support.harness import BotHarness
 from tests.support.web import PASSWORDS, csrf_of
 
 TIMEOUT_MS = 10_000
 
 
-async def dashboard_staff(harness: Any, username: str = "sam") -> None:
+async def dashboard_staff(harness: BotHarness, username: str = "sam") -> None:
     """A dashboard staff account linked to a staff member covering every neighbourhood."""
     member_id = await add_staff(harness.sessions, 629_999, name="Sam")
     async with harness.sessions.begin() as db:
@@ -35,7 +34,7 @@ async def dashboard_staff(harness: Any, username: str = "sam") -> None:
         )
 
 
-async def outbox_outcomes(sessions: Any) -> dict[str, int]:
+async def outbox_outcomes(sessions: Sessions) -> dict[str, int]:
     """The outbox's announcement rows counted by the report's outcome words."""
     tally: dict[str, int] = {}
     async with sessions() as db:
@@ -51,8 +50,8 @@ async def outbox_outcomes(sessions: Any) -> dict[str, int]:
 
 
 async def test_sent_from_the_dashboard_reaches_residents_and_the_report_matches_the_outbox(
-    open_doorstep, places: Places
-) -> None:  # type: ignore[no-untyped-def]
+    open_doorstep: BotHarness, places: Places
+) -> None:
     h = open_doorstep
     news = places.topics["news"]
     ann = await resident_chat(h, 620_001, area=places.riverside, topics=[news])
@@ -111,8 +110,8 @@ async def test_sent_from_the_dashboard_reaches_residents_and_the_report_matches_
 
 @pytest.mark.browser
 async def test_staff_schedule_see_and_cancel_then_send_now_in_chromium(
-    open_doorstep, places: Places, database_url: str, artifacts_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+    open_doorstep: BotHarness, places: Places, database_url: str, artifacts_dir: Path
+) -> None:
     ensure_chromium()
     h = open_doorstep
     news = places.topics["news"]

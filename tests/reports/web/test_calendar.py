@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.broadcasts.service import next_weekly_run
+from bot.broadcasts.schedules import next_weekly_run
 from bot.models import Announcement, Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Month, month_grid
+from tests.support.broadcasts import sessions_of, staff_client
 from tests.support.web import Web
-from tests.web.test_announcements import staff_client
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -27,7 +27,7 @@ def london(text: str) -> datetime:
 async def add_event(
     web: Web, title: str, starts: datetime, *, status: str = "published", area: str | None = None
 ) -> int:
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         event = Event(
             title=title,
             description="-",
@@ -72,8 +72,8 @@ def test_months_parse_strictly_and_grids_start_on_monday() -> None:
 
 
 async def test_month_boundaries_are_london_midnights_across_the_clock_changes(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     viewer = await web.logged_in("viewer", "vic")
     await add_event(web, "Late March party", london("2027-03-31 23:30"))
     await add_event(web, "April fools", london("2027-04-01 00:30"))  # 23:30 UTC on 31 March
@@ -81,7 +81,7 @@ async def test_month_boundaries_are_london_midnights_across_the_clock_changes(
     await add_event(web, "Cancelled thing", london("2027-03-10 10:00"), status="cancelled")
     await add_event(web, "Halloween", london("2027-10-31 01:30"))  # the repeated hour
     weekly = "weekly:mon,sun@09:00"
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         db.add(
             Announcement(
                 text="<b>Coffee</b> &lt;script&gt;alert(1)&lt;/script&gt;",
@@ -125,8 +125,8 @@ async def test_bad_months_get_a_plain_400(web: Web) -> None:
 
 
 async def test_the_calendar_is_limited_to_staff_neighbourhoods_and_shows_text_as_text(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     client, _member = await staff_client(web, "rita", areas=["riverside"])
     soon = utcnow() + timedelta(days=40)
     await add_event(web, "<script>alert(1)</script> River fair", soon, area="riverside")
@@ -137,3 +137,17 @@ async def test_the_calendar_is_limited_to_staff_neighbourhoods_and_shows_text_as
     assert "River fair" in page and "Everyone fair" in page and "Oak fair" not in page
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; River fair" in page
+
+
+async def test_an_unlinked_staff_account_sees_no_event_as_on_the_events_pages(
+    web: Web, neighbourhoods: None
+) -> None:
+    """The calendar asks `may_see_event`, as the events pages do: a staff account linked to
+    no staff member sees no event, not even an association-wide one (whose page it could
+    not open)."""
+    loose = await web.logged_in("staff", "loose")
+    soon = utcnow() + timedelta(days=40)
+    event_id = await add_event(web, "Everyone fair", soon)
+    page = await (await loose.get(f"/calendar?month={soon.astimezone(LONDON):%Y-%m}")).text()
+    assert "Everyone fair" not in page
+    assert (await loose.get(f"/events/{event_id}")).status == 404

@@ -11,13 +11,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasts import jobs, service
+from bot.broadcasts import jobs, runs
 from bot.config import Settings, load_settings
 from bot.db import create_engine, create_sessionmaker
 from bot.models import Announcement, Broadcast, Delivery
 from bot.models.base import utcnow
 from tests.support.broadcasts import (
     Places,
+    Sessions,
     add_resident,
     add_staff,
     broadcast_count,
@@ -91,13 +92,13 @@ def make_sync(
 
 
 @pytest.fixture
-async def residents(sessions, places: Places) -> None:  # type: ignore[no-untyped-def]
+async def residents(sessions: Sessions, places: Places) -> None:
     for user in (101, 102):
         await add_resident(sessions, user, area=places.riverside, topics=[places.topics["news"]])
 
 
 async def test_a_restart_rebuilds_jobs_from_rows(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     once = await scheduled(sessions, next_run_at=NOW + timedelta(hours=3))
     weekly = await scheduled(
@@ -122,7 +123,7 @@ async def test_a_restart_rebuilds_jobs_from_rows(
 
 
 async def test_a_run_missed_within_the_grace_is_sent_once(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     due = NOW - timedelta(hours=2)
     once = await scheduled(sessions, next_run_at=due)
@@ -142,7 +143,7 @@ async def test_a_run_missed_within_the_grace_is_sent_once(
 
 
 async def test_a_run_missed_beyond_the_grace_is_marked_missed_and_staff_told(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     await add_staff(sessions, 9001, name="Sam")
     await add_staff(sessions, 9002, name="Ex", active=False)
@@ -153,16 +154,16 @@ async def test_a_run_missed_beyond_the_grace_is_marked_missed_and_staff_told(
     assert (await row_of(sessions, once)).status == "missed"
     assert await broadcast_count(sessions) == 0
     assert await delivered_to(sessions) == []
-    notices = await delivered_to(sessions, service.STAFF_NOTICE_KIND)
+    notices = await delivered_to(sessions, runs.STAFF_NOTICE_KIND)
     assert [n.chat_id for n in notices] == [9001]
     text = notices[0].payload["text"]
     assert f"#{once}" in text and "not sent" in text and "Hall closed" in text
     await sync.sync()
-    assert len(await delivered_to(sessions, service.STAFF_NOTICE_KIND)) == 1
+    assert len(await delivered_to(sessions, runs.STAFF_NOTICE_KIND)) == 1
 
 
 async def test_a_recurring_run_missed_beyond_the_grace_moves_on_to_the_next(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     await add_staff(sessions, 9001)
     monday = london("2026-11-30 09:00")  # 27 hours before NOW
@@ -172,13 +173,13 @@ async def test_a_recurring_run_missed_beyond_the_grace_moves_on_to_the_next(
     row = await row_of(sessions, weekly)
     assert row.status == "scheduled" and row.next_run_at == london("2026-12-07 09:00")
     assert await broadcast_count(sessions) == 0
-    notice = (await delivered_to(sessions, service.STAFF_NOTICE_KIND))[0].payload["text"]
+    notice = (await delivered_to(sessions, runs.STAFF_NOTICE_KIND))[0].payload["text"]
     assert "the next one goes at 7 Dec 2026 09:00" in notice
     assert [j.id for j in scheduler.get_jobs()] == [jobs.job_id(weekly)]
 
 
 async def test_a_recurring_run_sends_the_latest_moment_and_reports_older_ones(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     await add_staff(sessions, 9001)
     # Down since before last Tuesday's run; today's 09:00 run is three hours late.
@@ -194,11 +195,11 @@ async def test_a_recurring_run_sends_the_latest_moment_and_reports_older_ones(
     assert broadcast is not None and broadcast.scheduled_for == london("2026-12-01 09:00")
     row = await row_of(sessions, weekly)
     assert row.next_run_at == london("2026-12-08 09:00") and row.status == "scheduled"
-    assert len(await delivered_to(sessions, service.STAFF_NOTICE_KIND)) == 1
+    assert len(await delivered_to(sessions, runs.STAFF_NOTICE_KIND)) == 1
 
 
 async def test_weekly_runs_follow_london_time_through_the_spring_change(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     clock = Clock(london("2026-03-23 09:00").astimezone(UTC))
     weekly = await scheduled(
@@ -221,24 +222,24 @@ async def test_weekly_runs_follow_london_time_through_the_spring_change(
 
 
 async def test_a_live_lease_keeps_other_processes_off_until_it_expires(
-    sessions, database_url, scheduler, residents
+    sessions: Sessions, database_url: str, scheduler: AsyncIOScheduler, residents: None
 ) -> None:
     once = await scheduled(sessions, next_run_at=NOW)
     clock = Clock(NOW)
     async with sessions.begin() as session:
-        assert await service.claim_run(session, once, NOW, "crashed-process", NOW)
+        assert await runs.claim_run(session, once, NOW, "crashed-process", NOW)
     other = make_sync(scheduler, sessions, database_url, clock, owner="process-b")
     assert await other.fire(once, NOW) is None
     await other.sync()
     assert await broadcast_count(sessions) == 0
-    clock.now = NOW + service.RUN_LEASE + timedelta(seconds=1)
+    clock.now = NOW + runs.RUN_LEASE + timedelta(seconds=1)
     await other.sync()
     assert await broadcast_count(sessions) == 1
     assert (await row_of(sessions, once)).status == "sent"
 
 
 async def test_a_started_scheduler_fires_the_job_at_its_time(
-    sessions, database_url, residents
+    sessions: Sessions, database_url: str, residents: None
 ) -> None:
     scheduler = AsyncIOScheduler(timezone="Europe/London")
     scheduler.start()
@@ -260,7 +261,7 @@ async def test_a_started_scheduler_fires_the_job_at_its_time(
 
 
 async def test_two_processes_on_one_database_send_a_due_run_once(
-    database_url, sessions, residents
+    database_url: str, sessions: Sessions, residents: None
 ) -> None:
     """Two replicas (two engines) on PostgreSQL; on SQLite, a deployment of one process,
     two syncs in that process race the same way."""

@@ -5,43 +5,29 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.broadcasts.report import CSV_HEADER, error_kind, outcome_of
-from bot.models import Announcement, AuditEntry, Broadcast, Delivery, StaffMember
+from bot.broadcasts.report import CSV_HEADER
+from bot.models import Announcement, AuditEntry, Broadcast, Delivery
 from bot.models.base import utcnow
-from bot.staff.service import set_staff_neighbourhoods
-from bot.web.broadcasts_views import preview_html
-from tests.support.broadcasts import Places, add_resident
+from tests.support.broadcasts import (
+    Client,
+    Places,
+    add_resident,
+    confirm_on_dashboard,
+    draft_id_of,
+    sessions_of,
+    staff_client,
+)
 from tests.support.web import Web, WebFactory, page_token
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
-_telegram_ids = itertools.count(91_000)
-
-
-async def staff_client(
-    web: Web, username: str = "sam", areas: list[str] | None = None
-) -> tuple[TestClient, int]:
-    """A dashboard staff account linked to an active staff member (with these areas)."""
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        telegram_id = next(_telegram_ids)
-        member = StaffMember(
-            telegram_user_id=telegram_id, chat_id=telegram_id, name=username.title(), role="staff"
-        )
-        db.add(member)
-        await db.flush()
-        if areas:
-            await set_staff_neighbourhoods(db, member.id, areas, actor="cli")
-        member_id = member.id
-    return await web.logged_in("staff", username, staff_member_id=member_id), member_id
 
 
 def form(token: str, **fields: Any) -> list[tuple[str, str]]:
@@ -53,30 +39,14 @@ def form(token: str, **fields: Any) -> list[tuple[str, str]]:
     return data
 
 
-async def preview(client: TestClient, **fields: Any) -> tuple[int, str]:
+async def preview(client: Client, **fields: Any) -> tuple[int, str]:
     token = await page_token(client, "/announcements/new")
     response = await client.post("/announcements/new", data=form(token, **fields))
     return response.status, await response.text()
 
 
-def draft_id_of(page: str) -> int:
-    found = re.search(r'action="/announcements/(\d+)/discard"', page)
-    assert found, "no preview"
-    return int(found.group(1))
-
-
-async def confirm(client: TestClient, announcement_id: int) -> tuple[int, str]:
-    token = await page_token(client, "/announcements")
-    response = await client.post(
-        f"/announcements/{announcement_id}/confirm",
-        data={"csrf_token": token},
-        allow_redirects=False,
-    )
-    return response.status, response.headers.get("Location", "")
-
-
 async def count(web: Web, model: Any) -> int:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -134,7 +104,7 @@ async def test_preview_confirm_sends_once_through_the_outbox_with_script_as_text
         (600_003, places.oakfield, [news]),
         (600_004, places.riverside, [events]),
     ]:
-        await add_resident(web.sessions, chat, area=area, topics=topics)  # type: ignore[arg-type]
+        await add_resident(sessions_of(web), chat, area=area, topics=topics)
     client, member_id = await staff_client(web)
     text = f"<b>Bin day</b> moves. {ESCAPED_SCRIPT} &amp; more"
     status, page = await preview(client, text=text, area=places.riverside, topic=news, when="now")
@@ -146,9 +116,12 @@ async def test_preview_confirm_sends_once_through_the_outbox_with_script_as_text
     draft = draft_id_of(page)
     assert await count(web, Delivery) == 0  # a preview sends nothing
 
-    assert await confirm(client, draft) == (303, f"/announcements/{draft}?done=sent")
-    assert await confirm(client, draft) == (303, f"/announcements/{draft}?done=already")
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    assert await confirm_on_dashboard(client, draft) == (303, f"/announcements/{draft}?done=sent")
+    assert await confirm_on_dashboard(client, draft) == (
+        303,
+        f"/announcements/{draft}?done=already",
+    )
+    async with sessions_of(web)() as db:
         rows = (await db.scalars(select(Delivery).order_by(Delivery.chat_id))).all()
         audit = (
             await db.scalars(select(AuditEntry).where(AuditEntry.subject_type == "announcement"))
@@ -173,14 +146,14 @@ async def test_an_audience_of_nobody_cannot_be_sent_now_but_can_be_changed(
     assert status == 200 and "Nobody would receive it" in page
     assert "/confirm" not in page
     draft = int(re.findall(r"/announcements/new\?draft=(\d+)", page)[0])
-    assert (await confirm(client, draft))[0] == 400
+    assert (await confirm_on_dashboard(client, draft))[0] == 400
     assert await count(web, Delivery) == 0
     change = await (await client.get(f"/announcements/new?draft={draft}")).text()
     assert ">Hello</textarea>" in change and f'name="replaces" value="{draft}"' in change
     assert f'value="{places.oakfield}" checked' in change
     # Previewing again replaces the draft rather than leaving it behind.
     assert (await preview(client, text="Hello again", when="now", replaces=draft))[0] == 200
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         texts = (await db.scalars(select(Announcement.text))).all()
     assert texts == ["Hello again"]
 
@@ -193,7 +166,10 @@ async def test_schedule_for_a_time_then_cancel_before_it_goes(web: Web, places: 
     )
     assert status == 200 and "Confirm and schedule" in page and "10:00" in page
     draft = draft_id_of(page)
-    assert await confirm(client, draft) == (303, f"/announcements/{draft}?done=scheduled")
+    assert await confirm_on_dashboard(client, draft) == (
+        303,
+        f"/announcements/{draft}?done=scheduled",
+    )
     listing = await (await client.get("/announcements")).text()
     scheduled = listing.split("<h2>Scheduled</h2>")[1].split("<h2>")[0]
     assert f"#{draft}" in scheduled and "Hall closed" in scheduled
@@ -211,7 +187,7 @@ async def test_schedule_for_a_time_then_cancel_before_it_goes(web: Web, places: 
         f"/announcements/{draft}/cancel", data={"csrf_token": token, "confirm": "yes"}
     )
     assert again.status == 400 and "already cancelled" in await again.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         row = await db.get(Announcement, draft)
         actions = (await db.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert row is not None and row.status == "cancelled" and row.next_run_at is None
@@ -227,7 +203,7 @@ async def test_a_time_that_passes_at_the_preview_is_asked_again_with_the_text_ke
     status, page = await preview(client, text="Gala", when="at", date=tomorrow, time="10:00")
     assert status == 200
     draft = draft_id_of(page)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         row = await db.get(Announcement, draft)
         assert row is not None
         row.send_at = utcnow() - timedelta(minutes=1)  # the preview was left open
@@ -250,12 +226,12 @@ async def test_in_quiet_hours_a_quiet_announcement_is_held_and_reported_as_held(
         quiet_hours_end=(now + timedelta(hours=1)).strftime("%H:%M"),
     )
     news = places.topics["news"]
-    await add_resident(web.sessions, 640_001, area=places.riverside, topics=[news])
+    await add_resident(sessions_of(web), 640_001, area=places.riverside, topics=[news])
     client, _member = await staff_client(web)
     status, page = await preview(client, text="Quiet one", when="now")
     assert status == 200 and "It is quiet hours now, so it will go out at" in page
     draft = draft_id_of(page)
-    assert (await confirm(client, draft))[0] == 303
+    assert (await confirm_on_dashboard(client, draft))[0] == 303
     detail = await (await client.get(f"/announcements/{draft}")).text()
     assert "held for quiet hours 1" in detail
     status, urgent = await preview(client, text="Water off", when="now", urgent="yes")
@@ -269,8 +245,8 @@ async def test_weekly_announcements_show_their_days_and_next_run(web: Web, place
     )
     assert status == 200 and "every Monday, Thursday at 09:00 (next: " in page
     draft = draft_id_of(page)
-    assert (await confirm(client, draft))[0] == 303
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    assert (await confirm_on_dashboard(client, draft))[0] == 303
+    async with sessions_of(web)() as db:
         row = await db.get(Announcement, draft)
     assert row is not None and row.recurrence == "weekly:mon,thu@09:00"
     assert row.status == "scheduled" and row.next_run_at is not None
@@ -284,7 +260,7 @@ async def test_staff_address_and_see_only_their_neighbourhoods(web: Web, places:
     assert status == 400 and "no such neighbourhood" in refused
     status, shown = await preview(client, text="Hi", when="now")  # none ticked: theirs
     assert status == 200 and "Riverside Estate" in shown
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         theirs = await db.get(Announcement, draft_id_of(shown))
         assert theirs is not None and theirs.neighbourhood_ids == [places.riverside]
         later = utcnow() + timedelta(days=1)
@@ -359,7 +335,7 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
     )
     status, refused_page = await preview(unlinked, text="Typed by loose", when="now")
     assert status == 403 and ">Typed by loose</textarea>" in refused_page
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         row = await db.get(Announcement, draft)
     assert row is not None and row.status == "draft"
     assert await count(web, Delivery) == 0
@@ -375,51 +351,21 @@ async def test_forged_ids_other_peoples_drafts_roles_and_csrf(web: Web, places: 
 # ----- delivery reports --------------------------------------------------------------------------
 
 
-def test_the_preview_draws_telegram_formatting_and_nothing_else() -> None:
-    shown = preview_html(
-        '<b>Bold <i>both</i></b> 👍🏽 <u>u</u> <a href="https://example.org/?a=1&amp;b=">site</a>'
-        ' <a href="javascript:alert(1)">js</a> <span class="tg-spoiler">hid</span>'
-        " <code>&lt;b&gt;</code> &quot;q&quot; &lt;img src=x onerror=alert(1)&gt;"
-    )
-    assert str(shown) == (
-        "<strong>Bold <em>both</em></strong> 👍🏽 <u>u</u> "
-        '<a href="https://example.org/?a=1&amp;b=" rel="noopener noreferrer" target="_blank">'
-        'site</a> js <span class="spoiler">hid</span> <code>&lt;b&gt;</code> &#34;q&#34; '
-        "&lt;img src=x onerror=alert(1)&gt;"
-    )
-
-
-def test_outcomes_of_outbox_rows() -> None:
-    assert outcome_of("sent", None, held=False) == "sent"
-    assert outcome_of("failed", "Forbidden: bot was blocked by the user", False) == "blocked"
-    assert outcome_of("skipped", "blocked", False) == "blocked"
-    assert outcome_of("failed", "Forbidden: user is deactivated", False) == "blocked"
-    assert outcome_of("failed", "Bad Request: chat not found", False) == "failed"
-    assert outcome_of("skipped", "inactive", False) == "skipped"
-    assert outcome_of("queued", None, held=True) == "held"
-    assert outcome_of("queued", "timed out", held=False) == "waiting"
-    assert outcome_of("sending", None, held=False) == "waiting"
-    assert error_kind("failed", "Bad Request: chat 600001 not found") == "refused by Telegram"
-    assert error_kind("failed", "gave up after 5 attempts: timed out") == "gave up"
-    assert error_kind("queued", "timed out") == "retrying"
-    assert error_kind("sent", None) == ""
-
-
 async def test_report_counts_each_outcome_and_the_csv_is_ids_only_and_audited(
     web: Web, places: Places
 ) -> None:
     news = places.topics["news"]
     ids = [
-        await add_resident(web.sessions, 610_000 + n, area=places.riverside, topics=[news])  # type: ignore[arg-type]
+        await add_resident(sessions_of(web), 610_000 + n, area=places.riverside, topics=[news])
         for n in range(6)
     ]
     client, _member = await staff_client(web)
     status, page = await preview(client, text="=HYPERLINK(1) @me", when="now")
     assert status == 200
     draft = draft_id_of(page)
-    assert (await confirm(client, draft))[0] == 303
+    assert (await confirm_on_dashboard(client, draft))[0] == 303
     now = utcnow()
-    outcomes = [
+    outcomes: list[dict[str, Any]] = [
         {"status": "sent", "sent_at": now, "attempts": 1},
         {"status": "failed", "error": "Forbidden: bot was blocked by the user", "attempts": 1},
         {"status": "failed", "error": "Bad Request: chat 610002 not found", "attempts": 1},
@@ -427,7 +373,7 @@ async def test_report_counts_each_outcome_and_the_csv_is_ids_only_and_audited(
         {"status": "queued", "not_before": now + timedelta(hours=8)},  # quiet hours
         {"status": "queued", "error": "timed out", "attempts": 2},  # retrying
     ]
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         rows = (await db.scalars(select(Delivery).order_by(Delivery.resident_id))).all()
         assert [r.resident_id for r in rows] == ids
         for row, values in zip(rows, outcomes, strict=True):
@@ -457,7 +403,7 @@ async def test_report_counts_each_outcome_and_the_csv_is_ids_only_and_audited(
     assert table[1][5].startswith(now.astimezone().strftime("%Y-"))
     for secret in ["610000", "610002", "HYPERLINK", "Forbidden"]:
         assert secret not in body  # no chat ids, no message text, no Telegram wording
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         entry = await db.scalar(
             select(AuditEntry).where(AuditEntry.action == "announcement.deliveries_exported")
         )

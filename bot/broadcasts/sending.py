@@ -1,0 +1,147 @@
+"""Sending one moment of an announcement through the outbox, and how sendings are doing.
+
+Sending means one transaction that writes a Broadcast row (unique per announcement and
+scheduled moment, so a moment is sent at most once) and one Delivery row per recipient
+with a single ``INSERT ... SELECT``; the delivery worker does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.broadcasts.audiences import Audience, recipients_where
+from bot.broadcasts.composing import PARSE_MODE
+from bot.config import Settings
+from bot.delivery.outbox import Priority, QuietHours, payload
+from bot.delivery.service import broadcast_delivery_counts
+from bot.models import Announcement, Broadcast, Delivery, Resident
+from bot.models.base import UTCDateTime
+
+KIND = "announcement"
+_DELIVERY_COLUMNS = [
+    "kind",
+    "chat_id",
+    "resident_id",
+    "broadcast_id",
+    "payload",
+    "status",
+    "urgent",
+    "priority",
+    "not_before",
+    "attempts",
+    "created_at",
+]
+
+
+def quiet_hours_of(settings: Settings) -> QuietHours:
+    """The association's quiet hours, from settings."""
+    return QuietHours(settings.quiet_hours_start, settings.quiet_hours_end, settings.tz)
+
+
+def hold_until(urgent: bool, now: datetime, quiet_hours: QuietHours | None) -> datetime | None:
+    """When a non-urgent announcement sent at ``now`` may go out, if quiet hours hold it."""
+    if urgent or quiet_hours is None or not quiet_hours.holds(now):
+        return None
+    return quiet_hours.release_at(now)
+
+
+def announcement_payload(row: Announcement) -> dict[str, Any]:
+    """The outbox body residents receive: the HTML text, or the photo with it as caption."""
+    return payload(row.text, photo=row.photo_file_id, parse_mode=PARSE_MODE)
+
+
+async def start_broadcast(
+    session: AsyncSession,
+    row: Announcement,
+    scheduled_for: datetime,
+    *,
+    now: datetime,
+    quiet_hours: QuietHours | None,
+) -> Broadcast | None:
+    """Send one moment of an announcement: a Broadcast and a Delivery per recipient.
+
+    None when that moment was already sent (the unique constraint on the announcement and
+    the moment is the last guard against sending twice). Non-urgent messages are held to
+    the end of quiet hours through their ``not_before``.
+    """
+    broadcast_id = await _claim_moment(session, row.id, scheduled_for, now)
+    if broadcast_id is None:
+        return None
+    not_before = now if row.urgent or quiet_hours is None else quiet_hours.release_at(now)
+    recipients = select(
+        literal(KIND, String()),
+        Resident.chat_id,
+        Resident.id,
+        literal(broadcast_id, Integer()),
+        literal(announcement_payload(row), JSON()),
+        literal("queued", String()),
+        literal(row.urgent),
+        literal(int(Priority.BULK), Integer()),
+        literal(not_before, UTCDateTime()),
+        literal(0, Integer()),
+        literal(now, UTCDateTime()),
+    ).where(*recipients_where(Audience.of(row)))
+    inserted = await session.execute(insert(Delivery).from_select(_DELIVERY_COLUMNS, recipients))
+    count = int(getattr(inserted, "rowcount", 0) or 0)
+    await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id).values(recipients=count)
+    )
+    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    assert broadcast is not None
+    return broadcast
+
+
+async def _claim_moment(
+    session: AsyncSession, announcement_id: int, scheduled_for: datetime, now: datetime
+) -> int | None:
+    """A new Broadcast row for this moment; None when the moment already has one."""
+    values = {
+        "announcement_id": announcement_id,
+        "scheduled_for": scheduled_for,
+        "started_at": now,
+        "status": "sending",
+        "recipients": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    maker = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        maker(Broadcast)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["announcement_id", "scheduled_for"])
+        .returning(Broadcast.id)
+    )
+    broadcast_id: int | None = await session.scalar(statement)
+    return broadcast_id
+
+
+# ----- what was sent ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BroadcastReport:
+    """One sending and how its messages are doing."""
+
+    broadcast: Broadcast
+    announcement: Announcement
+    counts: dict[str, int]
+
+
+async def recent_broadcasts(session: AsyncSession, limit: int = 10) -> list[BroadcastReport]:
+    """The latest sendings with their queued / sending / sent / failed / skipped counts."""
+    rows = (
+        await session.execute(
+            select(Broadcast, Announcement)
+            .join(Announcement, Announcement.id == Broadcast.announcement_id)
+            .order_by(Broadcast.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    counts = await broadcast_delivery_counts(session, [b.id for b, _a in rows])
+    return [BroadcastReport(b, a, counts[b.id]) for b, a in rows]
