@@ -20,7 +20,7 @@ from telegram.ext import Application
 from bot.broadcasts.jobs import ScheduleSync
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.telegram_worker import DeliveryWorker
 from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
 from bot.feedback.jobs import RETENTION_HOUR, RETENTION_MINUTE, apply_retention
 from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines

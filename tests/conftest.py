@@ -166,7 +166,7 @@ async def doorstep(
     are told must pass at any hour without only waiting. Quiet hours and pacing are tested
     on their own (tests/delivery).
     """
-    from bot.delivery.limits import DeliveryLimiter
+    from bot.delivery.telegram_limiter import DeliveryLimiter
     from bot.runtime import running
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.runner import start_sandbox
@@ -187,7 +187,7 @@ async def doorstep(
             if no_quiet_hours:
                 limiter = runtime.application.bot.rate_limiter
                 assert isinstance(limiter, DeliveryLimiter)
-                limiter.private_interval = 0.1
+                limiter.budget.private_interval = 0.1
             yield BotHarness(client, runtime, sessions, state)
     finally:
         await runner.cleanup()

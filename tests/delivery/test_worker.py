@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.delivery.outbox import Button, Priority, QuietHours, enqueue, payload
 from bot.delivery.service import delivery_counts, failure_reasons, queue_depth
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.telegram_worker import DeliveryWorker
 from bot.models import Broadcast, Delivery, Resident
 from bot.models.base import utcnow
 from bot.sandbox.client import SandboxClient
@@ -48,7 +48,7 @@ async def test_broadcast_keeps_to_the_rate_without_429s(
     elapsed = times[-1] - times[0]
     # The limiter's first burst is its capacity less the reserve (3 at 30/s); after it,
     # no more than 30 a second, and not much less either.
-    burst = worker.limiter.capacity - worker.limiter.reserve
+    burst = worker.limiter.budget.capacity - worker.limiter.budget.reserve
     rate = (len(times) - burst) / elapsed
     assert rate <= 30.0 * 1.03, rate
     assert rate >= 30.0 * 0.85, rate
@@ -82,7 +82,7 @@ async def test_429_pauses_every_send_for_retry_after(
     )
     refused = [t for t, _chat in sandbox.flood.refused]
     assert refused, "the stricter limit was never hit"
-    assert worker.limiter.pauses >= 1
+    assert worker.limiter.budget.pauses >= 1
     accepted = [t for t, _chat in sandbox.flood.accepted]
     arrivals = sorted(accepted + refused)
     for t in refused:
