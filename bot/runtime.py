@@ -25,8 +25,8 @@ from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
 from bot.feedback.jobs import RETENTION_HOUR, RETENTION_MINUTE, apply_retention
 from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
-from bot.tg.conversation import Services
 from bot.tg.jobs import expire_idle_conversations
+from bot.tg.services import Services
 from bot.web.app import Components, create_app
 from bot.web.webhook import add_webhook_route
 

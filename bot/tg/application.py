@@ -28,7 +28,7 @@ from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.metrics import Metrics
 from bot.tg import router
-from bot.tg.conversation import SERVICES_KEY, Services, services_of
+from bot.tg.services import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger(__name__)
 

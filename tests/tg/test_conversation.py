@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.models import ConversationState
 from bot.models.base import utcnow
-from bot.tg.conversation import is_replay
 from bot.tg.jobs import expire_idle_conversations
+from bot.tg.turns import is_replay
 
 
 def state(last: int | None, age: timedelta = timedelta(0)) -> ConversationState:
