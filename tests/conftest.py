@@ -24,6 +24,7 @@ from bot.models import Base
 from tests.support.harness import (
     TEST_TOKEN,
     BotHarness,
+    DatabaseFactory,
     at_machine_speed,
     harness_settings,
     in_thread,
@@ -86,7 +87,7 @@ def pg_url(database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callable]:  # type: ignore[valid-type]
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     """A factory of empty databases: ``make(backend) -> url`` (dropped at the end)."""
     created: list[str] = []
 
@@ -107,9 +108,9 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[cal
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, fresh_database_url) -> str:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, fresh_database_url: DatabaseFactory) -> str:
     """A migrated database on each backend."""
-    url: str = fresh_database_url(request.param)
+    url = fresh_database_url(request.param)
     in_thread(migrate.upgrade, url)
     return url
 
@@ -141,7 +142,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-async def neighbourhoods(sessions):  # type: ignore[no-untyped-def]
+async def neighbourhoods(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Two neighbourhoods on the staff-kept list."""
     from bot.residents.service import add_neighbourhood
 
