@@ -74,6 +74,21 @@ async def _update_row(
     return True
 
 
+async def _failed(
+    session: AsyncSession, worker_id: str, row: ClaimedRow, error: str, attempts: int
+) -> None:
+    """The row is given up on, with why (cut to fit the column)."""
+    await _update_row(
+        session,
+        worker_id,
+        row,
+        status="failed",
+        attempts=attempts,
+        error=error[:ERROR_LENGTH],
+        claimed_until=None,
+    )
+
+
 async def sent(
     session: AsyncSession, worker_id: str, row: ClaimedRow, message_id: int, now: datetime
 ) -> Recorded:
@@ -122,14 +137,8 @@ async def retry_later(
     attempts = row.attempts + 1
     reason = reason[:ERROR_LENGTH]
     if attempts >= max_attempts:
-        await _update_row(
-            session,
-            worker_id,
-            row,
-            status="failed",
-            attempts=attempts,
-            error=f"gave up after {attempts} attempts: {reason}"[:ERROR_LENGTH],
-            claimed_until=None,
+        await _failed(
+            session, worker_id, row, f"gave up after {attempts} attempts: {reason}", attempts
         )
         return Recorded({"failed": 1}, f"delivery {row.id} failed after {attempts} attempts")
     delay = backoff_seconds(attempts, base=backoff, cap=backoff_cap)
@@ -151,15 +160,7 @@ async def retry_later(
 
 async def refused(session: AsyncSession, worker_id: str, row: ClaimedRow, reason: str) -> Recorded:
     """A 400 (or a migrated chat): failed with Telegram's reason, not tried again."""
-    await _update_row(
-        session,
-        worker_id,
-        row,
-        status="failed",
-        attempts=row.attempts + 1,
-        error=reason[:ERROR_LENGTH],
-        claimed_until=None,
-    )
+    await _failed(session, worker_id, row, reason, row.attempts + 1)
     return Recorded({"failed": 1}, f"delivery {row.id} failed: refused by Telegram (not retried)")
 
 
@@ -175,15 +176,7 @@ async def forbidden(
     ``sibling_ids``: the worker's other claimed rows to the chat, never sent (cancelled).
     """
     reason = forbidden_reason(description)
-    await _update_row(
-        session,
-        worker_id,
-        row,
-        status="failed",
-        attempts=row.attempts + 1,
-        error=description[:ERROR_LENGTH],
-        claimed_until=None,
-    )
+    await _failed(session, worker_id, row, description, row.attempts + 1)
     who = (
         Resident.id == row.resident_id
         if row.resident_id is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -270,6 +270,31 @@ async def test_give_up_after_max_attempts(
     assert row.error is not None and row.error.startswith("gave up after 2 attempts: NetworkError")
 
 
+async def _announce(
+    session: AsyncSession,
+    resident: tuple[int, int],
+    text: str,
+    quiet: QuietHours,
+    now: datetime,
+    *,
+    urgent: bool = False,
+) -> int:
+    """One announcement to ``resident`` (resident_id, chat_id) in the outbox; its id."""
+    resident_id, chat_id = resident
+    delivery = enqueue(
+        session,
+        kind="announcement",
+        chat_id=chat_id,
+        resident_id=resident_id,
+        body=payload(text),
+        quiet_hours=quiet,
+        urgent=urgent,
+        now=now,
+    )
+    await session.flush()
+    return delivery.id
+
+
 async def test_quiet_hours_hold_non_urgent_until_they_end(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
@@ -284,27 +309,10 @@ async def test_quiet_hours_hold_non_urgent_until_they_end(
         start=(local - timedelta(hours=1)).time(), end=(local + timedelta(hours=1)).time(), tz=tz
     )
     async with sessions.begin() as session:
-        held = enqueue(
-            session,
-            kind="announcement",
-            chat_id=residents[0][1],
-            resident_id=residents[0][0],
-            body=payload("Coffee morning on Saturday"),
-            quiet_hours=quiet,
-            now=now,
+        held_id = await _announce(session, residents[0], "Coffee morning on Saturday", quiet, now)
+        urgent_id = await _announce(
+            session, residents[1], "Water is off in Block C", quiet, now, urgent=True
         )
-        urgent = enqueue(
-            session,
-            kind="announcement",
-            chat_id=residents[1][1],
-            resident_id=residents[1][0],
-            body=payload("Water is off in Block C"),
-            quiet_hours=quiet,
-            urgent=True,
-            now=now,
-        )
-        await session.flush()
-        held_id, urgent_id = held.id, urgent.id
     offset = timedelta(0)
     settings = settings_for(database_url, sandbox.url)
     worker = DeliveryWorker(
