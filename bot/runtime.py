@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,13 +20,13 @@ from telegram.ext import Application
 from bot.broadcasts.jobs import ScheduleSync
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.telegram_worker import DeliveryWorker
 from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
 from bot.feedback.jobs import RETENTION_HOUR, RETENTION_MINUTE, apply_retention
 from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
 from bot.tg.application import build_application, make_services, register_commands
-from bot.tg.conversation import Services
 from bot.tg.jobs import expire_idle_conversations
+from bot.tg.services import Services
 from bot.web.app import Components, create_app
 from bot.web.webhook import add_webhook_route
 
@@ -87,37 +87,166 @@ async def register_webhook(application: AnyApplication, settings: Settings) -> N
         ) from None
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
-    """Start the bot (long polling, or a webhook when WEBHOOK_URL is set), web server,
-    scheduler and delivery worker; stop them all.
+class Component(Protocol):
+    """One long-running part of the process: started in order, stopped in reverse."""
 
-    In webhook mode the webhook is left set on the way out: other replicas keep serving
-    it, and while none does Telegram keeps the updates (24 hours) until one is back.
-    """
-    engine = create_engine(settings.database_url)
-    services = make_services(settings, create_sessionmaker(engine))
-    webhook = settings.webhook_mode
-    application = build_application(services, token=token, with_updater=not webhook)
-    components = Components()
-    web_app = create_app(
-        settings,
-        services.sessions,
-        metrics_registry=services.metrics,
-        components=components,
-        bot_token=token,
-    )
-    if webhook:
-        assert settings.webhook_path is not None and settings.webhook_secret is not None
-        add_webhook_route(
-            web_app,
-            application,
-            path=settings.webhook_path,
-            secret=settings.webhook_secret,
-            metrics=services.metrics,
-        )
-    web_runner = web.AppRunner(web_app, access_log=None)
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    async def start(self) -> None:
+        """Start; raise StartupError (one line naming what to fix) when it cannot."""
+
+    async def stop(self) -> None:
+        """Stop, freeing what start took (also after a start that failed half-way)."""
+
+
+@contextlib.asynccontextmanager
+async def started(components: Sequence[Component]) -> AsyncIterator[None]:
+    """Start the components in order; on the way out (or when one fails to start), stop
+    each one whose start was begun, in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        for component in components:
+            stack.push_async_callback(component.stop)
+            await component.start()
+        yield
+
+
+@dataclass
+class Database:
+    """The engine's connection pool, closed last."""
+
+    engine: AsyncEngine
+
+    async def start(self) -> None:
+        """Nothing to start: connections open when first used."""
+
+    async def stop(self) -> None:
+        """Close the pooled connections."""
+        await self.engine.dispose()
+
+
+@dataclass
+class TelegramBot:
+    """The PTB application: checks the token, registers the commands, polls (unless webhook)."""
+
+    application: AnyApplication
+    settings: Settings
+    health: Components
+
+    async def start(self) -> None:
+        """Reach the Bot API with the token, then start handling updates."""
+        application = self.application
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise StartupError(
+                "Configuration error: TELEGRAM_BOT_TOKEN: the Bot API server refused this "
+                "token (check it with @BotFather)."
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"Connection error: TELEGRAM_API_BASE_URL: cannot reach "
+                f"{self.settings.telegram_api_base_url} ({exc.message})."
+            ) from None
+        await register_commands(application)
+        # For deep links and QR posters on the dashboard (t.me/<username>?start=...).
+        self.health.bot_username = application.bot.username
+        if not self.settings.webhook_mode:
+            await start_polling(application)
+        await application.start()
+
+    async def stop(self) -> None:
+        """Stop polling and handling updates; close the Bot API connections."""
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+
+@dataclass
+class WebServer:
+    """The dashboard, webhook, health and metrics endpoints on WEB_HOST:WEB_PORT."""
+
+    runner: web.AppRunner
+    settings: Settings
+    url: str = ""
+
+    async def start(self) -> None:
+        """Listen; a port that is taken is a configuration error."""
+        settings = self.settings
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, settings.web_host, settings.web_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(
+                f"Configuration error: WEB_PORT: cannot listen on {settings.web_host}:"
+                f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
+            ) from None
+        host, port = self.runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop listening and close open connections."""
+        await self.runner.cleanup()
+
+
+@dataclass
+class Delivery:
+    """The delivery worker (sends through the bot and its shared rate limiter)."""
+
+    worker: DeliveryWorker
+    health: Components
+
+    async def start(self) -> None:
+        """Start sending the outbox."""
+        await self.worker.start()
+        self.health.delivery = self.worker
+
+    async def stop(self) -> None:
+        """Stop claiming; sends under way finish first (the bot is stopped after this)."""
+        await self.worker.stop()
+
+
+@dataclass
+class Webhook:
+    """Telegram's webhook pointed at this replica's route (webhook mode only)."""
+
+    application: AnyApplication
+    settings: Settings
+
+    async def start(self) -> None:
+        """Only once the route is listening: Telegram starts sending straight away."""
+        await register_webhook(self.application, self.settings)
+
+    async def stop(self) -> None:
+        """Left set: other replicas keep serving it, and while none does Telegram keeps
+        the updates (24 hours) until one is back."""
+
+
+@dataclass
+class Scheduler:
+    """Scheduled work: the fixed jobs, and announcement jobs rebuilt from their rows."""
+
+    scheduler: AsyncIOScheduler
+    schedules: ScheduleSync
+    health: Components
+
+    async def start(self) -> None:
+        """Runs of announcements missed while down are caught up first."""
+        await self.schedules.start()
+        self.scheduler.start()
+        self.health.scheduler = self.scheduler
+
+    async def stop(self) -> None:
+        """Stop running jobs (those under way are not waited for)."""
+        self.schedules.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def schedule_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
+    """The fixed jobs every replica runs (each is safe to run on several at once)."""
+    settings = services.settings
     scheduler.add_job(
         expire_idle_conversations,
         "cron",
@@ -158,72 +287,75 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
         coalesce=True,
         max_instances=1,
     )
-    delivery: DeliveryWorker | None = None
-    schedules = ScheduleSync(scheduler, services.sessions, settings)
-    try:
-        try:
-            await application.initialize()
-        except InvalidToken:
-            raise StartupError(
-                "Configuration error: TELEGRAM_BOT_TOKEN: the Bot API server refused this "
-                "token (check it with @BotFather)."
-            ) from None
-        except NetworkError as exc:
-            raise StartupError(
-                f"Connection error: TELEGRAM_API_BASE_URL: cannot reach "
-                f"{settings.telegram_api_base_url} ({exc.message})."
-            ) from None
-        await register_commands(application)
-        # For deep links and QR posters on the dashboard (t.me/<username>?start=...).
-        components.bot_username = application.bot.username
-        if not webhook:
-            await start_polling(application)
-        await application.start()
-        # The delivery worker sends through application.bot (and its shared rate limiter).
-        delivery = DeliveryWorker(
-            services.sessions, application.bot, settings, metrics=services.metrics
+
+
+def web_app_for(
+    services: Services, application: AnyApplication, health: Components, *, token: str
+) -> web.Application:
+    """The aiohttp app: the dashboard, and the webhook route in webhook mode."""
+    settings = services.settings
+    web_app = create_app(
+        settings,
+        services.sessions,
+        metrics_registry=services.metrics,
+        components=health,
+        bot_token=token,
+    )
+    if settings.webhook_mode:
+        assert settings.webhook_path is not None and settings.webhook_secret is not None
+        add_webhook_route(
+            web_app,
+            application,
+            path=settings.webhook_path,
+            secret=settings.webhook_secret,
+            metrics=services.metrics,
         )
-        await delivery.start()
-        components.delivery = delivery
-        await web_runner.setup()
-        site = web.TCPSite(web_runner, settings.web_host, settings.web_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise StartupError(
-                f"Configuration error: WEB_PORT: cannot listen on {settings.web_host}:"
-                f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
-            ) from None
-        host, port = web_runner.addresses[0][:2]
-        if webhook:
-            # Only once the route is listening: Telegram starts sending straight away.
-            await register_webhook(application, settings)
-        # Announcement jobs are rebuilt from rows; runs missed while down are caught up.
-        await schedules.start()
-        scheduler.start()
-        components.scheduler = scheduler
+    return web_app
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
+    """Start the bot (long polling, or a webhook when WEBHOOK_URL is set), web server,
+    delivery worker and scheduler, in that order; stop them all in reverse.
+
+    In webhook mode the webhook is left set on the way out: other replicas keep serving
+    it, and while none does Telegram keeps the updates (24 hours) until one is back.
+    """
+    engine = create_engine(settings.database_url)
+    services = make_services(settings, create_sessionmaker(engine))
+    webhook = settings.webhook_mode
+    application = build_application(services, token=token, with_updater=not webhook)
+    health = Components()
+    web_server = WebServer(
+        web.AppRunner(web_app_for(services, application, health, token=token), access_log=None),
+        settings,
+    )
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    schedule_jobs(scheduler, services)
+    worker = DeliveryWorker(services.sessions, application.bot, settings, metrics=services.metrics)
+    components: list[Component] = [
+        Database(engine),
+        TelegramBot(application, settings, health),
+        web_server,
+        Delivery(worker, health),
+        *([Webhook(application, settings)] if webhook else []),
+        Scheduler(scheduler, ScheduleSync(scheduler, services.sessions, settings), health),
+    ]
+    async with started(components):
         log.info(
-            "Doorstep running: bot %s, web on http://%s:%s",
+            "Doorstep running: bot %s, web on %s",
             "on its webhook" if webhook else "polling",
-            host,
-            port,
+            web_server.url,
         )
         yield Runtime(
-            engine, services, application, web_runner, f"http://{host}:{port}", scheduler, delivery
+            engine,
+            services,
+            application,
+            web_server.runner,
+            web_server.url,
+            scheduler,
+            worker,
         )
-    finally:
-        schedules.stop()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        if delivery is not None:
-            await delivery.stop()  # before the bot stops: sends under way finish first
-        await web_runner.cleanup()
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        await engine.dispose()
 
 
 async def serve_until_stopped(settings: Settings, *, token: str) -> None:

@@ -24,6 +24,7 @@ from bot.models import Base
 from tests.support.harness import (
     TEST_TOKEN,
     BotHarness,
+    DatabaseFactory,
     at_machine_speed,
     harness_settings,
     in_thread,
@@ -86,7 +87,7 @@ def pg_url(database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callable]:  # type: ignore[valid-type]
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     """A factory of empty databases: ``make(backend) -> url`` (dropped at the end)."""
     created: list[str] = []
 
@@ -107,9 +108,9 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[cal
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, fresh_database_url) -> str:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, fresh_database_url: DatabaseFactory) -> str:
     """A migrated database on each backend."""
-    url: str = fresh_database_url(request.param)
+    url = fresh_database_url(request.param)
     in_thread(migrate.upgrade, url)
     return url
 
@@ -141,7 +142,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-async def neighbourhoods(sessions):  # type: ignore[no-untyped-def]
+async def neighbourhoods(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Two neighbourhoods on the staff-kept list."""
     from bot.residents.service import add_neighbourhood
 
@@ -166,7 +167,7 @@ async def doorstep(
     are told must pass at any hour without only waiting. Quiet hours and pacing are tested
     on their own (tests/delivery).
     """
-    from bot.delivery.limits import DeliveryLimiter
+    from bot.delivery.telegram_limiter import DeliveryLimiter
     from bot.runtime import running
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.runner import start_sandbox
@@ -187,7 +188,7 @@ async def doorstep(
             if no_quiet_hours:
                 limiter = runtime.application.bot.rate_limiter
                 assert isinstance(limiter, DeliveryLimiter)
-                limiter.private_interval = 0.1
+                limiter.budget.private_interval = 0.1
             yield BotHarness(client, runtime, sessions, state)
     finally:
         await runner.cleanup()

@@ -6,6 +6,8 @@ import asyncio
 import re
 from typing import Any
 
+from bot.sandbox.client import SandboxUser
+
 # The smallest valid PNG: a resident's photo.
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
@@ -19,7 +21,7 @@ def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)
 
 
-async def wait_for_button(user: Any, label: str, timeout: float = 10.0) -> None:
+async def wait_for_button(user: SandboxUser, label: str, timeout: float = 10.0) -> None:
     """Wait until the newest bot message shows an inline button labelled ``label``."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -32,7 +34,7 @@ async def wait_for_button(user: Any, label: str, timeout: float = 10.0) -> None:
 
 
 async def onboard(
-    user: Any,
+    user: SandboxUser,
     *,
     name: str | None = "Ann",
     area: str = "Riverside Estate",
@@ -61,7 +63,7 @@ async def onboard(
     await user.wait_for_text("You're all set")
 
 
-async def begin_report(user: Any, category: str = "Repairs") -> None:
+async def begin_report(user: SandboxUser, category: str = "Repairs") -> None:
     """Give feedback from the menu, choose the category, reach the description step."""
     await user.send("Give feedback")
     await user.wait_for_text("What is your feedback about?")
@@ -69,7 +71,7 @@ async def begin_report(user: Any, category: str = "Repairs") -> None:
     await user.wait_for_text("please tell us what is happening")
 
 
-async def review_report(user: Any, share_name: bool | None = True) -> list[dict[str, Any]]:
+async def review_report(user: SandboxUser, share_name: bool | None = True) -> list[dict[str, Any]]:
     """Continue from the description, answer the name question, return the confirmation."""
     await user.press("Continue")
     if share_name is not None:
@@ -79,7 +81,7 @@ async def review_report(user: Any, share_name: bool | None = True) -> list[dict[
     return replies
 
 
-async def send_report(user: Any) -> tuple[str, str]:
+async def send_report(user: SandboxUser) -> tuple[str, str]:
     """Press Send; returns the reference and the whole answer."""
     await user.press("Send")
     answer = texts(await user.wait_for_text("Your reference is"))
@@ -94,7 +96,7 @@ def reference_in(text: str) -> str:
 
 
 async def report(
-    user: Any,
+    user: SandboxUser,
     *,
     category: str = "Repairs",
     description: str = "The kitchen tap is leaking.",

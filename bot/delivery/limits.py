@@ -1,7 +1,8 @@
-"""One rate limiter for every Bot API call the process makes: replies first, broadcasts after.
+"""The send budget: when a message may go, replies first, broadcasts after (no Telegram here).
 
-Plugged into python-telegram-bot with ``ApplicationBuilder().rate_limiter(...)`` so that
-interactive replies (handlers) and the delivery worker share one budget:
+`SendBudget` is the policy; `bot.delivery.telegram_limiter.DeliveryLimiter` plugs it into
+python-telegram-bot, so that interactive replies (handlers) and the delivery worker share
+one budget:
 
 - A global token bucket of ``rate`` messages a second counts message-sending methods
   only (send*, copy*, forward*, not sendChatAction), like Telegram's own limit.
@@ -21,6 +22,9 @@ interactive replies (handlers) and the delivery worker share one budget:
 
 The bucket holds at most ``capacity`` tokens (twice the reserve), so after an idle spell
 the first burst is small: well inside Telegram's tolerance (the sandbox allows 10).
+
+The seam: the PTB hook and the worker use only `SendBudget.acquire_interactive`,
+`acquire_bulk`, `pause` and `paused_for`; a different policy needs only those four.
 """
 
 from __future__ import annotations
@@ -28,15 +32,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypedDict
-
-from telegram.error import RetryAfter
-from telegram.ext import BaseRateLimiter
-
-from bot.metrics import Metrics
+from typing import TypedDict
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +61,20 @@ def seconds_of(retry_after: timedelta | float | int) -> float:
     return float(retry_after)
 
 
+def chat_id_of(value: object) -> int | None:
+    """A call's ``chat_id`` as a number; None for "@channelusername" (no per-chat spacing)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
 @dataclass
 class SendTicket:
     """Set by the limiter when a bulk call leaves the queue and goes to Telegram.
@@ -81,8 +94,8 @@ class RateLimitArgs(TypedDict, total=False):
     ticket: SendTicket
 
 
-class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
-    """The process-wide limiter: global budget with a reserve for replies, per-chat spacing."""
+class SendBudget:
+    """The process-wide budget: global bucket with a reserve for replies, per-chat spacing."""
 
     def __init__(
         self,
@@ -92,7 +105,6 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         private_interval: float = PRIVATE_INTERVAL_SECONDS,
         group_per_minute: float = GROUP_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
-        metrics: Metrics | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -109,13 +121,6 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         self._chat_next: dict[int, float] = {}
         self._next_prune = 0.0
         self.pauses = 0  # how many 429s were recorded (for logs, tests and benchmarks)
-        self.metrics = metrics
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
 
     # ----------------------------------------------------------------- state
 
@@ -195,46 +200,3 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
                 self._note_chat(chat_id, now)
                 return
             await asyncio.sleep(wait)
-
-    # ------------------------------------------------------------ PTB's hook
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: RateLimitArgs | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait for the right to send (message methods only), send, and record any 429."""
-        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
-        if is_message_method(endpoint):
-            chat_id = _int_or_none(data.get("chat_id"))
-            if rate_limit_args and bulk:
-                await self.acquire_bulk(rate_limit_args.get("chat_id", chat_id))
-                ticket = rate_limit_args.get("ticket")
-                if ticket is not None:
-                    ticket.released = True
-            else:
-                await self.acquire_interactive(chat_id)
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as flood:
-            self.pause(seconds_of(flood.retry_after))
-            if self.metrics is not None:
-                self.metrics.flood("delivery" if bulk else "reply")
-            raise
-
-
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None  # "@channelusername": no per-chat spacing
-    return None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.sandbox.bot_api import METHODS, Call
+from bot.sandbox.bot_api.call import Call
+from bot.sandbox.bot_api.methods import METHODS
 from bot.sandbox.flood import is_counted
 from bot.sandbox.params import BotApiError, Params
 from bot.sandbox.state import SandboxState

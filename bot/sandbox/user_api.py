@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-import mimetypes
 import time
 from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.bot_api import photo_sizes
 from bot.sandbox.state import CallbackRecord, SandboxState, StoredMessage, now_seconds
-from bot.tg.formatting import command_entities
+from bot.sandbox.user_content import ContentRefused, user_content
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 STATE_KEY = web.AppKey("sandbox_state", SandboxState)
 MAX_WAIT_SECONDS = 60.0
-# A tiny valid OGG-looking blob and WebP-looking blob: enough for downloads to work.
-_VOICE_BYTES = b"OggS\x00\x02" + b"\x00" * 58
-_STICKER_BYTES = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
 
 
 class UserApiError(web.HTTPException):
@@ -80,15 +73,6 @@ def _int_arg(request: web.Request, name: str, default: int) -> int:
         raise UserApiError(400, f"{name} must be an integer") from None
 
 
-def _decode(value: object, name: str) -> bytes:
-    if not isinstance(value, str):
-        raise UserApiError(400, f"{name} must be a base64 string")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise UserApiError(400, f"{name} is not valid base64") from None
-
-
 def message_view(state: SandboxState, msg: StoredMessage) -> JSONDict:
     """A message as the user side sees it: Bot API shape plus sandbox extras."""
     if msg.deleted:
@@ -110,83 +94,6 @@ def message_view(state: SandboxState, msg: StoredMessage) -> JSONDict:
     if file_id is not None:
         d["download_url"] = f"/sandbox/api/files/{file_id}"
     return d
-
-
-def _user_content(state: SandboxState, body: JSONDict) -> JSONDict:
-    """Build the content of a message a resident sends."""
-    if body.get("sticker"):
-        stored = state.add_file(_STICKER_BYTES, "stickers", ".webp", mime_type="image/webp")
-        return {
-            "sticker": {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "type": "regular",
-                "width": 512,
-                "height": 512,
-                "emoji": "👍",
-                "is_animated": False,
-                "is_video": False,
-                "file_size": len(stored.data),
-                "set_name": "SandboxStickers",
-            }
-        }
-    if body.get("voice"):
-        stored = state.add_file(_VOICE_BYTES, "voice", ".oga", mime_type="audio/ogg")
-        return {
-            "voice": {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "duration": 2,
-                "mime_type": "audio/ogg",
-                "file_size": len(stored.data),
-            }
-        }
-    caption = body.get("caption")
-    if caption is not None and (not isinstance(caption, str) or len(caption) > 1024):
-        raise UserApiError(400, "caption must be a string of at most 1024 characters")
-    extra: JSONDict = {"caption": caption} if caption else {}
-    if "photo_base64" in body:
-        data = _decode(body["photo_base64"], "photo_base64")
-        stored = state.add_file(data, "photos", ".jpg", mime_type="image/jpeg")
-        return {"photo": photo_sizes(state, stored), **extra}
-    if "document_base64" in body:
-        data = _decode(body["document_base64"], "document_base64")
-        name = str(body.get("file_name") or "document.bin")
-        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        stored = state.add_file(
-            data,
-            "documents",
-            "." + name.rsplit(".", 1)[-1] if "." in name else ".bin",
-            mime_type=mime,
-            file_name=name,
-        )
-        return {
-            "document": {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "file_name": name,
-                "mime_type": mime,
-                "file_size": len(stored.data),
-            },
-            **extra,
-        }
-    if "location" in body:
-        loc = body["location"]
-        try:
-            lat, lon = float(loc["latitude"]), float(loc["longitude"])
-        except (TypeError, KeyError, ValueError):
-            raise UserApiError(400, "location needs numeric latitude and longitude") from None
-        return {"location": {"latitude": lat, "longitude": lon}}
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise UserApiError(400, "text (or sticker/voice/photo/document/location) is required")
-    if len(text) > 4096:
-        raise UserApiError(400, "text is longer than 4096 characters")
-    content: JSONDict = {"text": text}
-    entities = command_entities(text)
-    if entities:
-        content["entities"] = entities
-    return content
 
 
 def _member_update(state: SandboxState, user_id: int, old: str, new: str) -> int | None:
@@ -221,7 +128,10 @@ async def send(request: web.Request) -> web.Response:
         username=body.get("username"),
         language_code=body.get("language_code"),
     )
-    content = _user_content(state, body)
+    try:
+        content = user_content(state, body)
+    except ContentRefused as refused:
+        raise UserApiError(400, str(refused)) from None
     if user_id in state.blocked:
         # Writing to a bot you blocked unblocks it first, as in Telegram's apps.
         state.blocked.discard(user_id)

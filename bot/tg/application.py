@@ -22,12 +22,13 @@ from telegram.ext import (
 )
 
 from bot.association.service import effective_settings
-from bot.delivery.limits import DeliveryLimiter
+from bot.delivery.limits import SendBudget
+from bot.delivery.telegram_limiter import DeliveryLimiter
 from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.metrics import Metrics
 from bot.tg import router
-from bot.tg.conversation import SERVICES_KEY, Services, services_of
+from bot.tg.services import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor(256, services.metrics))
         .connection_pool_size(64)
         # One limiter for every Bot API call: replies and the delivery worker share it.
-        .rate_limiter(DeliveryLimiter(settings.delivery_rate, metrics=services.metrics))
+        .rate_limiter(DeliveryLimiter(SendBudget(settings.delivery_rate), metrics=services.metrics))
     )
     if not with_updater:
         builder = builder.updater(None)

@@ -1,22 +1,19 @@
-"""Conversation steps kept in the database, and the per-update unit of work ("turn").
+"""The words features speak to Telegram in: a Turn (one update being handled, the chat's
+step and answers, the replies to send), its Press, and the Step, Command and Flow tables
+each feature's Telegram shell exports (assembled by bot/tg/router.py).
 
-Each update is one transaction: the chat's step and answers are read from
-``conversation_states``, the step's handler runs, the new step is written back,
-and only after the commit are the replies sent. A restarted process, or another
-replica, therefore continues exactly where the conversation was.
+Running a turn as one transaction is bot/tg/turns.py; sending its answers after the
+commit, bot/tg/answers.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from telegram import (
     Bot,
@@ -28,54 +25,25 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import CallbackContext
+from telegram.error import BadRequest
 
-from bot.association.service import effective_settings
 from bot.config import Settings
-from bot.delivery.limits import seconds_of
-from bot.errors import DomainError, NotAllowed, StaleAction
+from bot.errors import NotAllowed, StaleAction
 from bot.i18n import N_, Gettext, gettext_for
-from bot.metrics import Metrics
 from bot.models import ConversationState, Resident, StaffMember
-from bot.models.base import utcnow
-from bot.residents.service import find_resident
 from bot.staff.service import find_staff
 from bot.text import whole_number
+from bot.tg.answers import Answer, deliver_answers
 from bot.tg.menu import main_menu
+from bot.tg.services import Services
 
 log = logging.getLogger(__name__)
-
-# An interactive reply waits out at most this many 429s before giving up.
-MAX_SEND_RETRIES = 3
 
 # What someone who is not (or no longer) staff is told at a staff step or button.
 ONLY_STAFF = N_("Sorry, that is only for staff.")
 
 
-V = TypeVar("V")
-
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-
-@dataclass(frozen=True)
-class Services:
-    """What every handler needs: settings, the session factory and the process's metrics."""
-
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    steps: Mapping[str, Step]
-    metrics: Metrics = field(default_factory=Metrics)
-
-
-SERVICES_KEY = "doorstep"
-
-
-def services_of(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    """The Services stored on the PTB application."""
-    services = context.application.bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
 
 
 @dataclass(frozen=True)
@@ -132,7 +100,7 @@ class Turn:
     _staff_loaded: bool = False
     # The association's settings in force for this update (see bot.association.service).
     _settings: Settings | None = None
-    _outbox: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    _outbox: list[Answer] = field(default_factory=list)
 
     async def staff(self) -> StaffMember | None:
         """The active staff member speaking, if they are one (looked up once, when needed)."""
@@ -349,39 +317,9 @@ class Turn:
         )
 
     async def deliver(self) -> None:
-        """Send the queued answers in order, after the commit.
-
-        Flood control is waited out; anything else that goes wrong is logged and the rest
-        dropped: what the resident said is already saved, so there is nothing to apologise
-        for, and their next message will find the conversation where it is.
-        """
+        """Send the queued answers in order, after the commit (see bot/tg/answers.py)."""
         queued, self._outbox = self._outbox, []
-        for send in queued:
-            try:
-                await self._send_patiently(send)
-            except Forbidden:
-                log.info("chat_id=%s has blocked the bot; answers dropped", self.chat_id)
-                return
-            except TelegramError as failure:
-                log.warning(
-                    "answer to chat_id=%s not delivered: %s", self.chat_id, type(failure).__name__
-                )
-                return
-
-    @staticmethod
-    async def _send_patiently(send: Callable[[], Awaitable[Any]]) -> None:
-        for attempt in range(MAX_SEND_RETRIES + 1):
-            try:
-                await send()
-                return
-            except RetryAfter as flood:
-                if attempt == MAX_SEND_RETRIES:
-                    raise
-                await asyncio.sleep(seconds_of(flood.retry_after))
-            except NetworkError:  # TimedOut included: a short wait, then once more
-                if attempt >= 1:
-                    raise
-                await asyncio.sleep(0.5)
+        await deliver_answers(self.chat_id, queued)
 
     def discard_answers(self) -> None:
         """Forget queued answers (the turn failed and was rolled back)."""
@@ -399,20 +337,6 @@ def pairs(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardBu
 
 
 TurnHandler = Callable[[Turn], Awaitable[None]]
-
-# Telegram may deliver an update again after a crash (it was fetched, not yet confirmed);
-# only recent, nearby ids count as replays, because after a week without updates, or with
-# a new bot token, Telegram starts update ids afresh.
-REPLAY_WINDOW_IDS = 1000
-REPLAY_WINDOW_TIME = timedelta(hours=24)
-
-
-def is_replay(state: ConversationState, update_id: int) -> bool:
-    """True when the update was already applied to this conversation."""
-    last = state.last_update_id
-    if last is None or not (last - REPLAY_WINDOW_IDS < update_id <= last):
-        return False
-    return utcnow() - state.updated_at < REPLAY_WINDOW_TIME
 
 
 @dataclass(frozen=True)
@@ -455,108 +379,3 @@ class Flow:
     steps: Mapping[str, Step] = field(default_factory=dict)
     presses: Mapping[str, TurnHandler] = field(default_factory=dict)
     commands: Mapping[str, Command] = field(default_factory=dict)
-
-
-class RouteClash(Exception):
-    """Two flows claim the same step, button code or command: the bot must not start."""
-
-
-def assemble(name: str, flows: Sequence[Flow]) -> Flow:
-    """The flows as one, refusing any step, button code or command claimed twice.
-
-    Merging dicts would let the later flow silently take the earlier one's name.
-    """
-    steps: dict[str, Step] = {}
-    presses: dict[str, TurnHandler] = {}
-    commands: dict[str, Command] = {}
-    owners: dict[tuple[str, str], str] = {}
-    for flow in flows:
-        _claim(owners, "step", flow.name, flow.steps, steps)
-        _claim(owners, "button code", flow.name, flow.presses, presses)
-        _claim(owners, "command", flow.name, flow.commands, commands)
-    return Flow(name, steps, presses, commands)
-
-
-def _claim(
-    owners: dict[tuple[str, str], str],
-    kind: str,
-    claimant: str,
-    wanted: Mapping[str, V],
-    taken: dict[str, V],
-) -> None:
-    for key, value in wanted.items():
-        owner = owners.setdefault((kind, str(key)), claimant)
-        if str(key) in taken:
-            raise RouteClash(f"{kind} {str(key)!r} is claimed by both {owner} and {claimant}")
-        taken[str(key)] = value
-
-
-async def _locked_state(session: AsyncSession, chat_id: int) -> ConversationState | None:
-    """The chat's conversation row, locked for this transaction on PostgreSQL.
-
-    The row lock serialises a chat's updates across replicas; before the row exists there
-    is nothing to lock, so a chat's first update takes an advisory lock instead.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return await session.get(ConversationState, chat_id)  # SQLite: BEGIN IMMEDIATE
-    state = await session.get(ConversationState, chat_id, with_for_update=True)
-    if state is None:
-        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
-        state = await session.get(ConversationState, chat_id, with_for_update=True)
-    return state
-
-
-async def open_turn(
-    update: Update, bot: Bot, session: AsyncSession, services: Services
-) -> Turn | None:
-    """Load who is speaking and where their conversation is; None for updates we ignore."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return None
-    state = await _locked_state(session, chat.id)
-    if state is not None and is_replay(state, update.update_id):
-        log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
-        return None
-    resident = await find_resident(session, user.id)
-    return Turn(
-        update=update,
-        bot=bot,
-        session=session,
-        services=services,
-        user_id=user.id,
-        chat_id=chat.id,
-        resident=resident,
-        state=state,
-        _settings=await effective_settings(session, services.settings),
-    )
-
-
-async def run_turn(
-    update: Update,
-    bot: Bot,
-    services: Services,
-    handler: TurnHandler,
-    on_refused: Callable[[Turn, DomainError], Awaitable[None]],
-) -> None:
-    """Handle one update as one transaction; a refused input rolls back and is explained."""
-    async with services.sessions() as session:
-        turn: Turn | None = None
-        try:
-            async with session.begin():
-                turn = await open_turn(update, bot, session, services)
-                if turn is None:
-                    return
-                await handler(turn)
-                await turn.save()
-        except DomainError as refusal:
-            if turn is None:
-                raise
-            turn.discard_answers()
-            async with session.begin():
-                # Re-read the state as it was before the rolled-back turn.
-                fresh = await open_turn(update, bot, session, services)
-                assert fresh is not None
-                await on_refused(fresh, refusal)
-                await fresh.save()
-            turn = fresh
-        await turn.deliver()

@@ -227,93 +227,119 @@ def _read_until(src: str, i: int, closing: str, kind: str) -> tuple[str, int]:
 
 def parse_markdown_v2(src: str) -> tuple[str, list[JSONDict]]:
     """Parse MarkdownV2, including Telegram's reserved-character rule."""
-    out = _Builder()
-    stack: list[tuple[str, int, int]] = []  # (kind, start16, source index)
-    quote_start: int | None = None
-    i, n = 0, len(src)
+    return _MarkdownV2(src).parse()
 
-    def toggle(kind: str, index: int) -> None:
-        for pos in range(len(stack) - 1, -1, -1):
-            if stack[pos][0] == kind:
-                _, start, _ = stack.pop(pos)
-                out.entity(kind, start)
-                return
-        stack.append((kind, out.length16, index))
 
-    while i < n:
+class _MarkdownV2:
+    """One MarkdownV2 parse: the source, where it is, the entities still open, the output."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.i = 0
+        self.out = _Builder()
+        self.stack: list[tuple[str, int, int]] = []  # (kind, start16, source index)
+        self.quote_start: int | None = None
+
+    def parse(self) -> tuple[str, list[JSONDict]]:
+        while self.i < len(self.src):
+            self._token()
+        if self.quote_start is not None:
+            self.out.entity("blockquote", self.quote_start)
+        if self.stack:
+            kind, _, index = self.stack[-1]
+            raise EntityParseError(
+                f"Can't find end of {_V2_NAMES.get(kind, kind)} entity at byte offset "
+                f"{_byte_offset(self.src, index)}"
+            )
+        return self.out.result()
+
+    def _token(self) -> None:
+        """Read what starts at ``self.i``: an escape, markup, or a plain character."""
+        src, i = self.src, self.i
         ch = src[i]
-        at_line_start = i == 0 or src[i - 1] == "\n"
         if ch == "\\":
-            if i + 1 < n:
-                out.add(src[i + 1])
-                i += 2
-            else:
-                out.add(ch)
-                i += 1
+            self._escaped()
         elif ch == "`":
-            if src.startswith("```", i):
-                content, j = _read_until(src, i + 3, "```", "Pre")
-                lang = ""
-                first, sep, rest = content.partition("\n")
-                if sep and first and " " not in first:
-                    lang, content = first, rest
-                start = out.length16
-                out.add(content)
-                out.entity("pre", start, **({"language": lang} if lang else {}))
-                i = j
-            else:
-                content, j = _read_until(src, i + 1, "`", "Code")
-                start = out.length16
-                out.add(content)
-                out.entity("code", start)
-                i = j
+            self._code()
         elif ch == "*":
-            toggle("bold", i)
-            i += 1
+            self._toggle("bold", 1)
         elif ch == "_":
             if src.startswith("__", i):
-                toggle("underline", i)
-                i += 2
+                self._toggle("underline", 2)
             else:
-                toggle("italic", i)
-                i += 1
+                self._toggle("italic", 1)
         elif ch == "~":
-            toggle("strikethrough", i)
-            i += 1
+            self._toggle("strikethrough", 1)
         elif ch == "|" and src.startswith("||", i):
-            toggle("spoiler", i)
-            i += 2
+            self._toggle("spoiler", 2)
         elif ch == "[":
-            stack.append(("text_link", out.length16, i))
-            i += 1
-        elif ch == "]" and stack and stack[-1][0] == "text_link":
-            if not src.startswith("(", i + 1):
-                raise _reserved("]")
-            url, j = _read_until(src, i + 2, ")", "TextUrl")
-            _, start, _ = stack.pop()
-            out.entity("text_link", start, url=url)
-            i = j
-        elif ch == ">" and at_line_start:
-            if quote_start is None:
-                quote_start = out.length16
-            i += 1
+            self.stack.append(("text_link", self.out.length16, i))
+            self.i += 1
+        elif ch == "]" and self.stack and self.stack[-1][0] == "text_link":
+            self._link_end()
+        elif ch == ">" and (i == 0 or src[i - 1] == "\n"):
+            if self.quote_start is None:
+                self.quote_start = self.out.length16
+            self.i += 1
         elif ch in _V2_RESERVED:
             raise _reserved(ch)
         else:
-            if ch == "\n" and quote_start is not None and not src.startswith(">", i + 1):
-                out.entity("blockquote", quote_start)
-                quote_start = None
-            out.add(ch)
-            i += 1
-    if quote_start is not None:
-        out.entity("blockquote", quote_start)
-    if stack:
-        kind, _, index = stack[-1]
-        raise EntityParseError(
-            f"Can't find end of {_V2_NAMES.get(kind, kind)} entity at byte offset "
-            f"{_byte_offset(src, index)}"
-        )
-    return out.result()
+            self._plain(ch)
+
+    def _toggle(self, kind: str, width: int) -> None:
+        """Close the innermost open ``kind``, or open one; then step over the marker."""
+        for pos in range(len(self.stack) - 1, -1, -1):
+            if self.stack[pos][0] == kind:
+                _, start, _ = self.stack.pop(pos)
+                self.out.entity(kind, start)
+                break
+        else:
+            self.stack.append((kind, self.out.length16, self.i))
+        self.i += width
+
+    def _escaped(self) -> None:
+        if self.i + 1 < len(self.src):
+            self.out.add(self.src[self.i + 1])
+            self.i += 2
+        else:
+            self.out.add("\\")
+            self.i += 1
+
+    def _code(self) -> None:
+        """```pre``` (with an optional language on its first line) or `code`."""
+        src, out = self.src, self.out
+        if src.startswith("```", self.i):
+            content, j = _read_until(src, self.i + 3, "```", "Pre")
+            lang = ""
+            first, sep, rest = content.partition("\n")
+            if sep and first and " " not in first:
+                lang, content = first, rest
+            start = out.length16
+            out.add(content)
+            out.entity("pre", start, **({"language": lang} if lang else {}))
+        else:
+            content, j = _read_until(src, self.i + 1, "`", "Code")
+            start = out.length16
+            out.add(content)
+            out.entity("code", start)
+        self.i = j
+
+    def _link_end(self) -> None:
+        """``](url)`` closes the text link opened by ``[``."""
+        if not self.src.startswith("(", self.i + 1):
+            raise _reserved("]")
+        url, j = _read_until(self.src, self.i + 2, ")", "TextUrl")
+        _, start, _ = self.stack.pop()
+        self.out.entity("text_link", start, url=url)
+        self.i = j
+
+    def _plain(self, ch: str) -> None:
+        """A character as it is; a line break may end a block quote."""
+        if ch == "\n" and self.quote_start is not None and not self.src.startswith(">", self.i + 1):
+            self.out.entity("blockquote", self.quote_start)
+            self.quote_start = None
+        self.out.add(ch)
+        self.i += 1
 
 
 # ------------------------------------------------------------------------ legacy Markdown

@@ -17,16 +17,11 @@ from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
 from bot.residents import service as residents_service
 from bot.staff import handlers as staff
-from bot.tg.conversation import (
-    Command,
-    Flow,
-    Turn,
-    assemble,
-    decode_press,
-    run_turn,
-    services_of,
-)
+from bot.tg.conversation import Command, Flow, Turn, decode_press
 from bot.tg.menu import menu_item
+from bot.tg.routes import assemble
+from bot.tg.services import services_of
+from bot.tg.turns import run_turn
 
 log = logging.getLogger(__name__)
 

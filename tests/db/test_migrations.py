@@ -12,7 +12,7 @@ from bot import migrate
 from bot.db import create_engine
 from bot.models import Base
 from bot.models.base import exists_on
-from tests.support.harness import in_thread
+from tests.support.harness import DatabaseFactory, in_thread
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -31,8 +31,10 @@ def _tables(connection: Connection) -> set[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request: pytest.FixtureRequest, fresh_database_url) -> str:  # type: ignore[no-untyped-def]
-    return fresh_database_url(request.param)
+def empty_database(request: pytest.FixtureRequest, fresh_database_url: DatabaseFactory) -> str:
+    """An empty database on each backend (the test migrates it)."""
+    backend: str = request.param
+    return fresh_database_url(backend)
 
 
 async def test_migrations_match_models_and_round_trip(empty_database: str) -> None:

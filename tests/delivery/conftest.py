@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ExtBot
 
 from bot.config import Settings
-from bot.delivery.limits import DeliveryLimiter
+from bot.delivery.limits import SendBudget
 from bot.delivery.outbox import Priority, enqueue, payload
-from bot.delivery.worker import DeliveryWorker, WorkerTuning
+from bot.delivery.telegram_limiter import DeliveryLimiter
+from bot.delivery.telegram_worker import DeliveryWorker, WorkerTuning
 from bot.models import Delivery, Resident
 from bot.models.base import utcnow
 from bot.sandbox.client import SandboxClient
@@ -63,7 +64,7 @@ class Sandbox:
             TEST_TOKEN,
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
-            rate_limiter=DeliveryLimiter(rate),
+            rate_limiter=DeliveryLimiter(SendBudget(rate)),
         )
         await bot.initialize()
         self.bots.append(bot)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Delivery
 from tests.delivery.conftest import Sandbox, add_residents, enqueue_for, statuses
@@ -43,7 +44,7 @@ async def start_doorstep(
 
 
 async def test_sigkill_mid_broadcast_then_restart(
-    database_url, sessions, sandbox: Sandbox, tmp_path: Path
+    database_url: str, sessions: async_sessionmaker[AsyncSession], sandbox: Sandbox, tmp_path: Path
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, ROWS)
     chats = [c for _r, c in residents]

@@ -6,11 +6,12 @@ import asyncio
 import time
 
 from tests.delivery.conftest import add_residents, enqueue_for, settle, statuses
+from tests.support.harness import BotHarness
 
 HELP_REPLY = "Here is what you can do"
 
 
-async def test_help_is_answered_quickly_while_a_broadcast_goes_out(doorstep) -> None:
+async def test_help_is_answered_quickly_while_a_broadcast_goes_out(doorstep: BotHarness) -> None:
     # Telegram's own limits throughout: 30/s overall, 1/s per chat (bursts of 3).
     await doorstep.client.set_flood(enabled=True, private_rate=1.0, private_burst=3)
     sessions = doorstep.sessions

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.delivery.limits import DeliveryLimiter, SendTicket, is_message_method
+from bot.delivery.limits import SendBudget, SendTicket, is_message_method
+from bot.delivery.telegram_limiter import DeliveryLimiter
 
 
 async def _ok(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def test_only_message_methods_count() -> None:
 
 
 async def test_replies_use_the_reserve_while_bulk_waits() -> None:
-    limiter = DeliveryLimiter(10.0)  # reserve 1 token, capacity 2
-    assert (limiter.reserve, limiter.capacity) == (1.0, 2.0)
+    limiter = DeliveryLimiter(SendBudget(10.0))  # reserve 1 token, capacity 2
+    assert (limiter.budget.reserve, limiter.budget.capacity) == (1.0, 2.0)
     assert await _call(limiter, "sendMessage", 1, bulk=True) < 0.02
     # The bucket is down to the reserve: bulk must wait, a reply need not.
     assert await _call(limiter, "sendMessage", 2, bulk=False) < 0.02
@@ -52,7 +53,7 @@ async def test_replies_use_the_reserve_while_bulk_waits() -> None:
 
 
 async def test_bulk_keeps_one_a_second_per_chat_and_replies_count_too() -> None:
-    limiter = DeliveryLimiter(1000.0, private_interval=0.3, group_per_minute=120.0)
+    limiter = DeliveryLimiter(SendBudget(1000.0, private_interval=0.3, group_per_minute=120.0))
     assert await _call(limiter, "sendMessage", 7, bulk=True) < 0.02
     assert 0.25 < await _call(limiter, "sendMessage", 7, bulk=True) < 0.4
     assert await _call(limiter, "sendMessage", 8, bulk=True) < 0.02  # another chat: no wait
@@ -69,15 +70,15 @@ async def test_bulk_keeps_one_a_second_per_chat_and_replies_count_too() -> None:
 
 
 async def test_a_429_pauses_every_send_and_is_reraised() -> None:
-    limiter = DeliveryLimiter(1000.0)
+    limiter = DeliveryLimiter(SendBudget(1000.0))
 
     async def flooded(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
         raise RetryAfter(timedelta(seconds=0.4))
 
     with pytest.raises(RetryAfter):
         await limiter.process_request(flooded, (), {}, "sendMessage", {"chat_id": 1}, None)
-    assert limiter.pauses == 1
-    assert 0.3 < limiter.paused_for <= 0.4
+    assert limiter.budget.pauses == 1
+    assert 0.3 < limiter.budget.paused_for <= 0.4
     bulk, reply = await asyncio.gather(
         _call(limiter, "sendMessage", 2, bulk=True), _call(limiter, "sendMessage", 3, bulk=False)
     )
@@ -87,7 +88,7 @@ async def test_a_429_pauses_every_send_and_is_reraised() -> None:
 
 
 async def test_ticket_is_released_when_the_bulk_call_goes_out() -> None:
-    limiter = DeliveryLimiter(30.0)
+    limiter = DeliveryLimiter(SendBudget(30.0))
     ticket = SendTicket()
     seen: list[bool] = []
 

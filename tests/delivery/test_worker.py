@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.outbox import Button, Priority, QuietHours, enqueue, payload
 from bot.delivery.service import delivery_counts, failure_reasons, queue_depth
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.telegram_worker import DeliveryWorker
 from bot.models import Broadcast, Delivery, Resident
 from bot.models.base import utcnow
 from bot.sandbox.client import SandboxClient
@@ -31,7 +32,10 @@ from tests.delivery.conftest import (
 
 
 async def test_broadcast_keeps_to_the_rate_without_429s(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 100)
     await enqueue_for(sessions, residents)
@@ -48,7 +52,7 @@ async def test_broadcast_keeps_to_the_rate_without_429s(
     elapsed = times[-1] - times[0]
     # The limiter's first burst is its capacity less the reserve (3 at 30/s); after it,
     # no more than 30 a second, and not much less either.
-    burst = worker.limiter.capacity - worker.limiter.reserve
+    burst = worker.limiter.budget.capacity - worker.limiter.budget.reserve
     rate = (len(times) - burst) / elapsed
     assert rate <= 30.0 * 1.03, rate
     assert rate >= 30.0 * 0.85, rate
@@ -62,7 +66,10 @@ async def test_broadcast_keeps_to_the_rate_without_429s(
 
 
 async def test_429_pauses_every_send_for_retry_after(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     # The server is stricter than the worker believes: 429s will happen.
     sandbox.state.flood.configure(global_rate=10.0, global_burst=3)
@@ -82,7 +89,7 @@ async def test_429_pauses_every_send_for_retry_after(
     )
     refused = [t for t, _chat in sandbox.flood.refused]
     assert refused, "the stricter limit was never hit"
-    assert worker.limiter.pauses >= 1
+    assert worker.limiter.budget.pauses >= 1
     accepted = [t for t, _chat in sandbox.flood.accepted]
     arrivals = sorted(accepted + refused)
     for t in refused:
@@ -104,7 +111,11 @@ async def test_429_pauses_every_send_for_retry_after(
 
 
 async def test_blocked_resident_is_marked_inactive_and_never_retried(
-    database_url, sessions, sandbox: Sandbox, sandbox_client: SandboxClient, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    sandbox_client: SandboxClient,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 3)
     blocked_resident, blocked_chat = residents[1]
@@ -138,7 +149,10 @@ async def test_blocked_resident_is_marked_inactive_and_never_retried(
 
 
 async def test_broken_formatting_fails_once_with_telegrams_reason(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 2)
     bad = await enqueue_for(sessions, [residents[0]], "<b>Rent review", parse_mode="HTML")
@@ -158,8 +172,8 @@ async def test_broken_formatting_fails_once_with_telegrams_reason(
 
     rows = await rows_by_id(sessions)
     assert rows[bad[0]].status == "failed"
-    assert rows[bad[0]].error is not None
-    assert "can't parse entities" in rows[bad[0]].error.lower()
+    error = rows[bad[0]].error
+    assert error is not None and "can't parse entities" in error.lower()
     assert rows[bad[0]].attempts == 1
     assert [c for _t, c in sandbox.flood.accepted].count(residents[0][1]) == 1
     assert rows[good[0]].status == "sent"
@@ -179,7 +193,10 @@ async def test_broken_formatting_fails_once_with_telegrams_reason(
 
 
 async def test_photo_with_caption_is_sent_by_file_id(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 1)
     stored = sandbox.state.add_file(b"\xff\xd8\xff fake jpeg", "photos", ".jpg")
@@ -195,7 +212,10 @@ async def test_photo_with_caption_is_sent_by_file_id(
 
 
 async def test_network_trouble_is_retried_with_backoff_then_sent(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 30)
     await enqueue_for(sessions, residents)
@@ -229,7 +249,10 @@ async def test_network_trouble_is_retried_with_backoff_then_sent(
 
 
 async def test_give_up_after_max_attempts(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 1)
     await enqueue_for(sessions, residents)
@@ -247,8 +270,36 @@ async def test_give_up_after_max_attempts(
     assert row.error is not None and row.error.startswith("gave up after 2 attempts: NetworkError")
 
 
+async def _announce(
+    session: AsyncSession,
+    resident: tuple[int, int],
+    text: str,
+    quiet: QuietHours,
+    now: datetime,
+    *,
+    urgent: bool = False,
+) -> int:
+    """One announcement to ``resident`` (resident_id, chat_id) in the outbox; its id."""
+    resident_id, chat_id = resident
+    delivery = enqueue(
+        session,
+        kind="announcement",
+        chat_id=chat_id,
+        resident_id=resident_id,
+        body=payload(text),
+        quiet_hours=quiet,
+        urgent=urgent,
+        now=now,
+    )
+    await session.flush()
+    return delivery.id
+
+
 async def test_quiet_hours_hold_non_urgent_until_they_end(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 2)
     now = utcnow()
@@ -258,27 +309,10 @@ async def test_quiet_hours_hold_non_urgent_until_they_end(
         start=(local - timedelta(hours=1)).time(), end=(local + timedelta(hours=1)).time(), tz=tz
     )
     async with sessions.begin() as session:
-        held = enqueue(
-            session,
-            kind="announcement",
-            chat_id=residents[0][1],
-            resident_id=residents[0][0],
-            body=payload("Coffee morning on Saturday"),
-            quiet_hours=quiet,
-            now=now,
+        held_id = await _announce(session, residents[0], "Coffee morning on Saturday", quiet, now)
+        urgent_id = await _announce(
+            session, residents[1], "Water is off in Block C", quiet, now, urgent=True
         )
-        urgent = enqueue(
-            session,
-            kind="announcement",
-            chat_id=residents[1][1],
-            resident_id=residents[1][0],
-            body=payload("Water is off in Block C"),
-            quiet_hours=quiet,
-            urgent=True,
-            now=now,
-        )
-        await session.flush()
-        held_id, urgent_id = held.id, urgent.id
     offset = timedelta(0)
     settings = settings_for(database_url, sandbox.url)
     worker = DeliveryWorker(
@@ -308,7 +342,10 @@ async def test_quiet_hours_hold_non_urgent_until_they_end(
 
 
 async def test_inactive_and_forgotten_residents_are_skipped(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 3)
     async with sessions.begin() as session:
@@ -347,7 +384,7 @@ async def test_inactive_and_forgotten_residents_are_skipped(
     assert sandbox.bot_messages(residents[1][1]) == []
 
 
-async def _announcement(session) -> int:  # type: ignore[no-untyped-def]
+async def _announcement(session: AsyncSession) -> int:
     from bot.models import Announcement
 
     announcement = Announcement(text="Garden tidy-up", status="sending")
@@ -357,7 +394,10 @@ async def _announcement(session) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_two_workers_send_every_row_exactly_once(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     from bot.db import create_engine, create_sessionmaker
 
@@ -402,7 +442,10 @@ async def test_two_workers_send_every_row_exactly_once(
 
 
 async def test_stale_claims_of_a_dead_worker_are_taken_over(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 5)
     ids = await enqueue_for(sessions, residents)
@@ -439,7 +482,10 @@ async def test_stale_claims_of_a_dead_worker_are_taken_over(
 
 
 async def test_a_row_whose_sender_keeps_dying_is_given_up(
-    database_url, sessions, sandbox: Sandbox, workers
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
 ) -> None:
     residents = await add_residents(sessions, sandbox.state, 2)
     ids = await enqueue_for(sessions, residents)

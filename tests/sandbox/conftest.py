@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import telegram
+from telegram.ext import Application
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.flood import FloodControl
@@ -14,6 +16,9 @@ from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 
 TOKEN = "123456789:SANDBOX-test_token_abcdef"
+
+# A python-telegram-bot Application built by a test (default context types).
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass
@@ -44,3 +49,14 @@ async def sandbox() -> AsyncIterator[RunningSandbox]:
 async def bot(sandbox: RunningSandbox) -> AsyncIterator[telegram.Bot]:
     async with sandbox.bot() as b:
         yield b
+
+
+def message_of(update: telegram.Update) -> telegram.Message:
+    """The update's message (the test fails when it has none)."""
+    assert update.message is not None
+    return update.message
+
+
+def texts_of(updates: Sequence[telegram.Update]) -> list[str | None]:
+    """The texts of the updates' messages, in order."""
+    return [message_of(u).text for u in updates]

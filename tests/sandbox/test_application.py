@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -16,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.sandbox.conftest import TOKEN, RunningSandbox
+from tests.sandbox.conftest import TOKEN, AnyApplication, RunningSandbox
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,7 +40,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @pytest.fixture
-async def echo_app(sandbox: RunningSandbox) -> AsyncIterator[Application]:
+async def echo_app(sandbox: RunningSandbox) -> AsyncIterator[AnyApplication]:
     app = (
         ApplicationBuilder()
         .token(TOKEN)
@@ -63,7 +62,7 @@ async def echo_app(sandbox: RunningSandbox) -> AsyncIterator[Application]:
             await app.stop()
 
 
-async def test_echo_and_inline_button(sandbox: RunningSandbox, echo_app: Application) -> None:
+async def test_echo_and_inline_button(sandbox: RunningSandbox, echo_app: AnyApplication) -> None:
     ann = sandbox.client.user(501, "Ann")
     await ann.send("hello")
     replies = await ann.wait_bot_messages()

@@ -16,13 +16,14 @@ from telegram import (
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken
 
+from bot.sandbox.client import SandboxUser
 from tests.sandbox.conftest import RunningSandbox
 
 ANN = 1001
 
 
 @pytest.fixture
-async def ann(sandbox: RunningSandbox):
+async def ann(sandbox: RunningSandbox) -> SandboxUser:
     user = sandbox.client.user(ANN, first_name="Ann", last_name="Jones", username="annj")
     await user.send("/start")
     return user
@@ -38,7 +39,9 @@ async def test_get_me(bot: telegram.Bot) -> None:
     assert me.supports_inline_queries is False
 
 
-async def test_send_message_with_keyboards_and_parse_modes(bot: telegram.Bot, ann) -> None:
+async def test_send_message_with_keyboards_and_parse_modes(
+    bot: telegram.Bot, ann: SandboxUser
+) -> None:
     inline = InlineKeyboardMarkup(
         [
             [
@@ -109,13 +112,15 @@ async def test_send_message_with_keyboards_and_parse_modes(bot: telegram.Bot, an
         ("_it", ParseMode.MARKDOWN, "Can't find end of the entity starting at byte offset 0"),
     ],
 )
-async def test_cant_parse_entities(bot: telegram.Bot, ann, text, mode, fragment) -> None:
+async def test_cant_parse_entities(
+    bot: telegram.Bot, ann: SandboxUser, text: str, mode: str, fragment: str
+) -> None:
     with pytest.raises(BadRequest, match="an't parse entities") as info:
         await bot.send_message(ANN, text, parse_mode=mode)
     assert fragment.lower() in info.value.message.lower()
 
 
-async def test_text_too_long_or_empty(bot: telegram.Bot, ann) -> None:
+async def test_text_too_long_or_empty(bot: telegram.Bot, ann: SandboxUser) -> None:
     with pytest.raises(BadRequest, match="Message is too long"):
         await bot.send_message(ANN, "x" * 4097)
     await bot.send_message(ANN, "x" * 4096)
@@ -127,7 +132,7 @@ async def test_text_too_long_or_empty(bot: telegram.Bot, ann) -> None:
     await bot.send_message(ANN, "<b>" + "y" * 4096 + "</b>", parse_mode=ParseMode.HTML)
 
 
-async def test_callback_data_limit_is_64_bytes(bot: telegram.Bot, ann) -> None:
+async def test_callback_data_limit_is_64_bytes(bot: telegram.Bot, ann: SandboxUser) -> None:
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="é" * 32)]])
     await bot.send_message(ANN, "fits", reply_markup=ok)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
@@ -135,7 +140,7 @@ async def test_callback_data_limit_is_64_bytes(bot: telegram.Bot, ann) -> None:
         await bot.send_message(ANN, "too long", reply_markup=too_long)
 
 
-async def test_edit_message_text_and_not_modified(bot: telegram.Bot, ann) -> None:
+async def test_edit_message_text_and_not_modified(bot: telegram.Bot, ann: SandboxUser) -> None:
     kb = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]])
     m = await bot.send_message(ANN, "first", reply_markup=kb)
     edited = await bot.edit_message_text(
@@ -158,7 +163,9 @@ async def test_edit_message_text_and_not_modified(bot: telegram.Bot, ann) -> Non
     assert view["reply_markup"]["inline_keyboard"][0][0]["text"] == "B"
 
 
-async def test_answer_callback_query(bot: telegram.Bot, sandbox: RunningSandbox, ann) -> None:
+async def test_answer_callback_query(
+    bot: telegram.Bot, sandbox: RunningSandbox, ann: SandboxUser
+) -> None:
     kb = InlineKeyboardMarkup([[InlineKeyboardButton("Book", callback_data="book:7")]])
     m = await bot.send_message(ANN, "Event", reply_markup=kb)
     query_id = await ann.press("Book")
@@ -181,7 +188,7 @@ async def test_answer_callback_query(bot: telegram.Bot, sandbox: RunningSandbox,
     assert updates[-1].callback_query.data == "book:999"
 
 
-async def test_delete_message(bot: telegram.Bot, ann) -> None:
+async def test_delete_message(bot: telegram.Bot, ann: SandboxUser) -> None:
     m = await bot.send_message(ANN, "temporary")
     assert await bot.delete_message(ANN, m.message_id)
     with pytest.raises(BadRequest, match="Message to delete not found"):
@@ -189,7 +196,7 @@ async def test_delete_message(bot: telegram.Bot, ann) -> None:
     assert all(x["message_id"] != m.message_id for x in await ann.messages())
 
 
-async def test_document_round_trip(bot: telegram.Bot, ann) -> None:
+async def test_document_round_trip(bot: telegram.Bot, ann: SandboxUser) -> None:
     payload = b"%PDF-1.4 doorstep " + bytes(range(256)) * 10
     m = await bot.send_document(
         ANN,
@@ -214,7 +221,7 @@ async def test_document_round_trip(bot: telegram.Bot, ann) -> None:
         await bot.send_document(ANN, document="no-such-file-id")
 
 
-async def test_send_photo(bot: telegram.Bot, ann) -> None:
+async def test_send_photo(bot: telegram.Bot, ann: SandboxUser) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
     m = await bot.send_photo(ANN, photo=png, caption="Repair done")
     assert len(m.photo) == 2 and m.caption == "Repair done"
@@ -224,7 +231,7 @@ async def test_send_photo(bot: telegram.Bot, ann) -> None:
         await bot.send_photo(ANN, photo=b"x" * (10 * 1024 * 1024 + 1))
 
 
-async def test_location_poll_commands_and_chat_action(bot: telegram.Bot, ann) -> None:
+async def test_location_poll_commands_and_chat_action(bot: telegram.Bot, ann: SandboxUser) -> None:
     m = await bot.send_location(ANN, latitude=51.5072, longitude=-0.1276)
     assert m.location is not None and m.location.latitude == pytest.approx(51.5072)
 
@@ -258,7 +265,7 @@ async def test_unknown_method_and_wrong_token(sandbox: RunningSandbox, bot: tele
             pass
 
 
-async def test_blocked_user_and_unknown_chat(bot: telegram.Bot, ann) -> None:
+async def test_blocked_user_and_unknown_chat(bot: telegram.Bot, ann: SandboxUser) -> None:
     await ann.block()
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(ANN, "hello?")

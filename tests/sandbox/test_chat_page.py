@@ -17,7 +17,6 @@ from telegram import (
     Update,
 )
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -26,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.sandbox.conftest import TOKEN, RunningSandbox
+from tests.sandbox.conftest import TOKEN, AnyApplication, RunningSandbox
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +95,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @pytest.fixture
-async def menu_app(sandbox: RunningSandbox) -> AsyncIterator[Application]:
+async def menu_app(sandbox: RunningSandbox) -> AsyncIterator[AnyApplication]:
     app = ApplicationBuilder().token(TOKEN).base_url(f"{sandbox.url}/bot").build()
     app.add_handler(CommandHandler("start", start))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
@@ -128,7 +127,9 @@ async def send(page: Page, text: str) -> None:
     await page.click("#send")
 
 
-async def test_chat_page(sandbox: RunningSandbox, menu_app: Application, browser: Browser) -> None:
+async def test_chat_page(
+    sandbox: RunningSandbox, menu_app: AnyApplication, browser: Browser
+) -> None:
     page = await browser.new_page(viewport={"width": 820, "height": 900})
     dialogs: list[str] = []
     page.on("dialog", lambda d: dialogs.append(d.message))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 import telegram
 from aiohttp import web
 from telegram.error import BadRequest, Conflict
 
-from tests.sandbox.conftest import RunningSandbox
+from tests.sandbox.conftest import RunningSandbox, message_of, texts_of
 
 
 async def test_long_poll_returns_message_and_offset_confirms(
@@ -24,8 +25,10 @@ async def test_long_poll_returns_message_and_offset_confirms(
     await ann.send("hello")
     updates = await asyncio.wait_for(poll, 3)
     assert time.monotonic() - started < 2
-    assert len(updates) == 1 and updates[0].message is not None
-    assert updates[0].message.text == "hello" and updates[0].message.from_user.first_name == "Ann"
+    assert len(updates) == 1
+    hello = message_of(updates[0])
+    assert hello.text == "hello" and hello.from_user is not None
+    assert hello.from_user.first_name == "Ann"
     first_id = updates[0].update_id
 
     # unconfirmed updates are delivered again
@@ -34,12 +37,12 @@ async def test_long_poll_returns_message_and_offset_confirms(
     await ann.send("second")
     await ann.send("third")
     confirmed = await bot.get_updates(offset=first_id + 1, timeout=0)
-    assert [u.message.text for u in confirmed] == ["second", "third"]
+    assert texts_of(confirmed) == ["second", "third"]
     assert [u.update_id for u in confirmed] == [first_id + 1, first_id + 2]
     limited = await bot.get_updates(offset=first_id + 1, limit=1, timeout=0)
     assert len(limited) == 1
     last_only = await bot.get_updates(offset=-1, timeout=0)
-    assert [u.message.text for u in last_only] == ["third"]
+    assert texts_of(last_only) == ["third"]
     empty_start = time.monotonic()
     assert await bot.get_updates(offset=first_id + 3, timeout=1) == ()
     assert time.monotonic() - empty_start >= 0.9
@@ -52,7 +55,7 @@ async def test_allowed_updates_filters(sandbox: RunningSandbox, bot: telegram.Bo
     assert await bot.get_updates(timeout=0) == ()
     await bot.get_updates(timeout=0, allowed_updates=[])
     await ann.send("seen")
-    assert [u.message.text for u in await bot.get_updates(timeout=0)] == ["seen"]
+    assert texts_of(await bot.get_updates(timeout=0)) == ["seen"]
 
 
 async def test_second_concurrent_poller_gets_conflict(
@@ -65,11 +68,11 @@ async def test_second_concurrent_poller_gets_conflict(
             await other.get_updates(timeout=1)
     await sandbox.client.user(9, "Bo").send("still works")
     updates = await asyncio.wait_for(first, 3)
-    assert updates[0].message.text == "still works"
+    assert message_of(updates[0]).text == "still works"
 
 
 async def test_webhook_delivery_with_secret(sandbox: RunningSandbox, bot: telegram.Bot) -> None:
-    received: list[tuple[str | None, dict]] = []
+    received: list[tuple[str | None, dict[str, Any]]] = []
     failures = {"left": 2}
     got = asyncio.Event()
 
@@ -118,6 +121,6 @@ async def test_webhook_delivery_with_secret(sandbox: RunningSandbox, bot: telegr
         assert (await bot.get_webhook_info()).url == ""
         await ann.send("polled again")
         updates = await bot.get_updates(timeout=1)
-        assert [u.message.text for u in updates] == ["polled again"]
+        assert texts_of(updates) == ["polled again"]
     finally:
         await runner.cleanup()

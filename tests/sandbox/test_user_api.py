@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.sandbox.client import SandboxError
 from bot.tg.formatting import parse_html, parse_markdown_v2
-from tests.sandbox.conftest import RunningSandbox
+from tests.sandbox.conftest import RunningSandbox, message_of
 
 
 async def test_resident_media_reaches_the_bot(sandbox: RunningSandbox, bot: telegram.Bot) -> None:
@@ -19,12 +19,11 @@ async def test_resident_media_reaches_the_bot(sandbox: RunningSandbox, bot: tele
     await ann.send_document(b"a,b\n1,2\n", file_name="rent.csv")
     await ann.send_location(51.48, -3.18)
     updates = await bot.get_updates(timeout=0)
-    msgs = [u.message for u in updates]
-    assert all(m is not None for m in msgs)
-    sticker, voice, photo, document, location = msgs  # type: ignore[misc]
+    sticker, voice, photo, document, location = [message_of(u) for u in updates]
     assert sticker.sticker is not None and sticker.sticker.emoji
     assert voice.voice is not None and voice.voice.mime_type == "audio/ogg"
     assert photo.caption == "Damp in the hall" and len(photo.photo) == 2
+    assert photo.from_user is not None
     assert photo.from_user.language_code == "cy" and photo.from_user.username == "ann"
     f = await bot.get_file(photo.photo[-1].file_id)
     assert bytes(await f.download_as_bytearray()) == b"\xff\xd8\xff photo bytes"

@@ -27,6 +27,10 @@ def in_thread(function: Callable[..., T], *args: Any) -> T:
 
 TEST_TOKEN = "424242:TEST-doorstep-token"
 
+# The ``fresh_database_url`` fixture: ``make(backend) -> url`` of an empty database on
+# "sqlite" or "postgresql" (dropped at the end of the session).
+DatabaseFactory = Callable[[str], str]
+
 
 class BotHarness:
     """A running Doorstep (polling the sandbox) and a client to play residents."""

@@ -8,12 +8,15 @@ from sqlalchemy import select
 
 from bot.models import Feedback, Resident
 from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
+from tests.support.harness import BotHarness
 
 UNICODE = "Leak 💧 by flat 3 — שלום عربي e\u0301 👩\u200d👩\u200d👧 \u200fend"
 INJECTIONS = ["'); DROP TABLE feedback;--", "<b>bold</b><script>alert(1)</script> &amp;"]
 
 
-async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(doorstep) -> None:
+async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(
+    doorstep: BotHarness,
+) -> None:
     user = doorstep.user()
     await user.send("/start")
     await user.wait_for_text("Nothing is saved unless you press Agree")
@@ -36,7 +39,7 @@ async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(door
     await user.wait_for_text("Which neighbourhood")
 
 
-async def test_description_over_limits_keeps_what_was_given(doorstep) -> None:
+async def test_description_over_limits_keeps_what_was_given(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -52,7 +55,7 @@ async def test_description_over_limits_keeps_what_was_given(doorstep) -> None:
     assert "What is happening: The boiler is broken.\n" in texts(replies)
 
 
-async def test_continue_without_words_asks_for_words(doorstep) -> None:
+async def test_continue_without_words_asks_for_words(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -62,7 +65,7 @@ async def test_continue_without_words_asks_for_words(doorstep) -> None:
     await user.wait_for_text("press Continue")
 
 
-async def test_unicode_and_injection_text_stored_and_shown_exactly(doorstep) -> None:
+async def test_unicode_and_injection_text_stored_and_shown_exactly(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     for text in [UNICODE, *INJECTIONS]:
@@ -82,7 +85,7 @@ async def test_unicode_and_injection_text_stored_and_shown_exactly(doorstep) -> 
         assert len((await session.scalars(select(Feedback))).all()) == 3
 
 
-async def test_unknown_command_keeps_the_step(doorstep) -> None:
+async def test_unknown_command_keeps_the_step(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -95,7 +98,7 @@ async def test_unknown_command_keeps_the_step(doorstep) -> None:
     await user.wait_for_text("Can we show your name")
 
 
-async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
+async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await user.send("Give feedback")
@@ -144,7 +147,7 @@ async def test_stale_and_forged_buttons_get_a_plain_answer(doorstep) -> None:
         assert len((await session.scalars(select(Feedback))).all()) == 2
 
 
-async def test_forged_step_action_in_the_right_step_is_refused(doorstep) -> None:
+async def test_forged_step_action_in_the_right_step_is_refused(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await user.send("Give feedback")
@@ -159,7 +162,7 @@ async def test_forged_step_action_in_the_right_step_is_refused(doorstep) -> None
     await user.wait_for_text("please tell us what is happening")
 
 
-async def test_messages_before_agreeing_store_nothing(doorstep) -> None:
+async def test_messages_before_agreeing_store_nothing(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await user.send("hello")
     await user.wait_for_text("Nothing is saved unless you press Agree")
@@ -173,7 +176,9 @@ async def test_messages_before_agreeing_store_nothing(doorstep) -> None:
         assert (await session.scalars(select(Resident))).all() == []
 
 
-async def test_files_other_than_pictures_are_refused_with_nothing_lost(doorstep) -> None:
+async def test_files_other_than_pictures_are_refused_with_nothing_lost(
+    doorstep: BotHarness,
+) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -186,7 +191,7 @@ async def test_files_other_than_pictures_are_refused_with_nothing_lost(doorstep)
     assert "Photos:" not in texts(replies)
 
 
-async def test_control_characters_are_refused_and_nothing_is_lost(doorstep) -> None:
+async def test_control_characters_are_refused_and_nothing_is_lost(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -200,7 +205,7 @@ async def test_control_characters_are_refused_and_nothing_is_lost(doorstep) -> N
     assert reference
 
 
-async def test_emergency_contacts_survive_flood_control(doorstep) -> None:
+async def test_emergency_contacts_survive_flood_control(doorstep: BotHarness) -> None:
     # Telegram's own per-chat limit: the contacts must still reach the resident.
     await doorstep.client.set_flood(enabled=True, private_rate=1.0, private_burst=2)
     user = doorstep.user()
@@ -218,7 +223,7 @@ async def test_emergency_contacts_survive_flood_control(doorstep) -> None:
     assert "water everywhere\nand now I can smell gas" in texts(replies)
 
 
-async def test_a_burst_of_messages_is_handled_in_order(doorstep) -> None:
+async def test_a_burst_of_messages_is_handled_in_order(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)

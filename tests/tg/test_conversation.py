@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import ConversationState
 from bot.models.base import utcnow
-from bot.tg.conversation import is_replay
 from bot.tg.jobs import expire_idle_conversations
+from bot.tg.turns import is_replay
 
 
 def state(last: int | None, age: timedelta = timedelta(0)) -> ConversationState:
@@ -37,7 +38,9 @@ def test_newer_or_far_older_updates_are_not_replays() -> None:
     assert not is_replay(state(500, age=timedelta(days=2)), 499)  # ... but not too long ago
 
 
-async def test_idle_conversations_end_and_keep_their_revision(sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_idle_conversations_end_and_keep_their_revision(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     async with sessions.begin() as session:
         session.add(
             ConversationState(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tests.journeys import onboard
+from tests.support.harness import BotHarness
 
 
-async def test_replies_survive_the_per_chat_limit(doorstep) -> None:
+async def test_replies_survive_the_per_chat_limit(doorstep: BotHarness) -> None:
     # Telegram's own limits: one message a second per chat, short bursts pass.
     await doorstep.client.set_flood(enabled=True, private_rate=1.0, private_burst=3)
     user = doorstep.user()

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Feedback
 from bot.sandbox.client import SandboxClient
@@ -32,12 +33,13 @@ async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.P
 
 
 async def test_sigkill_mid_report_then_restart_continues_the_step(
-    database_url, sessions, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], neighbourhoods: None
+) -> None:
     state = SandboxState(TEST_TOKEN)
     at_machine_speed(state)
     runner, url = await start_sandbox(state)
-    first = second = None
+    first: asyncio.subprocess.Process | None = None
+    second: asyncio.subprocess.Process | None = None
     try:
         async with SandboxClient(url) as client:
             user = client.user(7001, first_name="Ann")
@@ -69,8 +71,8 @@ async def test_sigkill_mid_report_then_restart_continues_the_step(
             for secret in ("Front door", "Ann", TEST_TOKEN, TEST_TOKEN.split(":")[1]):
                 assert secret not in logs
     finally:
-        for process in (first, second):
-            if process is not None and process.returncode is None:
-                process.kill()
-                await process.wait()
+        for left in (first, second):
+            if left is not None and left.returncode is None:
+                left.kill()
+                await left.wait()
         await runner.cleanup()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.tg import router
-from bot.tg.conversation import Command, Flow, RouteClash, Step, Turn, assemble
+from bot.tg.conversation import Command, Flow, Step, Turn
+from bot.tg.routes import RouteClash, assemble
 
 
 async def _nothing(turn: Turn) -> None:

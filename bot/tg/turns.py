@@ -1,0 +1,112 @@
+"""One update, one turn, one transaction: load the conversation, run the handler, save.
+
+The chat's step and answers are read from ``conversation_states`` (locked, so a chat's
+updates are served one at a time across replicas), the step's handler runs, the new step
+is written back, and only after the commit are the replies sent. A restarted process, or
+another replica, therefore continues exactly where the conversation was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, Update
+
+from bot.association.service import effective_settings
+from bot.errors import DomainError
+from bot.models import ConversationState
+from bot.models.base import utcnow
+from bot.residents.service import find_resident
+from bot.tg.conversation import Turn, TurnHandler
+from bot.tg.services import Services
+
+log = logging.getLogger(__name__)
+
+# Telegram may deliver an update again after a crash (it was fetched, not yet confirmed);
+# only recent, nearby ids count as replays, because after a week without updates, or with
+# a new bot token, Telegram starts update ids afresh.
+REPLAY_WINDOW_IDS = 1000
+REPLAY_WINDOW_TIME = timedelta(hours=24)
+
+
+def is_replay(state: ConversationState, update_id: int) -> bool:
+    """True when the update was already applied to this conversation."""
+    last = state.last_update_id
+    if last is None or not (last - REPLAY_WINDOW_IDS < update_id <= last):
+        return False
+    return utcnow() - state.updated_at < REPLAY_WINDOW_TIME
+
+
+async def _locked_state(session: AsyncSession, chat_id: int) -> ConversationState | None:
+    """The chat's conversation row, locked for this transaction on PostgreSQL.
+
+    The row lock serialises a chat's updates across replicas; before the row exists there
+    is nothing to lock, so a chat's first update takes an advisory lock instead.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return await session.get(ConversationState, chat_id)  # SQLite: BEGIN IMMEDIATE
+    state = await session.get(ConversationState, chat_id, with_for_update=True)
+    if state is None:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+        state = await session.get(ConversationState, chat_id, with_for_update=True)
+    return state
+
+
+async def open_turn(
+    update: Update, bot: Bot, session: AsyncSession, services: Services
+) -> Turn | None:
+    """Load who is speaking and where their conversation is; None for updates we ignore."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    state = await _locked_state(session, chat.id)
+    if state is not None and is_replay(state, update.update_id):
+        log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
+        return None
+    resident = await find_resident(session, user.id)
+    return Turn(
+        update=update,
+        bot=bot,
+        session=session,
+        services=services,
+        user_id=user.id,
+        chat_id=chat.id,
+        resident=resident,
+        state=state,
+        _settings=await effective_settings(session, services.settings),
+    )
+
+
+async def run_turn(
+    update: Update,
+    bot: Bot,
+    services: Services,
+    handler: TurnHandler,
+    on_refused: Callable[[Turn, DomainError], Awaitable[None]],
+) -> None:
+    """Handle one update as one transaction; a refused input rolls back and is explained."""
+    async with services.sessions() as session:
+        turn: Turn | None = None
+        try:
+            async with session.begin():
+                turn = await open_turn(update, bot, session, services)
+                if turn is None:
+                    return
+                await handler(turn)
+                await turn.save()
+        except DomainError as refusal:
+            if turn is None:
+                raise
+            turn.discard_answers()
+            async with session.begin():
+                # Re-read the state as it was before the rolled-back turn.
+                fresh = await open_turn(update, bot, session, services)
+                assert fresh is not None
+                await on_refused(fresh, refusal)
+                await fresh.save()
+            turn = fresh
+        await turn.deliver()
