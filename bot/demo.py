@@ -13,7 +13,7 @@ from pathlib import Path
 from bot import migrate
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.events.service import EventPlan, publish_event
+from bot.events.plans import EventPlan, publish_event
 from bot.models import StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import add_neighbourhood

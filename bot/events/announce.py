@@ -4,12 +4,14 @@ Staff announce an upcoming event as an ordinary announcement (the outbox sends i
 the event's title, time, place, description (shortened to fit) and places, with its
 photo, to residents of its neighbourhoods who follow the Events topic. A cancelled or
 started event is refused, and so is announcing while there is no Events topic (the
-audience would then be everyone who follows any topic).
+audience would then be everyone who follows any topic). Staff limited to some
+neighbourhoods reach only theirs (as when they write an announcement themselves).
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts import service as broadcasts
 from bot.errors import InvalidInput
-from bot.events.service import when_words
+from bot.events.notices import when_words
 from bot.i18n import Gettext
-from bot.models import Event
+from bot.models import Announcement, Event, StaffMember
 from bot.residents.service import active_topics
 from bot.text import shorten_block
 
@@ -99,3 +101,32 @@ async def announcement_of(
         area_ids=sorted(n.id for n in event.neighbourhoods),
         topic_ids=topics,
     )
+
+
+async def draft_announcement(
+    session: AsyncSession,
+    event: Event,
+    staff: StaffMember,
+    scope: Collection[int] | None,
+    _: Gettext,
+    *,
+    tz: ZoneInfo,
+    language: str,
+    now: datetime,
+) -> Announcement:
+    """The event's announcement kept as ``staff``'s draft, to preview and then confirm.
+
+    ``scope``: the neighbourhoods the staff member may write to (None: all). Of an event's
+    neighbourhoods they reach only theirs; an association-wide event, all of theirs.
+    """
+    found = await announcement_of(session, event, _, tz=tz, language=language, now=now)
+    audience = list(found.area_ids)
+    if scope is not None:
+        audience = [a for a in audience if a in scope] if audience else list(scope)
+    plan = broadcasts.Plan(
+        text=found.text,
+        photo_file_id=found.photo_file_id,
+        audience=broadcasts.Audience(tuple(sorted(audience)), tuple(found.topic_ids)),
+        urgent=False,
+    )
+    return await broadcasts.save_draft(session, plan, staff.id)

@@ -9,8 +9,14 @@ from telegram.ext import ContextTypes
 
 from bot.broadcasts import handlers as broadcasts
 from bot.errors import DomainError, NotAllowed, StaleAction
-from bot.events import handlers as events
-from bot.events import staff_handlers as events_staff
+from bot.events import telegram as events
+from bot.events import (
+    telegram_announce,
+    telegram_attendance,
+    telegram_manage,
+    telegram_newevent,
+    telegram_preview,
+)
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
@@ -224,7 +230,11 @@ ROUTES = assemble(
         staff.FLOW,
         broadcasts.FLOW,
         events.FLOW,
-        events_staff.FLOW,
+        telegram_newevent.FLOW,
+        telegram_preview.FLOW,
+        telegram_announce.FLOW,
+        telegram_manage.FLOW,
+        telegram_attendance.FLOW,
         Flow(
             "menu",
             commands={

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.delivery.service import queue_depth
+from bot.events import web as events_web
 from bot.metrics import Metrics
 from bot.web import (
     association_views,
     broadcasts_views,
-    events_views,
     feedback_views,
     report_views,
     views,
@@ -178,7 +178,7 @@ def create_app(
     views.add_routes(app)
     feedback_views.add_routes(app)
     broadcasts_views.add_routes(app)
-    events_views.add_routes(app)
+    events_web.add_routes(app)
     association_views.add_routes(app)
     report_views.add_routes(app)
     app.router.add_static(

@@ -37,6 +37,9 @@ from bot.audit import record_action, user_actor
 from bot.broadcasts import jobs
 from bot.broadcasts import report as reports
 from bot.broadcasts import service as broadcasts
+from bot.broadcasts.preview import audience_words as _audience_words
+from bot.broadcasts.preview import preview_facts, preview_html
+from bot.broadcasts.preview import when_words as _when_words
 from bot.broadcasts.service import Audience, Plan
 from bot.errors import DomainError
 from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, Topic
@@ -83,19 +86,6 @@ def _announcement_id(request: web.Request) -> int:
 
 # ----- the Telegram HTML preview -----------------------------------------------------------------
 
-_PREVIEW_TAGS = {
-    "bold": ("<strong>", "</strong>"),
-    "italic": ("<em>", "</em>"),
-    "underline": ("<u>", "</u>"),
-    "strikethrough": ("<s>", "</s>"),
-    "spoiler": ('<span class="spoiler">', "</span>"),
-    "code": ("<code>", "</code>"),
-    "pre": ("<pre>", "</pre>"),
-    "blockquote": ("<blockquote>", "</blockquote>"),
-    "expandable_blockquote": ("<blockquote>", "</blockquote>"),
-}
-_SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
-
 
 def telegram_markup_problem(text: str) -> str | None:
     """Why Telegram would refuse this HTML (None: it would take it)."""
@@ -104,39 +94,6 @@ def telegram_markup_problem(text: str) -> str | None:
     except EntityParseError as exc:
         return str(exc)
     return None
-
-
-def _tags(entity: dict[str, Any]) -> tuple[str, str]:
-    if entity["type"] == "text_link" and _SAFE_LINK.match(str(entity.get("url", ""))):
-        href = escape(entity["url"])
-        return f'<a href="{href}" rel="noopener noreferrer" target="_blank">', "</a>"
-    return _PREVIEW_TAGS.get(entity["type"], ("", ""))
-
-
-def preview_html(text: str) -> Markup:
-    """The announcement as residents will see it, as safe HTML: Telegram's entities drawn
-    with a few plain tags, every character of the text escaped."""
-    plain, entities = parse_html(text)
-    units = plain.encode("utf-16-le")
-    length = len(units) // 2
-    cuts = sorted(
-        {0, length, *(e["offset"] for e in entities)}
-        | {e["offset"] + e["length"] for e in entities}
-    )
-    out: list[str] = []
-    open_ends: list[tuple[int, str]] = []
-    pending = list(entities)  # sorted by offset, longest first
-    for at, following in zip(cuts, [*cuts[1:], length], strict=True):
-        while open_ends and open_ends[-1][0] <= at:
-            out.append(open_ends.pop()[1])
-        while pending and pending[0]["offset"] == at:
-            entity = pending.pop(0)
-            start, end = _tags(entity)
-            out.append(start)
-            open_ends.append((entity["offset"] + entity["length"], end))
-        out.append(str(escape(units[at * 2 : following * 2].decode("utf-16-le"))))
-    out.extend(end for _at, end in reversed(open_ends))
-    return Markup("".join(out))  # noqa: S704 - built from escaped text and fixed tags only
 
 
 # ----- the compose form --------------------------------------------------------------------------
@@ -293,24 +250,6 @@ async def _form_page(
     return render(request, "announcement_form.html", {**context, "error": error}, status=status)
 
 
-def _when_words(row: Announcement, tz: ZoneInfo, now: datetime) -> str:
-    if row.recurrence:
-        days, at = broadcasts.parse_weekly(row.recurrence)
-        upcoming = row.next_run_at or broadcasts.next_weekly_run(row.recurrence, now, tz)
-        names = ", ".join(broadcasts.WEEKDAYS[d] for d in days)
-        return f"every {names} at {at:%H:%M} (next: {local_words(upcoming, tz)})"
-    if row.status == "scheduled" and row.next_run_at is not None:
-        return local_words(row.next_run_at, tz)
-    if row.send_at is not None:
-        return local_words(row.send_at, tz)
-    return "now"
-
-
-async def _audience_words(db: AsyncSession, row: Announcement) -> tuple[str, str]:
-    areas, topics = await broadcasts.audience_names(db, Audience.of(row), "en")
-    return ", ".join(areas) or "all", ", ".join(topics) or "all"
-
-
 @access("staff")
 async def compose_form(request: web.Request) -> web.StreamResponse:
     """The compose form (filled in from one's own draft with ?draft=ID, to change it)."""
@@ -366,24 +305,7 @@ async def preview_context(
     db: AsyncSession, row: Announcement, request: web.Request, now: datetime
 ) -> dict[str, Any]:
     """What announcement_preview.html shows of a draft (composed here, or an event's)."""
-    settings = request.app[SETTINGS]
-    recipients = await broadcasts.count_recipients(db, Audience.of(row))
-    areas, topics = await _audience_words(db, row)
-    later = bool(row.recurrence or row.send_at)
-    held = broadcasts.hold_until(row.urgent, now, broadcasts.quiet_hours_of(settings))
-    return {
-        "a": row,
-        "preview": preview_html(row.text),
-        "audience_areas": areas,
-        "audience_topics": topics,
-        "when": _when_words(row, settings.tz, now),
-        "later": later,
-        "recipients": recipients,
-        "can_confirm": later or recipients > 0,
-        "held_until": None if later else local_words(held, settings.tz),
-        "quiet_start": f"{settings.quiet_hours_start:%H:%M}",
-        "quiet_end": f"{settings.quiet_hours_end:%H:%M}",
-    }
+    return await preview_facts(db, row, request.app[SETTINGS], now)
 
 
 @access("staff")

@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.audit import record_action, user_actor
-from bot.events.service import published_between
+from bot.events.listings import published_between
 from bot.feedback import inbox
 from bot.models import AuditEntry, DashboardUser, StaffMember
 from bot.models.base import utcnow

@@ -13,33 +13,29 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.errors import InvalidInput, StaleAction
-from bot.events import service as events
+from bot.events.attendance import record_rating, record_went
+from bot.events.browsing import EventView, MyEvent, my_events, upcoming_for, view_event
 from bot.events.calendar import calendar_file, file_name
-from bot.events.service import (
+from bot.events.notices import Notices, when_words
+from bot.events.places import (
     BOOKED,
-    CALENDAR_ACTION,
-    CANCEL_ACTION,
-    DETAIL_ACTION,
-    RATE_ACTION,
     WAITLISTED,
-    WENT_ACTION,
-    Notices,
+    SignUpOutcome,
+    cancel_booking,
+    get_event,
+    open_places,
+    sign_up,
 )
+from bot.events.steps import RESIDENT_FLOW, EventButton
 from bot.i18n import Gettext, format_moment
 from bot.models import Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.text import shorten, shorten_block
-from bot.tg.conversation import Command, Flow, Press, Step, Turn, TurnHandler, inline
+from bot.tg.conversation import Command, Flow, Press, Turn, TurnHandler, inline
 
 EVENTS_PAGE = 5
 BUTTON_TITLE_LENGTH = 40
 DESCRIPTION_SHOWN_LENGTH = 1500
-
-LIST_ACTION = "evlist"
-JOIN_ACTION = "evjoin"
-CANCEL_CONFIRMED_ACTION = "evcancelok"
-KEEP_ACTION = "evkeep"
-MINE_ACTION = "evmine"
 
 
 # ----- who is pressing, and small words -----------------------------------------------------
@@ -59,7 +55,7 @@ def _press(turn: Turn) -> Press:
 
 
 def _when(turn: Turn, event: Event) -> str:
-    return events.when_words(event, turn.settings.tz, turn.language)
+    return when_words(event, turn.settings.tz, turn.language)
 
 
 def _places_in_list(_: Gettext, event: Event, left: int | None) -> str:
@@ -121,9 +117,9 @@ async def _events_page(turn: Turn, offset: int) -> None:
     _ = turn._
     resident = _resident(turn)
     now = utcnow()
-    page = await events.upcoming_for(turn.session, resident, now, offset=offset, limit=EVENTS_PAGE)
-    mine = {held.event.id: held for held in await events.my_events(turn.session, resident, now)}
-    mine_row = [turn.button(_("My events"), MINE_ACTION, anywhere=True)]
+    page = await upcoming_for(turn.session, resident, now, offset=offset, limit=EVENTS_PAGE)
+    mine = {held.event.id: held for held in await my_events(turn.session, resident, now)}
+    mine_row = [turn.button(_("My events"), EventButton.MINE, anywhere=True)]
     if not page.events:
         text = (
             _("There are no more events after these.")
@@ -138,35 +134,10 @@ async def _events_page(turn: Turn, offset: int) -> None:
     blocks = []
     buttons: list[list[InlineKeyboardButton]] = []
     for event in page.events:
-        left = await events.open_places(turn.session, event)
-        status = _places_in_list(_, event, left)
-        held = mine.get(event.id)
-        if held is not None and held.booking.status == BOOKED:
-            status += " · " + _("✓ booked")
-        elif held is not None:
-            status += " · " + _("waitlist #{rank}").format(rank=held.waitlist_rank)
-        blocks.append("\n".join([event.title, _when(turn, event), event.place, status]))
-        buttons.append(
-            [
-                turn.button(
-                    shorten(event.title, BUTTON_TITLE_LENGTH),
-                    DETAIL_ACTION,
-                    event.id,
-                    anywhere=True,
-                )
-            ]
-        )
-    paging = []
-    if offset > 0:
-        paging.append(
-            turn.button(
-                _("Earlier events"), LIST_ACTION, max(0, offset - EVENTS_PAGE), anywhere=True
-            )
-        )
-    if page.more:
-        paging.append(
-            turn.button(_("Later events"), LIST_ACTION, offset + len(page.events), anywhere=True)
-        )
+        blocks.append(await _list_block(turn, event, mine.get(event.id)))
+        title = shorten(event.title, BUTTON_TITLE_LENGTH)
+        buttons.append([turn.button(title, EventButton.DETAIL, event.id, anywhere=True)])
+    paging = _paging(turn, offset, len(page.events), page.more)
     if paging:
         buttons.append(paging)
     buttons.append(mine_row)
@@ -178,27 +149,53 @@ async def _events_page(turn: Turn, offset: int) -> None:
     turn.reply(header + "\n\n" + "\n\n".join(blocks), inline(buttons))
 
 
+async def _list_block(turn: Turn, event: Event, held: MyEvent | None) -> str:
+    """One event in the list: title, when, where, places, and the resident's own place."""
+    _ = turn._
+    status = _places_in_list(_, event, await open_places(turn.session, event))
+    if held is not None and held.booking.status == BOOKED:
+        status += " · " + _("✓ booked")
+    elif held is not None:
+        status += " · " + _("waitlist #{rank}").format(rank=held.waitlist_rank)
+    return "\n".join([event.title, _when(turn, event), event.place, status])
+
+
+def _paging(turn: Turn, offset: int, shown: int, more: bool) -> list[InlineKeyboardButton]:
+    """Earlier events / Later events, as far as there are any."""
+    _ = turn._
+    paging = []
+    if offset > 0:
+        earlier = max(0, offset - EVENTS_PAGE)
+        paging.append(turn.button(_("Earlier events"), EventButton.LIST, earlier, anywhere=True))
+    if more:
+        later = offset + shown
+        paging.append(turn.button(_("Later events"), EventButton.LIST, later, anywhere=True))
+    return paging
+
+
 # ----- an event's detail --------------------------------------------------------------------
 
 
-def _detail_markup(turn: Turn, view: events.EventView, now: datetime) -> InlineKeyboardMarkup:
+def _detail_markup(turn: Turn, view: EventView, now: datetime) -> InlineKeyboardMarkup:
     _ = turn._
     event = view.event
     rows: list[list[InlineKeyboardButton]] = []
     if view.holding:
         if _can_cancel(event, now):
-            rows.append([turn.button(_("Cancel my place"), CANCEL_ACTION, event.id, anywhere=True)])
+            rows.append(
+                [turn.button(_("Cancel my place"), EventButton.CANCEL, event.id, anywhere=True)]
+            )
     elif view.closed_reason(now) is None:
         label = _("Join the waitlist") if view.places_left == 0 else _("Sign up")
         # One person each: the button carries the party size, so one press books.
         size = () if event.max_party > 1 else (1,)
-        rows.append([turn.button(label, JOIN_ACTION, event.id, *size, anywhere=True)])
-    rows.append([turn.button(_("Add to calendar"), CALENDAR_ACTION, event.id, anywhere=True)])
-    rows.append([turn.button(_("Back to events"), LIST_ACTION, 0, anywhere=True)])
+        rows.append([turn.button(label, EventButton.JOIN, event.id, *size, anywhere=True)])
+    rows.append([turn.button(_("Add to calendar"), EventButton.CALENDAR, event.id, anywhere=True)])
+    rows.append([turn.button(_("Back to events"), EventButton.LIST, 0, anywhere=True)])
     return inline(rows)
 
 
-def _detail_text(turn: Turn, view: events.EventView, now: datetime) -> str:
+def _detail_text(turn: Turn, view: EventView, now: datetime) -> str:
     _ = turn._
     event = view.event
     lines = [
@@ -235,7 +232,7 @@ async def on_show_event(turn: Turn) -> None:
     resident = _resident(turn)
     event_id = _press(turn).int_arg(0)
     now = utcnow()
-    view = await events.view_event(turn.session, resident, event_id, now)
+    view = await view_event(turn.session, resident, event_id, now)
     turn.answer_press()
     if view.event.photo_file_id:
         turn.send_photo(view.event.photo_file_id)
@@ -247,7 +244,6 @@ async def on_show_event(turn: Turn) -> None:
 
 async def on_join(turn: Turn) -> None:
     """Sign up / Join the waitlist: ask the party size when more than one may come, then book."""
-    _ = turn._
     resident = _resident(turn)
     press = _press(turn)
     event_id = press.int_arg(0)
@@ -255,36 +251,45 @@ async def on_join(turn: Turn) -> None:
     if len(press.args) > 1:
         party_size = press.int_arg(1)
         turn.edit_buttons(None)  # the party-size question is answered
+    elif await _asked_party_size(turn, resident, event_id, now):
+        return
     else:
-        event = await events.get_event(turn.session, event_id)
-        view = (
-            await events.view_event(turn.session, resident, event_id, now)
-            if event.max_party > 1
-            else None
-        )
-        if view is not None and not view.holding and view.closed_reason(now) is None:
-            turn.answer_press()
-            sizes = [
-                turn.button(str(n), JOIN_ACTION, event.id, n, anywhere=True)
-                for n in range(1, event.max_party + 1)
-            ]
-            turn.reply(
-                _("How many people are coming to {title}, including you?").format(
-                    title=event.title
-                ),
-                inline([sizes[i : i + 5] for i in range(0, len(sizes), 5)]),
-            )
-            return
         # One person; or a sign-up the service will refuse with the reason (already
         # holding a place, or sign-up closed), which is better than asking first.
         party_size = 1
-    outcome = await events.sign_up(turn.session, resident, event_id, party_size, now=now)
-    event = outcome.event
+    outcome = await sign_up(turn.session, resident, event_id, party_size, now=now)
     turn.answer_press()
+    _tell_signed_up(turn, outcome)
+
+
+async def _asked_party_size(turn: Turn, resident: Resident, event_id: int, now: datetime) -> bool:
+    """Ask how many are coming, when more than one may and sign-up is open; False if not."""
+    event = await get_event(turn.session, event_id)
+    if event.max_party <= 1:
+        return False
+    view = await view_event(turn.session, resident, event_id, now)
+    if view.holding or view.closed_reason(now) is not None:
+        return False
+    turn.answer_press()
+    sizes = [
+        turn.button(str(n), EventButton.JOIN, event.id, n, anywhere=True)
+        for n in range(1, event.max_party + 1)
+    ]
+    turn.reply(
+        turn._("How many people are coming to {title}, including you?").format(title=event.title),
+        inline([sizes[i : i + 5] for i in range(0, len(sizes), 5)]),
+    )
+    return True
+
+
+def _tell_signed_up(turn: Turn, outcome: SignUpOutcome) -> None:
+    """Booked (with the calendar file), or on the waitlist with the party's number."""
+    _ = turn._
+    event = outcome.event
     after = inline(
         [
-            [turn.button(_("Cancel my place"), CANCEL_ACTION, event.id, anywhere=True)],
-            [turn.button(_("My events"), MINE_ACTION, anywhere=True)],
+            [turn.button(_("Cancel my place"), EventButton.CANCEL, event.id, anywhere=True)],
+            [turn.button(_("My events"), EventButton.MINE, anywhere=True)],
         ]
     )
     if outcome.waitlist_rank is not None:
@@ -325,7 +330,7 @@ async def on_calendar(turn: Turn) -> None:
     """Add to calendar: the event's .ics file."""
     resident = _resident(turn)
     event_id = _press(turn).int_arg(0)
-    view = await events.view_event(turn.session, resident, event_id, utcnow())
+    view = await view_event(turn.session, resident, event_id, utcnow())
     turn.answer_press()
     _send_calendar(turn, view.event)
 
@@ -338,7 +343,7 @@ async def on_cancel(turn: Turn) -> None:
     _ = turn._
     resident = _resident(turn)
     event_id = _press(turn).int_arg(0)
-    view = await events.view_event(turn.session, resident, event_id, utcnow())
+    view = await view_event(turn.session, resident, event_id, utcnow())
     if not view.holding:
         raise InvalidInput("You don't have a place at this event, so there is nothing to cancel.")
     event = view.event
@@ -354,10 +359,13 @@ async def on_cancel(turn: Turn) -> None:
             [
                 [
                     turn.button(
-                        _("Yes, cancel my place"), CANCEL_CONFIRMED_ACTION, event.id, anywhere=True
+                        _("Yes, cancel my place"),
+                        EventButton.CANCEL_CONFIRMED,
+                        event.id,
+                        anywhere=True,
                     )
                 ],
-                [turn.button(_("No, keep it"), KEEP_ACTION, event.id, anywhere=True)],
+                [turn.button(_("No, keep it"), EventButton.KEEP, event.id, anywhere=True)],
             ]
         ),
     )
@@ -368,7 +376,7 @@ async def on_cancel_confirmed(turn: Turn) -> None:
     _ = turn._
     resident = _resident(turn)
     event_id = _press(turn).int_arg(0)
-    outcome = await events.cancel_booking(
+    outcome = await cancel_booking(
         turn.session, resident, event_id, Notices.of(turn.settings), now=utcnow()
     )
     turn.answer_press()
@@ -386,7 +394,7 @@ async def on_keep(turn: Turn) -> None:
     _ = turn._
     resident = _resident(turn)
     event_id = _press(turn).int_arg(0)
-    view = await events.view_event(turn.session, resident, event_id, utcnow())
+    view = await view_event(turn.session, resident, event_id, utcnow())
     turn.answer_press()
     turn.edit_buttons(None)
     if view.booking is not None and view.booking.status == BOOKED:
@@ -405,7 +413,7 @@ async def _my_events(turn: Turn) -> None:
     _ = turn._
     resident = _resident(turn)
     now = utcnow()
-    mine = await events.my_events(turn.session, resident, now)
+    mine = await my_events(turn.session, resident, now)
     if not mine:
         turn.reply(
             _("You haven't signed up for any upcoming events. Open Events to see what's on."),
@@ -420,13 +428,16 @@ async def _my_events(turn: Turn) -> None:
         blocks.append("\n".join([event.title, _when(turn, event), event.place, own]))
         row = [
             turn.button(
-                shorten(event.title, BUTTON_TITLE_LENGTH), DETAIL_ACTION, event.id, anywhere=True
+                shorten(event.title, BUTTON_TITLE_LENGTH),
+                EventButton.DETAIL,
+                event.id,
+                anywhere=True,
             )
         ]
         if _can_cancel(event, now):
-            row.append(turn.button(_("Cancel"), CANCEL_ACTION, event.id, anywhere=True))
+            row.append(turn.button(_("Cancel"), EventButton.CANCEL, event.id, anywhere=True))
         buttons.append(row)
-    buttons.append([turn.button(_("Back to events"), LIST_ACTION, 0, anywhere=True)])
+    buttons.append([turn.button(_("Back to events"), EventButton.LIST, 0, anywhere=True)])
     turn.reply(_("Your events, soonest first:") + "\n\n" + "\n\n".join(blocks), inline(buttons))
 
 
@@ -455,7 +466,7 @@ async def on_went(turn: Turn) -> None:
     if answer not in ("y", "n"):
         raise StaleAction("That button no longer works.")
     went = answer == "y"
-    await events.record_went(turn.session, resident, booking_id, went, now=utcnow())
+    await record_went(turn.session, resident, booking_id, went, now=utcnow())
     turn.answer_press()
     turn.edit_buttons(None)
     if not went:
@@ -464,7 +475,12 @@ async def on_went(turn: Turn) -> None:
     turn.reply(
         _("How was it? 1 is poor, 5 is great."),
         inline(
-            [[turn.button(str(n), RATE_ACTION, booking_id, n, anywhere=True) for n in range(1, 6)]]
+            [
+                [
+                    turn.button(str(n), EventButton.RATE, booking_id, n, anywhere=True)
+                    for n in range(1, 6)
+                ]
+            ]
         ),
     )
 
@@ -474,26 +490,24 @@ async def on_rate(turn: Turn) -> None:
     resident = _resident(turn)
     press = _press(turn)
     booking_id, rating = press.int_arg(0), press.int_arg(1)
-    await events.record_rating(turn.session, resident, booking_id, rating, now=utcnow())
+    await record_rating(turn.session, resident, booking_id, rating, now=utcnow())
     turn.answer_press()
     turn.edit_buttons(None)
     turn.reply(turn._("Thank you for your rating!"))
 
 
-STEPS: dict[str, Step] = {}
-
 # Buttons that work at any step (revision 0); each checks who is pressing.
 PRESS_ACTIONS: dict[str, TurnHandler] = {
-    LIST_ACTION: on_events_page,
-    DETAIL_ACTION: on_show_event,
-    JOIN_ACTION: on_join,
-    CANCEL_ACTION: on_cancel,
-    CANCEL_CONFIRMED_ACTION: on_cancel_confirmed,
-    KEEP_ACTION: on_keep,
-    CALENDAR_ACTION: on_calendar,
-    MINE_ACTION: on_my_events,
-    WENT_ACTION: on_went,
-    RATE_ACTION: on_rate,
+    EventButton.LIST: on_events_page,
+    EventButton.DETAIL: on_show_event,
+    EventButton.JOIN: on_join,
+    EventButton.CANCEL: on_cancel,
+    EventButton.CANCEL_CONFIRMED: on_cancel_confirmed,
+    EventButton.KEEP: on_keep,
+    EventButton.CALENDAR: on_calendar,
+    EventButton.MINE: on_my_events,
+    EventButton.WENT: on_went,
+    EventButton.RATE: on_rate,
 }
 
 COMMANDS: dict[str, Command] = {
@@ -501,4 +515,4 @@ COMMANDS: dict[str, Command] = {
     "myevents": Command(_my_events_command, audience="resident"),
 }
 
-FLOW = Flow("events", STEPS, presses=PRESS_ACTIONS, commands=COMMANDS)
+FLOW = Flow(RESIDENT_FLOW, presses=PRESS_ACTIONS, commands=COMMANDS)

@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+ANNOUNCE_FLOW = "announce"
+
+
+class AnnounceStep(StrEnum):
+    PREPARED = "an_prepared"
