@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from bot.models import Announcement, Broadcast, Delivery, Event, Topic
-from bot.web.events_views import UNLINKED
+from bot.web.pages import UNLINKED
+from tests.events.web.test_pages import SCRIPT, add_event, into_the_past, post_form, staff_client
 from tests.support.broadcasts import Places, add_resident
 from tests.support.web import Web, page_token
-from tests.web.test_events import SCRIPT, add_event, into_the_past, post_form, staff_client
 
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 

@@ -12,12 +12,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.events import handlers as resident_handlers
-from bot.events import service, staff_handlers
-from bot.events.service import Roster, RosterLine
+from bot.events import telegram as resident_telegram
+from bot.events import (
+    telegram_announce,
+    telegram_attendance,
+    telegram_manage,
+    telegram_newevent,
+    telegram_preview,
+)
+from bot.events.attendance import Roster, RosterLine
+from bot.events.notices import NOTICE_KIND
+from bot.events.places import sign_up
 from bot.i18n import format_moment, gettext_for
 from bot.models import Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
+from bot.tg.conversation import assemble
 from tests.broadcasts.test_announce import wait_newest
 from tests.journeys import PNG, texts, wait_for_button
 from tests.support.broadcasts import Places, add_resident, delivered_to, london
@@ -62,16 +71,14 @@ async def book(
     async with sessions.begin() as session:
         found = await session.get(Resident, resident_id)
         assert found is not None
-        outcome = await service.sign_up(session, found, event_id, party, now=utcnow())
+        outcome = await sign_up(session, found, event_id, party, now=utcnow())
         return outcome.booking.status
 
 
 async def notices_by_chat(sessions: async_sessionmaker[AsyncSession]) -> Counter[int]:
     """How many event notices went (or wait to go) to each chat."""
     async with sessions() as session:
-        chats = await session.scalars(
-            select(Delivery.chat_id).where(Delivery.kind == service.NOTICE_KIND)
-        )
+        chats = await session.scalars(select(Delivery.chat_id).where(Delivery.kind == NOTICE_KIND))
         return Counter(chats)
 
 
@@ -142,10 +149,22 @@ async def to_preview(
 
 
 def test_staff_buttons_and_steps_do_not_clash_with_the_resident_side() -> None:
-    assert not set(staff_handlers.PRESS_ACTIONS) & set(resident_handlers.PRESS_ACTIONS)
-    assert not set(staff_handlers.STEPS) & set(resident_handlers.STEPS)
-    assert not set(staff_handlers.COMMANDS) & set(resident_handlers.COMMANDS)
-    for action in staff_handlers.PRESS_ACTIONS:
+    # assemble refuses a step, button code or command claimed twice among the staff flows
+    staff = assemble(
+        "events_staff",
+        [
+            telegram_newevent.FLOW,
+            telegram_preview.FLOW,
+            telegram_announce.FLOW,
+            telegram_manage.FLOW,
+            telegram_attendance.FLOW,
+        ],
+    )
+    resident = resident_telegram.FLOW
+    assert not set(staff.presses) & set(resident.presses)
+    assert not set(staff.steps) & set(resident.steps)
+    assert not set(staff.commands) & set(resident.commands)
+    for action in staff.presses:
         # the longest: revision 0, the action, an event id and a booking id
         assert len(f"0:{action}:{2**31}:{2**63}".encode()) <= 64
 
@@ -624,7 +643,7 @@ def test_a_long_roster_is_cut_short_with_a_count() -> None:
     waiting = [
         RosterLine(EventBooking(id=n, position=n, party_size=1), None) for n in range(151, 171)
     ]
-    text = staff_handlers.roster_text(
+    text = telegram_manage.roster_text(
         gettext_for("en"), Roster(event, booked, waiting), "1 Jul 2026 12:00-16:00"
     )
     assert len(text) <= 4096

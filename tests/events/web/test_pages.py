@@ -16,12 +16,13 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
-from bot.events import service
+from bot.events import listings
 from bot.events.attendees import ATTENDEE_HEADER
-from bot.events.service import EventPlan
+from bot.events.places import sign_up as book
+from bot.events.plans import EventPlan, publish_event
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
-from bot.web.events_views import UNLINKED
+from bot.web.pages import UNLINKED
 from tests.support.web import Web, csrf_of, page_token
 from tests.web.test_inbox import add_resident, add_staff, area_ids
 
@@ -82,7 +83,7 @@ async def add_event(web: Web, *, areas: tuple[int, ...] = (), **fields: Any) -> 
     }
     values.update(fields)
     async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        event = await service.publish_event(db, EventPlan(**values), None, now=utcnow())
+        event = await publish_event(db, EventPlan(**values), None, now=utcnow())
         return event.id
 
 
@@ -90,7 +91,7 @@ async def sign_up(web: Web, event_id: int, resident: Resident, party: int) -> No
     async with web.sessions.begin() as db:  # type: ignore[attr-defined]
         row = await db.get(Resident, resident.id)
         assert row is not None
-        await service.sign_up(db, row, event_id, party, now=utcnow())
+        await book(db, row, event_id, party, now=utcnow())
 
 
 async def into_the_past(web: Web, event_id: int) -> None:
@@ -532,8 +533,8 @@ async def test_published_between_is_the_calendar_query(web: Web, neighbourhoods)
         await db.execute(update(Event).where(Event.id == cancelled).values(status="cancelled"))
     async with web.sessions() as db:  # type: ignore[attr-defined]
         window = (now, now + timedelta(days=30))
-        everything = await service.published_between(db, *window)
-        riverside = await service.published_between(db, *window, [areas["riverside"]])
+        everything = await listings.published_between(db, *window)
+        riverside = await listings.published_between(db, *window, [areas["riverside"]])
     assert [e.id for e in everything] == [soon, local]
     assert [e.id for e in riverside] == [soon]
 
