@@ -49,7 +49,7 @@ async def _answer(
 
 
 async def test_did_you_go_and_rating_only_for_own_booking_after_the_start(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -75,7 +75,9 @@ async def test_did_you_go_and_rating_only_for_own_booking_after_the_start(
         await _answer(sessions, b, booking_id, rating=1)
 
 
-async def test_only_a_place_held_at_the_start_can_be_answered_for(sessions, places: Places) -> None:
+async def test_only_a_place_held_at_the_start_can_be_answered_for(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
     a, b, c = await residents(sessions, 3, area=places.riverside)
@@ -95,7 +97,7 @@ async def test_only_a_place_held_at_the_start_can_be_answered_for(sessions, plac
 # ----- staff: roster, attendance, closing record ------------------------------------------------
 
 
-async def test_roster_attendance_and_closing_record(sessions, places: Places) -> None:
+async def test_roster_attendance_and_closing_record(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=3, max_party=2)
     a, b, c = await residents(sessions, 3, area=places.riverside)

@@ -14,7 +14,7 @@ from bot.events import calendar, managing
 from bot.events.places import get_event
 from bot.models import Event, StaffMember
 from tests.support.broadcasts import Places
-from tests.support.events import NOTICES, edit, publish, staff_member
+from tests.support.events import NOTICES, Sessions, edit, publish, staff_member
 
 TZ = ZoneInfo("Europe/London")
 ORGANISER = "Riverside Homes, 0800 000 0000"
@@ -177,7 +177,9 @@ def test_file_names_are_safe(title: str, expected: str) -> None:
 # ----- the same event over time, from the database ----------------------------------------------
 
 
-async def test_uid_stays_while_sequence_goes_up_with_each_change(sessions, places: Places) -> None:
+async def test_uid_stays_while_sequence_goes_up_with_each_change(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
 

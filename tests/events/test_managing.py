@@ -17,6 +17,7 @@ from tests.support.events import (
     NOW,
     START,
     TZ,
+    Sessions,
     add_queued_reminder,
     audit_entries,
     bookings,
@@ -26,6 +27,7 @@ from tests.support.events import (
     event_plan,
     event_row,
     publish,
+    resident_ids,
     residents,
     sign,
     staff_member,
@@ -34,7 +36,9 @@ from tests.support.events import (
 # ----- staff edits --------------------------------------------------------------------------
 
 
-async def test_capacity_below_the_places_booked_is_refused(sessions, places: Places) -> None:
+async def test_capacity_below_the_places_booked_is_refused(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=6, max_party=2)
     a, b = await residents(sessions, 2, area=places.riverside)
@@ -48,7 +52,9 @@ async def test_capacity_below_the_places_booked_is_refused(sessions, places: Pla
     assert outcome.changed == ["capacity"] and outcome.promoted == []
 
 
-async def test_raising_capacity_promotes_the_waitlist_in_order(sessions, places: Places) -> None:
+async def test_raising_capacity_promotes_the_waitlist_in_order(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=2, max_party=2)
     people = await residents(sessions, 5, area=places.riverside)
@@ -71,7 +77,7 @@ async def test_raising_capacity_promotes_the_waitlist_in_order(sessions, places:
 
 
 async def test_moving_the_start_tells_every_holder_and_skips_queued_reminders(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
@@ -97,7 +103,7 @@ async def test_moving_the_start_tells_every_holder_and_skips_queued_reminders(
     assert event.sequence == 1 and event.starts_at == moved_to
     assert event.updated_at == NOW + timedelta(hours=1)
     notices = await deliveries(sessions, NOTICE_KIND)
-    assert sorted(n.resident_id for n in notices) == sorted([a, b])
+    assert resident_ids(notices) == sorted([a, b])
     texts = {n.resident_id: n.payload["text"] for n in notices}
     assert "Your place is kept" in texts[a] and "still on the waitlist" in texts[b]
     assert "11 Feb 2027" in texts[a] and "13:00" in texts[a]
@@ -120,7 +126,7 @@ async def test_moving_the_start_tells_every_holder_and_skips_queued_reminders(
     assert entry.details["told"] == 2
 
 
-async def test_an_unchanged_plan_changes_nothing(sessions, places: Places) -> None:
+async def test_an_unchanged_plan_changes_nothing(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, neighbourhood_ids=(places.riverside, places.oakfield))
     (a,) = await residents(sessions, 1, area=places.riverside)
@@ -142,7 +148,9 @@ async def test_an_unchanged_plan_changes_nothing(sessions, places: Places) -> No
     assert await audit_entries(sessions, "event.edited") == []
 
 
-async def test_a_new_title_only_bumps_the_sequence_and_is_audited(sessions, places: Places) -> None:
+async def test_a_new_title_only_bumps_the_sequence_and_is_audited(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
     (a,) = await residents(sessions, 1, area=places.riverside)
@@ -158,7 +166,7 @@ async def test_a_new_title_only_bumps_the_sequence_and_is_audited(sessions, plac
 
 
 async def test_edits_after_the_start_or_to_a_cancelled_event_are_refused(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -178,7 +186,7 @@ async def test_edits_after_the_start_or_to_a_cancelled_event_are_refused(
 
 
 async def test_cancel_event_tells_every_holder_once_and_stops_reminders(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=2)
@@ -196,7 +204,7 @@ async def test_cancel_event_tells_every_holder_once_and_stops_reminders(
     event = await event_row(sessions, event_id)
     assert event.status == "cancelled" and event.cancelled_at == when and event.sequence == 1
     notices = await deliveries(sessions, NOTICE_KIND)
-    assert sorted(n.resident_id for n in notices) == sorted([a, b, c])
+    assert resident_ids(notices) == sorted([a, b, c])
     texts = {n.resident_id: n.payload["text"] for n in notices}
     assert "Your place has been released" in texts[a]
     assert "You were on the waitlist" in texts[c]
@@ -215,7 +223,9 @@ async def test_cancel_event_tells_every_holder_once_and_stops_reminders(
     assert len(await deliveries(sessions, NOTICE_KIND)) == 3
 
 
-async def test_an_edit_made_from_an_out_of_date_copy_is_refused(sessions, places: Places) -> None:
+async def test_an_edit_made_from_an_out_of_date_copy_is_refused(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
     opened = (await event_row(sessions, event_id)).sequence
@@ -231,7 +241,7 @@ async def test_an_edit_made_from_an_out_of_date_copy_is_refused(sessions, places
     assert (await event_row(sessions, event_id)).title == "Coffee and cake"
 
 
-async def test_capacity_cannot_go_below_a_waiting_party(sessions, places: Places) -> None:
+async def test_capacity_cannot_go_below_a_waiting_party(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=4, max_party=4)
     a, b = await residents(sessions, 2, area=places.riverside)

@@ -26,6 +26,7 @@ from tests.support.events import (
     deliveries,
     event_row,
     publish,
+    resident_ids,
     residents,
     sign,
     staff_member,
@@ -35,7 +36,9 @@ from tests.support.events import (
 # ----- signing up -------------------------------------------------------------------------------
 
 
-async def test_sign_up_books_while_places_last_counting_people(sessions, places: Places) -> None:
+async def test_sign_up_books_while_places_last_counting_people(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=5, max_party=3)
     a, b, c = await residents(sessions, 3, area=places.riverside)
@@ -56,7 +59,7 @@ async def test_sign_up_books_while_places_last_counting_people(sessions, places:
         assert event.last_position == 3
 
 
-async def test_sign_up_fills_exactly_to_capacity(sessions, places: Places) -> None:
+async def test_sign_up_fills_exactly_to_capacity(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=5, max_party=3)
     a, b, c = await residents(sessions, 3, area=places.riverside)
@@ -69,7 +72,7 @@ async def test_sign_up_fills_exactly_to_capacity(sessions, places: Places) -> No
 
 
 async def test_skip_ahead_lets_a_party_that_fits_book_past_the_waitlist(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=5, max_party=3, waitlist_skip_ahead=True)
@@ -79,7 +82,7 @@ async def test_skip_ahead_lets_a_party_that_fits_book_past_the_waitlist(
     assert (await sign(sessions, c, event_id, 2)).booking.status == "booked"
 
 
-async def test_unlimited_capacity_books_everyone(sessions, places: Places) -> None:
+async def test_unlimited_capacity_books_everyone(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None, max_party=10)
     people = await residents(sessions, 12, area=places.riverside)
@@ -93,7 +96,9 @@ async def test_unlimited_capacity_books_everyone(sessions, places: Places) -> No
 
 
 @pytest.mark.parametrize("party", [0, -1, 4])
-async def test_party_size_out_of_range_is_refused(sessions, places: Places, party: int) -> None:
+async def test_party_size_out_of_range_is_refused(
+    sessions: Sessions, places: Places, party: int
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=10, max_party=3)
     (a,) = await residents(sessions, 1, area=places.riverside)
@@ -103,7 +108,9 @@ async def test_party_size_out_of_range_is_refused(sessions, places: Places, part
     assert await bookings(sessions, event_id) == []
 
 
-async def test_signing_up_twice_is_refused_booked_or_waiting(sessions, places: Places) -> None:
+async def test_signing_up_twice_is_refused_booked_or_waiting(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=2, max_party=2)
     a, b, c = await residents(sessions, 3, area=places.riverside)
@@ -125,7 +132,7 @@ async def test_signing_up_twice_is_refused_booked_or_waiting(sessions, places: P
 
 
 async def test_sign_up_closes_at_the_deadline_the_start_and_on_cancellation(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     deadline = START - timedelta(days=1)
@@ -153,7 +160,7 @@ async def test_sign_up_closes_at_the_deadline_the_start_and_on_cancellation(
 
 
 async def test_events_for_another_neighbourhood_are_not_found_wide_ones_are_for_all(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     oakfield_only = await publish(sessions, staff, neighbourhood_ids=(places.oakfield,))
@@ -177,7 +184,9 @@ async def test_events_for_another_neighbourhood_are_not_found_wide_ones_are_for_
         assert {e.id for e in page.events} == {both, wide}
 
 
-async def test_signing_up_again_after_cancelling_goes_to_the_back(sessions, places: Places) -> None:
+async def test_signing_up_again_after_cancelling_goes_to_the_back(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=2)
     a, b, c, d = await residents(sessions, 4, area=places.riverside)
@@ -219,7 +228,9 @@ async def _sign_up_all_at_once(
     return await asyncio.gather(*(one(r, p) for r, p in parties.items()))
 
 
-async def test_fifty_at_once_for_ten_places_books_exactly_ten(sessions, places: Places) -> None:
+async def test_fifty_at_once_for_ten_places_books_exactly_ten(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=10)
     people = await residents(sessions, 50, area=places.riverside)
@@ -239,7 +250,7 @@ async def test_fifty_at_once_for_ten_places_books_exactly_ten(sessions, places: 
     assert event.last_position == 50
 
 
-async def test_mixed_parties_at_once_never_overbook(sessions, places: Places) -> None:
+async def test_mixed_parties_at_once_never_overbook(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=20, max_party=3)
     people = await residents(sessions, 30, area=places.riverside)
@@ -270,7 +281,7 @@ async def test_mixed_parties_at_once_never_overbook(sessions, places: Places) ->
 # ----- cancelling a place and the waitlist ------------------------------------------------------
 
 
-async def test_cancelling_promotes_in_strict_order(sessions, places: Places) -> None:
+async def test_cancelling_promotes_in_strict_order(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=4, max_party=3)
     a, b, c, d = await residents(sessions, 4, area=places.riverside)
@@ -298,7 +309,7 @@ async def test_cancelling_promotes_in_strict_order(sessions, places: Places) -> 
         d: later,
     }
     notices = await deliveries(sessions, NOTICE_KIND)
-    assert sorted(n.resident_id for n in notices) == sorted([c, d])
+    assert resident_ids(notices) == sorted([c, d])
     for notice in notices:
         assert notice.event_id == event_id and notice.status == "queued"
         assert "a place has come up" in notice.payload["text"]
@@ -307,7 +318,9 @@ async def test_cancelling_promotes_in_strict_order(sessions, places: Places) -> 
         ]
 
 
-async def test_skip_ahead_lets_a_smaller_party_behind_go_first(sessions, places: Places) -> None:
+async def test_skip_ahead_lets_a_smaller_party_behind_go_first(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=4, max_party=3, waitlist_skip_ahead=True)
     a, b, c, d, e = await residents(sessions, 5, area=places.riverside)
@@ -326,10 +339,12 @@ async def test_skip_ahead_lets_a_smaller_party_behind_go_first(sessions, places:
         e: "booked",
     }
     notices = await deliveries(sessions, NOTICE_KIND)
-    assert sorted(n.resident_id for n in notices) == sorted([d, e])
+    assert resident_ids(notices) == sorted([d, e])
 
 
-async def test_cancelling_a_waitlist_place_promotes_no_one(sessions, places: Places) -> None:
+async def test_cancelling_a_waitlist_place_promotes_no_one(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
     a, b, c = await residents(sessions, 3, area=places.riverside)
@@ -351,7 +366,7 @@ async def test_cancelling_a_waitlist_place_promotes_no_one(sessions, places: Pla
 
 
 async def test_the_blocking_head_leaving_the_waitlist_lets_those_behind_in(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=4, max_party=3)
@@ -371,7 +386,7 @@ async def test_the_blocking_head_leaving_the_waitlist_lets_those_behind_in(
 
 
 async def test_cancelling_what_is_not_held_or_after_the_start_is_refused(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
@@ -392,7 +407,7 @@ async def test_cancelling_what_is_not_held_or_after_the_start_is_refused(
 
 
 async def test_cancelling_withdraws_a_promotion_notice_not_yet_sent(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
@@ -408,7 +423,7 @@ async def test_cancelling_withdraws_a_promotion_notice_not_yet_sent(
 
 
 async def test_no_places_are_offered_while_others_wait_in_strict_order(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     strict = await publish(sessions, staff, capacity=4, max_party=3)
@@ -426,7 +441,9 @@ async def test_no_places_are_offered_while_others_wait_in_strict_order(
     assert (await sign(sessions, c, lenient, 1)).booking.status == "booked"
 
 
-async def test_a_resident_who_cannot_be_told_keeps_waiting(sessions, places: Places) -> None:
+async def test_a_resident_who_cannot_be_told_keeps_waiting(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
     a, b, c = await residents(sessions, 3, area=places.riverside)

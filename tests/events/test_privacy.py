@@ -16,6 +16,7 @@ from tests.support.events import (
     NOTICES,
     NOW,
     START,
+    Sessions,
     bookings,
     deliveries,
     publish,
@@ -27,7 +28,7 @@ from tests.support.events import (
 # ----- privacy ----------------------------------------------------------------------------------
 
 
-async def test_subject_access_lists_every_booking(sessions, places: Places) -> None:
+async def test_subject_access_lists_every_booking(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     first = await publish(sessions, staff, title="Litter pick")
     second = await publish(sessions, staff, starts_at=START + timedelta(days=2), capacity=1)
@@ -47,7 +48,7 @@ async def test_subject_access_lists_every_booking(sessions, places: Places) -> N
 
 
 async def test_forgetting_gives_up_upcoming_places_and_unlinks_every_booking(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     past = await publish(sessions, staff, starts_at=NOW + timedelta(hours=2), capacity=5)

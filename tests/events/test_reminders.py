@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.delivery.outbox import QuietHours
 from bot.events import jobs, managing
 from bot.events.notices import NOTICE_KIND, REMINDER_KIND, Notices
@@ -23,10 +23,12 @@ from tests.support.events import (
     NOW,
     START,
     TZ,
+    Sessions,
     cancel,
     deliveries,
     edit,
     publish,
+    resident_ids,
     residents,
     sign,
     staff_member,
@@ -73,7 +75,9 @@ HOUR_BEFORE = START - timedelta(hours=1)
 # ----- the day before and the hour before -------------------------------------------------------
 
 
-async def test_day_before_goes_at_six_the_evening_before_and_once(sessions, places: Places) -> None:
+async def test_day_before_goes_at_six_the_evening_before_and_once(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
     (a,) = await residents(sessions, 1, area=places.riverside)
@@ -132,7 +136,7 @@ async def test_day_before_goes_at_six_the_evening_before_and_once(sessions, plac
     ],
 )
 async def test_what_a_first_run_at_each_moment_sends(
-    sessions, places: Places, first_run: datetime, expected: list[str]
+    sessions: Sessions, places: Places, first_run: datetime, expected: list[str]
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -143,7 +147,7 @@ async def test_what_a_first_run_at_each_moment_sends(
 
 
 async def test_a_place_given_after_six_is_reminded_at_once_and_on_the_day_not_tomorrow(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
@@ -167,7 +171,7 @@ async def test_a_place_given_after_six_is_reminded_at_once_and_on_the_day_not_to
     ]
 
 
-async def test_only_booked_places_are_reminded(sessions, places: Places) -> None:
+async def test_only_booked_places_are_reminded(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
     booked, waiting, gone = await residents(sessions, 3, area=places.riverside)
@@ -182,7 +186,7 @@ async def test_only_booked_places_are_reminded(sessions, places: Places) -> None
 
 
 async def test_a_cancelled_booking_has_its_reminders_withdrawn_and_gets_no_more(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
@@ -202,7 +206,7 @@ async def test_a_cancelled_booking_has_its_reminders_withdrawn_and_gets_no_more(
     ]
 
 
-async def test_a_cancelled_event_gets_no_reminders(sessions, places: Places) -> None:
+async def test_a_cancelled_event_gets_no_reminders(sessions: Sessions, places: Places) -> None:
     from bot.models import StaffMember
 
     staff = await staff_member(sessions)
@@ -219,7 +223,7 @@ async def test_a_cancelled_event_gets_no_reminders(sessions, places: Places) -> 
 
 
 async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -252,7 +256,7 @@ async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
 
 
 async def test_a_new_place_withdraws_the_unsent_reminder_and_queues_it_again(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -277,7 +281,7 @@ async def test_a_new_place_withdraws_the_unsent_reminder_and_queues_it_again(
 
 
 async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     at_half_eight = london("2027-02-10 08:30")
@@ -309,7 +313,7 @@ async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
 
 
 async def test_a_day_before_reminder_quiet_hours_would_hold_into_the_day_is_not_sent(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     noon = london("2027-02-10 12:00")
@@ -344,7 +348,7 @@ async def test_a_day_before_reminder_quiet_hours_would_hold_into_the_day_is_not_
     ],
 )
 async def test_the_day_before_is_six_local_time_across_a_clock_change(
-    sessions, places: Places, start: datetime, evening_before_utc: datetime
+    sessions: Sessions, places: Places, start: datetime, evening_before_utc: datetime
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, starts_at=start)
@@ -366,7 +370,7 @@ async def test_the_day_before_is_six_local_time_across_a_clock_change(
 
 
 async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
@@ -383,9 +387,10 @@ async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
     assert await run(sessions, end + timedelta(hours=1), QUIET) == 2
     assert await run(sessions, end + timedelta(hours=2), QUIET) == 0
     rows = await deliveries(sessions, REMINDER_KIND)
-    assert sorted(d.resident_id for d in rows) == sorted([a, c])
+    assert resident_ids(rows) == sorted([a, c])
     for row in rows:
-        booking_id = bookings[row.resident_id]  # type: ignore[index]
+        assert row.resident_id is not None
+        booking_id = bookings[row.resident_id]
         assert row.payload["text"] == "Thank you for booking Coffee morning. Did you go?"
         assert row.payload["buttons"] == [
             [
@@ -397,7 +402,7 @@ async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
 
 
 async def test_did_you_go_is_not_asked_once_three_days_have_passed(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -410,7 +415,9 @@ async def test_did_you_go_is_not_asked_once_three_days_have_passed(
     assert await run(sessions, end + timedelta(days=3) - timedelta(seconds=1)) == 1
 
 
-async def test_did_you_go_in_quiet_hours_waits_until_morning(sessions, places: Places) -> None:
+async def test_did_you_go_in_quiet_hours_waits_until_morning(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     evening = london("2027-02-10 19:00")
     event_id = await publish(sessions, staff, starts_at=evening)  # ends 21:00
@@ -424,7 +431,9 @@ async def test_did_you_go_in_quiet_hours_waits_until_morning(sessions, places: P
 # ----- several runs at once ---------------------------------------------------------------------
 
 
-async def test_two_runs_at_once_queue_each_reminder_once(sessions, places: Places) -> None:
+async def test_two_runs_at_once_queue_each_reminder_once(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
     people = await residents(sessions, 8, area=places.riverside)
@@ -454,14 +463,14 @@ async def test_two_runs_at_once_queue_each_reminder_once(sessions, places: Place
 # ----- the scheduled job ------------------------------------------------------------------------
 
 
-def _settings(database_url: str):  # type: ignore[no-untyped-def]
+def _settings(database_url: str) -> Settings:
     return load_settings(
         database_url=database_url, quiet_hours_start="00:00", quiet_hours_end="00:00"
     )
 
 
 async def test_the_job_queues_what_is_due_and_logs_the_count(
-    sessions, places: Places, database_url: str, caplog: pytest.LogCaptureFixture
+    sessions: Sessions, places: Places, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     staff = await staff_member(sessions)
     real_now = utcnow()
@@ -481,7 +490,10 @@ async def test_the_job_queues_what_is_due_and_logs_the_count(
 
 
 async def test_the_job_logs_a_failure_and_keeps_going(
-    sessions, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    sessions: Sessions,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broken(*_args: object) -> int:
         raise RuntimeError("database went away")

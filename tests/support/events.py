@@ -22,6 +22,7 @@ from bot.events.plans import EventPlan
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident, StaffMember
 from bot.models.base import utcnow
 from tests.support.broadcasts import add_staff
+from tests.support.web import Web
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -211,6 +212,15 @@ async def bookings(sessions: Sessions, event_id: int) -> list[EventBooking]:
         return list(rows)
 
 
+def resident_ids(rows: list[Delivery]) -> list[int]:
+    """The residents outbox rows are to, in order of id (each row must be to a resident)."""
+    found = []
+    for row in rows:
+        assert row.resident_id is not None, row
+        found.append(row.resident_id)
+    return sorted(found)
+
+
 def status_of(rows: list[EventBooking]) -> dict[int | None, str]:
     return {b.resident_id: b.status for b in rows}
 
@@ -256,3 +266,9 @@ async def add_queued_reminder(sessions: Sessions, event_id: int, resident_id: in
                 created_at=NOW,
             )
         )
+
+
+def sessions_of(web: Web) -> Sessions:
+    """The dashboard's session factory, typed (``Web`` keeps it as a plain object)."""
+    assert isinstance(web.sessions, async_sessionmaker)
+    return web.sessions
