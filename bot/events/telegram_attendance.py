@@ -3,7 +3,7 @@ signed up came", and the closing record (how many came all told, and notes)."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.errors import InvalidInput, StaleAction
 from bot.events import attendance
@@ -25,59 +25,42 @@ from bot.tg.conversation import Flow, Step, Turn, TurnHandler, inline
 
 ATTENDANCE_PAGE = 10
 
+
 # ----- attendance -----------------------------------------------------------------------------
 
 
 def _attendance_markup(turn: Turn, roster: Roster, offset: int) -> InlineKeyboardMarkup:
+    """The booked parties on this page to tick, paging, All who signed up came, Closing."""
     _ = turn._
     event_id = roster.event.id
+
+    def button(label: str, action: StaffEventButton, *args: object) -> InlineKeyboardButton:
+        return turn.button(label, action, event_id, *args, anywhere=True)
+
     rows = [
         [
-            turn.button(
+            button(
                 ("✓ " if line.booking.attended else "")
                 + f"{shorten(who(_, line), 24)} ×{line.booking.party_size}",
                 StaffEventButton.MARK,
-                event_id,
                 line.booking.id,
-                anywhere=True,
             )
         ]
         for line in roster.booked[offset : offset + ATTENDANCE_PAGE]
     ]
+    # "e": paging edits the same message's buttons instead of sending a new one.
     paging = []
     if offset > 0:
-        paging.append(
-            turn.button(
-                _("Previous"),
-                StaffEventButton.ATTENDANCE,
-                event_id,
-                max(0, offset - ATTENDANCE_PAGE),
-                "e",
-                anywhere=True,
-            )
-        )
+        earlier = max(0, offset - ATTENDANCE_PAGE)
+        paging.append(button(_("Previous"), StaffEventButton.ATTENDANCE, earlier, "e"))
     if offset + ATTENDANCE_PAGE < len(roster.booked):
-        paging.append(
-            turn.button(
-                _("More"),
-                StaffEventButton.ATTENDANCE,
-                event_id,
-                offset + ATTENDANCE_PAGE,
-                "e",
-                anywhere=True,
-            )
-        )
+        later = offset + ATTENDANCE_PAGE
+        paging.append(button(_("More"), StaffEventButton.ATTENDANCE, later, "e"))
     if paging:
         rows.append(paging)
     if roster.booked:
-        rows.append(
-            [
-                turn.button(
-                    _("All who signed up came"), StaffEventButton.ALL_CAME, event_id, anywhere=True
-                )
-            ]
-        )
-    rows.append([turn.button(_("Closing record"), StaffEventButton.CLOSE, event_id, anywhere=True)])
+        rows.append([button(_("All who signed up came"), StaffEventButton.ALL_CAME)])
+    rows.append([button(_("Closing record"), StaffEventButton.CLOSE)])
     return inline(rows)
 
 
@@ -174,22 +157,15 @@ async def prompt_headcount(turn: Turn) -> None:
     _ = turn._
     roster = await attendance.roster(turn.session, _closing(turn))
     marked = roster.attended_people
+    as_marked = turn.button(
+        _("{count} - as marked").format(count=marked), ClosingButton.HEADCOUNT, marked
+    )
     turn.reply(
         _(
             "Closing record for {title}. How many people came, all told - including anyone "
             "who came without signing up? Type a number. Marked as came: {marked}."
         ).format(title=roster.event.title, marked=marked),
-        inline(
-            [
-                [
-                    turn.button(
-                        _("{count} - as marked").format(count=marked),
-                        ClosingButton.HEADCOUNT,
-                        marked,
-                    )
-                ]
-            ]
-        ),
+        inline([[as_marked]]),
     )
 
 

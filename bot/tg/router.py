@@ -13,6 +13,7 @@ from bot.events import telegram as events
 from bot.events import (
     telegram_announce,
     telegram_attendance,
+    telegram_booking,
     telegram_manage,
     telegram_newevent,
     telegram_preview,
@@ -230,6 +231,7 @@ ROUTES = assemble(
         staff.FLOW,
         broadcasts.FLOW,
         events.FLOW,
+        telegram_booking.FLOW,
         telegram_newevent.FLOW,
         telegram_preview.FLOW,
         telegram_announce.FLOW,

@@ -16,6 +16,7 @@ from bot.events import telegram as resident_telegram
 from bot.events import (
     telegram_announce,
     telegram_attendance,
+    telegram_booking,
     telegram_manage,
     telegram_newevent,
     telegram_preview,
@@ -167,7 +168,7 @@ def test_staff_buttons_and_steps_do_not_clash_with_the_resident_side() -> None:
             telegram_attendance.FLOW,
         ],
     )
-    resident = resident_telegram.FLOW
+    resident = assemble("events", [resident_telegram.FLOW, telegram_booking.FLOW])
     assert not set(staff.presses) & set(resident.presses)
     assert not set(staff.steps) & set(resident.steps)
     assert not set(staff.commands) & set(resident.commands)
