@@ -121,23 +121,12 @@ async def on_cancel(turn: Turn) -> None:
         if view.booking is not None and view.booking.status == WAITLISTED
         else _("Cancel your place at {title} ({when})?")
     )
-    turn.answer_press()
-    turn.reply(
-        question.format(title=event.title, when=when(turn, event)),
-        inline(
-            [
-                [
-                    turn.button(
-                        _("Yes, cancel my place"),
-                        EventButton.CANCEL_CONFIRMED,
-                        event.id,
-                        anywhere=True,
-                    )
-                ],
-                [turn.button(_("No, keep it"), EventButton.KEEP, event.id, anywhere=True)],
-            ]
-        ),
+    yes = turn.button(
+        _("Yes, cancel my place"), EventButton.CANCEL_CONFIRMED, event.id, anywhere=True
     )
+    keep = turn.button(_("No, keep it"), EventButton.KEEP, event.id, anywhere=True)
+    turn.answer_press()
+    turn.reply(question.format(title=event.title, when=when(turn, event)), inline([[yes], [keep]]))
 
 
 async def on_cancel_confirmed(turn: Turn) -> None:

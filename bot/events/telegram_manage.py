@@ -279,6 +279,10 @@ async def on_kill(turn: Turn) -> None:
     roster = await attendance.roster(turn.session, press_arg(turn))
     event = roster.event
     editable(event, utcnow())
+    yes = turn.button(
+        _("Yes, cancel the event"), StaffEventButton.KILL_CONFIRMED, event.id, anywhere=True
+    )
+    no = turn.button(_("No"), StaffEventButton.KILL_DECLINED, event.id, anywhere=True)
     turn.answer_press()
     turn.reply(
         _(
@@ -290,19 +294,7 @@ async def on_kill(turn: Turn) -> None:
             booked=len(roster.booked),
             waiting=len(roster.waiting),
         ),
-        inline(
-            [
-                [
-                    turn.button(
-                        _("Yes, cancel the event"),
-                        StaffEventButton.KILL_CONFIRMED,
-                        event.id,
-                        anywhere=True,
-                    )
-                ],
-                [turn.button(_("No"), StaffEventButton.KILL_DECLINED, event.id, anywhere=True)],
-            ]
-        ),
+        inline([[yes], [no]]),
     )
 
 
