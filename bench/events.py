@@ -82,7 +82,7 @@ async def prepare(url: str, residents: int, capacity: int) -> tuple[int, list[in
 
     from bot import migrate
     from bot.db import create_engine, create_sessionmaker
-    from bot.events.service import EventPlan, publish_event
+    from bot.events.plans import EventPlan, publish_event
     from bot.models import Resident, StaffMember
     from bot.models.base import utcnow
     from bot.residents.service import add_neighbourhood

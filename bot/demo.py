@@ -14,7 +14,7 @@ from bot import migrate
 from bot.accounts.users import create_user
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.events.service import EventPlan, publish_event
+from bot.events.plans import EventPlan, publish_event
 from bot.models import StaffMember
 from bot.models.base import utcnow
 from bot.residents.service import add_neighbourhood

@@ -4,23 +4,27 @@ Staff announce an upcoming event as an ordinary announcement (the outbox sends i
 the event's title, time, place, description (shortened to fit) and places, with its
 photo, to residents of its neighbourhoods who follow the Events topic. A cancelled or
 started event is refused, and so is announcing while there is no Events topic (the
-audience would then be everyone who follows any topic).
+audience would then be everyone who follows any topic). Staff limited to some
+neighbourhoods reach only theirs (as when they write an announcement themselves).
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcasts import composing as broadcasts
+from bot.broadcasts import composing
+from bot.broadcasts.audiences import Audience
+from bot.broadcasts.lifecycle import Plan, save_draft
 from bot.errors import InvalidInput
-from bot.events.service import when_words
+from bot.events.notices import when_words
 from bot.i18n import Gettext
-from bot.models import Event
+from bot.models import Announcement, Event, StaffMember
 from bot.residents.service import active_topics
 from bot.text import shorten_block
 
@@ -54,7 +58,7 @@ def announcement_text(_: Gettext, event: Event, when: str, *, caption: bool) -> 
         _("Where: {place}").format(place=event.place),
     ]
     tail = [places, _("Open Events in the menu to sign up.")]
-    limit = broadcasts.CAPTION_LIMIT if caption else broadcasts.TEXT_LIMIT
+    limit = composing.CAPTION_LIMIT if caption else composing.TEXT_LIMIT
     room = limit - len("\n".join(head)) - len("\n".join(tail)) - 4  # the blank lines
     description = shorten_block(event.description, room) if room > 1 else ""
     parts = [
@@ -99,3 +103,32 @@ async def announcement_of(
         area_ids=sorted(n.id for n in event.neighbourhoods),
         topic_ids=topics,
     )
+
+
+async def draft_announcement(
+    session: AsyncSession,
+    event: Event,
+    staff: StaffMember,
+    scope: Collection[int] | None,
+    _: Gettext,
+    *,
+    tz: ZoneInfo,
+    language: str,
+    now: datetime,
+) -> Announcement:
+    """The event's announcement kept as ``staff``'s draft, to preview and then confirm.
+
+    ``scope``: the neighbourhoods the staff member may write to (None: all). Of an event's
+    neighbourhoods they reach only theirs; an association-wide event, all of theirs.
+    """
+    found = await announcement_of(session, event, _, tz=tz, language=language, now=now)
+    audience = list(found.area_ids)
+    if scope is not None:
+        audience = [a for a in audience if a in scope] if audience else list(scope)
+    plan = Plan(
+        text=found.text,
+        photo_file_id=found.photo_file_id,
+        audience=Audience(tuple(sorted(audience)), tuple(found.topic_ids)),
+        urgent=False,
+    )
+    return await save_draft(session, plan, staff.id)

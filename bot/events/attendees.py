@@ -11,7 +11,8 @@ import asyncio
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from bot.events.service import BOOKED, Roster, RosterLine
+from bot.events.attendance import Roster, RosterLine
+from bot.events.places import BOOKED
 from bot.tables import Cell, ExportFormat, local_time, open_table, yes_no
 
 # (header, XLSX column width) in the order the columns appear.

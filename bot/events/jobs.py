@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association.service import effective_settings
 from bot.config import Settings
-from bot.events import service
+from bot.events.notices import Notices
+from bot.events.reminders import queue_reminders
 from bot.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -22,13 +23,13 @@ async def queue_event_reminders(
 ) -> int:
     """One run, one transaction: queue every event reminder that is due; returns how many.
 
-    Every replica runs this; each reminder goes once (see service.queue_reminders). A
+    Every replica runs this; each reminder goes once (see reminders.queue_reminders). A
     failure is logged and the next run tries again, so the scheduler keeps going.
     """
     try:
         async with sessions.begin() as session:
-            notices = service.Notices.of(await effective_settings(session, settings))
-            queued = await service.queue_reminders(session, notices, utcnow())
+            notices = Notices.of(await effective_settings(session, settings))
+            queued = await queue_reminders(session, notices, utcnow())
     except Exception:
         log.exception("event reminders could not be queued; the next run will try again")
         return 0

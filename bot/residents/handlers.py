@@ -7,8 +7,8 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.errors import InvalidInput, StaleAction
-from bot.events import service as events_service
-from bot.events.service import Notices
+from bot.events import privacy as events_service
+from bot.events.notices import Notices
 from bot.feedback import service as feedback
 from bot.i18n import LANGUAGES
 from bot.models.base import utcnow

@@ -10,8 +10,15 @@ from telegram.ext import ContextTypes
 from bot.broadcasts import telegram as broadcasts
 from bot.broadcasts.telegram_updates import show_updates
 from bot.errors import DomainError, NotAllowed, StaleAction
-from bot.events import handlers as events
-from bot.events import staff_handlers as events_staff
+from bot.events import telegram as events
+from bot.events import (
+    telegram_announce,
+    telegram_attendance,
+    telegram_booking,
+    telegram_manage,
+    telegram_newevent,
+    telegram_preview,
+)
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
@@ -220,7 +227,12 @@ ROUTES = assemble(
         staff.FLOW,
         broadcasts.FLOW,
         events.FLOW,
-        events_staff.FLOW,
+        telegram_booking.FLOW,
+        telegram_newevent.FLOW,
+        telegram_preview.FLOW,
+        telegram_announce.FLOW,
+        telegram_manage.FLOW,
+        telegram_attendance.FLOW,
         Flow(
             "menu",
             commands={

@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcasts import web as broadcasts_web
 from bot.config import Settings
 from bot.delivery.service import queue_depth
+from bot.events import web as events_web
 from bot.metrics import Metrics
 from bot.reports import web as reports_web
 from bot.web import (
     account,
     association_views,
     audit,
-    events_views,
     feedback_views,
     home,
     login,
@@ -187,7 +187,7 @@ def create_app(
     audit.add_routes(app)
     feedback_views.add_routes(app)
     broadcasts_web.add_routes(app)
-    events_views.add_routes(app)
+    events_web.add_routes(app)
     association_views.add_routes(app)
     report_views.add_routes(app)
     reports_web.add_routes(app)

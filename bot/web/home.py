@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.events.service import published_between
+from bot.events.listings import published_between
 from bot.feedback import inbox
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name

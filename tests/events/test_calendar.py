@@ -10,10 +10,11 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from bot.events import calendar, service
+from bot.events import calendar, managing
+from bot.events.places import get_event
 from bot.models import Event, StaffMember
-from tests.events.test_service import NOTICES, edit, publish, staff_member
 from tests.support.broadcasts import Places
+from tests.support.events import NOTICES, Sessions, edit, publish, staff_member
 
 TZ = ZoneInfo("Europe/London")
 ORGANISER = "Riverside Homes, 0800 000 0000"
@@ -176,13 +177,15 @@ def test_file_names_are_safe(title: str, expected: str) -> None:
 # ----- the same event over time, from the database ----------------------------------------------
 
 
-async def test_uid_stays_while_sequence_goes_up_with_each_change(sessions, places: Places) -> None:
+async def test_uid_stays_while_sequence_goes_up_with_each_change(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
 
     async def file_now() -> tuple[bytes, Event]:
         async with sessions() as session:
-            event = await service.get_event(session, event_id)
+            event = await get_event(session, event_id)
             return ics(event), event
 
     first, event = await file_now()
@@ -201,7 +204,7 @@ async def test_uid_stays_while_sequence_goes_up_with_each_change(sessions, place
     async with sessions.begin() as session:
         member = await session.get(StaffMember, staff)
         assert member is not None
-        await service.cancel_event(session, event_id, member, NOTICES, now=event.created_at)
+        await managing.cancel_event(session, event_id, member, NOTICES, now=event.created_at)
     last, _event = await file_now()
     entry = icalendar_entry(last)
     assert str(entry["uid"]) == uid and entry.decoded("sequence") == 3

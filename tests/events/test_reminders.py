@@ -10,25 +10,29 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.delivery.outbox import QuietHours
-from bot.events import jobs, service
-from bot.events.service import Notices
+from bot.events import jobs, managing
+from bot.events.notices import NOTICE_KIND, REMINDER_KIND, Notices
+from bot.events.places import get_event
+from bot.events.reminders import day_before_due, queue_reminders
 from bot.models import Delivery, EventBooking, EventReminder
 from bot.models.base import utcnow
-from tests.events.test_service import (
+from tests.support.broadcasts import Places
+from tests.support.events import (
     NOW,
     START,
     TZ,
+    Sessions,
     cancel,
     deliveries,
     edit,
     publish,
+    resident_ids,
     residents,
     sign,
     staff_member,
 )
-from tests.support.broadcasts import Places
 
 NO_QUIET = Notices(TZ, None)
 QUIET = Notices(TZ, QuietHours(time(21), time(8), TZ))
@@ -43,14 +47,14 @@ async def run(
     sessions: async_sessionmaker[AsyncSession], now: datetime, notices: Notices = NO_QUIET
 ) -> int:
     async with sessions.begin() as session:
-        return await service.queue_reminders(session, notices, now)
+        return await queue_reminders(session, notices, now)
 
 
 async def reminders(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int | None, str]]:
     """(resident, first words) of every queued or skipped reminder, oldest first."""
     return [
         (d.resident_id, d.payload["text"].split(",")[0])
-        for d in await deliveries(sessions, service.REMINDER_KIND)
+        for d in await deliveries(sessions, REMINDER_KIND)
     ]
 
 
@@ -71,7 +75,9 @@ HOUR_BEFORE = START - timedelta(hours=1)
 # ----- the day before and the hour before -------------------------------------------------------
 
 
-async def test_day_before_goes_at_six_the_evening_before_and_once(sessions, places: Places) -> None:
+async def test_day_before_goes_at_six_the_evening_before_and_once(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
     (a,) = await residents(sessions, 1, area=places.riverside)
@@ -84,7 +90,7 @@ async def test_day_before_goes_at_six_the_evening_before_and_once(sessions, plac
         HOUR_BEFORE - timedelta(seconds=1),
     ):
         assert await run(sessions, moment) == 0
-    (reminder,) = await deliveries(sessions, service.REMINDER_KIND)
+    (reminder,) = await deliveries(sessions, REMINDER_KIND)
     assert reminder.resident_id == a and reminder.event_id == event_id
     assert reminder.chat_id == 1000 and reminder.status == "queued"
     assert reminder.not_before == EVENING_BEFORE and not reminder.urgent
@@ -130,7 +136,7 @@ async def test_day_before_goes_at_six_the_evening_before_and_once(sessions, plac
     ],
 )
 async def test_what_a_first_run_at_each_moment_sends(
-    sessions, places: Places, first_run: datetime, expected: list[str]
+    sessions: Sessions, places: Places, first_run: datetime, expected: list[str]
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -141,7 +147,7 @@ async def test_what_a_first_run_at_each_moment_sends(
 
 
 async def test_a_place_given_after_six_is_reminded_at_once_and_on_the_day_not_tomorrow(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
@@ -165,7 +171,7 @@ async def test_a_place_given_after_six_is_reminded_at_once_and_on_the_day_not_to
     ]
 
 
-async def test_only_booked_places_are_reminded(sessions, places: Places) -> None:
+async def test_only_booked_places_are_reminded(sessions: Sessions, places: Places) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
     booked, waiting, gone = await residents(sessions, 3, area=places.riverside)
@@ -180,7 +186,7 @@ async def test_only_booked_places_are_reminded(sessions, places: Places) -> None
 
 
 async def test_a_cancelled_booking_has_its_reminders_withdrawn_and_gets_no_more(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=1)
@@ -190,15 +196,17 @@ async def test_a_cancelled_booking_has_its_reminders_withdrawn_and_gets_no_more(
     assert await run(sessions, EVENING_BEFORE) == 1
     await cancel(sessions, a, event_id, now=EVENING_BEFORE + timedelta(minutes=5))
     # a's reminder is withdrawn; b, promoted after 18:00, is reminded at the next run.
-    assert [d.status for d in await deliveries(sessions, service.REMINDER_KIND)] == ["skipped"]
+    assert [d.status for d in await deliveries(sessions, REMINDER_KIND)] == ["skipped"]
     assert await run(sessions, EVENING_BEFORE + timedelta(minutes=6)) == 1
     assert await run(sessions, HOUR_BEFORE) == 1
-    assert [
-        (d.resident_id, d.status) for d in await deliveries(sessions, service.REMINDER_KIND)
-    ] == [(a, "skipped"), (b, "queued"), (b, "queued")]
+    assert [(d.resident_id, d.status) for d in await deliveries(sessions, REMINDER_KIND)] == [
+        (a, "skipped"),
+        (b, "queued"),
+        (b, "queued"),
+    ]
 
 
-async def test_a_cancelled_event_gets_no_reminders(sessions, places: Places) -> None:
+async def test_a_cancelled_event_gets_no_reminders(sessions: Sessions, places: Places) -> None:
     from bot.models import StaffMember
 
     staff = await staff_member(sessions)
@@ -208,14 +216,14 @@ async def test_a_cancelled_event_gets_no_reminders(sessions, places: Places) -> 
     async with sessions.begin() as session:
         member = await session.get(StaffMember, staff)
         assert member is not None
-        await service.cancel_event(session, event_id, member, NO_QUIET, now=NOW)
+        await managing.cancel_event(session, event_id, member, NO_QUIET, now=NOW)
     for moment in (EVENING_BEFORE, HOUR_BEFORE, START + timedelta(hours=3)):
         assert await run(sessions, moment) == 0
-    assert await deliveries(sessions, service.REMINDER_KIND) == []
+    assert await deliveries(sessions, REMINDER_KIND) == []
 
 
 async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -231,7 +239,7 @@ async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
         starts_at=new_start,
         ends_at=new_start + timedelta(hours=2),
     )
-    assert [d.status for d in await deliveries(sessions, service.REMINDER_KIND)] == ["skipped"]
+    assert [d.status for d in await deliveries(sessions, REMINDER_KIND)] == ["skipped"]
     # Nothing at the old times.
     assert await run(sessions, EVENING_BEFORE + timedelta(minutes=31)) == 0
     assert await run(sessions, HOUR_BEFORE) == 0
@@ -240,7 +248,7 @@ async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
     assert await run(sessions, EVENING_BEFORE + timedelta(days=1)) == 1
     assert await run(sessions, new_start - timedelta(hours=1)) == 1
     assert await run(sessions, new_start - timedelta(minutes=1)) == 0
-    rows = await deliveries(sessions, service.REMINDER_KIND)
+    rows = await deliveries(sessions, REMINDER_KIND)
     assert [d.status for d in rows] == ["skipped", "queued", "queued"]
     assert "11 Feb 2027 14:00-16:00" in rows[1].payload["text"]
     # The withdrawn reminder's record went with it; the new ones are recorded.
@@ -248,7 +256,7 @@ async def test_moving_the_start_makes_new_reminders_due_at_the_new_times(
 
 
 async def test_a_new_place_withdraws_the_unsent_reminder_and_queues_it_again(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -258,22 +266,22 @@ async def test_a_new_place_withdraws_the_unsent_reminder_and_queues_it_again(
     await edit(
         sessions, event_id, staff, now=EVENING_BEFORE + timedelta(minutes=5), place="Library"
     )
-    assert [d.status for d in await deliveries(sessions, service.REMINDER_KIND)] == ["skipped"]
+    assert [d.status for d in await deliveries(sessions, REMINDER_KIND)] == ["skipped"]
     # Same start time, so the reminder is still due: it goes again, naming the new place.
     assert await run(sessions, EVENING_BEFORE + timedelta(minutes=6)) == 1
     assert await run(sessions, EVENING_BEFORE + timedelta(minutes=7)) == 0
-    rows = await deliveries(sessions, service.REMINDER_KIND)
+    rows = await deliveries(sessions, REMINDER_KIND)
     assert [d.status for d in rows] == ["skipped", "queued"]
     assert "Library" in rows[1].payload["text"]
     # The change itself was told once.
-    assert len(await deliveries(sessions, service.NOTICE_KIND)) == 1
+    assert len(await deliveries(sessions, NOTICE_KIND)) == 1
 
 
 # ----- quiet hours ------------------------------------------------------------------------------
 
 
 async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     at_half_eight = london("2027-02-10 08:30")
@@ -285,15 +293,13 @@ async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
     await sign(sessions, b, dropped)
     # 18:00 the evening before is outside quiet hours: both day-before reminders go then.
     assert await run(sessions, EVENING_BEFORE, QUIET) == 2
-    assert {d.not_before for d in await deliveries(sessions, service.REMINDER_KIND)} == {
-        EVENING_BEFORE
-    }
+    assert {d.not_before for d in await deliveries(sessions, REMINDER_KIND)} == {EVENING_BEFORE}
     # 06:30: the hour-before for 07:30 would be held until 08:00, after the start: not sent.
     assert await run(sessions, london("2027-02-10 06:30"), QUIET) == 0
     assert await run(sessions, london("2027-02-10 07:29"), QUIET) == 0
     # 07:30: the hour-before for 08:30 is held until 08:00.
     assert await run(sessions, london("2027-02-10 07:30"), QUIET) == 1
-    rows = await deliveries(sessions, service.REMINDER_KIND)
+    rows = await deliveries(sessions, REMINDER_KIND)
     assert len(rows) == 3
     assert rows[-1].resident_id == a and rows[-1].not_before == london("2027-02-10 08:00")
     assert not rows[-1].urgent and rows[-1].payload["text"].startswith(
@@ -307,7 +313,7 @@ async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
 
 
 async def test_a_day_before_reminder_quiet_hours_would_hold_into_the_day_is_not_sent(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     noon = london("2027-02-10 12:00")
@@ -342,20 +348,20 @@ async def test_a_day_before_reminder_quiet_hours_would_hold_into_the_day_is_not_
     ],
 )
 async def test_the_day_before_is_six_local_time_across_a_clock_change(
-    sessions, places: Places, start: datetime, evening_before_utc: datetime
+    sessions: Sessions, places: Places, start: datetime, evening_before_utc: datetime
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, starts_at=start)
     (a,) = await residents(sessions, 1, area=places.riverside)
     booking = (await sign(sessions, a, event_id)).booking
     async with sessions() as session:
-        event = await service.get_event(session, event_id)
-    assert service.day_before_due(event, booking, TZ) == evening_before_utc
+        event = await get_event(session, event_id)
+    assert day_before_due(event, booking, TZ) == evening_before_utc
     assert await run(sessions, evening_before_utc - timedelta(minutes=1)) == 0
     assert await run(sessions, evening_before_utc) == 1
     assert await run(sessions, start - timedelta(hours=1, minutes=1)) == 0
     assert await run(sessions, start - timedelta(hours=1)) == 1
-    rows = await deliveries(sessions, service.REMINDER_KIND)
+    rows = await deliveries(sessions, REMINDER_KIND)
     assert rows[0].not_before == evening_before_utc
     assert f"{start.astimezone(TZ):%d %b %Y} 10:00-12:00" in rows[0].payload["text"]
 
@@ -364,7 +370,7 @@ async def test_the_day_before_is_six_local_time_across_a_clock_change(
 
 
 async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
@@ -380,10 +386,11 @@ async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
     assert await run(sessions, end + timedelta(minutes=59)) == 0
     assert await run(sessions, end + timedelta(hours=1), QUIET) == 2
     assert await run(sessions, end + timedelta(hours=2), QUIET) == 0
-    rows = await deliveries(sessions, service.REMINDER_KIND)
-    assert sorted(d.resident_id for d in rows) == sorted([a, c])
+    rows = await deliveries(sessions, REMINDER_KIND)
+    assert resident_ids(rows) == sorted([a, c])
     for row in rows:
-        booking_id = bookings[row.resident_id]  # type: ignore[index]
+        assert row.resident_id is not None
+        booking_id = bookings[row.resident_id]
         assert row.payload["text"] == "Thank you for booking Coffee morning. Did you go?"
         assert row.payload["buttons"] == [
             [
@@ -395,7 +402,7 @@ async def test_did_you_go_goes_an_hour_after_the_end_once_within_three_days(
 
 
 async def test_did_you_go_is_not_asked_once_three_days_have_passed(
-    sessions, places: Places
+    sessions: Sessions, places: Places
 ) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff)
@@ -408,21 +415,25 @@ async def test_did_you_go_is_not_asked_once_three_days_have_passed(
     assert await run(sessions, end + timedelta(days=3) - timedelta(seconds=1)) == 1
 
 
-async def test_did_you_go_in_quiet_hours_waits_until_morning(sessions, places: Places) -> None:
+async def test_did_you_go_in_quiet_hours_waits_until_morning(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     evening = london("2027-02-10 19:00")
     event_id = await publish(sessions, staff, starts_at=evening)  # ends 21:00
     (a,) = await residents(sessions, 1, area=places.riverside)
     await sign(sessions, a, event_id)
     assert await run(sessions, london("2027-02-10 22:00"), QUIET) == 1
-    (row,) = await deliveries(sessions, service.REMINDER_KIND)
+    (row,) = await deliveries(sessions, REMINDER_KIND)
     assert row.not_before == london("2027-02-11 08:00")
 
 
 # ----- several runs at once ---------------------------------------------------------------------
 
 
-async def test_two_runs_at_once_queue_each_reminder_once(sessions, places: Places) -> None:
+async def test_two_runs_at_once_queue_each_reminder_once(
+    sessions: Sessions, places: Places
+) -> None:
     staff = await staff_member(sessions)
     event_id = await publish(sessions, staff, capacity=None)
     people = await residents(sessions, 8, area=places.riverside)
@@ -440,7 +451,7 @@ async def test_two_runs_at_once_queue_each_reminder_once(sessions, places: Place
             (
                 await session.execute(
                     select(Delivery.resident_id, func.count())
-                    .where(Delivery.kind == service.REMINDER_KIND)
+                    .where(Delivery.kind == REMINDER_KIND)
                     .group_by(Delivery.resident_id)
                 )
             ).all()
@@ -452,14 +463,14 @@ async def test_two_runs_at_once_queue_each_reminder_once(sessions, places: Place
 # ----- the scheduled job ------------------------------------------------------------------------
 
 
-def _settings(database_url: str):  # type: ignore[no-untyped-def]
+def _settings(database_url: str) -> Settings:
     return load_settings(
         database_url=database_url, quiet_hours_start="00:00", quiet_hours_end="00:00"
     )
 
 
 async def test_the_job_queues_what_is_due_and_logs_the_count(
-    sessions, places: Places, database_url: str, caplog: pytest.LogCaptureFixture
+    sessions: Sessions, places: Places, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     staff = await staff_member(sessions)
     real_now = utcnow()
@@ -479,12 +490,15 @@ async def test_the_job_queues_what_is_due_and_logs_the_count(
 
 
 async def test_the_job_logs_a_failure_and_keeps_going(
-    sessions, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    sessions: Sessions,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broken(*_args: object) -> int:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(service, "queue_reminders", broken)
+    monkeypatch.setattr(jobs, "queue_reminders", broken)
     with caplog.at_level(logging.INFO, logger="bot.events.jobs"):
         assert await jobs.queue_event_reminders(sessions, _settings(database_url)) == 0
     (record,) = [r for r in caplog.records if r.name == "bot.events.jobs"]

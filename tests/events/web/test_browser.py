@@ -19,11 +19,12 @@ from playwright.async_api import async_playwright, expect
 
 from bot.events.attendees import ATTENDEE_HEADER
 from bot.models.base import utcnow
-from tests.events.test_resident_journey import db_resident, events_list
+from tests.events.test_telegram import db_resident, events_list
+from tests.events.web.test_pages import good_form, post_form, sign_up, staff_client
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places
+from tests.support.harness import BotHarness
 from tests.support.web import PASSWORDS, Web
-from tests.web.test_events import good_form, post_form, sign_up, staff_client
 from tests.web.test_inbox import add_resident, add_staff, area_ids
 
 TIMEOUT_MS = 10_000
@@ -33,8 +34,8 @@ SCRIPT = "<script>alert(1)</script>"
 
 @pytest.mark.browser
 async def test_staff_create_publish_list_roster_and_export_in_a_browser(
-    web: Web, database_url: str, artifacts_dir: Path, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, database_url: str, artifacts_dir: Path, neighbourhoods: None
+) -> None:
     ensure_chromium()
     member = await add_staff(web, [])
     await web.user("staff", "sam", staff_member_id=member.id)
@@ -153,10 +154,10 @@ async def test_staff_create_publish_list_roster_and_export_in_a_browser(
 
 
 async def test_a_resident_finds_an_event_published_on_the_dashboard(
-    doorstep,
+    doorstep: BotHarness,
     web: Web,
     places: Places,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = await staff_client(web)
     local = good_form(title="Garden swap", area=str(places.riverside))
     elsewhere = good_form(title="Oakfield quiz", area=str(places.oakfield))

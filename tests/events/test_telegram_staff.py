@@ -12,15 +12,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.events import handlers as resident_handlers
-from bot.events import service, staff_handlers
-from bot.events.service import Roster, RosterLine
+from bot.events import telegram as resident_telegram
+from bot.events import (
+    telegram_announce,
+    telegram_attendance,
+    telegram_booking,
+    telegram_manage,
+    telegram_newevent,
+    telegram_preview,
+)
+from bot.events.attendance import Roster, RosterLine
+from bot.events.notices import NOTICE_KIND
+from bot.events.places import sign_up
 from bot.i18n import format_moment, gettext_for
 from bot.models import Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
+from bot.sandbox.client import SandboxUser
+from bot.tg.conversation import assemble
 from tests.journeys import PNG, texts, wait_for_button
 from tests.support.broadcasts import Places, add_resident, delivered_to, london, wait_newest
 from tests.support.events import event_row, make_event, move_event
+from tests.support.harness import BotHarness
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
@@ -35,14 +47,19 @@ def later_day(days: int = 10) -> date:
     return (utcnow().astimezone(LONDON) + timedelta(days=days)).date()
 
 
-def staff(harness):  # type: ignore[no-untyped-def]
+def staff(harness: BotHarness) -> SandboxUser:
     """Sam, the staff member of the staff_id fixture (Telegram user 900)."""
     return harness.client.user(900, first_name="Sam")
 
 
-async def resident(  # type: ignore[no-untyped-def]
-    harness, chat_id: int, *, area: int | None, topics: list[int], name: str | None = None
-) -> tuple[int, Any]:
+async def resident(
+    harness: BotHarness,
+    chat_id: int,
+    *,
+    area: int | None,
+    topics: list[int],
+    name: str | None = None,
+) -> tuple[int, SandboxUser]:
     """A resident made in the database with a sandbox chat; returns (resident id, user)."""
     harness.state.ensure_user(chat_id, f"Resident {chat_id}")
     resident_id = await add_resident(harness.sessions, chat_id, area=area, topics=topics)
@@ -61,16 +78,14 @@ async def book(
     async with sessions.begin() as session:
         found = await session.get(Resident, resident_id)
         assert found is not None
-        outcome = await service.sign_up(session, found, event_id, party, now=utcnow())
+        outcome = await sign_up(session, found, event_id, party, now=utcnow())
         return outcome.booking.status
 
 
 async def notices_by_chat(sessions: async_sessionmaker[AsyncSession]) -> Counter[int]:
     """How many event notices went (or wait to go) to each chat."""
     async with sessions() as session:
-        chats = await session.scalars(
-            select(Delivery.chat_id).where(Delivery.kind == service.NOTICE_KIND)
-        )
+        chats = await session.scalars(select(Delivery.chat_id).where(Delivery.kind == NOTICE_KIND))
         return Counter(chats)
 
 
@@ -93,7 +108,7 @@ def data_of(message: dict[str, Any], label: str) -> str:
     raise AssertionError(f"no button {label!r}")
 
 
-async def manage(sam, event_id: int, title: str = "Coffee morning") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def manage(sam: SandboxUser, event_id: int, title: str = "Coffee morning") -> dict[str, Any]:
     """/staffevents, then the event's Manage button; returns the manage card."""
     await sam.send("/staffevents")
     await sam.wait_for_text("Events coming up and from the last 14 days")
@@ -103,7 +118,7 @@ async def manage(sam, event_id: int, title: str = "Coffee morning") -> dict[str,
 
 
 async def to_preview(
-    sam,  # type: ignore[no-untyped-def]
+    sam: SandboxUser,
     *,
     title: str = "Coffee morning",
     day: date | None = None,
@@ -141,16 +156,28 @@ async def to_preview(
 
 
 def test_staff_buttons_and_steps_do_not_clash_with_the_resident_side() -> None:
-    assert not set(staff_handlers.PRESS_ACTIONS) & set(resident_handlers.PRESS_ACTIONS)
-    assert not set(staff_handlers.STEPS) & set(resident_handlers.STEPS)
-    assert not set(staff_handlers.COMMANDS) & set(resident_handlers.COMMANDS)
-    for action in staff_handlers.PRESS_ACTIONS:
+    # assemble refuses a step, button code or command claimed twice among the staff flows
+    staff = assemble(
+        "events_staff",
+        [
+            telegram_newevent.FLOW,
+            telegram_preview.FLOW,
+            telegram_announce.FLOW,
+            telegram_manage.FLOW,
+            telegram_attendance.FLOW,
+        ],
+    )
+    resident = assemble("events", [resident_telegram.FLOW, telegram_booking.FLOW])
+    assert not set(staff.presses) & set(resident.presses)
+    assert not set(staff.steps) & set(resident.steps)
+    assert not set(staff.commands) & set(resident.commands)
+    for action in staff.presses:
         # the longest: revision 0, the action, an event id and a booking id
         assert len(f"0:{action}:{2**31}:{2**63}".encode()) <= 64
 
 
 async def test_newevent_with_pin_and_photo_is_published_as_previewed(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     sam = staff(h)
@@ -241,7 +268,7 @@ async def test_newevent_with_pin_and_photo_is_published_as_previewed(
 
 
 async def test_bad_answers_get_a_plain_answer_and_earlier_answers_are_kept(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     sam = staff(h)
@@ -347,7 +374,7 @@ async def test_bad_answers_get_a_plain_answer_and_earlier_answers_are_kept(
 
 
 async def test_residents_are_refused_staff_commands_and_forged_staff_buttons(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id)
@@ -378,7 +405,7 @@ async def test_residents_are_refused_staff_commands_and_forged_staff_buttons(
 
 
 async def test_a_double_pressed_publish_publishes_once(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     sam = staff(h)
@@ -393,7 +420,7 @@ async def test_a_double_pressed_publish_publishes_once(
 
 
 async def test_a_new_time_tells_each_resident_once_and_moves_the_event(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=2)
@@ -434,7 +461,7 @@ async def test_a_new_time_tells_each_resident_once_and_moves_the_event(
 
 
 async def test_raising_capacity_promotes_and_lowering_below_booked_is_refused(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=2)
@@ -472,7 +499,7 @@ async def test_raising_capacity_promotes_and_lowering_below_booked_is_refused(
 
 
 async def test_cancelling_tells_each_booked_and_waiting_resident_once(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=3, max_party=2)
@@ -517,7 +544,7 @@ async def test_cancelling_tells_each_booked_and_waiting_resident_once(
 
 
 async def test_attendance_per_person_all_came_and_the_closing_record(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=10, max_party=3)
@@ -553,7 +580,7 @@ async def test_attendance_per_person_all_came_and_the_closing_record(
                     EventBooking.event_id == event_id
                 )
             )
-            return dict(rows.all())  # type: ignore[arg-type]
+            return dict(rows.all())
 
     assert await attended() == {ann_id: True, bob_id: None}
     await sam.press("All who signed up came")
@@ -581,7 +608,7 @@ async def test_attendance_per_person_all_came_and_the_closing_record(
 
 
 async def test_announcing_an_event_reaches_event_followers_in_its_neighbourhood_only(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     events, news = places.topics["events"], places.topics["news"]
@@ -623,7 +650,7 @@ def test_a_long_roster_is_cut_short_with_a_count() -> None:
     waiting = [
         RosterLine(EventBooking(id=n, position=n, party_size=1), None) for n in range(151, 171)
     ]
-    text = staff_handlers.roster_text(
+    text = telegram_manage.roster_text(
         gettext_for("en"), Roster(event, booked, waiting), "1 Jul 2026 12:00-16:00"
     )
     assert len(text) <= 4096
@@ -632,7 +659,9 @@ def test_a_long_roster_is_cut_short_with_a_count() -> None:
     assert text.endswith(f"…and {170 - shown} more not shown.")
 
 
-async def test_long_lists_are_paged(open_doorstep, places: Places, staff_id: int) -> None:
+async def test_long_lists_are_paged(
+    open_doorstep: BotHarness, places: Places, staff_id: int
+) -> None:
     h = open_doorstep
     first = (utcnow() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     ids = [

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from bot.models import Announcement, Broadcast, Delivery, Event, Topic
-from bot.web.events_views import UNLINKED
+from bot.web.pages import UNLINKED
+from tests.events.web.test_pages import SCRIPT, add_event, into_the_past, post_form, staff_client
 from tests.support.broadcasts import Places, add_resident
+from tests.support.events import sessions_of
 from tests.support.web import Web, page_token
-from tests.web.test_events import SCRIPT, add_event, into_the_past, post_form, staff_client
 
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -40,18 +41,18 @@ async def confirm(client: Any, announcement_id: int) -> tuple[int, str]:
 
 
 async def count(web: Web, model: Any) -> int:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def chats_told(web: Web) -> list[int]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         rows = (await db.scalars(select(Delivery).order_by(Delivery.chat_id))).all()
     return [r.chat_id for r in rows if r.chat_id is not None]
 
 
 async def events_topic(web: Web, *, active: bool) -> None:
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(update(Topic).where(Topic.code == "events").values(active=active))
 
 
@@ -65,7 +66,7 @@ async def followers(web: Web, places: Places) -> None:
         (600_004, None, [events]),
         (600_005, places.riverside, [events]),
     ]:
-        await add_resident(web.sessions, chat, area=area, topics=topics)  # type: ignore[arg-type]
+        await add_resident(sessions_of(web), chat, area=area, topics=topics)
 
 
 async def test_announce_previews_then_confirm_sends_once_to_event_followers_there(
@@ -96,7 +97,7 @@ async def test_announce_previews_then_confirm_sends_once_to_event_followers_ther
     assert await confirm(client, draft) == (303, f"/announcements/{draft}?done=already")
     assert await chats_told(web) == [600_001, 600_005]
     assert await count(web, Broadcast) == 1
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         payloads = (await db.scalars(select(Delivery.payload))).all()
         row = await db.get(Announcement, draft)
     assert all(p["text"].startswith(f"<b>Coffee {ESCAPED_SCRIPT} &amp; cake</b>") for p in payloads)
@@ -113,7 +114,7 @@ async def test_the_event_photo_goes_with_it_and_a_long_description_is_cut_to_a_c
     status, preview = await announce(client, event_id)
     assert status == 200, preview
     assert '<dt>Photo</dt><dd class="photo-attached">a photo is attached' in preview
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         [row] = (await db.scalars(select(Announcement))).all()
     assert row.photo_file_id == "photo-abc" and row.status == "draft"
     assert len(re.sub(r"<[^>]+>", "", row.text)) <= 1024
@@ -125,7 +126,7 @@ async def test_cancelled_started_or_without_an_events_topic_is_refused_and_nothi
 ) -> None:
     client = await staff_client(web)
     cancelled = await add_event(web, title="Called off")
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(update(Event).where(Event.id == cancelled).values(status="cancelled"))
     started = await add_event(web, title="Going on")
     await into_the_past(web, started)
@@ -162,7 +163,7 @@ async def test_who_may_announce(web: Web, places: Places) -> None:
     for event_id in (joint, everyone):
         status, page = await announce(riverside_staff, event_id)
         assert status == 200 and "<dd>Riverside Estate</dd>" in page, page
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         rows = (await db.scalars(select(Announcement).order_by(Announcement.id))).all()
     assert [r.neighbourhood_ids for r in rows] == [[places.riverside]] * 2
 
@@ -179,5 +180,5 @@ async def test_who_may_announce(web: Web, places: Places) -> None:
     no_token = await riverside_staff.post(f"/events/{joint}/announce", allow_redirects=False)
     assert no_token.status == 403
     assert await count(web, Announcement) == 2
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         assert all(e.status == "published" for e in (await db.scalars(select(Event))).all())

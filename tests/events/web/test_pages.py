@@ -16,12 +16,14 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
-from bot.events import service
+from bot.events import listings
 from bot.events.attendees import ATTENDEE_HEADER
-from bot.events.service import EventPlan
+from bot.events.places import sign_up as book
+from bot.events.plans import EventPlan, publish_event
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
-from bot.web.events_views import UNLINKED
+from bot.web.pages import UNLINKED
+from tests.support.events import sessions_of
 from tests.support.web import Web, csrf_of, page_token
 from tests.web.test_inbox import add_resident, add_staff, area_ids
 
@@ -34,9 +36,9 @@ def tomorrow() -> str:
     return (utcnow() + timedelta(days=2)).astimezone(LONDON).date().isoformat()
 
 
-def good_form(**overrides: str) -> dict[str, str]:
+def good_form(**overrides: str | list[str]) -> dict[str, Any]:
     """A form that publishes: a coffee morning the day after tomorrow, 10:00-12:00 London."""
-    values = {
+    values: dict[str, Any] = {
         "title": "Coffee morning",
         "description": "Tea, cake and a chat.",
         "place": "Riverside hall",
@@ -81,22 +83,22 @@ async def add_event(web: Web, *, areas: tuple[int, ...] = (), **fields: Any) -> 
         "neighbourhood_ids": areas,
     }
     values.update(fields)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        event = await service.publish_event(db, EventPlan(**values), None, now=utcnow())
+    async with sessions_of(web).begin() as db:
+        event = await publish_event(db, EventPlan(**values), None, now=utcnow())
         return event.id
 
 
 async def sign_up(web: Web, event_id: int, resident: Resident, party: int) -> None:
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         row = await db.get(Resident, resident.id)
         assert row is not None
-        await service.sign_up(db, row, event_id, party, now=utcnow())
+        await book(db, row, event_id, party, now=utcnow())
 
 
 async def into_the_past(web: Web, event_id: int) -> None:
     """Move an event to have started an hour ago (for attendance)."""
     start = utcnow() - timedelta(hours=1)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(
             update(Event)
             .where(Event.id == event_id)
@@ -105,12 +107,12 @@ async def into_the_past(web: Web, event_id: int) -> None:
 
 
 async def events_in_db(web: Web) -> list[Event]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         return list((await db.scalars(select(Event).order_by(Event.id))).all())
 
 
 async def audit_actions(web: Web) -> list[tuple[str, dict[str, Any]]]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
     return [(row.action, row.details) for row in rows]
 
@@ -118,7 +120,7 @@ async def audit_actions(web: Web) -> list[tuple[str, dict[str, Any]]]:
 # ----- creating -----------------------------------------------------------------------------------
 
 
-async def test_staff_preview_then_publish_an_event(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_preview_then_publish_an_event(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     client = await staff_client(web)
     form = await client.get("/events/new")
@@ -191,8 +193,8 @@ BAD_INPUT = [
 
 
 async def test_each_bad_field_is_refused_beside_it_with_everything_kept(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     areas = await area_ids(web)
     client = await staff_client(web)
     for overrides, field, words in BAD_INPUT:
@@ -223,8 +225,8 @@ async def test_each_bad_field_is_refused_beside_it_with_everything_kept(
 
 
 async def test_odd_unicode_and_script_are_kept_exactly_and_shown_as_text(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     client = await staff_client(web)
     title = f"{SCRIPT} Café 🎉 \u05e9\u05dc\u05d5\u05dd"
     response = await post_form(client, "/events/new", good_form(title=title, place=SCRIPT))
@@ -237,7 +239,9 @@ async def test_odd_unicode_and_script_are_kept_exactly_and_shown_as_text(
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, path
 
 
-async def test_too_low_roles_and_unlinked_accounts_cannot_create(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_too_low_roles_and_unlinked_accounts_cannot_create(
+    web: Web, neighbourhoods: None
+) -> None:
     viewer = await web.logged_in("viewer")
     assert (await viewer.get("/events")).status == 200
     assert (await viewer.get("/events/new")).status == 403
@@ -258,8 +262,8 @@ async def test_too_low_roles_and_unlinked_accounts_cannot_create(web: Web, neigh
 
 
 async def test_staff_see_their_neighbourhoods_and_association_wide_events_only(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     areas = await area_ids(web)
     mine = await add_event(web, title="Riverside coffee", areas=(areas["riverside"],))
     theirs = await add_event(web, title="Oakfield quiz", areas=(areas["oakfield"],))
@@ -294,7 +298,7 @@ async def test_staff_see_their_neighbourhoods_and_association_wide_events_only(
         good_form(title="Joint fair, renamed", sequence=sequence.group(1)),
     )
     assert saved.status == 303, await saved.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         event = await db.get(Event, both)
         assert event is not None
         assert event.title == "Joint fair, renamed"
@@ -304,7 +308,7 @@ async def test_staff_see_their_neighbourhoods_and_association_wide_events_only(
     assert "Oakfield quiz" in await (await viewer.get("/events")).text()
 
 
-async def test_forged_and_missing_ids_are_not_found(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_and_missing_ids_are_not_found(web: Web, neighbourhoods: None) -> None:
     client = await staff_client(web)
     for path in ("/events/abc", "/events/999999", "/events/-1", "/events/1e3", "/events/%20"):
         assert (await client.get(path)).status == 404, path
@@ -313,7 +317,7 @@ async def test_forged_and_missing_ids_are_not_found(web: Web, neighbourhoods) ->
     resident = await add_resident(web, None, "Ann")
     await sign_up(web, other_id, resident, 1)
     await into_the_past(web, event_id)
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         foreign = await db.scalar(select(EventBooking.id).where(EventBooking.event_id == other_id))
     for booking, expected in [("abc", 404), ("", 404), (str(foreign), 400), ("99999999", 400)]:
         response = await post_form(
@@ -321,14 +325,17 @@ async def test_forged_and_missing_ids_are_not_found(web: Web, neighbourhoods) ->
         )
         assert response.status == expected, booking
         assert "That booking no longer exists." in await response.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
-        assert (await db.get(EventBooking, foreign)).attended is None  # type: ignore[union-attr]
+    async with sessions_of(web)() as db:
+        untouched = await db.get(EventBooking, foreign)
+    assert untouched is not None and untouched.attended is None
 
 
 # ----- the roster, attendance, the closing record ----------------------------------------------
 
 
-async def test_roster_attendance_all_came_and_closing_record(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_roster_attendance_all_came_and_closing_record(
+    web: Web, neighbourhoods: None
+) -> None:
     event_id = await add_event(web, capacity=3, max_party=2)
     ann = await add_resident(web, None, "Ann Smith")
     bob = await add_resident(web, None, None)
@@ -349,7 +356,7 @@ async def test_roster_attendance_all_came_and_closing_record(web: Web, neighbour
     assert "Attendance can be marked once the event has started." in await too_early.text()
 
     await into_the_past(web, event_id)
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         ann_booking = await db.scalar(
             select(EventBooking.id).where(EventBooking.resident_id == ann.id)
         )
@@ -362,7 +369,7 @@ async def test_roster_attendance_all_came_and_closing_record(web: Web, neighbour
     )
     assert bad.status == 404
     assert (await post_form(client, f"/events/{event_id}/all-came", {})).status == 303
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         marks = (
             await db.execute(
                 select(EventBooking.status, EventBooking.attended).where(
@@ -392,8 +399,8 @@ async def test_roster_attendance_all_came_and_closing_record(web: Web, neighbour
 
 
 async def test_a_stale_edit_is_refused_and_a_fresh_one_tells_residents(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     event_id = await add_event(web, capacity=5, max_party=2)
     ann = await add_resident(web, None, "Ann")
     await sign_up(web, event_id, ann, 2)
@@ -405,14 +412,14 @@ async def test_a_stale_edit_is_refused_and_a_fresh_one_tells_residents(
         for name, value in re.findall(r'<input name="(\w+)" value="([^"]*)"', form)
     }
     values["description"] = "Gloves provided."
-    values["end_date"] = re.search(r'name="end_date" value="([^"]*)"', form).group(1)  # type: ignore[union-attr]
-    values["start_date"] = re.search(r'name="start_date" value="([^"]*)"', form).group(1)  # type: ignore[union-attr]
-    values["start_time"] = re.search(r'name="start_time" value="([^"]*)"', form).group(1)  # type: ignore[union-attr]
-    values["end_time"] = re.search(r'name="end_time" value="([^"]*)"', form).group(1)  # type: ignore[union-attr]
+    for name in ("end_date", "start_date", "start_time", "end_time"):
+        found = re.search(rf'name="{name}" value="([^"]*)"', form)
+        assert found is not None, name
+        values[name] = found.group(1)
     values["waitlist"] = "strict"
 
     # Someone else changes the event meanwhile (in Telegram, say).
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(update(Event).where(Event.id == event_id).values(sequence=1))
     stale = await post_form(
         client, f"/events/{event_id}/edit", {**values, "place": "Elsewhere", "sequence": "0"}
@@ -426,14 +433,15 @@ async def test_a_stale_edit_is_refused_and_a_fresh_one_tells_residents(
         {**values, "capacity": "1", "max_party": "1", "sequence": "1"},
     )
     assert low.status == 400 and "cannot be lower than that" in await low.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
-        assert (await db.get(Event, event_id)).place == "Oakfield green"  # type: ignore[union-attr]
+    async with sessions_of(web)() as db:
+        unchanged = await db.get(Event, event_id)
+    assert unchanged is not None and unchanged.place == "Oakfield green"
 
     saved = await post_form(
         client, f"/events/{event_id}/edit", {**values, "place": "Elsewhere", "sequence": "1"}
     )
     assert saved.status == 303 and saved.headers["Location"].endswith("done=saved")
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         event = await db.get(Event, event_id)
         told = (await db.scalars(select(Delivery).where(Delivery.event_id == event_id))).all()
     assert event is not None and event.place == "Elsewhere" and event.sequence == 2
@@ -445,8 +453,8 @@ async def test_a_stale_edit_is_refused_and_a_fresh_one_tells_residents(
 
 
 async def test_cancelling_asks_first_then_tells_each_attendee_once(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     event_id = await add_event(web, capacity=2, max_party=2)
     residents = [await add_resident(web, None, name) for name in ("Ann", "Bob", "Cat")]
     await sign_up(web, event_id, residents[0], 2)
@@ -464,7 +472,7 @@ async def test_cancelling_asks_first_then_tells_each_attendee_once(
     assert done.status == 303 and done.headers["Location"].endswith("done=cancelled")
     again = await post_form(client, f"/events/{event_id}/cancel", {"confirm": "yes"})
     assert again.status == 400 and "This event has been cancelled." in await again.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         told = (
             await db.execute(
                 select(Delivery.resident_id, func.count())
@@ -487,11 +495,11 @@ async def test_cancelling_asks_first_then_tells_each_attendee_once(
 # ----- the list -----------------------------------------------------------------------------------
 
 
-async def test_the_list_pages_upcoming_and_past_events(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_the_list_pages_upcoming_and_past_events(web: Web, neighbourhoods: None) -> None:
     ids = [await add_event(web, title=f"Event {n:02d}") for n in range(23)]
     past = ids[:2]
     for event_id in past:
-        async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        async with sessions_of(web).begin() as db:
             start = utcnow() - timedelta(days=3)
             await db.execute(
                 update(Event)
@@ -510,7 +518,7 @@ async def test_the_list_pages_upcoming_and_past_events(web: Web, neighbourhoods)
         assert (await viewer.get(f"/events?{odd}")).status == 200, odd
 
 
-async def test_published_between_is_the_calendar_query(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_published_between_is_the_calendar_query(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     now = utcnow()
     soon = await add_event(
@@ -528,12 +536,12 @@ async def test_published_between_is_the_calendar_query(web: Web, neighbourhoods)
     await add_event(
         web, starts_at=now + timedelta(days=40), ends_at=now + timedelta(days=40, hours=1)
     )
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(update(Event).where(Event.id == cancelled).values(status="cancelled"))
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         window = (now, now + timedelta(days=30))
-        everything = await service.published_between(db, *window)
-        riverside = await service.published_between(db, *window, [areas["riverside"]])
+        everything = await listings.published_between(db, *window)
+        riverside = await listings.published_between(db, *window, [areas["riverside"]])
     assert [e.id for e in everything] == [soon, local]
     assert [e.id for e in riverside] == [soon]
 
@@ -542,8 +550,8 @@ async def test_published_between_is_the_calendar_query(web: Web, neighbourhoods)
 
 
 async def test_attendee_lists_download_as_safe_csv_and_xlsx_and_are_audited(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     event_id = await add_event(web, capacity=3, max_party=2)
     ann = await add_resident(web, None, '=HYPERLINK("http://x") Smith')
     bob = await add_resident(web, None, None)
@@ -552,7 +560,7 @@ async def test_attendee_lists_download_as_safe_csv_and_xlsx_and_are_audited(
     await sign_up(web, event_id, bob, 1)
     await sign_up(web, event_id, cat, 2)
     await into_the_past(web, event_id)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(
             update(EventBooking)
             .where(EventBooking.resident_id == ann.id)
@@ -597,14 +605,16 @@ async def test_attendee_lists_download_as_safe_csv_and_xlsx_and_are_audited(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-async def test_an_empty_attendee_list_still_downloads(web: Web, neighbourhoods, fmt: str) -> None:  # type: ignore[no-untyped-def]
+async def test_an_empty_attendee_list_still_downloads(
+    web: Web, neighbourhoods: None, fmt: str
+) -> None:
     event_id = await add_event(web)
     viewer = await web.logged_in("viewer")
     response = await viewer.get(f"/events/{event_id}/attendees.{fmt}")
     assert response.status == 200 and len(await response.read()) > 10
 
 
-async def test_csrf_token_from_the_login_page_is_not_enough(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_csrf_token_from_the_login_page_is_not_enough(web: Web, neighbourhoods: None) -> None:
     client = await staff_client(web)
     login_token = csrf_of(await (await (await web.client()).get("/login")).text())
     response = await client.post(
@@ -614,8 +624,8 @@ async def test_csrf_token_from_the_login_page_is_not_enough(web: Web, neighbourh
 
 
 async def test_saving_the_form_unchanged_moves_nothing_and_tells_nobody(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     # Made elsewhere (Telegram, the demo) with seconds in its times, which the form lacks.
     start = utcnow().replace(second=37, microsecond=123000) + timedelta(days=4)
     deadline = start - timedelta(days=1, seconds=5)
@@ -630,7 +640,7 @@ async def test_saving_the_form_unchanged_moves_nothing_and_tells_nobody(
     values.update(description="Gloves provided.", waitlist="strict", title="Litter pick!")
     saved = await post_form(client, f"/events/{event_id}/edit", values)
     assert saved.status == 303 and saved.headers["Location"].endswith("done=saved")
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         event = await db.get(Event, event_id)
         told = await db.scalar(select(func.count()).select_from(Delivery))
     assert event is not None and event.title == "Litter pick!"

@@ -18,9 +18,11 @@ from sqlalchemy import func, select, update
 
 from bot.models import Event, EventBooking, Resident
 from bot.models.base import utcnow
+from bot.sandbox.client import SandboxUser
 from tests.journeys import onboard, texts, wait_for_button
 from tests.support.broadcasts import Places, add_resident, london
-from tests.support.events import make_event, move_event
+from tests.support.events import Sessions, make_event, move_event
+from tests.support.harness import BotHarness
 
 LONDON = ZoneInfo("Europe/London")
 STALE = "That button no longer works."
@@ -29,7 +31,7 @@ STALE = "That button no longer works."
 # ----- helpers ------------------------------------------------------------------------------
 
 
-async def db_resident(h, places: Places, *, area: int | None = None) -> Any:  # type: ignore[no-untyped-def]
+async def db_resident(h: BotHarness, places: Places, *, area: int | None = None) -> SandboxUser:
     """A resident made in the database (as onboarding leaves them), with a sandbox chat."""
     user = h.user()
     h.state.ensure_user(user.user_id, f"Resident {user.user_id}")
@@ -42,7 +44,7 @@ async def db_resident(h, places: Places, *, area: int | None = None) -> Any:  # 
     return user
 
 
-async def events_list(user: Any) -> str:
+async def events_list(user: SandboxUser) -> str:
     """/events; returns the list (or the no-events message)."""
     await user.send("/events")
     replies = await user.wait_until(
@@ -52,7 +54,7 @@ async def events_list(user: Any) -> str:
     return texts(replies)
 
 
-async def forge(user: Any, data: str) -> None:
+async def forge(user: SandboxUser, data: str) -> None:
     """Press a button the bot never offered, on the newest bot message in the chat."""
     message = await user.last_bot_message()
     assert message is not None, "the chat needs a bot message to press under"
@@ -65,7 +67,7 @@ def local_start(days: int = 3, at: str = "10:00") -> Any:
     return london(f"{day.isoformat()} {at}")
 
 
-async def booking(sessions, event_id: int, user_id: int) -> EventBooking:  # type: ignore[no-untyped-def]
+async def booking(sessions: Sessions, event_id: int, user_id: int) -> EventBooking:
     async with sessions() as session:
         found = await session.scalar(
             select(EventBooking)
@@ -76,7 +78,7 @@ async def booking(sessions, event_id: int, user_id: int) -> EventBooking:  # typ
         return found
 
 
-async def bookings(sessions, event_id: int) -> list[EventBooking]:  # type: ignore[no-untyped-def]
+async def bookings(sessions: Sessions, event_id: int) -> list[EventBooking]:
     async with sessions() as session:
         return list(
             await session.scalars(
@@ -101,7 +103,7 @@ def button_labels(message: dict[str, Any]) -> list[str]:
 
 
 async def test_list_detail_party_sign_up_calendar_my_events_cancel_and_promotion(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     start = local_start()
@@ -169,7 +171,7 @@ async def test_list_detail_party_sign_up_calendar_my_events_cancel_and_promotion
 
 
 async def test_waitlist_numbers_and_signing_up_twice(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=1)
@@ -200,7 +202,7 @@ async def test_waitlist_numbers_and_signing_up_twice(
 
 
 async def test_no_sign_up_after_the_deadline_or_the_start(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     deadline_id = await make_event(h.sessions, staff_id, title="Quiz night")
@@ -236,7 +238,7 @@ async def test_no_sign_up_after_the_deadline_or_the_start(
 
 
 async def test_stale_forged_and_foreign_buttons_are_refused(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id)
@@ -275,7 +277,7 @@ async def test_stale_forged_and_foreign_buttons_are_refused(
 
 
 async def test_neighbourhood_only_events_are_shown_to_that_neighbourhood(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     await make_event(h.sessions, staff_id, title="Estate-wide fun day")
@@ -291,7 +293,7 @@ async def test_neighbourhood_only_events_are_shown_to_that_neighbourhood(
 
 
 async def test_no_events_and_paging_through_many(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     ann = await db_resident(h, places)
@@ -322,7 +324,9 @@ async def test_no_events_and_paging_through_many(
     assert "Walk 1" in texts(await ann.wait_for_text("Upcoming events"))
 
 
-async def test_did_you_go_then_a_rating(open_doorstep, places: Places, staff_id: int) -> None:
+async def test_did_you_go_then_a_rating(
+    open_doorstep: BotHarness, places: Places, staff_id: int
+) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id)
     ann = await db_resident(h, places)
@@ -357,7 +361,7 @@ async def test_did_you_go_then_a_rating(open_doorstep, places: Places, staff_id:
 
 
 async def test_mydata_holds_the_bookings_and_forget_gives_the_place_to_the_next(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     event_id = await make_event(h.sessions, staff_id, capacity=1)
@@ -398,7 +402,7 @@ RANK = re.compile(r"on the waitlist: number (\d+)\.")
 
 
 async def test_fifty_residents_sign_up_at_once_for_ten_places(
-    open_doorstep, places: Places, staff_id: int
+    open_doorstep: BotHarness, places: Places, staff_id: int
 ) -> None:
     h = open_doorstep
     # The test is about places, not Telegram's flood control: 50 lists and 60 answers in
@@ -430,16 +434,25 @@ async def test_fifty_residents_sign_up_at_once_for_ten_places(
                 EventBooking.event_id == event_id, EventBooking.status == "booked"
             )
         )
-        user_of = dict(
-            (await session.execute(select(Resident.id, Resident.telegram_user_id))).all()
-        )
+        user_of = {
+            resident_id: user_id
+            for resident_id, user_id in (
+                await session.execute(select(Resident.id, Resident.telegram_user_id))
+            ).all()
+            if user_id is not None
+        }
         last_position = await session.scalar(
             select(Event.last_position).where(Event.id == event_id)
         )
     assert people == 10
     assert sorted(b.position for b in rows) == list(range(1, 51)) and last_position == 50
     assert sorted(b.position for b in booked) == list(range(1, 11))
+
+    def answer_to(booking: EventBooking) -> int | None:
+        assert booking.resident_id is not None
+        return told[user_of[booking.resident_id]]
+
     for b in booked:
-        assert told[user_of[b.resident_id]] is None
+        assert answer_to(b) is None
     for rank, b in enumerate(sorted(waiting, key=lambda b: b.position), start=1):
-        assert told[user_of[b.resident_id]] == rank
+        assert answer_to(b) == rank

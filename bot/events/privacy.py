@@ -1,0 +1,73 @@
+"""A resident's bookings under data protection: all of them for subject access (/mydata),
+and forgetting them (/forget) without losing the event's numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events.notices import Notices
+from bot.events.places import HOLDING, cancel_booking
+from bot.models import Event, EventBooking, Resident
+from bot.residents.privacy import iso
+
+
+async def bookings_for_subject_access(
+    session: AsyncSession, resident_id: int
+) -> list[dict[str, Any]]:
+    """Every booking a resident made, for /mydata."""
+    rows = await session.execute(
+        select(EventBooking, Event)
+        .join(Event, Event.id == EventBooking.event_id)
+        .where(EventBooking.resident_id == resident_id)
+        .order_by(Event.starts_at)
+    )
+    return [
+        {
+            "event": event.title,
+            "starts_at": iso(event.starts_at),
+            "place": event.place,
+            "status": booking.status,
+            "party_size": booking.party_size,
+            "signed_up_at": iso(booking.requested_at),
+            "place_given_at": iso(booking.booked_at),
+            "cancelled_at": iso(booking.cancelled_at),
+            "attended_as_marked_by_staff": booking.attended,
+            "you_said_you_went": booking.said_attended,
+            "your_rating": booking.rating,
+        }
+        for booking, event in rows.all()
+    ]
+
+
+async def forget_bookings_of(
+    session: AsyncSession, resident: Resident, notices: Notices, *, now: datetime
+) -> None:
+    """/forget: give up upcoming places (the waitlist moves up) and unlink every booking.
+
+    The unlinked rows keep the numbers (who came, ratings) without saying who.
+    """
+    upcoming = (
+        await session.scalars(
+            select(EventBooking.event_id)
+            .join(Event, Event.id == EventBooking.event_id)
+            .where(
+                EventBooking.resident_id == resident.id,
+                EventBooking.status.in_(HOLDING),
+                Event.status == "published",
+                Event.starts_at > now,
+            )
+        )
+    ).all()
+    for event_id in upcoming:
+        await cancel_booking(session, resident, event_id, notices, now=now)
+    await session.execute(
+        update(EventBooking)
+        .where(EventBooking.resident_id == resident.id)
+        .values(resident_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()

@@ -1,0 +1,115 @@
+"""One event on the dashboard: its details, who has places and who is waiting, and (for
+staff) what they can do with it; and the question before calling it off."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.accounts.users import has_role
+from bot.events import attendance
+from bot.events.attendance import Roster
+from bot.events.attendees import resident_label
+from bot.events.listings import phase
+from bot.events.web.lookup import PHASE_WORDS, event_id_of, visible_event
+from bot.models.base import utcnow
+from bot.staff.scope import scope_of_user
+from bot.web.pages import Failure, local_words, render, staff_member_of
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+NOTICES = {
+    "published": "The event is published: residents it is for can see it in Events now.",
+    "saved": "The changes are saved; anyone with a place or waiting is told of a new time or "
+    "place.",
+    "unchanged": "Nothing was changed.",
+    "cancelled": "The event is cancelled; everyone with a place or waiting is being told.",
+    "marked": "Attendance saved.",
+    "all-came": "Every booked party is marked as came.",
+    "closed": "The closing record is saved.",
+}
+
+
+def _roster_rows(roster: Roster, tz: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
+    """The booked parties and the waitlist as the page lists them."""
+    return {
+        "booked": [
+            {
+                "id": line.booking.id,
+                "who": resident_label(line),
+                "party": line.booking.party_size,
+                "at": local_words(line.booking.booked_at, tz),
+                "attended": line.booking.attended,
+                "said_went": line.booking.said_attended,
+                "rating": line.booking.rating,
+            }
+            for line in roster.booked
+        ],
+        "waiting": [
+            {
+                "rank": rank,
+                "who": resident_label(line),
+                "party": line.booking.party_size,
+                "at": local_words(line.booking.requested_at, tz),
+            }
+            for rank, line in enumerate(roster.waiting, start=1)
+        ],
+    }
+
+
+async def _detail_page(
+    request: web.Request, *, error: str | None = None, status: int = 200
+) -> web.Response:
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    now = utcnow()
+    async with request.app[SESSIONS]() as db:
+        event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
+        roster = await attendance.roster(db, event.id)
+        actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
+    where = phase(event, now)
+    return render(
+        request,
+        "event_detail.html",
+        {
+            "e": event,
+            "phase": where,
+            "status": PHASE_WORDS[where],
+            "when": f"{local_words(event.starts_at, tz)} to {local_words(event.ends_at, tz)}",
+            "deadline": local_words(event.signup_deadline, tz),
+            "areas": ", ".join(n.name for n in event.neighbourhoods),
+            "roster": roster,
+            **_roster_rows(roster, tz),
+            "closed_at": local_words(event.closed_at, tz),
+            "can_act": has_role(user.role, "staff"),
+            "actor": actor,
+            "can_change": where in ("open", "signup_closed"),
+            "started": where in ("under_way", "finished"),
+            "notice": NOTICES.get(request.query.get("done", "")),
+            "error": error,
+            "timezone": str(tz),
+        },
+        status=status,
+    )
+
+
+@access("viewer")
+async def event_detail(request: web.Request) -> web.StreamResponse:
+    """One event: its details, who has places and who is waiting, and (for staff) actions."""
+    return await _detail_page(request)
+
+
+async def detail_refused(request: web.Request, failure: Failure) -> web.StreamResponse:
+    """The event's page drawn again with why an action on it was refused."""
+    return await _detail_page(request, error=failure.message, status=failure.status)
+
+
+@access("staff")
+async def event_cancel_form(request: web.Request) -> web.StreamResponse:
+    """Ask before cancelling, saying how many residents will be told."""
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
+        roster = await attendance.roster(db, event.id)
+    return render(request, "event_cancel.html", {"e": event, "roster": roster})
