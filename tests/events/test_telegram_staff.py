@@ -28,7 +28,7 @@ from bot.i18n import format_moment, gettext_for
 from bot.models import Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.sandbox.client import SandboxUser
-from bot.tg.conversation import assemble
+from bot.tg.routes import assemble
 from tests.journeys import PNG, texts, wait_for_button
 from tests.support.broadcasts import Places, add_resident, delivered_to, london, wait_newest
 from tests.support.events import event_row, make_event, move_event
