@@ -282,9 +282,7 @@ def _topics_markup(
         turn.button(("✓ " if topic_id in chosen else "") + label, OnboardingButton.TOPIC, topic_id)
         for topic_id, label in topics
     ]
-    return _with_back(
-        turn, [*pairs(buttons), [turn.button(turn._("Done"), OnboardingButton.DONE)]]
-    )
+    return _with_back(turn, [*pairs(buttons), [turn.button(turn._("Done"), OnboardingButton.DONE)]])
 
 
 async def prompt_topics(turn: Turn) -> None:

@@ -21,15 +21,19 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.association import web as association_pages
+from bot.association.service import effective_settings
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.metrics import Metrics
+from bot.privacy import web as privacy_pages
+from bot.reports import web as reports_pages
+from bot.residents import web as residents_pages
+from bot.staff.scope import scope_of_user
 from bot.web import (
-    association_views,
     broadcasts_views,
     events_views,
     feedback_views,
-    report_views,
     views,
 )
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
@@ -179,8 +183,10 @@ def create_app(
     feedback_views.add_routes(app)
     broadcasts_views.add_routes(app)
     events_views.add_routes(app)
-    association_views.add_routes(app)
-    report_views.add_routes(app)
+    association_pages.add_routes(app)
+    residents_pages.add_routes(app, settings_in_force=effective_settings, scope_of=scope_of_user)
+    privacy_pages.add_routes(app)
+    reports_pages.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

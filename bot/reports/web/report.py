@@ -119,9 +119,3 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
             "Content-Disposition": f'attachment; filename="{name}"',
         },
     )
-
-
-def add_routes(app: web.Application) -> None:
-    """Register the report's routes."""
-    app.router.add_get("/report", report_page)
-    app.router.add_get("/report.csv", report_csv)
