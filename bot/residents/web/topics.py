@@ -4,49 +4,19 @@ and Welsh), taking off the list. Admins only; every change is audited by the ser
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import user_actor
 from bot.models import Topic
 from bot.residents import service as residents
-from bot.web.pages import Failure, Form, form_action, path_id, render, see_other
+from bot.residents.web.listed import listed_or_404, refused_in_a_row, render_list
+from bot.web.pages import Failure, Form, form_action, see_other
 from bot.web.security import SESSIONS, access, current_user
-
-NOTICES = {
-    "added": "Added.",
-    "renamed": "Renamed.",
-    "deactivated": "Taken off the list. Residents who chose it keep it.",
-    "reactivated": "Back on the list.",
-}
 
 
 async def _topics_page(request: web.Request, failure: Failure | None = None) -> web.StreamResponse:
     async with request.app[SESSIONS]() as db:
         topics = await residents.all_listed(db, Topic)
-    return render(
-        request,
-        "topics.html",
-        {
-            "topics": topics,
-            "typed": failure.kept if failure else {},
-            "notice": NOTICES.get(request.query.get("done", "")),
-            "error": failure.message if failure else None,
-        },
-        status=failure.status if failure else 200,
-    )
-
-
-async def _refused_in_a_row(request: web.Request, failure: Failure) -> web.StreamResponse:
-    """The list again with the reason; what was typed in a row stays out of the add form."""
-    return await _topics_page(request, Failure(failure.message, failure.status))
-
-
-async def _topic(db: AsyncSession, request: web.Request) -> Topic:
-    """The topic the URL names, or a plain 404."""
-    topic = await residents.find_listed(db, Topic, path_id(request, "topic_id"))
-    if topic is None:
-        raise web.HTTPNotFound()
-    return topic
+    return render_list(request, "topics.html", {"topics": topics}, failure)
 
 
 @access("admin")
@@ -71,11 +41,11 @@ async def topic_add(request: web.Request, form: Form) -> web.Response:
 
 
 @access("admin")
-@form_action(_refused_in_a_row)
+@form_action(refused_in_a_row(_topics_page))
 async def topic_rename(request: web.Request, form: Form) -> web.Response:
     """Rename a topic (English and Welsh names)."""
     async with request.app[SESSIONS].begin() as db:
-        topic = await _topic(db, request)
+        topic = await listed_or_404(db, Topic, request, "topic_id")
         await residents.rename_listed(
             db,
             topic,
@@ -87,12 +57,12 @@ async def topic_rename(request: web.Request, form: Form) -> web.Response:
 
 
 @access("admin")
-@form_action(_refused_in_a_row)
+@form_action(refused_in_a_row(_topics_page))
 async def topic_active(request: web.Request, form: Form) -> web.Response:
     """Take a topic off the list or put it back; its followers keep following it."""
     active = form.get("active") == "yes"
     async with request.app[SESSIONS].begin() as db:
-        topic = await _topic(db, request)
+        topic = await listed_or_404(db, Topic, request, "topic_id")
         await residents.set_listed_active(
             db, topic, active, actor=user_actor(current_user(request))
         )
