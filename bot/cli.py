@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +19,8 @@ from bot.logging_setup import configure_logging
 
 T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
+if TYPE_CHECKING:  # argparse's subparsers type is generic only to type checkers
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _fail(message: str) -> NoReturn:
@@ -308,15 +310,8 @@ def cmd_admin_create(args: argparse.Namespace) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="doorstep",
-        description="Doorstep: the resident-engagement Telegram bot for housing associations. "
-        "Settings come from environment variables or a .env file (see README).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_running_commands(commands: Commands) -> None:
+    """``run``, ``demo`` and ``migrate``: the bot itself, the local demo, the schema."""
     run = commands.add_parser(
         "run",
         help="run the bot (long polling), web server and scheduler",
@@ -349,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate_cmd.set_defaults(handler=cmd_migrate)
 
+
+def add_export_commands(commands: Commands) -> None:
+    """``export feedback``: data for admins, as CSV or XLSX."""
     export = commands.add_parser("export", help="export data for admins")
     export_kinds = export.add_subparsers(dest="kind", required=True, metavar="WHAT")
     feedback = export_kinds.add_parser(
@@ -364,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_argument("--output", required=True, metavar="FILE")
     feedback.set_defaults(handler=cmd_export_feedback)
 
+
+def add_neighbourhood_commands(commands: Commands) -> None:
+    """``neighbourhoods add`` and ``neighbourhoods list``: the list residents choose from."""
     areas = commands.add_parser("neighbourhoods", help="manage the neighbourhood list")
     area_actions = areas.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = area_actions.add_parser("add", help="add a neighbourhood")
@@ -373,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = area_actions.add_parser("list", help="list neighbourhoods and their codes")
     listing.set_defaults(handler=cmd_neighbourhood_list)
 
+
+def add_staff_commands(commands: Commands) -> None:
+    """``staff invite|list|revoke|neighbourhoods``: who works in Telegram, and where."""
     staff = commands.add_parser("staff", help="invite staff and admins, list them, revoke them")
     staff_actions = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
     invite = staff_actions.add_parser(
@@ -401,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     areas_cmd.add_argument("codes", nargs="*", metavar="CODE", help="neighbourhood codes")
     areas_cmd.set_defaults(handler=cmd_staff_neighbourhoods)
 
+
+def add_admin_commands(commands: Commands) -> None:
+    """``admin create``: dashboard accounts."""
     admin = commands.add_parser("admin", help="dashboard accounts")
     admin_actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
     admin_create = admin_actions.add_parser(
@@ -416,6 +423,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     admin_create.set_defaults(handler=cmd_admin_create)
+
+
+COMMAND_GROUPS = (
+    add_running_commands,
+    add_export_commands,
+    add_neighbourhood_commands,
+    add_staff_commands,
+    add_admin_commands,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand, one group of commands at a time."""
+    parser = argparse.ArgumentParser(
+        prog="doorstep",
+        description="Doorstep: the resident-engagement Telegram bot for housing associations. "
+        "Settings come from environment variables or a .env file (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_commands in COMMAND_GROUPS:
+        add_commands(commands)
     return parser
 
 

@@ -13,7 +13,9 @@ import pytest
 DOORSTEP = [sys.executable, "-m", "bot"]
 
 
-def doorstep(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):  # type: ignore[no-untyped-def]
+def doorstep(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     return subprocess.run(
         [*DOORSTEP, *args],

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,7 @@ async def test_newcomer_onboards_and_reports_within_a_minute(
 # ----- the real command --------------------------------------------------------------------------
 
 
-def _lines(stream, into: queue.Queue[str]) -> None:  # type: ignore[no-untyped-def]
+def _lines(stream: Iterable[str], into: queue.Queue[str]) -> None:
     for line in stream:
         into.put(line)
 

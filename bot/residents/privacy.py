@@ -1,4 +1,5 @@
-"""UK GDPR for residents: their profile for a subject-access copy, and its erasure."""
+"""The residents' part of UK GDPR: a resident's profile for their subject-access copy, and
+its erasure. ``bot.privacy`` puts these together with the other features' parts."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def iso(value: Any) -> Any:
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
     """What the residents side holds about a resident: profile and conversation in progress.
 
-    The reports are added by the feedback side (see the /mydata handler).
+    The reports and bookings are added by their features (``bot.privacy.subject_access``).
     """
     await load_profile(resident)
     conversation = (
@@ -53,7 +54,7 @@ async def forget_resident(session: AsyncSession, resident: Resident) -> None:
     """Erase the resident's identity, settings and conversation, keeping a tombstone.
 
     The tombstone (no Telegram id, no name) keeps registration counts by neighbourhood
-    honest. Their reports are anonymised by the feedback side first (see /forget).
+    honest. Their bookings and reports are unlinked first (``bot.privacy.erasure``).
     """
     if resident.chat_id is not None:
         await session.execute(

@@ -199,24 +199,21 @@ async def add_neighbourhood(
 Listed = TypeVar("Listed", Neighbourhood, Topic)
 
 
-async def _listed(session: AsyncSession, kind: type[Listed], item_id: int) -> Listed:
-    item = await session.get(kind, item_id) if 0 < item_id < 2**31 else None
-    if item is None:
-        raise NotFound("That is not on the list.")
-    return item
+async def find_listed(session: AsyncSession, kind: type[Listed], item_id: int) -> Listed | None:
+    """The neighbourhood or topic with this id (any number: a forged one finds nothing)."""
+    return await session.get(kind, item_id) if 0 < item_id < 2**31 else None
 
 
 async def rename_listed(
     session: AsyncSession,
-    kind: type[Listed],
-    item_id: int,
+    item: Listed,
     name: str,
     *,
     actor: str,
     name_cy: str | None = None,
 ) -> Listed:
     """Rename a neighbourhood or topic (a topic may have a Welsh name; empty: none)."""
-    item = await _listed(session, kind, item_id)
+    kind = type(item).__tablename__[:-1]
     before: dict[str, str | None] = {"name": item.name}
     after: dict[str, str | None] = {"name": require_text(name, 120, single_line=True)}
     if isinstance(item, Topic):
@@ -230,8 +227,8 @@ async def rename_listed(
         record_action(
             session,
             actor,
-            f"{kind.__tablename__[:-1]}.renamed",
-            kind.__tablename__[:-1],
+            f"{kind}.renamed",
+            kind,
             item.id,
             {"before": before, "after": after},
         )
@@ -240,12 +237,7 @@ async def rename_listed(
 
 
 async def set_listed_active(
-    session: AsyncSession,
-    kind: type[Listed],
-    item_id: int,
-    active: bool,
-    *,
-    actor: str,
+    session: AsyncSession, item: Listed, active: bool, *, actor: str
 ) -> Listed:
     """Take a neighbourhood or topic off the list, or put it back.
 
@@ -253,13 +245,13 @@ async def set_listed_active(
     it (their reports, bookings and staff's view unchanged), a follower keeps the topic;
     newcomers can no longer choose it, and its deep link stops pre-selecting it.
     """
-    item = await _listed(session, kind, item_id)
+    kind = type(item).__tablename__[:-1]
     if item.active != active:
         record_action(
             session,
             actor,
-            f"{kind.__tablename__[:-1]}.{'reactivated' if active else 'deactivated'}",
-            kind.__tablename__[:-1],
+            f"{kind}.{'reactivated' if active else 'deactivated'}",
+            kind,
             item.id,
             {"before": {"active": item.active}, "after": {"active": active}},
         )

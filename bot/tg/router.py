@@ -21,9 +21,13 @@ from bot.events import (
 )
 from bot.feedback import handlers as feedback
 from bot.feedback.screening import mentions_any, sounds_unhappy
-from bot.residents import handlers as residents
+from bot.privacy import telegram as privacy
 from bot.residents import service as residents_service
+from bot.residents import telegram_help as residents_help
+from bot.residents import telegram_onboarding as onboarding
+from bot.residents import telegram_settings as residents_settings
 from bot.staff import handlers as staff
+from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
 from bot.tg.conversation import Command, Flow, Turn, decode_press
 from bot.tg.menu import menu_item
 from bot.tg.routes import assemble
@@ -35,11 +39,11 @@ log = logging.getLogger(__name__)
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
     "reports": feedback.show_my_reports,
-    "help": residents.show_help,
+    "help": residents_help.show_help,
     "updates": show_updates,
     "events": events.show_events,
 }
-STARTING = {"feedback": feedback.start_feedback, "settings": residents.open_settings}
+STARTING = {"feedback": feedback.start_feedback, "settings": residents_settings.open_settings}
 
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,7 +83,7 @@ async def handle_message(turn: Turn) -> None:
         await step.handle(turn)
         return
     if turn.resident is None:
-        await residents.show_privacy_notice(turn, None)
+        await onboarding.show_privacy_notice(turn, None)
         return
     item = menu_item(message.text)
     if item is not None and turn.resident.onboarded_at is not None:
@@ -89,7 +93,7 @@ async def handle_message(turn: Turn) -> None:
         await step.handle(turn)
         return
     if turn.resident.onboarded_at is None:
-        await residents.start(turn, None)
+        await onboarding.start(turn, None)
         return
     if message.text is not None and sounds_unhappy(message.text):
         await feedback.offer_complaint(turn, message.text)
@@ -103,7 +107,7 @@ def warn_if_emergency(turn: Turn) -> None:
     """Emergency words, at any step: the emergency contacts go out before anything else."""
     text = turn.text
     if text and not text.startswith("/") and mentions_any(text, turn.settings.emergency_words):
-        turn.reply(residents.emergency_text(turn), first=True)
+        turn.reply(residents_help.emergency_text(turn), first=True)
 
 
 async def handle_menu(turn: Turn, item: str) -> None:
@@ -145,6 +149,15 @@ async def handle_command(turn: Turn, text: str) -> None:
         turn.reply(_("Please finish setting up first - send /start."))
         return
     await command.handle(turn, rest.strip())
+
+
+async def _start_command(turn: Turn, args: str) -> None:
+    """/start: a staff invite link (t.me/<bot>?start=staff-CODE, the same as /staff CODE)
+    goes to staff; anything else (a neighbourhood's code, or nothing) to residents."""
+    if args.startswith(STAFF_LINK_PREFIX):
+        await staff.redeem(turn, args.removeprefix(STAFF_LINK_PREFIX))
+        return
+    await onboarding.start(turn, args or None)
 
 
 async def _show_menu(turn: Turn, _args: str) -> None:
@@ -222,7 +235,10 @@ async def explain_refusal(turn: Turn, refusal: DomainError) -> None:
 ROUTES = assemble(
     "doorstep",
     [
-        residents.FLOW,
+        onboarding.FLOW,
+        residents_settings.FLOW,
+        residents_help.FLOW,
+        privacy.FLOW,
         feedback.FLOW,
         staff.FLOW,
         broadcasts.FLOW,
@@ -236,6 +252,7 @@ ROUTES = assemble(
         Flow(
             "menu",
             commands={
+                "start": Command(_start_command, audience="anyone"),
                 "cancel": Command(_cancel_command, audience="anyone"),
                 "menu": Command(_show_menu),
                 "feedback": _menu_command("feedback"),

@@ -21,22 +21,18 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasts import web as broadcasts_web
+from bot.association import web as association_pages
+from bot.association.service import effective_settings
+from bot.broadcasts import web as broadcasts_pages
 from bot.config import Settings
 from bot.delivery.service import queue_depth
-from bot.events import web as events_web
+from bot.events import web as events_pages
 from bot.metrics import Metrics
-from bot.reports import web as reports_web
-from bot.web import (
-    account,
-    association_views,
-    audit,
-    feedback_views,
-    home,
-    login,
-    report_views,
-    users,
-)
+from bot.privacy import web as privacy_pages
+from bot.reports import web as reports_pages
+from bot.residents import web as residents_pages
+from bot.staff.scope import scope_of_user
+from bot.web import account, audit, feedback_views, home, login, users
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
@@ -186,11 +182,12 @@ def create_app(
     users.add_routes(app)
     audit.add_routes(app)
     feedback_views.add_routes(app)
-    broadcasts_web.add_routes(app)
-    events_web.add_routes(app)
-    association_views.add_routes(app)
-    report_views.add_routes(app)
-    reports_web.add_routes(app)
+    broadcasts_pages.add_routes(app)
+    events_pages.add_routes(app)
+    association_pages.add_routes(app)
+    residents_pages.add_routes(app, settings_in_force=effective_settings, scope_of=scope_of_user)
+    privacy_pages.add_routes(app)
+    reports_pages.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

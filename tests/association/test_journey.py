@@ -6,9 +6,12 @@ from bot.association.service import save_settings
 from bot.web.app import COMPONENTS
 from tests.association.test_service import FORM
 from tests.journeys import begin_report, onboard, texts
+from tests.support.harness import BotHarness
 
 
-async def test_a_changed_name_and_emergency_contacts_reach_the_next_message(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_a_changed_name_and_emergency_contacts_reach_the_next_message(
+    doorstep: BotHarness,
+) -> None:
     async with doorstep.sessions.begin() as db:
         await save_settings(
             db,

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association.service import effective_settings, save_settings, setting_values
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidInput
 from bot.feedback.service import StaffNotices, add_staff_reply
 from bot.models import AssociationSettings, AuditEntry, Delivery, Feedback, Resident, StaffMember
 
+Sessions = async_sessionmaker[AsyncSession]
 FORM = {
     "association_name": "Riverside Homes",
     "emergency_contacts": "Emergency repairs: 0800 000 111\nGas: 0800 111 999",
@@ -25,13 +27,13 @@ FORM = {
 }
 
 
-def settings_for(database_url: str):  # type: ignore[no-untyped-def]
+def settings_for(database_url: str) -> Settings:
     return load_settings(database_url=database_url, association_name="Env Homes")
 
 
 async def test_the_environment_is_the_default_and_saved_values_override_it(
-    sessions, database_url
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str
+) -> None:
     settings = settings_for(database_url)
     async with sessions() as db:
         assert await effective_settings(db, settings) is settings
@@ -96,8 +98,8 @@ async def test_the_environment_is_the_default_and_saved_values_override_it(
     ],
 )
 async def test_bad_settings_are_refused_with_a_plain_reason_and_nothing_is_saved(
-    sessions, database_url, change, words
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str, change: dict[str, str], words: str
+) -> None:
     settings = settings_for(database_url)
     with pytest.raises(InvalidInput) as refused:
         async with sessions.begin() as db:
@@ -108,7 +110,9 @@ async def test_bad_settings_are_refused_with_a_plain_reason_and_nothing_is_saved
         assert (await db.scalars(select(AuditEntry))).all() == []
 
 
-async def test_odd_unicode_in_the_name_and_contacts_is_kept_exactly(sessions, database_url) -> None:  # type: ignore[no-untyped-def]
+async def test_odd_unicode_in_the_name_and_contacts_is_kept_exactly(
+    sessions: Sessions, database_url: str
+) -> None:
     settings = settings_for(database_url)
     name = "Cartrefi Cymru \u2014 T\u0177 Newydd \U0001f3e0 \u202eRTL"
     async with sessions.begin() as db:
@@ -118,8 +122,8 @@ async def test_odd_unicode_in_the_name_and_contacts_is_kept_exactly(sessions, da
 
 
 async def test_changed_quiet_hours_change_when_a_reply_to_a_resident_is_held(
-    sessions, database_url
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str
+) -> None:
     """The dashboard's quiet hours reach the outbox: a reply at 22:30 waits, or not."""
     settings = settings_for(database_url)
     async with sessions.begin() as db:
@@ -146,6 +150,7 @@ async def test_changed_quiet_hours_change_when_a_reply_to_a_resident_is_held(
             await add_staff_reply(db, report_id, member, "On our way", notices, now=late)
             delivery = await db.scalar(select(Delivery).order_by(Delivery.id.desc()).limit(1))
             assert delivery is not None and delivery.kind == "staff_reply"
+            assert isinstance(delivery.not_before, datetime)
             return delivery.not_before
 
     # Configured quiet hours 21:00-08:00: held until 08:00 the next morning.

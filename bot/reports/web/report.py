@@ -1,7 +1,7 @@
 """The social impact and compliance report: the page (tables, SVG charts, printable) and CSV.
 
 Who sees it: every dashboard role from viewer up, for the whole association. The report
-holds aggregates only, with small numbers suppressed (``bot.reports.impact``), and the
+holds aggregates only, with small numbers suppressed (``bot.reports.suppression``), and the
 Code's CH01 is per 1,000 of the association's homes, so it is not cut down to a staff
 member's neighbourhoods (a viewer, the lowest role, already sees the whole association).
 
@@ -22,17 +22,19 @@ from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
 from bot.reports import charts, impact
+from bot.reports.period import BadPeriod, Period, parse_period
+from bot.reports.suppression import SMALL
 from bot.tables import neutralise
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 
-def _period(request: web.Request) -> impact.Period:
+def _period(request: web.Request) -> Period:
     today = utcnow().astimezone(request.app[SETTINGS].tz).date()
-    return impact.parse_period(request.query.get("from"), request.query.get("to"), today)
+    return parse_period(request.query.get("from"), request.query.get("to"), today)
 
 
-async def _report(request: web.Request, period: impact.Period) -> impact.ImpactReport:
+async def _report(request: web.Request, period: Period) -> impact.ImpactReport:
     async with request.app[SESSIONS]() as db:
         settings = await effective_settings(db, request.app[SETTINGS])
         return await impact.impact_report(
@@ -71,7 +73,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     """The report for a period: figures, charts, links to print and download."""
     try:
         period = _period(request)
-    except impact.BadPeriod as exc:
+    except BadPeriod as exc:
         context: dict[str, Any] = {
             "error": str(exc),
             "form": {"from": request.query.get("from", ""), "to": request.query.get("to", "")},
@@ -86,7 +88,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
             "charts": _charts(report),
             "form": {"from": period.start.isoformat(), "to": period.end.isoformat()},
             "timezone": request.app[SETTINGS].timezone,
-            "small": impact.SMALL,
+            "small": SMALL,
         },
     )
 
@@ -96,7 +98,7 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     """The report's figures as CSV (section, item, figure), formula-safe, audited."""
     try:
         period = _period(request)
-    except impact.BadPeriod as exc:
+    except BadPeriod as exc:
         return web.Response(status=400, text=str(exc))
     report = await _report(request, period)
     buffer = io.StringIO()
@@ -119,9 +121,3 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
             "Content-Disposition": f'attachment; filename="{name}"',
         },
     )
-
-
-def add_routes(app: web.Application) -> None:
-    """Register the report's routes."""
-    app.router.add_get("/report", report_page)
-    app.router.add_get("/report.csv", report_csv)

@@ -9,25 +9,27 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import ConsoleMessage, Dialog, Error, async_playwright, expect
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import ConfigError, load_settings
 from bot.models import AuditEntry, Feedback, Neighbourhood, Resident
-from bot.reports.impact import last_full_quarter
+from bot.reports.period import last_full_quarter
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.web import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web, WebFactory
 
+Sessions = async_sessionmaker[AsyncSession]
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'
 PERIOD = "from=2026-06-01&to=2026-08-31"
 TIMEOUT_MS = 10_000
 
 
-async def fill(web: Web) -> None:
+async def fill(sessions: Sessions) -> None:
     """Two neighbourhoods with awkward names, residents, reports and a complaint in summer 2026."""
     moment = datetime(2026, 7, 1, 9, tzinfo=UTC)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions.begin() as db:
         odd = Neighbourhood(code="odd", name=SCRIPT)
         sums = Neighbourhood(code="sums", name=FORMULA)
         db.add_all([odd, sums])
@@ -58,8 +60,10 @@ async def fill(web: Web) -> None:
             )
 
 
-async def test_viewers_see_the_report_with_charts_and_escaped_names(web: Web) -> None:
-    await fill(web)
+async def test_viewers_see_the_report_with_charts_and_escaped_names(
+    web: Web, sessions: Sessions
+) -> None:
+    await fill(sessions)
     viewer = await web.logged_in("viewer")
     response = await viewer.get(f"/report?{PERIOD}")
     assert response.status == 200
@@ -85,9 +89,11 @@ async def test_the_default_period_is_the_last_full_quarter(web: Web) -> None:
     assert f'value="{expected.end.isoformat()}"' in html
 
 
-async def test_ch01_uses_the_number_of_homes_from_the_settings(web_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_ch01_uses_the_number_of_homes_from_the_settings(
+    web_factory: WebFactory, sessions: Sessions
+) -> None:
     web = await web_factory(homes=3000)
-    await fill(web)
+    await fill(sessions)
     admin = await web.logged_in("admin")
     html = await (await admin.get(f"/report?{PERIOD}")).text()
     assert "set the number of homes" not in html
@@ -124,8 +130,10 @@ async def test_anonymous_users_are_sent_to_log_in(web: Web) -> None:
         assert response.headers["Location"].startswith("/login")
 
 
-async def test_the_csv_has_the_figures_formula_safe_and_is_audited(web: Web) -> None:
-    await fill(web)
+async def test_the_csv_has_the_figures_formula_safe_and_is_audited(
+    web: Web, sessions: Sessions
+) -> None:
+    await fill(sessions)
     viewer = await web.logged_in("viewer", "vera")
     response = await viewer.get(f"/report.csv?{PERIOD}")
     assert response.status == 200
@@ -145,7 +153,7 @@ async def test_the_csv_has_the_figures_formula_safe_and_is_audited(web: Web) -> 
     assert figures[("Complaints stage 1", "CH01 per 1,000 homes")] == "set the number of homes"
     assert figures[("Hours to acknowledge", "Median")] == "2.0"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions() as db:
         entry = (
             await db.scalars(select(AuditEntry).where(AuditEntry.action == "report.exported"))
         ).one()
@@ -155,10 +163,10 @@ async def test_the_csv_has_the_figures_formula_safe_and_is_audited(web: Web) -> 
 
 @pytest.mark.browser
 async def test_the_report_in_chromium_on_screen_and_in_print(
-    web: Web, database_url: str, artifacts_dir: Path
+    web: Web, sessions: Sessions, database_url: str, artifacts_dir: Path
 ) -> None:
     ensure_chromium()
-    await fill(web)
+    await fill(sessions)
     await web.user("viewer", "vic")
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     base = str(web.server.make_url("/")).rstrip("/")
@@ -168,16 +176,22 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
         try:
             page = await browser.new_page(viewport={"width": 1100, "height": 900}, locale="en-GB")
             # Chromium asks every site for /favicon.ico; the dashboard has none (404).
-            page.on(
-                "console",
-                lambda m: (
-                    m.type == "error"
-                    and not m.location.get("url", "").endswith("/favicon.ico")
-                    and problems.append(f"{m.text} {m.location}")
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("dialog", lambda d: problems.append(d.message))
+
+            def console(message: ConsoleMessage) -> None:
+                if message.type == "error" and not message.location.get("url", "").endswith(
+                    "/favicon.ico"
+                ):
+                    problems.append(f"{message.text} {message.location}")
+
+            def page_error(error: Error) -> None:
+                problems.append(str(error))
+
+            def dialog(opened: Dialog) -> None:
+                problems.append(opened.message)
+
+            page.on("console", console)
+            page.on("pageerror", page_error)
+            page.on("dialog", dialog)
             await page.goto(f"{base}/login")
             await page.get_by_label("Username").fill("vic")
             await page.get_by_label("Password").fill(PASSWORDS["viewer"])

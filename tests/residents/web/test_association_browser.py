@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association.service import effective_settings
 from bot.models import Resident
@@ -17,18 +18,19 @@ from bot.web.security import SETTINGS
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.web import PASSWORDS, Web
 
+Sessions = async_sessionmaker[AsyncSession]
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 10_000
 SCRIPT = "<script>alert(1)</script>"
 
 
 async def test_admin_edits_settings_adds_a_neighbourhood_prints_its_poster_and_lists_residents(
-    web: Web, database_url: str, artifacts_dir: Path
+    web: Web, sessions: Sessions, database_url: str, artifacts_dir: Path
 ) -> None:
     ensure_chromium()
     web.app[COMPONENTS].bot_username = "DoorstepTestBot"
     await web.user("admin", "priya")
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions.begin() as db:
         area = await add_neighbourhood(db, "riverside", "Riverside Estate")
         db.add_all(
             Resident(telegram_user_id=100 + n, chat_id=100 + n, neighbourhood_id=area.id)
@@ -66,7 +68,7 @@ async def test_admin_edits_settings_adds_a_neighbourhood_prints_its_poster_and_l
             await page.get_by_role("button", name="Save settings").click()
             await expect(page.get_by_role("status")).to_contain_text("The settings are saved")
             await page.screenshot(path=str(shot / f"settings-{backend}.png"), full_page=True)
-            async with web.sessions() as db:  # type: ignore[attr-defined]
+            async with sessions() as db:
                 now = await effective_settings(db, web.app[SETTINGS])
             assert (now.quiet_hours_start, now.quiet_hours_end) == (time(22), time(7, 30))
             assert now.homes == 12500 and now.association_name == "Cartrefi Tŷ Newydd"

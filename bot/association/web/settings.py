@@ -1,0 +1,70 @@
+"""The dashboard's settings page: the association's settings, each beside the value
+configured on the server. Admins only; the service checks and audits every change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.association import service as association
+from bot.audit import user_actor
+from bot.web.pages import Failure, Form, form_action, render, see_other
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+NOTICES = {
+    "settings": "The settings are saved. They apply at once, on every part of Doorstep.",
+    "unchanged": "Nothing changed.",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)
+
+
+async def _settings_page(request: web.Request, failure: Failure | None = None) -> web.Response:
+    async with request.app[SESSIONS]() as db:
+        values = await association.setting_values(db, request.app[SETTINGS])
+    fields = {
+        v.name: {
+            "value": failure.kept.get(v.name, "") if failure else _shown(v.value),
+            "default": _shown(v.default),
+            "changed": v.changed,
+        }
+        for v in values
+    }
+    return render(
+        request,
+        "settings.html",
+        {
+            "fields": fields,
+            "regions": association.REGION_LABELS,
+            "name_max": association.NAME_MAX_LENGTH,
+            "contacts_max": association.CONTACTS_MAX_LENGTH,
+            "months_max": association.MONTHS_MAX,
+            "notice": NOTICES.get(request.query.get("done", "")),
+            "error": failure.message if failure else None,
+            "timezone": request.app[SETTINGS].timezone,
+        },
+        status=failure.status if failure else 200,
+    )
+
+
+@access("admin")
+async def settings_page(request: web.Request) -> web.StreamResponse:
+    """The association's settings, each with the configured default beside it."""
+    return await _settings_page(request)
+
+
+@access("admin")
+@form_action(_settings_page)
+async def settings_save(request: web.Request, form: Form) -> web.Response:
+    """Save the settings (checked, audited); a refusal keeps what was typed."""
+    typed = {name: str(form.get(name, "")) for name in association.EDITABLE}
+    async with request.app[SESSIONS].begin() as db:
+        changed = await association.save_settings(
+            db, request.app[SETTINGS], typed, actor=user_actor(current_user(request))
+        )
+    return see_other("/settings?done=" + ("settings" if changed else "unchanged"))

@@ -1,0 +1,191 @@
+"""The Complaint Handling Code's CH01 and CH02, per stage.
+
+- CH01: stage 1 complaints received in the period and complaints escalated to stage 2 in
+  the period, per 1,000 homes (the number of homes comes from the settings).
+- CH02: complaints answered at a stage in the period, and the share answered by the
+  stage's due date (London date). An answer is the first move to resolved, closed or "no
+  further action" at that stage (withdrawn, duplicate and "not a complaint" are not
+  answers and are left out). Stage 2 begins at the escalation. The due date is the
+  report's ``response_due_on`` (an extension moves it); for a complaint escalated since,
+  whose stored due date is now stage 2's, stage 1's is the one kept at the escalation
+  (``stage1_response_due_on``, extension included), or, for complaints escalated before
+  that was kept, worked out again from receipt and acknowledgement with the same clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.feedback import clocks
+from bot.models import Feedback, FeedbackStatusChange
+from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Shown, shown, suppress
+from bot.reports.timing import aware, aware_or_none
+
+SET_HOMES = "set the number of homes"
+ANSWERS = ("resolved", "closed", "no_further_action")
+TIMELINESS = {"in_time": "In time", "late": "Late"}
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """CH01 and CH02 for one stage of the Complaint Handling Code."""
+
+    stage: int
+    received: Shown
+    per_thousand_homes: Shown  # a figure, FEWER_THAN_5, or "set the number of homes"
+    answered: Shown
+    answered_in_time: Shown
+    answered_late: Shown
+    share_in_time: Shown  # a percentage, or a suppression word
+
+
+def _per_thousand(count: int, homes: int | None) -> Shown:
+    if homes is None:
+        return SET_HOMES
+    if 0 < count < SMALL:
+        return FEWER_THAN_5
+    return round(count * 1000 / homes, 2)
+
+
+def stage_figures(
+    stage: int, received: int, homes: int | None, answered: int, in_time: int
+) -> StageFigures:
+    """One stage's figures; in time and late are a breakdown of those answered."""
+    split = suppress(TIMELINESS, {"in_time": in_time, "late": answered - in_time})
+    (_, in_time_shown), (_, late_shown) = split.rows
+    share: Shown
+    if answered == 0:
+        share = ""
+    elif answered < SMALL:
+        share = FEWER_THAN_5
+    elif isinstance(in_time_shown, str) or isinstance(late_shown, str):
+        share = HIDDEN  # the percentage would give the hidden counts back
+    else:
+        share = round(100 * in_time / answered, 1)
+    return StageFigures(
+        stage=stage,
+        received=shown(received),
+        per_thousand_homes=_per_thousand(received, homes),
+        answered=split.total,
+        answered_in_time=in_time_shown,
+        answered_late=late_shown,
+        share_in_time=share,
+    )
+
+
+async def complaint_stages(
+    session: AsyncSession,
+    begin: datetime,
+    finish: datetime,
+    homes: int | None,
+    tz: ZoneInfo,
+    region: str,
+) -> list[StageFigures]:
+    """CH01 (received per 1,000 homes) and CH02 (answered in time), per stage."""
+
+    def within(moment: Any) -> ColumnElement[bool]:
+        return and_(moment >= begin, moment < finish)
+
+    stage1_received = await session.scalar(
+        select(func.count()).where(Feedback.is_complaint.is_(True), within(Feedback.received_at))
+    )
+    connection = await session.connection()
+    rows = await connection.execute(_escalated_or_answered(finish, within))
+    tally = _Tally(begin, finish, tz, region)
+    tally.count(rows)
+    received = {1: int(stage1_received or 0), 2: tally.escalated}
+    return [
+        stage_figures(stage, received[stage], homes, *tally.answered[stage]) for stage in (1, 2)
+    ]
+
+
+def _escalated_or_answered(finish: datetime, within: Any) -> Select[Any]:
+    """One row per complaint escalated or answered at a stage in the period (``within``),
+    with the first answer at each stage from its whole history (it may come before the
+    period) and what its due dates are worked out from."""
+    change = FeedbackStatusChange
+    # A complaint's answers and escalation, each beside its first escalation (a window, so
+    # the history is read once), for complaints received before the period ended.
+    first_escalation = (
+        func.min(case((change.to_status == "escalated", change.changed_at)))
+        .over(partition_by=change.feedback_id)
+        .label("escalated_at")
+    )
+    steps = (
+        select(change.feedback_id, change.to_status, change.changed_at, first_escalation)
+        .join(Feedback, Feedback.id == change.feedback_id)
+        .where(
+            Feedback.is_complaint.is_(True),
+            Feedback.received_at < finish,
+            change.to_status.in_((*ANSWERS, "escalated")),
+        )
+        .subquery()
+    )
+    escalated_at = steps.c.escalated_at
+    answer = steps.c.to_status.in_(ANSWERS)
+    before_escalation = or_(escalated_at.is_(None), steps.c.changed_at < escalated_at)
+    stage1_answer = func.min(case((and_(answer, before_escalation), steps.c.changed_at)))
+    stage2_answer = func.min(
+        case((and_(answer, steps.c.changed_at > escalated_at), steps.c.changed_at))
+    )
+    per_complaint = (
+        select(
+            steps.c.feedback_id,
+            escalated_at,
+            stage1_answer.label("stage1"),
+            stage2_answer.label("stage2"),
+        )
+        .group_by(steps.c.feedback_id, escalated_at)
+        .having(or_(within(escalated_at), within(stage1_answer), within(stage2_answer)))
+        .subquery()
+    )
+    return select(
+        Feedback.received_at,
+        Feedback.acknowledged_at,
+        Feedback.response_due_on,
+        Feedback.stage1_response_due_on,
+        per_complaint.c.escalated_at,
+        per_complaint.c.stage1,
+        per_complaint.c.stage2,
+    ).join(per_complaint, per_complaint.c.feedback_id == Feedback.id)
+
+
+class _Tally:
+    """Escalations in the period, and per stage the answers in it and those in time."""
+
+    def __init__(self, begin: datetime, finish: datetime, tz: ZoneInfo, region: str) -> None:
+        self.begin, self.finish, self.tz, self.region = begin, finish, tz, region
+        self.escalated = 0
+        self.answered = {1: [0, 0], 2: [0, 0]}  # stage -> [answered, in time]
+
+    def _in_period(self, moment: datetime | None) -> bool:
+        return moment is not None and self.begin <= aware(moment) < self.finish
+
+    def count(self, rows: Iterable[Any]) -> None:
+        """Count each complaint row of ``_escalated_or_answered``."""
+        for received_at, acknowledged_at, stored_due, kept_due, escalated, stage1, stage2 in rows:
+            if self._in_period(escalated):
+                self.escalated += 1
+            for stage, answered_at in ((1, stage1), (2, stage2)):
+                if not self._in_period(answered_at):
+                    continue
+                due_on = stored_due
+                if stage == 1 and escalated is not None:
+                    # The stored due date is stage 2's now: stage 1's was kept at the
+                    # escalation (or, escalated before it was kept, is worked out again).
+                    due_on = kept_due or self._stage1_due(received_at, acknowledged_at)
+                self.answered[stage][0] += 1
+                if due_on is not None and aware(answered_at).astimezone(self.tz).date() <= due_on:
+                    self.answered[stage][1] += 1
+
+    def _stage1_due(self, received_at: datetime, acknowledged_at: datetime | None) -> date:
+        return clocks.complaint_due_dates(
+            aware(received_at), self.tz, self.region, 1, aware_or_none(acknowledged_at)
+        ).respond_by

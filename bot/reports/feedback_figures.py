@@ -1,0 +1,108 @@
+"""Feedback in the period: reports received by category, by outcome (their status now) and
+by neighbourhood, and the hours from received to acknowledged and to resolved or closed.
+
+Times are hours of the clock (not working days: the Code's working-day deadlines are what
+CH02 measures), over the reports received in the period that got there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, distinct, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Feedback
+from bot.reports.suppression import Breakdown, Shown, shown, suppress
+from bot.reports.timing import Spread, seconds_between, spreads
+
+CATEGORY_LABELS = {
+    "repairs": "Repairs",
+    "damp_mould": "Damp and mould",
+    "antisocial": "Anti-social behaviour",
+    "estate": "Neighbourhood and estate",
+    "complaint": "Complaint",
+    "suggestion": "Suggestion",
+    "compliment": "Compliment",
+    "other": "Other",
+}
+OUTCOME_LABELS = {
+    "open": "Open",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "no_further_action": "No further action",
+    "duplicate": "Duplicate",
+    "not_a_complaint": "Not a complaint (service request)",
+    "withdrawn": "Withdrawn",
+}
+OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """The reports received in the period, suppressed."""
+
+    total: Shown
+    by_category: Breakdown
+    by_outcome: Breakdown
+    by_neighbourhood: Breakdown
+    to_acknowledge: Spread
+    to_resolve: Spread
+
+
+async def feedback_figures(
+    session: AsyncSession, received: list[ColumnElement[bool]], names: dict[int | None, str]
+) -> FeedbackFigures:
+    """The breakdowns and response times of the reports ``received`` picks."""
+    counts, persons = await _counts(session, received)
+    categories = dict(CATEGORY_LABELS)
+    categories.update({code: code for code in counts["category"] if code not in categories})
+    outcomes = dict(OUTCOME_LABELS)
+    outcomes.update({code: code for code in counts["outcome"] if code not in outcomes})
+    to_acknowledge, to_resolve = await spreads(
+        session,
+        [
+            seconds_between(session, Feedback.acknowledged_at, Feedback.received_at),
+            seconds_between(
+                session,
+                func.coalesce(Feedback.resolved_at, Feedback.closed_at),
+                Feedback.received_at,
+            ),
+        ],
+        received,
+    )
+    return FeedbackFigures(
+        total=shown(sum(counts["category"].values())),
+        by_category=suppress(categories, counts["category"], persons["category"]),
+        by_outcome=suppress(outcomes, counts["outcome"], persons["outcome"]),
+        by_neighbourhood=suppress(names, counts["area"], persons["area"]),
+        to_acknowledge=to_acknowledge,
+        to_resolve=to_resolve,
+    )
+
+
+async def _counts(
+    session: AsyncSession, received: list[ColumnElement[bool]]
+) -> tuple[dict[str, dict[Any, int]], dict[str, dict[Any, int]]]:
+    """Reports and the people behind them, by category, by outcome and by neighbourhood."""
+    outcome = case((Feedback.status.in_(OPEN_STATUSES), literal("open")), else_=Feedback.status)
+    # Distinct residents behind a cell; an anonymised report's resident is unknown, so
+    # each counts as one more.
+    people = func.count(distinct(Feedback.resident_id)) + func.count().filter(
+        Feedback.resident_id.is_(None)
+    )
+    counts: dict[str, dict[Any, int]] = {}
+    persons: dict[str, dict[Any, int]] = {}
+    for name, column in (
+        ("category", Feedback.category),
+        ("outcome", outcome),
+        ("area", Feedback.neighbourhood_id),
+    ):
+        rows = await session.execute(
+            select(column, func.count(), people).where(*received).group_by(column)
+        )
+        counts[name], persons[name] = {}, {}
+        for key, count, who in rows:
+            counts[name][key], persons[name][key] = int(count), int(who)
+    return counts, persons

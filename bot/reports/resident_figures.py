@@ -1,0 +1,80 @@
+"""Residents by neighbourhood: new in the period, registered at its end, active in it.
+
+*New* = agreed to the privacy notice in the period; *registered* = agreed before the
+period ended and not forgotten by then; *active* = sent a report or asked for an event
+place in the period. A resident's neighbourhood is the one they have now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import EventBooking, Feedback, Neighbourhood, Resident
+from bot.reports.suppression import Breakdown, suppress
+
+NO_NEIGHBOURHOOD = "No neighbourhood"
+
+
+@dataclass(frozen=True)
+class NeighbourhoodResidents:
+    """Residents by neighbourhood: new in the period, registered at its end, active in it."""
+
+    new: Breakdown
+    registered: Breakdown
+    active: Breakdown
+
+
+async def neighbourhood_names(session: AsyncSession) -> dict[int | None, str]:
+    """Every neighbourhood's name by id, in name order; None: "No neighbourhood"."""
+    rows = await session.execute(select(Neighbourhood.id, Neighbourhood.name).order_by("name"))
+    names: dict[int | None, str] = {area_id: name for area_id, name in rows}
+    names[None] = NO_NEIGHBOURHOOD
+    return names
+
+
+async def resident_figures(
+    session: AsyncSession, begin: datetime, finish: datetime, names: dict[int | None, str]
+) -> NeighbourhoodResidents:
+    """New, registered and active residents between ``begin`` and ``finish``, suppressed."""
+    registered = and_(
+        Resident.consented_at < finish,
+        or_(Resident.forgotten_at.is_(None), Resident.forgotten_at >= finish),
+    )
+    new = and_(Resident.consented_at >= begin, Resident.consented_at < finish)
+    rows = await session.execute(
+        select(
+            Resident.neighbourhood_id,
+            func.count().filter(new),
+            func.count().filter(registered),
+        ).group_by(Resident.neighbourhood_id)
+    )
+    new_counts: dict[int | None, int] = {}
+    registered_counts: dict[int | None, int] = {}
+    for area_id, new_count, registered_count in rows:
+        new_counts[area_id] = new_count
+        registered_counts[area_id] = registered_count
+    doers = union(
+        select(Feedback.resident_id.label("resident_id")).where(
+            Feedback.received_at >= begin, Feedback.received_at < finish
+        ),
+        select(EventBooking.resident_id.label("resident_id")).where(
+            EventBooking.requested_at >= begin, EventBooking.requested_at < finish
+        ),
+    ).subquery()
+    active_counts: dict[int | None, int] = {
+        area_id: count
+        for area_id, count in await session.execute(
+            select(Resident.neighbourhood_id, func.count())
+            .join(doers, doers.c.resident_id == Resident.id)
+            .group_by(Resident.neighbourhood_id)
+        )
+    }
+    return NeighbourhoodResidents(
+        new=suppress(names, new_counts),
+        registered=suppress(names, registered_counts),
+        active=suppress(names, active_counts),
+    )

@@ -1,0 +1,112 @@
+"""How long things took: spans of time in SQL, and their median and 90th percentile.
+
+Median and 90th percentile are linear-interpolated (PostgreSQL's ``percentile_cont``;
+the same formula in Python on SQLite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Float, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reports.suppression import FEWER_THAN_5, SMALL, Shown, shown
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How long something took, in hours: how many, median, 90th percentile."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @property
+    def count_shown(self) -> Shown:
+        return shown(self.count)
+
+    @property
+    def median_shown(self) -> Shown:
+        return _hours(self.median) if self.count >= SMALL else FEWER_THAN_5
+
+    @property
+    def p90_shown(self) -> Shown:
+        return _hours(self.p90) if self.count >= SMALL else FEWER_THAN_5
+
+
+def _hours(seconds: float | None) -> Shown:
+    return "" if seconds is None else round(seconds / 3600, 1)
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def seconds_between(session: AsyncSession, later: Any, earlier: Any) -> ColumnElement[float]:
+    """The seconds from ``earlier`` to ``later``, in the session's SQL dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", later - earlier), Float)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+async def spreads(
+    session: AsyncSession,
+    measures: Sequence[ColumnElement[float]],
+    where: Sequence[ColumnElement[bool]],
+) -> list[Spread]:
+    """Count, median and 90th percentile of each measure (seconds) over the rows ``where``
+    picks, in one pass; a row's measure may be NULL (not got there yet)."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns = []
+        for seconds in measures:
+            columns += [
+                func.count(seconds),
+                func.percentile_cont(0.5).within_group(seconds),
+                func.percentile_cont(0.9).within_group(seconds),
+            ]
+        row = (await session.execute(select(*columns).where(*where))).one()
+        return [
+            Spread(int(row[i]), _float(row[i + 1]), _float(row[i + 2]))
+            for i in range(0, len(columns), 3)
+        ]
+    # SQLite has no percentile: the measures are read once and sorted here.
+    values: list[list[float]] = [[] for _ in measures]
+    found = await session.execute(
+        select(*measures).where(*where, or_(*(seconds.is_not(None) for seconds in measures)))
+    )
+    for row in found:
+        for column, value in zip(values, row, strict=True):
+            if value is not None:
+                column.append(float(value))
+    return [
+        Spread(len(column), percentile(column, 0.5), percentile(column, 0.9))
+        for column in map(sorted, values)
+    ]
+
+
+def _float(value: Any) -> float | None:
+    """PostgreSQL's percentile_cont gives a double (or NULL over no rows)."""
+    return None if value is None else float(value)
+
+
+def aware(moment: datetime) -> datetime:
+    """An aggregate's datetime (a MIN loses the column type: SQLite gives naive text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def aware_or_none(moment: datetime | None) -> datetime | None:
+    """``aware``, keeping None."""
+    return None if moment is None else aware(moment)

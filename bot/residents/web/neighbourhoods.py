@@ -1,0 +1,105 @@
+"""Dashboard pages for the neighbourhoods residents choose from: the list with each one's
+deep link and residents count, adding, renaming, taking off the list, and QR posters.
+
+Admins only; every change is audited (before and after) by the service it goes through.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.audit import user_actor
+from bot.models import Neighbourhood
+from bot.residents import service as residents
+from bot.residents.web.listed import listed_or_404, refused_in_a_row, render_list
+from bot.residents.web.needs import settings_in_force
+from bot.web.pages import Failure, Form, form_action, qr_svg, render, see_other
+from bot.web.security import SESSIONS, access, current_user
+
+
+def bot_username(request: web.Request) -> str | None:
+    """The bot's @username, once the bot has started (None before)."""
+    from bot.web.app import COMPONENTS  # app.py imports the pages: looked up when used
+
+    return request.app[COMPONENTS].bot_username
+
+
+def deep_link(username: str | None, code: str) -> str:
+    """The t.me link that opens the bot with a neighbourhood pre-selected."""
+    return f"https://t.me/{username or '<bot username>'}?start={code}"
+
+
+async def _neighbourhoods_page(
+    request: web.Request, failure: Failure | None = None
+) -> web.StreamResponse:
+    username = bot_username(request)
+    async with request.app[SESSIONS]() as db:
+        areas = await residents.all_listed(db, Neighbourhood)
+        counts = await residents.residents_by_neighbourhood(db)
+    rows = [
+        {"area": a, "link": deep_link(username, a.code), "residents": counts.get(a.id, 0)}
+        for a in areas
+    ]
+    return render_list(
+        request, "neighbourhoods.html", {"areas": rows, "username": username}, failure
+    )
+
+
+@access("admin")
+async def neighbourhoods_page(request: web.Request) -> web.StreamResponse:
+    """Every neighbourhood with its deep link, poster, residents count and actions."""
+    return await _neighbourhoods_page(request)
+
+
+@access("admin")
+@form_action(_neighbourhoods_page)
+async def neighbourhood_add(request: web.Request, form: Form) -> web.Response:
+    """Add a neighbourhood (name and deep-link code; audited)."""
+    actor = user_actor(current_user(request))
+    async with request.app[SESSIONS].begin() as db:
+        await residents.add_neighbourhood(
+            db, str(form.get("code", "")), str(form.get("name", "")), actor=actor
+        )
+    return see_other("/neighbourhoods?done=added")
+
+
+@access("admin")
+@form_action(refused_in_a_row(_neighbourhoods_page))
+async def neighbourhood_rename(request: web.Request, form: Form) -> web.Response:
+    """Rename a neighbourhood (its code, and so its posters, stay the same)."""
+    actor = user_actor(current_user(request))
+    async with request.app[SESSIONS].begin() as db:
+        area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
+        await residents.rename_listed(db, area, str(form.get("name", "")), actor=actor)
+    return see_other("/neighbourhoods?done=renamed")
+
+
+@access("admin")
+@form_action(refused_in_a_row(_neighbourhoods_page))
+async def neighbourhood_active(request: web.Request, form: Form) -> web.Response:
+    """Take a neighbourhood off the list or put it back; its residents keep it either way."""
+    active = form.get("active") == "yes"
+    async with request.app[SESSIONS].begin() as db:
+        area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
+        await residents.set_listed_active(db, area, active, actor=user_actor(current_user(request)))
+    return see_other("/neighbourhoods?done=" + ("reactivated" if active else "deactivated"))
+
+
+@access("admin")
+async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
+    """A printable A4 poster: the neighbourhood's name, a QR code of its deep link, steps."""
+    async with request.app[SESSIONS]() as db:
+        area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
+        settings = await settings_in_force(request, db)
+    username = bot_username(request)
+    link = deep_link(username, area.code)
+    return render(
+        request,
+        "poster.html",
+        {
+            "area": area,
+            "link": link,
+            "qr": qr_svg(link, scale=10) if username else None,
+            "association": settings.association_name,
+        },
+    )

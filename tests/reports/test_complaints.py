@@ -1,0 +1,115 @@
+"""The Complaint Handling Code's CH01 and CH02, per stage, against hand-built complaints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.feedback import clocks
+from bot.reports.complaints import SET_HOMES
+from bot.reports.period import Period
+from bot.reports.suppression import FEWER_THAN_5, HIDDEN
+from tests.reports.records import JUNE, REGION, TZ, Sessions, figures, london, report
+
+
+async def test_ch01_and_ch02_by_stage(sessions: Sessions) -> None:
+    received = london(date(2026, 6, 1))
+    acknowledged = london(date(2026, 6, 2))
+    due = date(2026, 6, 16)
+    assert clocks.complaint_due_dates(received, TZ, REGION, 1, acknowledged).respond_by == due
+    complaint: dict[str, Any] = {"is_complaint": True, "complaint_stage": 1}
+    for answered in [date(2026, 6, 10)] * 5 + [date(2026, 6, 17)] * 2:
+        await report(
+            sessions,
+            received,
+            (("acknowledged", acknowledged), ("resolved", london(answered))),
+            acknowledged_at=acknowledged,
+            response_due_on=due,
+            status="resolved",
+            **complaint,
+        )
+    # Escalated: the stored due date is now stage 2's (31 July), so stage 1's (16 June) is
+    # worked out again; stage 1 was answered late on 19 June.
+    stage2_due = date(2026, 7, 31)
+    for stage2_answer in [date(2026, 7, 10)] * 4 + [date(2026, 8, 3)]:
+        await report(
+            sessions,
+            received,
+            (
+                ("acknowledged", acknowledged),
+                ("resolved", london(date(2026, 6, 19))),
+                ("escalated", london(date(2026, 6, 22))),
+                ("acknowledged", london(date(2026, 6, 23))),
+                ("resolved", london(stage2_answer)),
+            ),
+            acknowledged_at=acknowledged,
+            response_due_on=stage2_due,
+            status="resolved",
+            is_complaint=True,
+            complaint_stage=2,
+        )
+    # Received and first answered before the period, answered again in it: not counted.
+    may = london(date(2026, 5, 1))
+    await report(
+        sessions,
+        may,
+        (
+            ("resolved", london(date(2026, 5, 5))),
+            ("in_progress", london(date(2026, 5, 6))),
+            ("resolved", london(date(2026, 6, 5))),
+        ),
+        acknowledged_at=may,
+        response_due_on=date(2026, 5, 15),
+        status="resolved",
+        **complaint,
+    )
+    # Not complaints: counted nowhere here.
+    await report(sessions, received, (("resolved", london(date(2026, 6, 2))),), status="resolved")
+
+    result = await figures(sessions, JUNE, homes=2000)
+    stage1, stage2 = result.stages
+    assert (stage1.received, stage1.per_thousand_homes) == (12, 6.0)
+    assert (stage1.answered, stage1.answered_in_time, stage1.share_in_time) == (12, 5, 41.7)
+    assert (stage2.received, stage2.per_thousand_homes) == (5, 2.5)
+    assert stage1.answered_late == 7
+    # 4 in time and 1 late: both hidden, and so is the share that would give them back.
+    assert (stage2.answered, stage2.answered_in_time, stage2.answered_late) == (
+        5,
+        FEWER_THAN_5,
+        FEWER_THAN_5,
+    )
+    assert stage2.share_in_time == HIDDEN
+    unknown = await figures(sessions, JUNE, homes=None)
+    assert unknown.stages[0].per_thousand_homes == SET_HOMES
+    assert unknown.stages[0].received == 12
+    # A period with only a few complaints hides them, and the rate that would give them away.
+    few = await figures(sessions, Period(date(2026, 5, 1), date(2026, 5, 31)), homes=1000)
+    assert few.stages[0].received == FEWER_THAN_5
+    assert few.stages[0].per_thousand_homes == FEWER_THAN_5
+
+
+async def test_ch02_judges_stage_one_by_the_due_date_kept_at_escalation(
+    sessions: Sessions,
+) -> None:
+    """Stage 1 was extended to 30 June and answered on 19 June: in time, though escalated."""
+    received = london(date(2026, 6, 1))
+    acknowledged = london(date(2026, 6, 2))
+    for _ in range(5):
+        await report(
+            sessions,
+            received,
+            (
+                ("acknowledged", acknowledged),
+                ("resolved", london(date(2026, 6, 19))),
+                ("escalated", london(date(2026, 6, 22))),
+            ),
+            acknowledged_at=acknowledged,
+            response_due_on=date(2026, 7, 31),
+            stage1_ack_due_on=date(2026, 6, 8),
+            stage1_response_due_on=date(2026, 6, 30),
+            status="escalated",
+            is_complaint=True,
+            complaint_stage=2,
+        )
+    stage1, _ = (await figures(sessions, JUNE, homes=2000)).stages
+    assert (stage1.answered, stage1.answered_in_time, stage1.answered_late) == (5, 5, 0)
