@@ -33,8 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import READ_ONLY
-from bot.feedback.inbox import overdue_condition
-from bot.feedback.service import CATEGORIES, STATUS_WORDS
+from bot.feedback.deadlines import overdue_condition
+from bot.feedback.draft import CATEGORIES
+from bot.feedback.statuses import STATUS_WORDS
 from bot.models import Feedback, FeedbackAttachment, Neighbourhood, Resident
 from bot.models.base import utcnow
 from bot.tables import (

@@ -1,19 +1,14 @@
-"""The staff feedback inbox: filtered, sorted, paged lists and one report's full record.
+"""The staff feedback inbox: filtered, sorted, paged lists of reports, and its counts.
 
-No aiohttp here: the dashboard (``bot.web.feedback_views``) parses a query string into
+No aiohttp here: the dashboard (``bot.feedback.web.inbox``) parses a query string into
 ``InboxFilters`` with ``parse_filters`` and calls these functions inside its own
-transaction. Who may see what is decided by the caller's ``areas`` (from
-``bot.web.auth.neighbourhoods_of``): None is the whole association, a list limits the
-inbox to those neighbourhoods (an empty list shows nothing). The dashboard's CSV/XLSX
-export (``bot.feedback.export``) uses the same ``conditions`` and ``sort_order``, so a
-download holds exactly the reports the list shows, every page of them.
+transaction. Who may see what is the caller's ``scope`` (``bot.staff.scope``): None is the
+whole association, a set of neighbourhood ids limits the inbox to those (an empty set
+shows nothing). The dashboard's CSV/XLSX export (``bot.feedback.export``) uses the same
+``conditions`` and ``sort_order``, so a download holds exactly the reports the list
+shows, every page of them. One report's whole record is ``bot.feedback.record``.
 
-Overdue follows the same rules as the staff deadline warnings in ``service``: the
-acknowledgement clock runs while a report waits for acknowledgement (new, or just
-escalated), the Code's response clock while it is unanswered, and Awaab's Law clocks
-(make safe in 24 hours, investigate damp and mould in 10 working days) until the report
-is resolved or closed. Due dates are the stored ones, computed in working days by
-``clocks`` when the report arrived, was acknowledged or escalated.
+Overdue is ``bot.feedback.deadlines``' rule, the same as the staff deadline warnings.
 
 Free text: a whole reference (FB-2026-00042, any case) is looked up on its unique index,
 the start of one ("FB-2026-") by prefix, anything else in the residents' words (a
@@ -46,29 +41,17 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feedback.service import (
-    AWAITING_ACKNOWLEDGEMENT,
-    AWAITING_RESPONSE,
-    CATEGORIES,
-    CLOSED_STATUSES,
-    STATUS_WORDS,
-    thread_of,
-)
-from bot.models import (
-    Feedback,
-    FeedbackAttachment,
-    FeedbackMessage,
-    FeedbackStatusChange,
-    Neighbourhood,
-    Resident,
-    StaffMember,
-)
+from bot.feedback.deadlines import next_due_on, overdue_condition
+from bot.feedback.draft import CATEGORIES
+from bot.feedback.reports import seen_within
+from bot.feedback.statuses import FINISHED_STATUSES, STATUS_WORDS
+from bot.models import Feedback, Neighbourhood, StaffMember
+from bot.staff.scope import Scope
 
 PAGE_SIZE = 25
 # Deep offsets get slow and nobody pages that far: narrow the filters instead.
@@ -77,8 +60,6 @@ TEXT_MAX_LENGTH = 100
 # Matches counted at most; more are shown as "more than COUNT_LIMIT".
 COUNT_LIMIT = 1000
 FULL_REFERENCE = re.compile(r"FB-\d{4}-\d{5,}", re.IGNORECASE)
-# After these no clock runs any more, so nothing can be overdue.
-FINISHED_STATUSES = frozenset({"resolved", *CLOSED_STATUSES})
 SORTS = {
     "newest": "Newest first",
     "oldest": "Oldest first",
@@ -191,87 +172,6 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     )
 
 
-# ----- clocks ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clock:
-    """One legal deadline of a report: what, by when (local day or moment), and whether late."""
-
-    name: str
-    due: date | datetime
-    running: bool
-    overdue: bool
-
-
-def clocks_of(report: Feedback, now: datetime, today: date) -> list[Clock]:
-    """The report's deadlines, each marked running (still applies) and overdue."""
-    unfinished = report.status not in FINISHED_STATUSES
-    found: list[Clock] = []
-
-    def add(name: str, due: date | datetime | None, running: bool) -> None:
-        if due is None:
-            return
-        late = due < now if isinstance(due, datetime) else due < today
-        found.append(Clock(name, due, running, running and late))
-
-    stage = report.complaint_stage or 1
-    add(
-        f"Acknowledge (Code, stage {stage})",
-        report.ack_due_on,
-        report.is_complaint and report.status in AWAITING_ACKNOWLEDGEMENT,
-    )
-    add(
-        f"Respond (Code, stage {stage})",
-        report.response_due_on,
-        report.is_complaint and report.status in AWAITING_RESPONSE,
-    )
-    add("Make safe (Awaab's Law, 24 hours)", report.make_safe_due_at, unfinished)
-    add("Investigate (Awaab's Law)", report.investigate_due_on, unfinished)
-    return found
-
-
-def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
-    """SQL for "one of its running clocks is past due", the same rule as ``clocks_of``."""
-    unfinished = Feedback.status.not_in(FINISHED_STATUSES)
-    complaint = Feedback.is_complaint.is_(True)
-    return or_(
-        and_(
-            complaint,
-            Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT),
-            Feedback.ack_due_on < today,
-        ),
-        and_(complaint, Feedback.status.in_(AWAITING_RESPONSE), Feedback.response_due_on < today),
-        and_(unfinished, Feedback.make_safe_due_at < now),
-        and_(unfinished, Feedback.investigate_due_on < today),
-    )
-
-
-def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The earlier of two nullable dates, portable (LEAST is not SQLite's)."""
-    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
-
-
-def next_due_on() -> ColumnElement[Any]:
-    """The earliest day a running date clock falls due (None when none runs).
-
-    A complaint waiting for acknowledgement is due to be acknowledged before it is due
-    an answer (the answer's date is counted from the acknowledgement or its deadline),
-    so its Code date is one CASE. The 24-hour make-safe deadline is a moment, not a
-    day; those reports come first whatever the sort.
-    """
-    complaint = Feedback.is_complaint.is_(True)
-    code_due = case(
-        (and_(complaint, Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT)), Feedback.ack_due_on),
-        (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
-        else_=None,
-    )
-    investigate = case(
-        (Feedback.status.not_in(FINISHED_STATUSES), Feedback.investigate_due_on), else_=None
-    )
-    return _earlier(code_due, investigate)
-
-
 # ----- the list ----------------------------------------------------------------------------------
 
 
@@ -323,17 +223,16 @@ def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 def conditions(
     filters: InboxFilters,
-    areas: Sequence[Neighbourhood] | None,
+    scope: Scope,
     *,
     tz: ZoneInfo,
     now: datetime,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of the filters within ``areas``: the list's and the export's."""
+    """The WHERE conditions of the filters within ``scope``: the list's and the export's."""
     today = now.astimezone(tz).date()
     where: list[ColumnElement[bool]] = []
-    if areas is not None:
-        ids = [area.id for area in areas]
-        where.append(Feedback.neighbourhood_id.in_(ids) if ids else false())
+    if scope is not None:
+        where.append(seen_within(scope))
     if filters.status == "open":
         where.append(Feedback.status.not_in(FINISHED_STATUSES))
     elif filters.status:
@@ -400,21 +299,20 @@ def _escape_like(words: str) -> str:
 async def inbox_page(
     session: AsyncSession,
     filters: InboxFilters,
-    areas: Sequence[Neighbourhood] | None,
+    scope: Scope,
     *,
     tz: ZoneInfo,
     now: datetime,
 ) -> InboxPage:
-    """The page of reports the filters ask for, within ``areas`` (None: everywhere)."""
+    """The page of reports the filters ask for, within ``scope`` (None: everywhere)."""
     today = now.astimezone(tz).date()
-    where = conditions(filters, areas, tz=tz, now=now)
+    where = conditions(filters, scope, tz=tz, now=now)
     # Counted up to one past the limit: the database may stop reading there. The limit is
     # written into the statement: with a parameter instead, a reused prepared statement's
     # generic plan guesses a tenth of the table and may read it all instead of an index.
     limit = literal(COUNT_LIMIT + 1, Integer(), literal_execute=True)
     matching = select(Feedback.id).where(*where).limit(limit).subquery()
     total = int(await session.scalar(select(func.count()).select_from(matching)) or 0)
-    due = next_due_on()
     # The sort runs over ids and keys only; the page's columns are read for its rows alone.
     # One id more than a page tells whether a next page exists, whatever the count says.
     ids: Select[Any] = select(Feedback.id).where(*where).order_by(*sort_order(filters))
@@ -424,6 +322,19 @@ async def inbox_page(
     order = order[:PAGE_SIZE]
     if not order:
         return InboxPage(rows=[], total=total, filters=filters)
+    found = await _rows(session, order, now, today)
+    return InboxPage(
+        rows=[found[i] for i in order if i in found],
+        total=total,
+        filters=filters,
+        has_next=has_next,
+    )
+
+
+async def _rows(
+    session: AsyncSession, ids: list[int], now: datetime, today: date
+) -> dict[int, InboxRow]:
+    """The inbox lines of the reports ``ids``, by id."""
     statement: Select[Any] = (
         select(
             Feedback.id,
@@ -437,16 +348,16 @@ async def inbox_page(
             Feedback.received_at,
             # Enough of the words for a line of the list; the detail page has them all.
             func.substr(Feedback.description, 1, 160).label("excerpt"),
-            due.label("next_due"),
+            next_due_on().label("next_due"),
             case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
             StaffMember.name.label("assignee"),
         )
         .select_from(Feedback)
         .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
         .outerjoin(StaffMember, Feedback.assigned_staff_id == StaffMember.id)
-        .where(Feedback.id.in_(order))
+        .where(Feedback.id.in_(ids))
     )
-    found = {
+    return {
         row.id: InboxRow(
             id=row.id,
             reference=row.reference,
@@ -464,12 +375,6 @@ async def inbox_page(
         )
         for row in await session.execute(statement)
     }
-    return InboxPage(
-        rows=[found[i] for i in order if i in found],
-        total=total,
-        filters=filters,
-        has_next=has_next,
-    )
 
 
 def _as_date(value: object) -> date | None:
@@ -479,88 +384,7 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
-# ----- one report --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRecord:
-    """Everything staff see about one report."""
-
-    report: Feedback
-    neighbourhood: str | None
-    reporter_name: str | None
-    anonymous: bool
-    contactable: bool
-    clocks: list[Clock]
-    thread: Sequence[FeedbackMessage]
-    history: Sequence[FeedbackStatusChange]
-    photos: Sequence[FeedbackAttachment]
-
-
-def visible(report: Feedback, areas: Sequence[Neighbourhood] | None) -> bool:
-    """Whether a user limited to ``areas`` may see the report."""
-    if areas is None:
-        return True
-    return report.neighbourhood_id is not None and report.neighbourhood_id in {
-        area.id for area in areas
-    }
-
-
-async def report_record(
-    session: AsyncSession,
-    feedback_id: int,
-    areas: Sequence[Neighbourhood] | None,
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-) -> ReportRecord | None:
-    """The report's whole record, or None when it does not exist or is not the user's to see.
-
-    The resident's name is shown only if they chose to share it and have not been
-    forgotten; nothing else that identifies them (Telegram ids, chat) is read.
-    """
-    report = await session.get(Feedback, feedback_id)
-    if report is None or not visible(report, areas):
-        return None
-    area = (
-        await session.get(Neighbourhood, report.neighbourhood_id)
-        if report.neighbourhood_id
-        else None
-    )
-    resident = (
-        await session.get(Resident, report.resident_id) if report.resident_id is not None else None
-    )
-    forgotten = resident is None or resident.forgotten_at is not None
-    anonymous = report.anonymised_at is not None or forgotten
-    name = None
-    if not anonymous and report.shares_name and resident is not None:
-        name = resident.display_name
-    thread = await thread_of(session, report.id)
-    history = (
-        await session.scalars(
-            select(FeedbackStatusChange)
-            .where(FeedbackStatusChange.feedback_id == report.id)
-            .order_by(FeedbackStatusChange.id)
-        )
-    ).all()
-    photos = (
-        await session.scalars(
-            select(FeedbackAttachment)
-            .where(FeedbackAttachment.feedback_id == report.id)
-            .order_by(FeedbackAttachment.id)
-        )
-    ).all()
-    return ReportRecord(
-        report=report,
-        neighbourhood=area.name if area else None,
-        reporter_name=name,
-        anonymous=anonymous,
-        contactable=not forgotten and resident is not None and resident.chat_id is not None,
-        clocks=clocks_of(report, now, now.astimezone(tz).date()),
-        thread=thread,
-        history=history,
-        photos=photos,
-    )
+# ----- counts for the start page -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -582,8 +406,10 @@ async def at_a_glance(
     now: datetime,
     staff_id: int | None,
 ) -> Glance:
-    """The inbox's counts for the dashboard's start page, by the inbox's own conditions."""
-    within = conditions(InboxFilters(), areas, tz=tz, now=now)
+    """The inbox's counts for the dashboard's start page, by the inbox's own conditions,
+    within the neighbourhoods ``areas`` (None: everywhere)."""
+    scope = None if areas is None else frozenset(area.id for area in areas)
+    within = conditions(InboxFilters(), scope, tz=tz, now=now)
     still_open = Feedback.status.not_in(FINISHED_STATUSES)
 
     def counted(condition: ColumnElement[bool]) -> Any:

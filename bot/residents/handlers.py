@@ -9,13 +9,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRe
 from bot.errors import InvalidInput, StaleAction
 from bot.events import service as events_service
 from bot.events.service import Notices
-from bot.feedback import service as feedback
+from bot.feedback import privacy as feedback
 from bot.i18n import LANGUAGES
 from bot.models.base import utcnow
 from bot.residents import privacy
 from bot.residents import service as residents
 from bot.residents.service import NEIGHBOURHOOD_CODE
-from bot.staff import handlers as staff_handlers
+from bot.staff import telegram as staff_handlers
 from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
 from bot.tg.conversation import Command, Flow, Step, Turn, inline, pairs
 

@@ -11,11 +11,13 @@ from bot.broadcasts import handlers as broadcasts
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.events import handlers as events
 from bot.events import staff_handlers as events_staff
-from bot.feedback import handlers as feedback
+from bot.feedback import telegram as feedback
+from bot.feedback import telegram_follow_up as feedback_follow_up
+from bot.feedback import telegram_staff as feedback_staff
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.residents import handlers as residents
 from bot.residents import service as residents_service
-from bot.staff import handlers as staff
+from bot.staff import telegram as staff
 from bot.tg.conversation import (
     Command,
     Flow,
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
-    "reports": feedback.show_my_reports,
+    "reports": feedback_follow_up.show_my_reports,
     "help": residents.show_help,
     "updates": broadcasts.show_updates,
     "events": events.show_events,
@@ -221,6 +223,8 @@ ROUTES = assemble(
     [
         residents.FLOW,
         feedback.FLOW,
+        feedback_follow_up.FLOW,
+        feedback_staff.FLOW,
         staff.FLOW,
         broadcasts.FLOW,
         events.FLOW,

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.delivery.service import queue_depth
+from bot.feedback import web as feedback_web
 from bot.metrics import Metrics
 from bot.web import (
     association_views,
     broadcasts_views,
     events_views,
-    feedback_views,
     report_views,
     views,
 )
@@ -176,7 +176,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus_metrics)
     views.add_routes(app)
-    feedback_views.add_routes(app)
+    feedback_web.add_routes(app)
     broadcasts_views.add_routes(app)
     events_views.add_routes(app)
     association_views.add_routes(app)

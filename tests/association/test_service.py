@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.association.service import effective_settings, save_settings, setting_values
 from bot.config import ConfigError, load_settings
 from bot.errors import InvalidInput
-from bot.feedback.service import StaffNotices, add_staff_reply
+from bot.feedback.notify import StaffNotices
+from bot.feedback.thread import add_staff_reply
 from bot.models import AssociationSettings, AuditEntry, Delivery, Feedback, Resident, StaffMember
 
 FORM = {

@@ -19,8 +19,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feedback import clocks
+from bot.feedback.draft import ReportDraft
 from bot.feedback.export import BATCH_SIZE, HEADER, export_feedback
-from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
+from bot.feedback.privacy import ERASED_TEXT, anonymise_reports_of
+from bot.feedback.reports import submit_report
 from bot.models import Feedback, Neighbourhood, Resident
 from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident

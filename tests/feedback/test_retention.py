@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.association.service import save_settings
 from bot.config import load_settings
 from bot.feedback import jobs
+from bot.feedback.privacy import ERASED_TEXT
 from bot.feedback.retention import RETENTION_TEXT, months_before
-from bot.feedback.service import ERASED_TEXT
 from bot.models import (
     AuditEntry,
     Feedback,

@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 
 from bot.models import Announcement, Delivery, Event
 from bot.web import forms
+from tests.feedback.web.test_casework import JPEG, PNG, SCRIPT
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places, add_resident
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import PASSWORDS, Web, WebFactory, free_port, page_token
 from tests.web.test_announcements import draft_id_of, staff_client
-from tests.web.test_casework import JPEG, PNG, SCRIPT
 from tests.web.test_events import good_form
 
 BIG = 11 * 1024 * 1024

@@ -22,8 +22,8 @@ from bot.events.service import EventPlan
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.web.events_views import UNLINKED
+from tests.feedback.web.test_inbox import add_resident, add_staff, area_ids
 from tests.support.web import Web, csrf_of, page_token
-from tests.web.test_inbox import add_resident, add_staff, area_ids
 
 LONDON = ZoneInfo("Europe/London")
 SCRIPT = "<script>alert(1)</script>"

@@ -1,13 +1,14 @@
-"""Feedback rules on a real database: references under concurrency."""
+"""Taking and finding reports on a real database: references under concurrency."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.feedback.service import next_reference
+from bot.feedback.reports import next_reference
+from tests.feedback.factories import Sessions
 
 
-async def test_references_are_unique_and_gapless_under_concurrency(sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_references_are_unique_and_gapless_under_concurrency(sessions: Sessions) -> None:
     async def issue() -> str:
         async with sessions.begin() as session:
             return await next_reference(session, 2026)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.feedback import casework, clocks, inbox
+from bot.feedback import casework, clocks, deadlines
 from bot.models import (
     AuditEntry,
     Delivery,
@@ -24,9 +24,9 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.web import telegram_files
+from tests.feedback.web.test_inbox import add_report, add_resident, add_staff, area_ids
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import Web, WebFactory, csrf_of
-from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids
 
 # A 48x32 JPEG, as Telegram stores a resident's photo.
 JPEG = base64.b64decode(
@@ -287,7 +287,7 @@ async def test_the_extended_date_is_the_one_the_overdue_rule_reads(
     async with web.sessions() as db:  # type: ignore[attr-defined]
         stored = await db.get(Feedback, report.id)
         now = utcnow()
-        clock = inbox.clocks_of(stored, now, now.date())  # type: ignore[arg-type]
+        clock = deadlines.clocks_of(stored, now, now.date())  # type: ignore[arg-type]
     assert [c.due for c in clock if c.name.startswith("Respond")] == [
         clocks.add_working_days(yesterday, 3, "england-and-wales")
     ]

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, insert, select
 
-from bot.feedback import inbox
-from bot.feedback.service import STATUS_WORDS
+from bot.feedback import deadlines, inbox
+from bot.feedback.statuses import STATUS_WORDS
 from bot.models import (
     AuditEntry,
     Delivery,
@@ -285,10 +285,12 @@ async def test_overdue_reports_are_marked_in_the_list_and_on_the_report(web: Web
     now = utcnow()
     async with web.sessions() as db:  # type: ignore[attr-defined]
         flagged = set(
-            (await db.scalars(select(Feedback.id).where(inbox.overdue_condition(now, today)))).all()
+            (
+                await db.scalars(select(Feedback.id).where(deadlines.overdue_condition(now, today)))
+            ).all()
         )
         for report in (await db.scalars(select(Feedback))).all():
-            marked = any(c.overdue for c in inbox.clocks_of(report, now, today))
+            marked = any(c.overdue for c in deadlines.clocks_of(report, now, today))
             assert marked == (report.id in flagged), report.reference
 
 
@@ -395,7 +397,7 @@ async def test_staff_actions_write_what_the_telegram_flow_writes(web: Web, neigh
     )
     assert (
         refused.status == 400
-        and "be moved to that status from where it is now" in await refused.text()
+        and "be changed to that status from where it is now" in await refused.text()
     )
     empty = await staff.post(
         f"/feedback/{report.id}/reply", data={"csrf_token": token, "text": " "}

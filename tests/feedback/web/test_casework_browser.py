@@ -14,11 +14,11 @@ from sqlalchemy import select
 from bot.models import Feedback, StaffMember
 from bot.staff.service import set_staff_neighbourhoods
 from bot.web import auth
+from tests.feedback.web.test_casework import JPEG, SCRIPT
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.staff.test_journey import PROACTIVE, join_staff
+from tests.staff.test_telegram import PROACTIVE, join_staff
 from tests.support.web import PASSWORDS
-from tests.web.test_casework import JPEG, SCRIPT
 
 # Without quiet hours: the resident hears at any hour of the day.
 pytestmark = [pytest.mark.browser, pytest.mark.no_quiet_hours]

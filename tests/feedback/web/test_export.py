@@ -20,8 +20,8 @@ from bot.feedback.export import HEADER
 from bot.models import AuditEntry
 from bot.models.base import utcnow
 from bot.web.security import SETTINGS
+from tests.feedback.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed
 from tests.support.web import Web
-from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed
 
 
 async def csv_rows(client: Any, query: str = "") -> list[dict[str, str]]:
