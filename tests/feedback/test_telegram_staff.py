@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.feedback import clocks
 from bot.models import Delivery, FeedbackMessage, FeedbackStatusChange, StaffMember
+from bot.sandbox.client import SandboxUser
 from bot.staff import service as staff_service
 from tests.journeys import begin_report, onboard, report, texts
 from tests.staff.test_telegram import (
@@ -253,3 +254,59 @@ async def test_staff_are_told_when_the_resident_asked_to_be_forgotten(doorstep: 
             .where(Delivery.kind.in_(("staff_reply", "status_change")))
         )
     assert to_resident == 0
+
+
+async def _staff_id(doorstep: BotHarness, user: SandboxUser) -> int:
+    async with doorstep.sessions() as session:
+        found = await session.scalar(
+            select(StaffMember.id).where(StaffMember.telegram_user_id == user.user_id)
+        )
+    assert found is not None
+    return found
+
+
+async def _answer_to(user: SandboxUser, command: str, expected: str) -> str:
+    """Send a command and return the bot's answer containing ``expected``."""
+    await user.send(command)
+    answers = await user.wait_for_text(expected)
+    return next(m["text"] for m in answers if expected in (m.get("text") or ""))
+
+
+async def test_view_and_inbox_keep_to_the_staff_members_neighbourhoods(
+    doorstep: BotHarness,
+) -> None:
+    river = await join_staff(doorstep, name="River")
+    oak = await join_staff(doorstep, name="Oak")
+    priya = await join_staff(doorstep, role="admin", name="Priya")
+    river_id, priya_id = await _staff_id(doorstep, river), await _staff_id(doorstep, priya)
+    covers = {
+        river_id: "riverside",
+        await _staff_id(doorstep, oak): "oakfield",
+        priya_id: "oakfield",
+    }
+    async with doorstep.sessions.begin() as session:
+        for member, area in covers.items():
+            await staff_service.set_staff_neighbourhoods(session, member, [area], "test")
+    ann = doorstep.user(first_name="Ann")
+    await onboard(ann)  # in Riverside Estate
+    reference = await report(ann)
+    report_id = (await row(doorstep, reference)).id
+
+    # Staff covering Riverside see it; an admin sees everything, whatever they cover.
+    for user in (river, priya):
+        await _answer_to(user, f"/view {reference}", f"Report {reference}")
+        listing = await _answer_to(user, "/inbox", "Open reports")
+        assert reference in listing
+    # Staff of another neighbourhood are answered as if it did not exist.
+    hidden = await _answer_to(oak, f"/view {reference}", "There is no report")
+    missing = await _answer_to(oak, "/view FB-1999-99999", "There is no report")
+    assert hidden.replace(reference, "FB-1999-99999") == missing
+    await _answer_to(oak, "/inbox", "There are no open reports in your neighbourhoods.")
+    message_id = await last_message_id(oak)
+    await oak.press_forged(message_id, f"0:stf:view:{report_id}")
+    await oak.wait_for_text("That report does not exist any more")
+    await oak.press_forged(message_id, "0:stf:view:999999999")
+    await oak.wait_for_text("That report does not exist any more")
+
+    viewers = [actor for actor, action in await actions(doorstep) if action == "feedback.viewed"]
+    assert viewers == [f"staff:{river_id}", f"staff:{priya_id}"]
