@@ -15,6 +15,7 @@ from bot.feedback.reports import submit_report
 from bot.models import AuditEntry, Delivery, Feedback, Neighbourhood, Resident, StaffMember
 from bot.residents import service as residents
 from bot.staff import service as staff_service
+from tests.support.web import Web
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -111,3 +112,9 @@ async def audit_actions(sessions: Sessions) -> list[str]:
     """The audit log's actions, oldest first."""
     async with sessions() as session:
         return list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def sessions_of(web: Web) -> Sessions:
+    """The dashboard's session factory, typed (``Web`` keeps it as a plain object)."""
+    assert isinstance(web.sessions, async_sessionmaker)
+    return web.sessions

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.errors import InvalidInput
 from bot.feedback import casework, lifecycle
-from bot.models import Feedback, FeedbackAssignment
+from bot.models import Delivery, Feedback, FeedbackAssignment
 from tests.feedback.factories import (
     MONDAY,
     NOTICES,
@@ -72,7 +72,7 @@ async def test_the_new_assignee_is_told_in_their_own_chat_unless_they_took_it(
     resident = await make_resident(sessions, 9211)
     report = await make_report(sessions, resident, complaint=True, aware_at=MONDAY)
 
-    async def assigned_notes() -> list:  # type: ignore[type-arg]
+    async def assigned_notes() -> list[Delivery]:
         rows = await deliveries(sessions, feedback_id=report.id, kind="notification")
         return [d for d in rows if "is assigned to you" in d.payload["text"]]
 

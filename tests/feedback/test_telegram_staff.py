@@ -269,7 +269,7 @@ async def _answer_to(user: SandboxUser, command: str, expected: str) -> str:
     """Send a command and return the bot's answer containing ``expected``."""
     await user.send(command)
     answers = await user.wait_for_text(expected)
-    return next(m["text"] for m in answers if expected in (m.get("text") or ""))
+    return next(str(m["text"]) for m in answers if expected in (m.get("text") or ""))
 
 
 async def test_view_and_inbox_keep_to_the_staff_members_neighbourhoods(
