@@ -149,6 +149,18 @@ async def extend_deadline(
     await session.flush()
     report.response_due_on = extension.due_after
     told = await _tell_resident_of_extension(session, report, extension, notices, moment)
+    _audit(session, staff, report, extension, told)
+    await session.flush()
+    return extension
+
+
+def _audit(
+    session: AsyncSession,
+    staff: StaffMember,
+    report: Feedback,
+    extension: FeedbackExtension,
+    told: str,
+) -> None:
     record_action(
         session,
         staff_actor(staff),
@@ -157,16 +169,14 @@ async def extend_deadline(
         report.id,
         {
             "reference": report.reference,
-            "stage": stage,
-            "working_days": days,
-            "before": before.isoformat(),
+            "stage": extension.stage,
+            "working_days": extension.working_days,
+            "before": extension.due_before.isoformat(),
             "after": extension.due_after.isoformat(),
             "resident": told,
         },
-        now=moment,
+        now=extension.created_at,
     )
-    await session.flush()
-    return extension
 
 
 async def _tell_resident_of_extension(

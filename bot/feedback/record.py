@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.feedback.casework import notes_of
 from bot.feedback.deadlines import Clock, clocks_of
@@ -34,6 +36,9 @@ from bot.models import (
 )
 from bot.staff.scope import Scope, may_see_report
 from bot.text import whole_number
+
+# The rows kept about a report, each with its ``feedback_id``.
+R = TypeVar("R", FeedbackStatusChange, FeedbackAttachment, FeedbackAssignment, FeedbackExtension)
 
 
 @dataclass(frozen=True)
@@ -76,20 +81,6 @@ async def report_record(
     name = None
     if not anonymous and report.shares_name and resident is not None:
         name = resident.display_name
-    history = (
-        await session.scalars(
-            select(FeedbackStatusChange)
-            .where(FeedbackStatusChange.feedback_id == report.id)
-            .order_by(FeedbackStatusChange.id)
-        )
-    ).all()
-    photos = (
-        await session.scalars(
-            select(FeedbackAttachment)
-            .where(FeedbackAttachment.feedback_id == report.id)
-            .order_by(FeedbackAttachment.id)
-        )
-    ).all()
     return ReportRecord(
         report=report,
         neighbourhood=area.name if area else None,
@@ -98,9 +89,17 @@ async def report_record(
         contactable=not forgotten and resident is not None and resident.chat_id is not None,
         clocks=clocks_of(report, now, now.astimezone(tz).date()),
         thread=await thread_of(session, report.id),
-        history=history,
-        photos=photos,
+        history=await _of_report(session, FeedbackStatusChange, report.id, FeedbackStatusChange.id),
+        photos=await _of_report(session, FeedbackAttachment, report.id, FeedbackAttachment.id),
     )
+
+
+async def _of_report(
+    session: AsyncSession, model: type[R], report_id: int, order: InstrumentedAttribute[Any]
+) -> Sequence[R]:
+    """The report's rows of one kind, in ``order``."""
+    statement = select(model).where(model.feedback_id == report_id).order_by(order)
+    return (await session.scalars(statement)).all()
 
 
 @dataclass(frozen=True)
@@ -204,20 +203,8 @@ class CaseFile:
 async def case_file(session: AsyncSession, report: Feedback) -> CaseFile:
     """Everything staff did around the report besides its status and thread."""
     notes = await notes_of(session, report.id)
-    assignments = (
-        await session.scalars(
-            select(FeedbackAssignment)
-            .where(FeedbackAssignment.feedback_id == report.id)
-            .order_by(FeedbackAssignment.id)
-        )
-    ).all()
-    extensions = (
-        await session.scalars(
-            select(FeedbackExtension)
-            .where(FeedbackExtension.feedback_id == report.id)
-            .order_by(FeedbackExtension.stage)
-        )
-    ).all()
+    assignments = await _of_report(session, FeedbackAssignment, report.id, FeedbackAssignment.id)
+    extensions = await _of_report(session, FeedbackExtension, report.id, FeedbackExtension.stage)
     # Staff are few (tens, not thousands): their names are read in one query.
     names = {
         member.id: member.name for member in (await session.scalars(select(StaffMember))).all()

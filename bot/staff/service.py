@@ -2,7 +2,7 @@
 
 No Telegram here. Invite codes are shown once and only their SHA-256 is stored, so a
 copy of the database does not hand out staff accounts. Feedback uses this module (to
-find whom to tell and to record what staff did); it never uses feedback.
+find whom to tell about a report); staff never uses feedback.
 """
 
 from __future__ import annotations
@@ -120,38 +120,12 @@ async def redeem_invite(
     code cannot both win, on SQLite or on PostgreSQL.
     """
     moment = now or utcnow()
-    code = (code or "").strip()
-    if not code or len(code) > _CODE_MAX_LENGTH:
-        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
-    digest = hash_code(code)
-    taken = (
-        await session.execute(
-            update(StaffInvite)
-            .where(
-                StaffInvite.code_hash == digest,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.expires_at > moment,
-            )
-            .values(used_at=moment)
-            .returning(StaffInvite.id, StaffInvite.role, StaffInvite.name)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
-    if taken is None:
-        invite = await session.scalar(select(StaffInvite).where(StaffInvite.code_hash == digest))
-        if invite is None:
-            raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
-        if invite.used_at is not None:
-            raise InvalidInput(
-                "That staff code has already been used. Please ask an admin for a new one."
-            )
-        raise InvalidInput("That staff code has expired. Please ask an admin for a new one.")
-    invite_id, role, invite_name = taken
-    shown_name = (invite_name or (name or "").strip() or "Staff")[:NAME_MAX_LENGTH]
+    invite_id, role, invite_name = await _take_invite(session, code, moment)
     member = await session.scalar(
         select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
     )
     if member is None:
+        shown_name = (invite_name or (name or "").strip() or "Staff")[:NAME_MAX_LENGTH]
         member = StaffMember(
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
@@ -182,6 +156,43 @@ async def redeem_invite(
         now=moment,
     )
     return member
+
+
+async def _take_invite(
+    session: AsyncSession, code: str, now: datetime
+) -> tuple[int, str, str | None]:
+    """Use up the invite a code names: (its id, the role it gives, the name on it).
+
+    NotFound for a code that is not ours; InvalidInput for one used already or expired.
+    """
+    code = (code or "").strip()
+    if not code or len(code) > _CODE_MAX_LENGTH:
+        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
+    digest = hash_code(code)
+    taken = (
+        await session.execute(
+            update(StaffInvite)
+            .where(
+                StaffInvite.code_hash == digest,
+                StaffInvite.used_at.is_(None),
+                StaffInvite.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(StaffInvite.id, StaffInvite.role, StaffInvite.name)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if taken is not None:
+        invite_id, role, invite_name = taken
+        return invite_id, role, invite_name
+    invite = await session.scalar(select(StaffInvite).where(StaffInvite.code_hash == digest))
+    if invite is None:
+        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
+    if invite.used_at is not None:
+        raise InvalidInput(
+            "That staff code has already been used. Please ask an admin for a new one."
+        )
+    raise InvalidInput("That staff code has expired. Please ask an admin for a new one.")
 
 
 async def find_staff(session: AsyncSession, telegram_user_id: int) -> StaffMember | None:
