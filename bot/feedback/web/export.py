@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement
 from bot.audit import record_action, user_actor
 from bot.feedback import inbox
 from bot.feedback.export import export_feedback
+from bot.feedback.filters import BadFilter, InboxFilters
 from bot.feedback.web.inbox import bad_filter_page, checked_filters, scope_and_choices
 from bot.models.base import utcnow
 from bot.tables import ExportFormat
@@ -40,7 +41,7 @@ async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse
         scope, choices = await scope_and_choices(db, user)
         try:
             filters = checked_filters(request, choices)
-        except inbox.BadFilter as exc:
+        except BadFilter as exc:
             return bad_filter_page(request, str(exc), choices, tz)
     # The page number is the list's business; the export is every page.
     filters = replace(filters, page=1)
@@ -88,7 +89,7 @@ async def _stream_csv(
     request: web.Request,
     response: web.StreamResponse,
     where: list[ColumnElement[bool]],
-    filters: inbox.InboxFilters,
+    filters: InboxFilters,
     tz: ZoneInfo,
     now: datetime,
 ) -> int:
@@ -120,7 +121,7 @@ async def _stream_xlsx(
     request: web.Request,
     response: web.StreamResponse,
     where: list[ColumnElement[bool]],
-    filters: inbox.InboxFilters,
+    filters: InboxFilters,
     tz: ZoneInfo,
     now: datetime,
     audit: Callable[[int | None], Awaitable[None]],

@@ -1,6 +1,6 @@
 """The dashboard's feedback inbox: reports filtered, sorted and paged, overdue ones marked.
 
-The query string is read by ``bot.feedback.inbox.parse_filters``; staff see only their
+The query string is read by ``bot.feedback.filters.parse_filters``; staff see only their
 neighbourhoods' reports (``bot.staff.scope.scope_of_user``) and may filter only by those.
 """
 
@@ -15,6 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback import inbox
 from bot.feedback.draft import CATEGORIES
+from bot.feedback.filters import (
+    ASSIGNED_FILTERS,
+    MAX_PAGE,
+    SORTS,
+    STAGES,
+    STATUS_FILTERS,
+    BadFilter,
+    InboxFilters,
+    parse_filters,
+)
 from bot.feedback.web.display import local
 from bot.models import DashboardUser, Neighbourhood
 from bot.models.base import utcnow
@@ -32,17 +42,17 @@ async def scope_and_choices(
     return scope, await neighbourhoods_by_name(db, scope)
 
 
-def checked_filters(request: web.Request, choices: list[Neighbourhood]) -> inbox.InboxFilters:
+def checked_filters(request: web.Request, choices: list[Neighbourhood]) -> InboxFilters:
     """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter).
 
     "Assigned to me" means the staff member the user's account is linked to.
     """
-    filters = inbox.parse_filters(request.query)
+    filters = parse_filters(request.query)
     filters = replace(filters, assignee_id=current_user(request).staff_member_id)
     if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
         area.id for area in choices
     }:
-        raise inbox.BadFilter("There is no such neighbourhood.")
+        raise BadFilter("There is no such neighbourhood.")
     return filters
 
 
@@ -50,7 +60,7 @@ def bad_filter_page(
     request: web.Request, message: str, choices: list[Neighbourhood], tz: ZoneInfo
 ) -> web.Response:
     """The inbox, empty, saying which filter would not do."""
-    context = _list_context(None, inbox.InboxFilters(), choices, tz)
+    context = _list_context(None, InboxFilters(), choices, tz)
     context["error"] = message
     return render(request, "feedback_list.html", context, status=400)
 
@@ -63,7 +73,7 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
         scope, choices = await scope_and_choices(db, current_user(request))
         try:
             filters = checked_filters(request, choices)
-        except inbox.BadFilter as exc:
+        except BadFilter as exc:
             return bad_filter_page(request, str(exc), choices, tz)
         page = await inbox.inbox_page(db, filters, scope, tz=tz, now=utcnow())
     return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
@@ -89,7 +99,7 @@ def _row(row: inbox.InboxRow, tz: ZoneInfo) -> dict[str, Any]:
 
 def _list_context(
     page: inbox.InboxPage | None,
-    filters: inbox.InboxFilters,
+    filters: InboxFilters,
     choices: list[Neighbourhood],
     tz: ZoneInfo,
 ) -> dict[str, Any]:
@@ -97,18 +107,18 @@ def _list_context(
     if page is not None:
         if filters.page > 1:
             newer = filters.query(page=filters.page - 1)
-        if page.has_next and filters.page < inbox.MAX_PAGE:
+        if page.has_next and filters.page < MAX_PAGE:
             older = filters.query(page=filters.page + 1)
     return {
         "rows": [_row(row, tz) for row in (page.rows if page else [])],
         "page": page,
         "filters": filters,
         "form": filters.query(page=1),
-        "statuses": inbox.STATUS_FILTERS,
+        "statuses": STATUS_FILTERS,
         "categories": CATEGORIES,
-        "stages": inbox.STAGES,
-        "assigned_filters": inbox.ASSIGNED_FILTERS,
-        "sorts": inbox.SORTS,
+        "stages": STAGES,
+        "assigned_filters": ASSIGNED_FILTERS,
+        "sorts": SORTS,
         "areas": choices,
         "previous_page": newer,
         "next_page": older,
