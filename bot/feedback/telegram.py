@@ -25,6 +25,7 @@ from bot.feedback.reports import submit_report
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.feedback.steps import FeedbackButton, FeedbackStep
 from bot.i18n import Gettext, format_day, format_moment
+from bot.models import Feedback
 from bot.tg.conversation import Flow, Press, Step, Turn, inline, pairs
 
 FEEDBACK = "feedback"
@@ -355,6 +356,12 @@ async def handle_confirm(turn: Turn) -> None:
     )
     turn.edit_buttons(None)  # the report is sent: its Send button must not look open
     turn.end()
+    turn.reply(_sent_words(turn, report), turn.menu())
+
+
+def _sent_words(turn: Turn, report: Feedback) -> str:
+    """The reference, and the legal dates the resident can hold us to."""
+    _ = turn._
     lines = [_("Thank you. Your reference is {reference}.").format(reference=report.reference)]
     if report.is_complaint and report.ack_due_on and report.response_due_on:
         lines.append(
@@ -377,7 +384,7 @@ async def handle_confirm(turn: Turn) -> None:
             )
         )
     lines.append(_("You can follow it under My reports."))
-    turn.reply("\n\n".join(lines), turn.menu())
+    return "\n\n".join(lines)
 
 
 # ----- a complaint offered outside a report ----------------------------------------------------
