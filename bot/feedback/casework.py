@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
@@ -41,10 +41,9 @@ from bot.models import (
     FeedbackAssignment,
     FeedbackNote,
     StaffMember,
-    staff_neighbourhoods,
 )
 from bot.models.base import utcnow
-from bot.staff.service import StaffChat
+from bot.staff.service import StaffChat, covering
 from bot.text import require_text
 
 NOTE_MAX_LENGTH = 2000
@@ -95,19 +94,14 @@ async def notes_of(session: AsyncSession, feedback_id: int) -> Sequence[Feedback
 
 async def eligible_handlers(session: AsyncSession, report: Feedback) -> Sequence[StaffMember]:
     """Active staff who cover the report's neighbourhood (or the whole association)."""
-    covering = [StaffMember.id.not_in(select(staff_neighbourhoods.c.staff_id))]
-    if report.neighbourhood_id is not None:
-        covering.append(
-            StaffMember.id.in_(
-                select(staff_neighbourhoods.c.staff_id).where(
-                    staff_neighbourhoods.c.neighbourhood_id == report.neighbourhood_id
-                )
-            )
-        )
     return (
         await session.scalars(
             select(StaffMember)
-            .where(StaffMember.active.is_(True), StaffMember.revoked_at.is_(None), or_(*covering))
+            .where(
+                StaffMember.active.is_(True),
+                StaffMember.revoked_at.is_(None),
+                covering(report.neighbourhood_id),
+            )
             .order_by(StaffMember.name, StaffMember.id)
         )
     ).all()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
@@ -282,6 +282,16 @@ async def set_staff_neighbourhoods(
     return sorted(area.name for area in areas)
 
 
+def covering(neighbourhood_id: int | None) -> ColumnElement[bool]:
+    """SQL for the staff members who cover a neighbourhood: those who chose it, and those
+    who chose none (they cover the whole association); for no neighbourhood, only those."""
+    chose_some = select(staff_neighbourhoods.c.staff_id)
+    if neighbourhood_id is None:
+        return StaffMember.id.not_in(chose_some)
+    chose_it = chose_some.where(staff_neighbourhoods.c.neighbourhood_id == neighbourhood_id)
+    return or_(StaffMember.id.not_in(chose_some), StaffMember.id.in_(chose_it))
+
+
 async def staff_chats_for(
     session: AsyncSession, neighbourhood_id: int | None, staff_chat_id: int | None = None
 ) -> list[StaffChat]:
@@ -294,17 +304,7 @@ async def staff_chats_for(
     if staff_chat_id is not None:
         return [StaffChat(staff_chat_id, None)]
     everyone = select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.id)
-    with_areas = select(staff_neighbourhoods.c.staff_id)
-    covering = [StaffMember.id.not_in(with_areas)]
-    if neighbourhood_id is not None:
-        covering.append(
-            StaffMember.id.in_(
-                select(staff_neighbourhoods.c.staff_id).where(
-                    staff_neighbourhoods.c.neighbourhood_id == neighbourhood_id
-                )
-            )
-        )
-    members = (await session.scalars(everyone.where(or_(*covering)))).all()
+    members = (await session.scalars(everyone.where(covering(neighbourhood_id)))).all()
     if not members:
         members = (await session.scalars(everyone)).all()
     return [StaffChat(m.chat_id, m.id) for m in members]
