@@ -22,8 +22,13 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.delivery.telegram_worker import DeliveryWorker
 from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
-from bot.feedback.jobs import RETENTION_HOUR, RETENTION_MINUTE, apply_retention
-from bot.staff.jobs import DEADLINE_CHECK_MINUTES, warn_of_complaint_deadlines
+from bot.feedback.jobs import (
+    DEADLINE_CHECK_MINUTES,
+    RETENTION_HOUR,
+    RETENTION_MINUTE,
+    apply_retention,
+    warn_of_complaint_deadlines,
+)
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.jobs import expire_idle_conversations
 from bot.tg.services import Services

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     ColumnExpressionArgument,
+    ScalarSelect,
     Select,
     and_,
     case,
@@ -33,8 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import READ_ONLY
-from bot.feedback.inbox import overdue_condition
-from bot.feedback.service import CATEGORIES, STATUS_WORDS
+from bot.feedback.deadlines import overdue_condition
+from bot.feedback.draft import CATEGORIES
+from bot.feedback.statuses import STATUS_WORDS
 from bot.models import Feedback, FeedbackAttachment, Neighbourhood, Resident
 from bot.models.base import utcnow
 from bot.tables import (
@@ -78,11 +80,42 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("photos", 8),
 )
 HEADER: tuple[str, ...] = tuple(name for name, _ in COLUMNS)
+# Turns a batch of query rows into export values (see _converter).
+Converter = Callable[[Iterable[Sequence[Any]]], list[tuple[Cell, ...]]]
 
 
 def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
     """The moment a local calendar day begins."""
     return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _photo_count() -> ScalarSelect[int]:
+    """How many photos the report has (a correlated subquery)."""
+    return (
+        select(func.count(FeedbackAttachment.id))
+        .where(FeedbackAttachment.feedback_id == Feedback.id)
+        .correlate(Feedback)
+        .scalar_subquery()
+    )
+
+
+def _shared_name() -> ColumnElement[str | None]:
+    """The resident's name, only where it may leave the database.
+
+    Only if the resident chose to share it and still exists, and the report has not been
+    anonymised (which also unlinks it; this is belt and braces).
+    """
+    return case(
+        (
+            and_(
+                Feedback.shares_name.is_(True),
+                Feedback.anonymised_at.is_(None),
+                Resident.forgotten_at.is_(None),
+            ),
+            Resident.display_name,
+        ),
+        else_=null(),
+    )
 
 
 def feedback_rows_query(
@@ -95,25 +128,6 @@ def feedback_rows_query(
 ) -> Select[*tuple[Any, ...]]:
     """The export query: report columns with neighbourhood, shared name and photo count."""
     today = now.astimezone(tz).date()
-    photos = (
-        select(func.count(FeedbackAttachment.id))
-        .where(FeedbackAttachment.feedback_id == Feedback.id)
-        .correlate(Feedback)
-        .scalar_subquery()
-    )
-    # The name leaves the database only if the resident chose to share it and still exists,
-    # and the report has not been anonymised (which also unlinks it; this is belt and braces).
-    reporter_name = case(
-        (
-            and_(
-                Feedback.shares_name.is_(True),
-                Feedback.anonymised_at.is_(None),
-                Resident.forgotten_at.is_(None),
-            ),
-            Resident.display_name,
-        ),
-        else_=null(),
-    )
     # In the order ``_converter`` unpacks them.
     statement = (
         select(
@@ -133,11 +147,11 @@ def feedback_rows_query(
             Feedback.response_due_on,
             Feedback.make_safe_due_at,
             Feedback.investigate_due_on,
-            reporter_name.label("reporter_name"),
+            _shared_name().label("reporter_name"),
             Feedback.description,
             Feedback.latitude,
             Feedback.longitude,
-            photos.label("photos"),
+            _photo_count().label("photos"),
             case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
         )
         .select_from(Feedback)
@@ -157,7 +171,7 @@ def feedback_rows_query(
 def _converter(
     local: Callable[[datetime], Cell],
     text: Callable[[str], str],
-) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Cell, ...]]]:
+) -> Converter:
     """A function turning a batch of query rows into export values, in HEADER order.
 
     The format decides two things: ``text`` makes any text that came from people or
@@ -230,6 +244,19 @@ def _converter(
     return convert
 
 
+def _writer(output: BinaryIO, fmt: ExportFormat, tz: ZoneInfo) -> tuple[RowWriter, Converter]:
+    """The format's writer, its header written, and the row converter that suits it."""
+    if fmt == "csv":
+        csv_writer = CsvWriter(output)
+        csv_writer.write_rows([HEADER])
+        return csv_writer, _converter(CsvWriter.local(tz), csv_text)
+    if fmt == "xlsx":
+        xlsx = XlsxWriter(output, COLUMNS, "Feedback")
+        xlsx.write_header()
+        return xlsx, _converter(XlsxWriter.local(tz), neutralise)
+    raise ValueError(f"unknown export format: {fmt!r}")
+
+
 async def export_feedback(
     sessions: async_sessionmaker[AsyncSession],
     output: BinaryIO,
@@ -252,18 +279,7 @@ async def export_feedback(
     way). Returns the number of reports written (the header row is not counted). ``now``
     decides what is overdue; it defaults to the current time.
     """
-    if fmt == "csv":
-        csv_writer = CsvWriter(output)
-        csv_writer.write_rows([HEADER])
-        writer: RowWriter = csv_writer
-        convert = _converter(CsvWriter.local(tz), csv_text)
-    elif fmt == "xlsx":
-        xlsx = XlsxWriter(output, COLUMNS, "Feedback")
-        xlsx.write_header()
-        writer = xlsx
-        convert = _converter(XlsxWriter.local(tz), neutralise)
-    else:
-        raise ValueError(f"unknown export format: {fmt!r}")
+    writer, convert = _writer(output, fmt, tz)
     moment = now or utcnow()
     count = 0
     statement = feedback_rows_query(since, until, tz, moment, where, order_by).execution_options(

@@ -1,19 +1,14 @@
-"""The staff feedback inbox: filtered, sorted, paged lists and one report's full record.
+"""The staff feedback inbox: filtered, sorted, paged lists of reports, and its counts.
 
-No aiohttp here: the dashboard (``bot.web.feedback_views``) parses a query string into
-``InboxFilters`` with ``parse_filters`` and calls these functions inside its own
-transaction. Who may see what is decided by the caller's ``areas`` (from
-``bot.web.auth.neighbourhoods_of``): None is the whole association, a list limits the
-inbox to those neighbourhoods (an empty list shows nothing). The dashboard's CSV/XLSX
-export (``bot.feedback.export``) uses the same ``conditions`` and ``sort_order``, so a
-download holds exactly the reports the list shows, every page of them.
+No aiohttp here: the dashboard (``bot.feedback.web.inbox``) reads a query string into
+``InboxFilters`` (``bot.feedback.filters``) and calls these functions inside its own
+transaction. Who may see what is the caller's ``scope`` (``bot.staff.scope``): None is the
+whole association, a set of neighbourhood ids limits the inbox to those (an empty set
+shows nothing). The dashboard's CSV/XLSX export (``bot.feedback.export``) uses the same
+``conditions`` and ``sort_order``, so a download holds exactly the reports the list
+shows, every page of them. One report's whole record is ``bot.feedback.record``.
 
-Overdue follows the same rules as the staff deadline warnings in ``service``: the
-acknowledgement clock runs while a report waits for acknowledgement (new, or just
-escalated), the Code's response clock while it is unanswered, and Awaab's Law clocks
-(make safe in 24 hours, investigate damp and mould in 10 working days) until the report
-is resolved or closed. Due dates are the stored ones, computed in working days by
-``clocks`` when the report arrived, was acknowledged or escalated.
+Overdue is ``bot.feedback.deadlines``' rule, the same as the staff deadline warnings.
 
 Free text: a whole reference (FB-2026-00042, any case) is looked up on its unique index,
 the start of one ("FB-2026-") by prefix, anything else in the residents' words (a
@@ -29,8 +24,8 @@ the newest 25 are found early on the received-date index. Past the limit the pag
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,230 +41,22 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feedback.service import (
-    AWAITING_ACKNOWLEDGEMENT,
-    AWAITING_RESPONSE,
-    CATEGORIES,
-    CLOSED_STATUSES,
-    STATUS_WORDS,
-    thread_of,
-)
-from bot.models import (
-    Feedback,
-    FeedbackAttachment,
-    FeedbackMessage,
-    FeedbackStatusChange,
-    Neighbourhood,
-    Resident,
-    StaffMember,
-)
+from bot.feedback.deadlines import next_due_on, overdue_condition
+from bot.feedback.filters import InboxFilters
+from bot.feedback.reports import seen_within
+from bot.feedback.statuses import FINISHED_STATUSES
+from bot.models import Feedback, Neighbourhood, StaffMember
+from bot.staff.scope import Scope
 
 PAGE_SIZE = 25
-# Deep offsets get slow and nobody pages that far: narrow the filters instead.
-MAX_PAGE = 400
-TEXT_MAX_LENGTH = 100
 # Matches counted at most; more are shown as "more than COUNT_LIMIT".
 COUNT_LIMIT = 1000
 FULL_REFERENCE = re.compile(r"FB-\d{4}-\d{5,}", re.IGNORECASE)
-# After these no clock runs any more, so nothing can be overdue.
-FINISHED_STATUSES = frozenset({"resolved", *CLOSED_STATUSES})
-SORTS = {
-    "newest": "Newest first",
-    "oldest": "Oldest first",
-    "due": "Next due date first",
-}
-STAGES = {"1": "Stage 1", "2": "Stage 2", "none": "Not a complaint"}
-# "me": reports assigned to the user's own staff member; "nobody": unassigned ones.
-ASSIGNED_FILTERS = {"me": "Assigned to me", "nobody": "Nobody"}
-STATUS_FILTERS = {"open": "Any open", **{code: code.replace("_", " ") for code in STATUS_WORDS}}
-
-
-class BadFilter(ValueError):
-    """A filter value that cannot be used; the message is plain English for staff."""
-
-
-@dataclass(frozen=True)
-class InboxFilters:
-    """What the inbox is narrowed to, how it is sorted and which page is shown."""
-
-    status: str | None = None  # a status code, or "open" (not resolved or closed)
-    category: str | None = None
-    neighbourhood_id: int | None = None
-    stage: str | None = None  # "1", "2" or "none"
-    overdue: bool = False
-    received_from: date | None = None
-    received_to: date | None = None
-    text: str = ""
-    sort: str = "newest"
-    page: int = 1
-    assigned: str | None = None  # "me" or "nobody"
-    # Who "me" is: the user's staff member (set by the caller, never from the query).
-    assignee_id: int | None = None
-
-    def query(self, **changes: Any) -> dict[str, str]:
-        """These filters as query-string values (empty ones left out), with changes."""
-        values = replace(self, **changes)
-        out = {
-            "status": values.status or "",
-            "category": values.category or "",
-            "neighbourhood": str(values.neighbourhood_id or ""),
-            "stage": values.stage or "",
-            "overdue": "yes" if values.overdue else "",
-            "from": values.received_from.isoformat() if values.received_from else "",
-            "to": values.received_to.isoformat() if values.received_to else "",
-            "q": values.text,
-            "sort": values.sort if values.sort != "newest" else "",
-            "page": str(values.page) if values.page != 1 else "",
-            "assigned": values.assigned or "",
-        }
-        return {key: value for key, value in out.items() if value}
-
-
-def _day(value: str, what: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadFilter(f"The {what} date must look like 2026-04-30.") from None
-
-
-def parse_filters(query: Mapping[str, str]) -> InboxFilters:
-    """Filters from a query string; BadFilter with a plain reason for a value that won't do."""
-
-    def get(name: str) -> str:
-        return query.get(name, "").strip()
-
-    status = get("status") or None
-    if status is not None and status not in STATUS_FILTERS:
-        raise BadFilter("There is no such status.")
-    category = get("category") or None
-    if category is not None and category not in CATEGORIES:
-        raise BadFilter("There is no such category.")
-    area = get("neighbourhood")
-    if area and not (area.isascii() and area.isdigit() and len(area) < 10):
-        raise BadFilter("There is no such neighbourhood.")
-    stage = get("stage") or None
-    if stage is not None and stage not in STAGES:
-        raise BadFilter("The complaint stage must be 1, 2 or not a complaint.")
-    overdue = get("overdue")
-    if overdue not in ("", "yes"):
-        raise BadFilter("Overdue only is either ticked or not.")
-    received_from, received_to = _day(get("from"), "from"), _day(get("to"), "to")
-    if received_from and received_to and received_from > received_to:
-        raise BadFilter("The from date must not be after the to date.")
-    text = get("q")
-    if len(text) > TEXT_MAX_LENGTH:
-        raise BadFilter(f"Search for at most {TEXT_MAX_LENGTH} characters.")
-    sort = get("sort") or "newest"
-    if sort not in SORTS:
-        raise BadFilter("The list can be sorted by newest, oldest or next due date.")
-    assigned = get("assigned") or None
-    if assigned is not None and assigned not in ASSIGNED_FILTERS:
-        raise BadFilter("Assigned to is either me or nobody.")
-    page = get("page") or "1"
-    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
-        raise BadFilter(f"The page must be a number from 1 to {MAX_PAGE}.")
-    return InboxFilters(
-        status=status,
-        category=category,
-        neighbourhood_id=int(area) if area else None,
-        stage=stage,
-        overdue=overdue == "yes",
-        received_from=received_from,
-        received_to=received_to,
-        text=text,
-        sort=sort,
-        page=int(page),
-        assigned=assigned,
-    )
-
-
-# ----- clocks ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clock:
-    """One legal deadline of a report: what, by when (local day or moment), and whether late."""
-
-    name: str
-    due: date | datetime
-    running: bool
-    overdue: bool
-
-
-def clocks_of(report: Feedback, now: datetime, today: date) -> list[Clock]:
-    """The report's deadlines, each marked running (still applies) and overdue."""
-    unfinished = report.status not in FINISHED_STATUSES
-    found: list[Clock] = []
-
-    def add(name: str, due: date | datetime | None, running: bool) -> None:
-        if due is None:
-            return
-        late = due < now if isinstance(due, datetime) else due < today
-        found.append(Clock(name, due, running, running and late))
-
-    stage = report.complaint_stage or 1
-    add(
-        f"Acknowledge (Code, stage {stage})",
-        report.ack_due_on,
-        report.is_complaint and report.status in AWAITING_ACKNOWLEDGEMENT,
-    )
-    add(
-        f"Respond (Code, stage {stage})",
-        report.response_due_on,
-        report.is_complaint and report.status in AWAITING_RESPONSE,
-    )
-    add("Make safe (Awaab's Law, 24 hours)", report.make_safe_due_at, unfinished)
-    add("Investigate (Awaab's Law)", report.investigate_due_on, unfinished)
-    return found
-
-
-def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
-    """SQL for "one of its running clocks is past due", the same rule as ``clocks_of``."""
-    unfinished = Feedback.status.not_in(FINISHED_STATUSES)
-    complaint = Feedback.is_complaint.is_(True)
-    return or_(
-        and_(
-            complaint,
-            Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT),
-            Feedback.ack_due_on < today,
-        ),
-        and_(complaint, Feedback.status.in_(AWAITING_RESPONSE), Feedback.response_due_on < today),
-        and_(unfinished, Feedback.make_safe_due_at < now),
-        and_(unfinished, Feedback.investigate_due_on < today),
-    )
-
-
-def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The earlier of two nullable dates, portable (LEAST is not SQLite's)."""
-    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
-
-
-def next_due_on() -> ColumnElement[Any]:
-    """The earliest day a running date clock falls due (None when none runs).
-
-    A complaint waiting for acknowledgement is due to be acknowledged before it is due
-    an answer (the answer's date is counted from the acknowledgement or its deadline),
-    so its Code date is one CASE. The 24-hour make-safe deadline is a moment, not a
-    day; those reports come first whatever the sort.
-    """
-    complaint = Feedback.is_complaint.is_(True)
-    code_due = case(
-        (and_(complaint, Feedback.status.in_(AWAITING_ACKNOWLEDGEMENT)), Feedback.ack_due_on),
-        (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
-        else_=None,
-    )
-    investigate = case(
-        (Feedback.status.not_in(FINISHED_STATUSES), Feedback.investigate_due_on), else_=None
-    )
-    return _earlier(code_due, investigate)
 
 
 # ----- the list ----------------------------------------------------------------------------------
@@ -323,17 +110,16 @@ def _local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 def conditions(
     filters: InboxFilters,
-    areas: Sequence[Neighbourhood] | None,
+    scope: Scope,
     *,
     tz: ZoneInfo,
     now: datetime,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of the filters within ``areas``: the list's and the export's."""
+    """The WHERE conditions of the filters within ``scope``: the list's and the export's."""
     today = now.astimezone(tz).date()
     where: list[ColumnElement[bool]] = []
-    if areas is not None:
-        ids = [area.id for area in areas]
-        where.append(Feedback.neighbourhood_id.in_(ids) if ids else false())
+    if scope is not None:
+        where.append(seen_within(scope))
     if filters.status == "open":
         where.append(Feedback.status.not_in(FINISHED_STATUSES))
     elif filters.status:
@@ -400,21 +186,20 @@ def _escape_like(words: str) -> str:
 async def inbox_page(
     session: AsyncSession,
     filters: InboxFilters,
-    areas: Sequence[Neighbourhood] | None,
+    scope: Scope,
     *,
     tz: ZoneInfo,
     now: datetime,
 ) -> InboxPage:
-    """The page of reports the filters ask for, within ``areas`` (None: everywhere)."""
+    """The page of reports the filters ask for, within ``scope`` (None: everywhere)."""
     today = now.astimezone(tz).date()
-    where = conditions(filters, areas, tz=tz, now=now)
+    where = conditions(filters, scope, tz=tz, now=now)
     # Counted up to one past the limit: the database may stop reading there. The limit is
     # written into the statement: with a parameter instead, a reused prepared statement's
     # generic plan guesses a tenth of the table and may read it all instead of an index.
     limit = literal(COUNT_LIMIT + 1, Integer(), literal_execute=True)
     matching = select(Feedback.id).where(*where).limit(limit).subquery()
     total = int(await session.scalar(select(func.count()).select_from(matching)) or 0)
-    due = next_due_on()
     # The sort runs over ids and keys only; the page's columns are read for its rows alone.
     # One id more than a page tells whether a next page exists, whatever the count says.
     ids: Select[Any] = select(Feedback.id).where(*where).order_by(*sort_order(filters))
@@ -424,6 +209,19 @@ async def inbox_page(
     order = order[:PAGE_SIZE]
     if not order:
         return InboxPage(rows=[], total=total, filters=filters)
+    found = await _rows(session, order, now, today)
+    return InboxPage(
+        rows=[found[i] for i in order if i in found],
+        total=total,
+        filters=filters,
+        has_next=has_next,
+    )
+
+
+async def _rows(
+    session: AsyncSession, ids: list[int], now: datetime, today: date
+) -> dict[int, InboxRow]:
+    """The inbox lines of the reports ``ids``, by id."""
     statement: Select[Any] = (
         select(
             Feedback.id,
@@ -437,16 +235,16 @@ async def inbox_page(
             Feedback.received_at,
             # Enough of the words for a line of the list; the detail page has them all.
             func.substr(Feedback.description, 1, 160).label("excerpt"),
-            due.label("next_due"),
+            next_due_on().label("next_due"),
             case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
             StaffMember.name.label("assignee"),
         )
         .select_from(Feedback)
         .outerjoin(Neighbourhood, Feedback.neighbourhood_id == Neighbourhood.id)
         .outerjoin(StaffMember, Feedback.assigned_staff_id == StaffMember.id)
-        .where(Feedback.id.in_(order))
+        .where(Feedback.id.in_(ids))
     )
-    found = {
+    return {
         row.id: InboxRow(
             id=row.id,
             reference=row.reference,
@@ -464,12 +262,6 @@ async def inbox_page(
         )
         for row in await session.execute(statement)
     }
-    return InboxPage(
-        rows=[found[i] for i in order if i in found],
-        total=total,
-        filters=filters,
-        has_next=has_next,
-    )
 
 
 def _as_date(value: object) -> date | None:
@@ -479,88 +271,7 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
-# ----- one report --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRecord:
-    """Everything staff see about one report."""
-
-    report: Feedback
-    neighbourhood: str | None
-    reporter_name: str | None
-    anonymous: bool
-    contactable: bool
-    clocks: list[Clock]
-    thread: Sequence[FeedbackMessage]
-    history: Sequence[FeedbackStatusChange]
-    photos: Sequence[FeedbackAttachment]
-
-
-def visible(report: Feedback, areas: Sequence[Neighbourhood] | None) -> bool:
-    """Whether a user limited to ``areas`` may see the report."""
-    if areas is None:
-        return True
-    return report.neighbourhood_id is not None and report.neighbourhood_id in {
-        area.id for area in areas
-    }
-
-
-async def report_record(
-    session: AsyncSession,
-    feedback_id: int,
-    areas: Sequence[Neighbourhood] | None,
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-) -> ReportRecord | None:
-    """The report's whole record, or None when it does not exist or is not the user's to see.
-
-    The resident's name is shown only if they chose to share it and have not been
-    forgotten; nothing else that identifies them (Telegram ids, chat) is read.
-    """
-    report = await session.get(Feedback, feedback_id)
-    if report is None or not visible(report, areas):
-        return None
-    area = (
-        await session.get(Neighbourhood, report.neighbourhood_id)
-        if report.neighbourhood_id
-        else None
-    )
-    resident = (
-        await session.get(Resident, report.resident_id) if report.resident_id is not None else None
-    )
-    forgotten = resident is None or resident.forgotten_at is not None
-    anonymous = report.anonymised_at is not None or forgotten
-    name = None
-    if not anonymous and report.shares_name and resident is not None:
-        name = resident.display_name
-    thread = await thread_of(session, report.id)
-    history = (
-        await session.scalars(
-            select(FeedbackStatusChange)
-            .where(FeedbackStatusChange.feedback_id == report.id)
-            .order_by(FeedbackStatusChange.id)
-        )
-    ).all()
-    photos = (
-        await session.scalars(
-            select(FeedbackAttachment)
-            .where(FeedbackAttachment.feedback_id == report.id)
-            .order_by(FeedbackAttachment.id)
-        )
-    ).all()
-    return ReportRecord(
-        report=report,
-        neighbourhood=area.name if area else None,
-        reporter_name=name,
-        anonymous=anonymous,
-        contactable=not forgotten and resident is not None and resident.chat_id is not None,
-        clocks=clocks_of(report, now, now.astimezone(tz).date()),
-        thread=thread,
-        history=history,
-        photos=photos,
-    )
+# ----- counts for the start page -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -582,8 +293,10 @@ async def at_a_glance(
     now: datetime,
     staff_id: int | None,
 ) -> Glance:
-    """The inbox's counts for the dashboard's start page, by the inbox's own conditions."""
-    within = conditions(InboxFilters(), areas, tz=tz, now=now)
+    """The inbox's counts for the dashboard's start page, by the inbox's own conditions,
+    within the neighbourhoods ``areas`` (None: everywhere)."""
+    scope = None if areas is None else frozenset(area.id for area in areas)
+    within = conditions(InboxFilters(), scope, tz=tz, now=now)
     still_open = Feedback.status.not_in(FINISHED_STATUSES)
 
     def counted(condition: ColumnElement[bool]) -> Any:

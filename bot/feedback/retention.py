@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action
 from bot.config import Settings
-from bot.feedback.service import anonymise_reports
+from bot.feedback.privacy import anonymise_reports
 from bot.models import Feedback
 
 RETENTION_TEXT = "[erased at the end of the retention period]"

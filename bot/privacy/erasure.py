@@ -17,7 +17,7 @@ from bot.audit import record_action
 from bot.errors import DomainError
 from bot.events.notices import Notices
 from bot.events.privacy import forget_bookings_of
-from bot.feedback.service import anonymise_reports_of
+from bot.feedback.privacy import anonymise_reports_of
 from bot.models import Resident
 from bot.residents.privacy import forget_resident
 

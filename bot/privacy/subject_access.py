@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.privacy import bookings_for_subject_access
-from bot.feedback.service import reports_for_subject_access
+from bot.feedback.privacy import reports_for_subject_access
 from bot.models import Resident
 from bot.residents.privacy import personal_data
 

@@ -2,7 +2,7 @@
 
 No Telegram here. Invite codes are shown once and only their SHA-256 is stored, so a
 copy of the database does not hand out staff accounts. Feedback uses this module (to
-find whom to tell and to record what staff did); it never uses feedback.
+find whom to tell about a report); staff never uses feedback.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
@@ -120,38 +120,12 @@ async def redeem_invite(
     code cannot both win, on SQLite or on PostgreSQL.
     """
     moment = now or utcnow()
-    code = (code or "").strip()
-    if not code or len(code) > _CODE_MAX_LENGTH:
-        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
-    digest = hash_code(code)
-    taken = (
-        await session.execute(
-            update(StaffInvite)
-            .where(
-                StaffInvite.code_hash == digest,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.expires_at > moment,
-            )
-            .values(used_at=moment)
-            .returning(StaffInvite.id, StaffInvite.role, StaffInvite.name)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
-    if taken is None:
-        invite = await session.scalar(select(StaffInvite).where(StaffInvite.code_hash == digest))
-        if invite is None:
-            raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
-        if invite.used_at is not None:
-            raise InvalidInput(
-                "That staff code has already been used. Please ask an admin for a new one."
-            )
-        raise InvalidInput("That staff code has expired. Please ask an admin for a new one.")
-    invite_id, role, invite_name = taken
-    shown_name = (invite_name or (name or "").strip() or "Staff")[:NAME_MAX_LENGTH]
+    invite_id, role, invite_name = await _take_invite(session, code, moment)
     member = await session.scalar(
         select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
     )
     if member is None:
+        shown_name = (invite_name or (name or "").strip() or "Staff")[:NAME_MAX_LENGTH]
         member = StaffMember(
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
@@ -182,6 +156,43 @@ async def redeem_invite(
         now=moment,
     )
     return member
+
+
+async def _take_invite(
+    session: AsyncSession, code: str, now: datetime
+) -> tuple[int, str, str | None]:
+    """Use up the invite a code names: (its id, the role it gives, the name on it).
+
+    NotFound for a code that is not ours; InvalidInput for one used already or expired.
+    """
+    code = (code or "").strip()
+    if not code or len(code) > _CODE_MAX_LENGTH:
+        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
+    digest = hash_code(code)
+    taken = (
+        await session.execute(
+            update(StaffInvite)
+            .where(
+                StaffInvite.code_hash == digest,
+                StaffInvite.used_at.is_(None),
+                StaffInvite.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(StaffInvite.id, StaffInvite.role, StaffInvite.name)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if taken is not None:
+        invite_id, role, invite_name = taken
+        return invite_id, role, invite_name
+    invite = await session.scalar(select(StaffInvite).where(StaffInvite.code_hash == digest))
+    if invite is None:
+        raise NotFound("That staff code is not right. Check it, or ask an admin for a new one.")
+    if invite.used_at is not None:
+        raise InvalidInput(
+            "That staff code has already been used. Please ask an admin for a new one."
+        )
+    raise InvalidInput("That staff code has expired. Please ask an admin for a new one.")
 
 
 async def find_staff(session: AsyncSession, telegram_user_id: int) -> StaffMember | None:
@@ -271,6 +282,16 @@ async def set_staff_neighbourhoods(
     return sorted(area.name for area in areas)
 
 
+def covering(neighbourhood_id: int | None) -> ColumnElement[bool]:
+    """SQL for the staff members who cover a neighbourhood: those who chose it, and those
+    who chose none (they cover the whole association); for no neighbourhood, only those."""
+    chose_some = select(staff_neighbourhoods.c.staff_id)
+    if neighbourhood_id is None:
+        return StaffMember.id.not_in(chose_some)
+    chose_it = chose_some.where(staff_neighbourhoods.c.neighbourhood_id == neighbourhood_id)
+    return or_(StaffMember.id.not_in(chose_some), StaffMember.id.in_(chose_it))
+
+
 async def staff_chats_for(
     session: AsyncSession, neighbourhood_id: int | None, staff_chat_id: int | None = None
 ) -> list[StaffChat]:
@@ -283,17 +304,7 @@ async def staff_chats_for(
     if staff_chat_id is not None:
         return [StaffChat(staff_chat_id, None)]
     everyone = select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.id)
-    with_areas = select(staff_neighbourhoods.c.staff_id)
-    covering = [StaffMember.id.not_in(with_areas)]
-    if neighbourhood_id is not None:
-        covering.append(
-            StaffMember.id.in_(
-                select(staff_neighbourhoods.c.staff_id).where(
-                    staff_neighbourhoods.c.neighbourhood_id == neighbourhood_id
-                )
-            )
-        )
-    members = (await session.scalars(everyone.where(or_(*covering)))).all()
+    members = (await session.scalars(everyone.where(covering(neighbourhood_id)))).all()
     if not members:
         members = (await session.scalars(everyone)).all()
     return [StaffChat(m.chat_id, m.id) for m in members]

@@ -11,22 +11,22 @@ from bot.broadcasts import telegram as broadcasts
 from bot.broadcasts.telegram_updates import show_updates
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.events import telegram as events
-from bot.events import (
-    telegram_announce,
-    telegram_attendance,
-    telegram_booking,
-    telegram_manage,
-    telegram_newevent,
-    telegram_preview,
-)
-from bot.feedback import handlers as feedback
+from bot.events import telegram_announce as events_announce
+from bot.events import telegram_attendance as events_attendance
+from bot.events import telegram_booking as events_booking
+from bot.events import telegram_manage as events_manage
+from bot.events import telegram_newevent as events_newevent
+from bot.events import telegram_preview as events_preview
+from bot.feedback import telegram as feedback
+from bot.feedback import telegram_follow_up as feedback_follow_up
+from bot.feedback import telegram_staff as feedback_staff
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.privacy import telegram as privacy
 from bot.residents import service as residents_service
 from bot.residents import telegram_help as residents_help
 from bot.residents import telegram_onboarding as onboarding
 from bot.residents import telegram_settings as residents_settings
-from bot.staff import handlers as staff
+from bot.staff import telegram as staff
 from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
 from bot.tg.conversation import Command, Flow, Turn, decode_press
 from bot.tg.menu import menu_item
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # Menu items that only show something: a conversation in progress carries on after them.
 SHOWING = {
-    "reports": feedback.show_my_reports,
+    "reports": feedback_follow_up.show_my_reports,
     "help": residents_help.show_help,
     "updates": show_updates,
     "events": events.show_events,
@@ -240,15 +240,17 @@ ROUTES = assemble(
         residents_help.FLOW,
         privacy.FLOW,
         feedback.FLOW,
+        feedback_follow_up.FLOW,
+        feedback_staff.FLOW,
         staff.FLOW,
         broadcasts.FLOW,
         events.FLOW,
-        telegram_booking.FLOW,
-        telegram_newevent.FLOW,
-        telegram_preview.FLOW,
-        telegram_announce.FLOW,
-        telegram_manage.FLOW,
-        telegram_attendance.FLOW,
+        events_booking.FLOW,
+        events_newevent.FLOW,
+        events_preview.FLOW,
+        events_announce.FLOW,
+        events_manage.FLOW,
+        events_attendance.FLOW,
         Flow(
             "menu",
             commands={

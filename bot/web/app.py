@@ -27,12 +27,13 @@ from bot.broadcasts import web as broadcasts_pages
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.events import web as events_pages
+from bot.feedback import web as feedback_pages
 from bot.metrics import Metrics
 from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
 from bot.staff.scope import scope_of_user
-from bot.web import account, audit, feedback_views, home, login, users
+from bot.web import account, audit, home, login, users
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
@@ -181,7 +182,7 @@ def create_app(
     account.add_routes(app)
     users.add_routes(app)
     audit.add_routes(app)
-    feedback_views.add_routes(app)
+    feedback_pages.add_routes(app)
     broadcasts_pages.add_routes(app)
     events_pages.add_routes(app)
     association_pages.add_routes(app)

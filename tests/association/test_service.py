@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.association.service import effective_settings, save_settings, setting_values
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidInput
-from bot.feedback.service import StaffNotices, add_staff_reply
+from bot.feedback.notify import StaffNotices
+from bot.feedback.thread import add_staff_reply
 from bot.models import AssociationSettings, AuditEntry, Delivery, Feedback, Resident, StaffMember
 
 Sessions = async_sessionmaker[AsyncSession]

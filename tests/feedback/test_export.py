@@ -13,14 +13,17 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feedback import clocks
+from bot.feedback.draft import ReportDraft
 from bot.feedback.export import BATCH_SIZE, HEADER, export_feedback
-from bot.feedback.service import ERASED_TEXT, ReportDraft, anonymise_reports_of, submit_report
+from bot.feedback.privacy import ERASED_TEXT, anonymise_reports_of
+from bot.feedback.reports import submit_report
 from bot.models import Feedback, Neighbourhood, Resident
 from bot.residents.privacy import forget_resident
 from bot.residents.service import clean_name, register_resident
@@ -313,7 +316,7 @@ async def test_xlsx_has_typed_cells_bold_frozen_header_and_widths(sessions: Sess
     assert row["photos"].value == 1
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    text_column = openpyxl.utils.get_column_letter(HEADER.index("text") + 1)
+    text_column = get_column_letter(HEADER.index("text") + 1)
     assert sheet.column_dimensions[text_column].width > 50
     for cell in sheet[2]:
         assert str(TELEGRAM_USER_ID) not in str(cell.value)
@@ -605,7 +608,7 @@ async def test_large_exports_write_every_row(sessions: Sessions, tmp_path: Path)
     assert rows[1][0] == "BULK-0000000"
     assert rows[-1][0] == "BULK-0004999"
     sheet = openpyxl.load_workbook(tmp_path / "feedback.xlsx", read_only=True).active
-    assert sheet.max_row == 5001
+    assert sheet is not None and sheet.max_row == 5001
 
 
 async def test_an_export_broken_off_leaves_the_database_usable(sessions: Sessions) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.association.service import save_settings
 from bot.config import load_settings
 from bot.feedback import jobs
+from bot.feedback.privacy import ERASED_TEXT
 from bot.feedback.retention import RETENTION_TEXT, months_before
-from bot.feedback.service import ERASED_TEXT
 from bot.models import (
     AuditEntry,
     Feedback,
@@ -20,6 +21,7 @@ from bot.models import (
     Resident,
 )
 from tests.association.test_service import FORM
+from tests.feedback.factories import Sessions
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
@@ -28,7 +30,7 @@ def ago(months: int, days: int = 0) -> datetime:
     return months_before(NOW, months) - timedelta(days=days)
 
 
-async def seed(sessions) -> int:  # type: ignore[no-untyped-def]
+async def seed(sessions: Sessions) -> int:
     """Reports in every state that matters; returns the resident's id."""
     async with sessions.begin() as db:
         resident = Resident(telegram_user_id=701, chat_id=701, language="en", active=True)
@@ -77,14 +79,14 @@ async def seed(sessions) -> int:  # type: ignore[no-untyped-def]
         return resident.id
 
 
-async def by_reference(sessions) -> dict[str, Feedback]:  # type: ignore[no-untyped-def]
+async def by_reference(sessions: Sessions) -> dict[str, Feedback]:
     async with sessions() as db:
         return {r.reference: r for r in (await db.scalars(select(Feedback))).all()}
 
 
 async def test_only_closed_reports_past_their_period_are_anonymised_once_and_audited(
-    sessions, database_url
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str
+) -> None:
     settings = load_settings(database_url=database_url)
     resident_id = await seed(sessions)
     before = await by_reference(sessions)
@@ -131,8 +133,8 @@ async def test_only_closed_reports_past_their_period_are_anonymised_once_and_aud
 
 
 async def test_a_shorter_period_set_on_the_dashboard_is_used_by_the_next_run(
-    sessions, database_url
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str
+) -> None:
     settings = load_settings(database_url=database_url)
     await seed(sessions)
     async with sessions.begin() as db:
@@ -150,8 +152,8 @@ async def test_a_shorter_period_set_on_the_dashboard_is_used_by_the_next_run(
 
 
 async def test_two_processes_at_once_do_each_report_once(
-    sessions, database_url, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    sessions: Sessions, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = load_settings(database_url=database_url)
     async with sessions.begin() as db:
         db.add_all(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.models import AuditEntry, StaffInvite, StaffMember
 from bot.staff import service as staff_service
+from tests.feedback.factories import Sessions
 from tests.test_cli import doorstep as run_doorstep
 
 
@@ -20,8 +21,8 @@ async def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]
 
 
 async def test_invite_list_and_revoke_from_the_command_line(
-    database_url: str, sessions, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    database_url: str, sessions: Sessions, neighbourhoods: None
+) -> None:
     listed = await cli(database_url, "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith("No staff yet.")
@@ -79,7 +80,7 @@ async def test_invite_list_and_revoke_from_the_command_line(
     ]
 
 
-async def test_bad_staff_commands_are_one_line(database_url: str, sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_staff_commands_are_one_line(database_url: str, sessions: Sessions) -> None:
     for args, named in (
         (("invite", "--role", "owner"), "invalid choice"),
         (("invite",), "--role"),

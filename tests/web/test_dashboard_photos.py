@@ -21,11 +21,11 @@ from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 from bot.web import forms
 from tests.events.web.test_pages import good_form
+from tests.feedback.web.test_casework import JPEG, PNG, SCRIPT
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places, add_resident, draft_id_of, staff_client
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import PASSWORDS, Client, Web, WebFactory, free_port, page_token
-from tests.web.test_casework import JPEG, PNG, SCRIPT
 
 BIG = 11 * 1024 * 1024
 TIMEOUT_MS = 10_000

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from bot.models import Event
 from bot.models.base import utcnow
 from bot.models.event import event_neighbourhoods
+from tests.feedback.web.test_inbox import add_report, add_staff, area_ids
 from tests.support.web import Client, Web
-from tests.web.test_inbox import add_report, add_staff, area_ids
 
 TILE = re.compile(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>')
 

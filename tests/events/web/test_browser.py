@@ -21,11 +21,11 @@ from bot.events.attendees import ATTENDEE_HEADER
 from bot.models.base import utcnow
 from tests.events.test_telegram import db_resident, events_list
 from tests.events.web.test_pages import good_form, post_form, sign_up, staff_client
+from tests.feedback.web.test_inbox import add_resident, add_staff, area_ids
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import Places
 from tests.support.harness import BotHarness
 from tests.support.web import PASSWORDS, Web
-from tests.web.test_inbox import add_resident, add_staff, area_ids
 
 TIMEOUT_MS = 10_000
 LONDON = ZoneInfo("Europe/London")

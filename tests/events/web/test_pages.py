@@ -23,9 +23,9 @@ from bot.events.plans import EventPlan, publish_event
 from bot.models import AuditEntry, Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.web.pages import UNLINKED
+from tests.feedback.web.test_inbox import add_resident, add_staff, area_ids
 from tests.support.events import sessions_of
 from tests.support.web import Web, csrf_of, page_token
-from tests.web.test_inbox import add_resident, add_staff, area_ids
 
 LONDON = ZoneInfo("Europe/London")
 SCRIPT = "<script>alert(1)</script>"

@@ -1,161 +1,35 @@
-"""Staff in Telegram, through python-telegram-bot against the sandbox, on both databases:
-joining with a code, refusals, notifications, acknowledge, replies both ways, status."""
+"""Staff and reports in Telegram, through python-telegram-bot against the sandbox, on both
+databases: notifications, acknowledge, replies both ways, status changes, /view and
+/inbox within the staff member's neighbourhoods, and refusals."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.feedback import clocks
-from bot.models import (
-    AuditEntry,
-    Delivery,
-    Feedback,
-    FeedbackMessage,
-    FeedbackStatusChange,
-    Resident,
-    StaffInvite,
-    StaffMember,
-)
-from bot.models.base import utcnow
+from bot.models import Delivery, FeedbackMessage, FeedbackStatusChange, StaffMember
+from bot.sandbox.client import SandboxUser
 from bot.staff import service as staff_service
-from bot.staff.handlers import COMMANDS as STAFF_COMMANDS
 from tests.journeys import begin_report, onboard, report, texts
+from tests.staff.test_telegram import (
+    ONLY_STAFF,
+    ONLY_STAFF_BUTTON,
+    PROACTIVE,
+    actions,
+    join_staff,
+    last_message_id,
+    row,
+)
+from tests.support.harness import BotHarness
 
 # What staff and residents are told must arrive at any hour of the day.
 pytestmark = pytest.mark.no_quiet_hours
 
-ONLY_STAFF = "Sorry, that command is only for staff."
-ONLY_STAFF_BUTTON = "Sorry, that button is only for staff."
-# Proactive messages go through the delivery worker, which spaces a chat's messages
-# (see conftest.py): waits for them get more time than an interactive reply.
-PROACTIVE = 30.0
 
-
-async def invite(doorstep, role: str = "staff", name: str | None = "Sam", **kw: Any) -> str:  # type: ignore[no-untyped-def]
-    async with doorstep.sessions.begin() as session:
-        issued = await staff_service.create_invite(session, role, name, 7, **kw)
-    return issued.code
-
-
-async def join_staff(doorstep, role: str = "staff", name: str = "Sam"):  # type: ignore[no-untyped-def]
-    """A sandbox user who becomes staff with an invite code, as a new member of staff would."""
-    user = doorstep.user(first_name=name)
-    await user.send(f"/staff {await invite(doorstep, role, name)}")
-    await user.wait_for_text("You are now set up as")
-    return user
-
-
-async def row(doorstep, reference: str) -> Feedback:  # type: ignore[no-untyped-def]
-    async with doorstep.sessions() as session:
-        found = await session.scalar(select(Feedback).where(Feedback.reference == reference))
-    assert found is not None
-    return found
-
-
-async def actions(doorstep) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    async with doorstep.sessions() as session:
-        entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
-    return [(e.actor, e.action) for e in entries]
-
-
-async def last_message_id(user) -> int:  # type: ignore[no-untyped-def]
-    message = await user.last_bot_message()
-    assert message is not None
-    return int(message["message_id"])
-
-
-async def test_a_code_works_once_by_command_or_deep_link(doorstep) -> None:  # type: ignore[no-untyped-def]
-    code = await invite(doorstep, "admin", "Priya")
-    priya = doorstep.user(first_name="Priya")
-    await priya.send(f"/staff {code}")
-    welcome = texts(await priya.wait_for_text("You are now set up as: admin"))
-    assert "Welcome, Priya." in welcome
-
-    mallory = doorstep.user(first_name="Mallory")
-    await mallory.send(f"/staff {code}")
-    await mallory.wait_for_text("That staff code has already been used")
-    await mallory.send("/staff nonsense-code")
-    await mallory.wait_for_text("That staff code is not right")
-    await mallory.send("/staff")
-    await mallory.wait_for_text("Please send /staff followed by the code")
-    expired = await invite(doorstep, now=utcnow() - timedelta(days=8))
-    await mallory.send(f"/staff {expired}")
-    await mallory.wait_for_text("That staff code has expired")
-    await mallory.send("/inbox")
-    await mallory.wait_for_text(ONLY_STAFF)
-
-    # The t.me/<bot>?start=staff-CODE link does the same, without the resident privacy notice.
-    link_code = await invite(doorstep, "staff", None)
-    sam = doorstep.user(first_name="Sam")
-    await sam.send(f"/start staff-{link_code}")
-    await sam.wait_for_text("You are now set up as: staff member")
-    await sam.send("/inbox")
-    await sam.wait_for_text("There are no open reports")
-
-    async with doorstep.sessions() as session:
-        members = (await session.scalars(select(StaffMember).order_by(StaffMember.id))).all()
-        hashes = set(await session.scalars(select(StaffInvite.code_hash)))
-        residents = await session.scalar(select(func.count()).select_from(Resident))
-    assert [(m.telegram_user_id, m.role, m.name) for m in members] == [
-        (priya.user_id, "admin", "Priya"),
-        (sam.user_id, "staff", "Sam"),  # no name on the invite: their Telegram name
-    ]
-    assert residents == 0
-    assert staff_service.hash_code(code) in hashes and code not in hashes
-    assert [a for _actor, a in await actions(doorstep)].count("staff.invite_redeemed") == 2
-
-
-async def test_residents_are_refused_every_staff_command_and_button(doorstep) -> None:  # type: ignore[no-untyped-def]
-    ann = doorstep.user(first_name="Ann")
-    await onboard(ann)
-    reference = await report(ann)
-    report_row = await row(doorstep, reference)
-    for name, command in STAFF_COMMANDS.items():
-        if command.audience == "anyone":
-            continue
-        await ann.send(f"/{name} {reference}")
-        await ann.wait_for_text(ONLY_STAFF)
-    message_id = await last_message_id(ann)
-    forged = [
-        f"0:stf:ack:{report_row.id}",
-        f"0:stf:reply:{report_row.id}",
-        f"0:stf:status:{report_row.id}",
-        f"0:stf:set:{report_row.id}:closed",
-        f"0:stf:view:{report_row.id}",
-        "0:stf:ack",
-        "0:stf",
-    ]
-    for data in forged:
-        await ann.press_forged(message_id, data)
-        await ann.wait_for_text(ONLY_STAFF_BUTTON)
-    answers = [a.get("text") for a in await ann.callback_answers()]
-    assert answers.count(ONLY_STAFF_BUTTON) == len(forged)
-
-    # A member of staff without the admin role is refused the admin commands.
-    sam = await join_staff(doorstep)
-    for name in ("invite", "stafflist", "revoke"):
-        await sam.send(f"/{name} staff")
-        await sam.wait_for_text(ONLY_STAFF)
-
-    # Nothing changed: the report, its history, its thread, the audit log.
-    after = await row(doorstep, reference)
-    assert (after.status, after.acknowledged_at) == ("new", None)
-    async with doorstep.sessions() as session:
-        changes = await session.scalar(select(func.count()).select_from(FeedbackStatusChange))
-        messages = await session.scalar(select(func.count()).select_from(FeedbackMessage))
-    assert (changes, messages) == (1, 0)
-    assert [a for _actor, a in await actions(doorstep)] == [
-        "staff.invite_created",
-        "staff.invite_redeemed",
-    ]
-
-
-async def test_a_revoked_member_of_staff_is_refused_at_the_press(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_a_revoked_member_of_staff_is_refused_at_the_press(doorstep: BotHarness) -> None:
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann)
@@ -172,7 +46,9 @@ async def test_a_revoked_member_of_staff_is_refused_at_the_press(doorstep) -> No
     assert (await row(doorstep, reference)).status == "new"
 
 
-async def test_new_report_notifies_staff_and_acknowledge_tells_the_resident(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_new_report_notifies_staff_and_acknowledge_tells_the_resident(
+    doorstep: BotHarness,
+) -> None:
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann, name="Ann")
@@ -233,7 +109,7 @@ async def test_new_report_notifies_staff_and_acknowledge_tells_the_resident(door
     assert (f"staff:{staff_id}", "feedback.acknowledged") in await actions(doorstep)
 
 
-async def test_reply_round_trip_stays_in_one_thread(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_reply_round_trip_stays_in_one_thread(doorstep: BotHarness) -> None:
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann)
@@ -291,13 +167,9 @@ async def test_reply_round_trip_stays_in_one_thread(doorstep) -> None:  # type: 
     assert [a for _actor, a in await actions(doorstep)].count("feedback.replied") == 2
 
 
-async def test_the_deadline_job_is_scheduled_every_fifteen_minutes(doorstep) -> None:  # type: ignore[no-untyped-def]
-    job = doorstep.runtime.scheduler.get_job("complaint_deadlines")
-    assert job is not None
-    assert job.trigger.interval == timedelta(minutes=15)
-
-
-async def test_status_changes_are_told_in_plain_words_and_bad_ones_refused(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_status_changes_are_told_in_plain_words_and_bad_ones_refused(
+    doorstep: BotHarness,
+) -> None:
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann)
@@ -361,7 +233,7 @@ async def test_status_changes_are_told_in_plain_words_and_bad_ones_refused(doors
     assert "feedback.viewed" in logged
 
 
-async def test_staff_are_told_when_the_resident_asked_to_be_forgotten(doorstep) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_are_told_when_the_resident_asked_to_be_forgotten(doorstep: BotHarness) -> None:
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann)
@@ -384,33 +256,57 @@ async def test_staff_are_told_when_the_resident_asked_to_be_forgotten(doorstep) 
     assert to_resident == 0
 
 
-async def test_admins_invite_list_and_revoke_in_telegram(doorstep) -> None:  # type: ignore[no-untyped-def]
-    priya = await join_staff(doorstep, role="admin", name="Priya")
-    await priya.send("/invite staff Sam Jones")
-    issued = texts(await priya.wait_for_text("A one-time code for a new staff member"))
-    code = issued.split("/staff ")[1].split()[0]
-    assert f"?start=staff-{code}" in issued
-    sam = doorstep.user(first_name="Sam")
-    await sam.send(f"/staff {code}")
-    await sam.wait_for_text("Welcome, Sam Jones.")
-    await priya.send("/stafflist")
-    listing = texts(await priya.wait_for_text("Staff (number, name, role, since):"))
-    assert "Priya - admin" in listing and "Sam Jones - staff member" in listing
+async def _staff_id(doorstep: BotHarness, user: SandboxUser) -> int:
     async with doorstep.sessions() as session:
-        sam_id = await session.scalar(
-            select(StaffMember.id).where(StaffMember.telegram_user_id == sam.user_id)
+        found = await session.scalar(
+            select(StaffMember.id).where(StaffMember.telegram_user_id == user.user_id)
         )
-        priya_id = await session.scalar(
-            select(StaffMember.id).where(StaffMember.telegram_user_id == priya.user_id)
-        )
-    await priya.send(f"/revoke {priya_id}")
-    await priya.wait_for_text("You can't take away your own role")
-    await priya.send("/revoke someone")
-    await priya.wait_for_text("Please send /revoke followed by the number")
-    await priya.send(f"/revoke {sam_id}")
-    await priya.wait_for_text(f"Staff member {sam_id} can no longer use staff commands.")
-    await sam.send("/inbox")
-    await sam.wait_for_text(ONLY_STAFF)
-    logged = await actions(doorstep)
-    assert (f"staff:{priya_id}", "staff.invite_created") in logged
-    assert (f"staff:{priya_id}", "staff.revoked") in logged
+    assert found is not None
+    return found
+
+
+async def _answer_to(user: SandboxUser, command: str, expected: str) -> str:
+    """Send a command and return the bot's answer containing ``expected``."""
+    await user.send(command)
+    answers = await user.wait_for_text(expected)
+    return next(str(m["text"]) for m in answers if expected in (m.get("text") or ""))
+
+
+async def test_view_and_inbox_keep_to_the_staff_members_neighbourhoods(
+    doorstep: BotHarness,
+) -> None:
+    river = await join_staff(doorstep, name="River")
+    oak = await join_staff(doorstep, name="Oak")
+    priya = await join_staff(doorstep, role="admin", name="Priya")
+    river_id, priya_id = await _staff_id(doorstep, river), await _staff_id(doorstep, priya)
+    covers = {
+        river_id: "riverside",
+        await _staff_id(doorstep, oak): "oakfield",
+        priya_id: "oakfield",
+    }
+    async with doorstep.sessions.begin() as session:
+        for member, area in covers.items():
+            await staff_service.set_staff_neighbourhoods(session, member, [area], "test")
+    ann = doorstep.user(first_name="Ann")
+    await onboard(ann)  # in Riverside Estate
+    reference = await report(ann)
+    report_id = (await row(doorstep, reference)).id
+
+    # Staff covering Riverside see it; an admin sees everything, whatever they cover.
+    for user in (river, priya):
+        await _answer_to(user, f"/view {reference}", f"Report {reference}")
+        listing = await _answer_to(user, "/inbox", "Open reports")
+        assert reference in listing
+    # Staff of another neighbourhood are answered as if it did not exist.
+    hidden = await _answer_to(oak, f"/view {reference}", "There is no report")
+    missing = await _answer_to(oak, "/view FB-1999-99999", "There is no report")
+    assert hidden.replace(reference, "FB-1999-99999") == missing
+    await _answer_to(oak, "/inbox", "There are no open reports in your neighbourhoods.")
+    message_id = await last_message_id(oak)
+    await oak.press_forged(message_id, f"0:stf:view:{report_id}")
+    await oak.wait_for_text("That report does not exist any more")
+    await oak.press_forged(message_id, "0:stf:view:999999999")
+    await oak.wait_for_text("That report does not exist any more")
+
+    viewers = [actor for actor, action in await actions(doorstep) if action == "feedback.viewed"]
+    assert viewers == [f"staff:{river_id}", f"staff:{priya_id}"]

@@ -10,9 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.feedback import casework, clocks, inbox
+from bot.feedback import casework, clocks, deadlines
 from bot.models import (
     AuditEntry,
     Delivery,
@@ -21,12 +23,15 @@ from bot.models import (
     FeedbackAttachment,
     FeedbackExtension,
     FeedbackNote,
+    Resident,
+    StaffMember,
 )
 from bot.models.base import utcnow
 from bot.web import telegram_files
+from tests.feedback.factories import sessions_of
+from tests.feedback.web.test_inbox import add_report, add_resident, add_staff, area_ids
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import Web, WebFactory, csrf_of
-from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids
 
 # A 48x32 JPEG, as Telegram stores a resident's photo.
 JPEG = base64.b64decode(
@@ -49,7 +54,7 @@ PNG = base64.b64decode(
 SCRIPT = "<script>alert(1)</script>"
 
 
-async def complaint(web: Web, area: str = "riverside", **fields: Any) -> tuple[Feedback, Any]:
+async def complaint(web: Web, area: str = "riverside", **fields: Any) -> tuple[Feedback, Resident]:
     """A stage-1 complaint from a resident of ``area``, received an hour ago."""
     areas = await area_ids(web)
     resident = await add_resident(web, areas[area], name=fields.pop("name", "Ann"))
@@ -68,35 +73,39 @@ async def complaint(web: Web, area: str = "riverside", **fields: Any) -> tuple[F
     return report, resident
 
 
-async def staff_client(web: Web, username: str, areas: list[str], name: str = "Sam"):  # type: ignore[no-untyped-def]
+async def staff_client(
+    web: Web, username: str, areas: list[str], name: str = "Sam"
+) -> tuple[StaffMember, TestClient[Any, Any]]:
     member = await add_staff(web, areas)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        (await db.get(type(member), member.id)).name = name  # type: ignore[union-attr]
+    async with sessions_of(web).begin() as db:
+        stored = await db.get(StaffMember, member.id)
+        assert stored is not None
+        stored.name = name
     client = await web.logged_in("staff", username, staff_member_id=member.id)
     return member, client
 
 
-async def post(client: Any, path: str, **data: str):  # type: ignore[no-untyped-def]
+async def post(client: TestClient[Any, Any], path: str, **data: str) -> ClientResponse:
     page = await client.get(path.rsplit("/", 1)[0])
     return await client.post(path, data={"csrf_token": csrf_of(await page.text()), **data})
 
 
 async def rows(web: Web, model: Any, **where: Any) -> list[Any]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         statement = select(model).filter_by(**where).order_by(model.id)
         return list((await db.scalars(statement)).all())
 
 
 async def report_row(web: Web, report_id: int) -> Feedback:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         found = await db.get(Feedback, report_id)
     assert found is not None
     return found
 
 
 async def test_notes_are_staff_only_audited_kept_on_error_and_escaped(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     report, _ = await complaint(web)
     member, sam = await staff_client(web, "sam", ["riverside"])
     url = f"/feedback/{report.id}/notes"
@@ -129,8 +138,8 @@ async def test_notes_are_staff_only_audited_kept_on_error_and_escaped(
 
 
 async def test_assignment_to_covering_staff_shown_filtered_and_audited(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     report, _ = await complaint(web)
     other_report, _ = await complaint(web)
     sam, sam_client = await staff_client(web, "sam", ["riverside"], "Sam Riverside")
@@ -176,7 +185,7 @@ async def test_assignment_to_covering_staff_shown_filtered_and_audited(
     assert (await post(viewer, url, staff_id=str(sam.id))).status == 403
 
 
-async def test_escalation_needs_a_different_stage2_handler(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_escalation_needs_a_different_stage2_handler(web: Web, neighbourhoods: None) -> None:
     report, resident = await complaint(web)
     ann, ann_client = await staff_client(web, "ann", ["riverside"], "Ann Stageone")
     bo = await add_staff(web, ["riverside"])
@@ -224,11 +233,13 @@ async def test_escalation_needs_a_different_stage2_handler(web: Web, neighbourho
 
 
 async def test_extension_once_per_stage_with_reason_told_to_the_resident_in_welsh(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     report, resident = await complaint(web)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        (await db.get(type(resident), resident.id)).language = "cy"  # type: ignore[union-attr]
+    async with sessions_of(web).begin() as db:
+        welsh = await db.get(Resident, resident.id)
+        assert welsh is not None
+        welsh.language = "cy"
     _, sam = await staff_client(web, "sam", ["riverside"])
     url = f"/feedback/{report.id}/extend"
     reason = f"We are waiting for the surveyor's report {SCRIPT}"
@@ -273,32 +284,36 @@ async def test_extension_once_per_stage_with_reason_told_to_the_resident_in_wels
 
 
 async def test_the_extended_date_is_the_one_the_overdue_rule_reads(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     yesterday = utcnow().date() - timedelta(days=1)
     report, _ = await complaint(web, status="in_progress", acknowledged_at=utcnow())
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
-        (await db.get(Feedback, report.id)).response_due_on = yesterday  # type: ignore[union-attr]
+    async with sessions_of(web).begin() as db:
+        late = await db.get(Feedback, report.id)
+        assert late is not None
+        late.response_due_on = yesterday
     _, sam = await staff_client(web, "sam", ["riverside"])
     assert report.reference in await (await sam.get("/feedback?overdue=yes")).text()
     extended = await post(sam, f"/feedback/{report.id}/extend", days="3", reason="Parts on order")
     assert extended.status == 200
     assert report.reference not in await (await sam.get("/feedback?overdue=yes")).text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         stored = await db.get(Feedback, report.id)
+        assert stored is not None
         now = utcnow()
-        clock = inbox.clocks_of(stored, now, now.date())  # type: ignore[arg-type]
+        clock = deadlines.clocks_of(stored, now, now.date())
     assert [c.due for c in clock if c.name.startswith("Respond")] == [
         clocks.add_working_days(yesterday, 3, "england-and-wales")
     ]
 
 
-async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods: None) -> None:
     report, _ = await complaint(web, status="acknowledged", acknowledged_at=utcnow())
     _, sam = await staff_client(web, "sam", ["riverside"])
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         stored = await db.get(Feedback, report.id)
-        stored.complaint_stage, stored.status = 2, "in_progress"  # type: ignore[union-attr]
+        assert stored is not None
+        stored.complaint_stage, stored.status = 2, "in_progress"
     url = f"/feedback/{report.id}/extend"
     refused = await post(sam, url, days="21", reason="Independent review")
     assert refused.status == 400 and "from 1 to 20" in await refused.text()
@@ -306,8 +321,8 @@ async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods) -> 
 
 
 async def test_photos_come_from_the_bot_api_as_jpeg_only(
-    web_factory: WebFactory, neighbourhoods, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    web_factory: WebFactory, neighbourhoods: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.sandbox.runner import start_sandbox
     from bot.sandbox.state import SandboxState
 
@@ -319,7 +334,7 @@ async def test_photos_come_from_the_bot_api_as_jpeg_only(
         web = await web_factory(telegram_bot_token=TEST_TOKEN, telegram_api_base_url=f"{url}/bot")
         report, _ = await complaint(web)
         elsewhere, _ = await complaint(web, area="oakfield")
-        async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+        async with sessions_of(web).begin() as db:
             photos = [
                 FeedbackAttachment(
                     feedback_id=report.id, telegram_file_id=file_id, file_unique_id="u"
@@ -364,8 +379,8 @@ async def test_photos_come_from_the_bot_api_as_jpeg_only(
 
 
 async def test_an_unreachable_bot_api_shows_a_placeholder(
-    web_factory: WebFactory, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web_factory: WebFactory, neighbourhoods: None
+) -> None:
     from tests.support.web import free_port
 
     web = await web_factory(
@@ -373,7 +388,7 @@ async def test_an_unreachable_bot_api_shows_a_placeholder(
         telegram_api_base_url=f"http://127.0.0.1:{free_port()}/bot",
     )
     report, _ = await complaint(web)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         photo = FeedbackAttachment(feedback_id=report.id, telegram_file_id="x", file_unique_id="u")
         db.add(photo)
     viewer = await web.logged_in("viewer")
@@ -383,8 +398,8 @@ async def test_an_unreachable_bot_api_shows_a_placeholder(
 
 
 async def test_the_full_record_downloads_with_everything_and_respects_anonymity(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     report, _ = await complaint(web, name="Priya Resident", shares_name=True)
     shy, _ = await complaint(web, name="Hidden Name", shares_name=False)
     _, ann_client = await staff_client(web, "ann", ["riverside"], "Ann Stageone")
@@ -440,8 +455,8 @@ async def test_the_full_record_downloads_with_everything_and_respects_anonymity(
 
 
 async def test_staff_of_another_neighbourhood_get_404_on_every_action(
-    web: Web, neighbourhoods
-) -> None:  # type: ignore[no-untyped-def]
+    web: Web, neighbourhoods: None
+) -> None:
     report, _ = await complaint(web)
     _, olu = await staff_client(web, "olu", ["oakfield"])
     token = csrf_of(await (await olu.get("/account")).text())

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, insert, select
 
-from bot.feedback import inbox
-from bot.feedback.service import STATUS_WORDS
+from bot.feedback import deadlines, inbox
+from bot.feedback.statuses import STATUS_WORDS
 from bot.models import (
     AuditEntry,
     Delivery,
@@ -24,6 +24,7 @@ from bot.models import (
 )
 from bot.models.base import utcnow
 from bot.staff.service import set_staff_neighbourhoods
+from tests.feedback.factories import sessions_of
 from tests.support.web import Web, csrf_of
 
 REFERENCE = re.compile(r'<a href="/feedback/\d+">(FB-\d{4}-\d{5})</a>')
@@ -31,7 +32,7 @@ _numbers = iter(range(1, 1_000_000))
 
 
 async def area_ids(web: Web) -> dict[str, int]:
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         return {n.code: n.id for n in (await db.scalars(select(Neighbourhood))).all()}
 
 
@@ -44,7 +45,7 @@ async def add_report(web: Web, **fields: Any) -> Feedback:
         "received_at": utcnow() - timedelta(hours=1),
         **fields,
     }
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         report = Feedback(**values)
         db.add(report)
         await db.flush()
@@ -58,7 +59,7 @@ async def add_report(web: Web, **fields: Any) -> Feedback:
 
 async def add_resident(web: Web, area: int | None, name: str | None = "Ann") -> Resident:
     number = next(_numbers)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         resident = Resident(
             telegram_user_id=500_000 + number,
             chat_id=500_000 + number,
@@ -73,7 +74,7 @@ async def add_resident(web: Web, area: int | None, name: str | None = "Ann") -> 
 
 async def add_staff(web: Web, areas: list[str]) -> StaffMember:
     number = next(_numbers)
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         member = StaffMember(
             telegram_user_id=700_000 + number, chat_id=700_000 + number, name="Sam", role="staff"
         )
@@ -90,7 +91,7 @@ async def listed(client: Any, query: str = "") -> list[str]:
     return REFERENCE.findall(await response.text())
 
 
-async def test_each_filter_narrows_the_list(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_each_filter_narrows_the_list(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     long_ago = datetime(2026, 3, 2, 12, tzinfo=UTC)
     plain = await add_report(web, neighbourhood_id=areas["riverside"])
@@ -193,7 +194,7 @@ async def test_past_the_count_limit_the_page_says_more_than_and_paging_goes_on(w
     limit = inbox.COUNT_LIMIT
     start = utcnow() - timedelta(days=30)
     # limit + 2 reports mention the boiler (the 2 oldest are complaints); 3 others do not.
-    async with web.sessions.begin() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web).begin() as db:
         await db.execute(
             insert(Feedback),
             [
@@ -283,16 +284,18 @@ async def test_overdue_reports_are_marked_in_the_list_and_on_the_report(web: Web
 
     # The SQL rule and the one the pages show agree on every report.
     now = utcnow()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         flagged = set(
-            (await db.scalars(select(Feedback.id).where(inbox.overdue_condition(now, today)))).all()
+            (
+                await db.scalars(select(Feedback.id).where(deadlines.overdue_condition(now, today)))
+            ).all()
         )
         for report in (await db.scalars(select(Feedback))).all():
-            marked = any(c.overdue for c in inbox.clocks_of(report, now, today))
+            marked = any(c.overdue for c in deadlines.clocks_of(report, now, today))
             assert marked == (report.id in flagged), report.reference
 
 
-async def test_staff_see_only_their_neighbourhoods(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_see_only_their_neighbourhoods(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     ours = await add_report(web, neighbourhood_id=areas["riverside"])
     theirs = await add_report(web, neighbourhood_id=areas["oakfield"])
@@ -312,7 +315,7 @@ async def test_staff_see_only_their_neighbourhoods(web: Web, neighbourhoods) -> 
     assert await listed(unlinked) == []
     admin = await web.logged_in("admin")
     assert set(await listed(admin)) == {ours.reference, theirs.reference, nowhere.reference}
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         theirs_now = await db.get(Feedback, theirs.id)
     assert theirs_now is not None and theirs_now.status == "new"
 
@@ -334,9 +337,10 @@ async def test_viewers_read_everything_but_have_no_actions(web: Web) -> None:
             f"/feedback/{report.id}/{action}", data={"csrf_token": token, **data}
         )
         assert response.status == 403
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         assert await db.scalar(select(func.count()).select_from(Delivery)) == 0
-        assert (await db.get(Feedback, report.id)).status == "new"  # type: ignore[union-attr]
+        stored = await db.get(Feedback, report.id)
+        assert stored is not None and stored.status == "new"
 
 
 async def test_the_resident_is_shown_only_as_they_allowed(web: Web) -> None:
@@ -356,7 +360,9 @@ async def test_the_resident_is_shown_only_as_they_allowed(web: Web) -> None:
     assert "https://www.openstreetmap.org/?mlat=51.50000&amp;mlon=-0.12000" in gone_page
 
 
-async def test_staff_actions_write_what_the_telegram_flow_writes(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_actions_write_what_the_telegram_flow_writes(
+    web: Web, neighbourhoods: None
+) -> None:
     areas = await area_ids(web)
     resident = await add_resident(web, areas["riverside"])
     report = await add_report(
@@ -395,7 +401,7 @@ async def test_staff_actions_write_what_the_telegram_flow_writes(web: Web, neigh
     )
     assert (
         refused.status == 400
-        and "be moved to that status from where it is now" in await refused.text()
+        and "be changed to that status from where it is now" in await refused.text()
     )
     empty = await staff.post(
         f"/feedback/{report.id}/reply", data={"csrf_token": token, "text": " "}
@@ -403,7 +409,7 @@ async def test_staff_actions_write_what_the_telegram_flow_writes(web: Web, neigh
     assert empty.status == 400
 
     actor = f"staff:{member.id}"
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         stored = await db.get(Feedback, report.id)
         deliveries = (await db.scalars(select(Delivery).order_by(Delivery.id))).all()
         audit = (
@@ -451,9 +457,10 @@ async def test_an_account_not_linked_to_a_staff_member_cannot_act(web: Web) -> N
         f"/feedback/{report.id}/acknowledge", data={"csrf_token": csrf_of(page)}
     )
     assert response.status == 403 and "Ask an admin to link it" in await response.text()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         assert await db.scalar(select(func.count()).select_from(Delivery)) == 0
-        assert (await db.get(Feedback, report.id)).status == "new"  # type: ignore[union-attr]
+        stored = await db.get(Feedback, report.id)
+        assert stored is not None and stored.status == "new"
 
 
 async def test_bad_filter_values_get_a_plain_message(web: Web) -> None:

@@ -14,18 +14,19 @@ from sqlalchemy import select
 from bot.accounts.users import create_user
 from bot.models import Feedback, StaffMember
 from bot.staff.service import set_staff_neighbourhoods
+from tests.feedback.web.test_casework import JPEG, SCRIPT
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.staff.test_journey import PROACTIVE, join_staff
+from tests.staff.test_telegram import PROACTIVE, join_staff
+from tests.support.harness import BotHarness
 from tests.support.web import PASSWORDS
-from tests.web.test_casework import JPEG, SCRIPT
 
 # Without quiet hours: the resident hears at any hour of the day.
 pytestmark = [pytest.mark.browser, pytest.mark.no_quiet_hours]
 TIMEOUT_MS = 15_000
 
 
-async def _staff(doorstep, name: str) -> int:  # type: ignore[no-untyped-def]
+async def _staff(doorstep: BotHarness, name: str) -> int:
     """A member of staff who joined in Telegram with a code, covering Riverside."""
     user = await join_staff(doorstep, name=name)
     async with doorstep.sessions.begin() as db:
@@ -42,8 +43,8 @@ async def _submit(page: Page, form_action: str, button: str) -> None:
 
 
 async def test_a_complaint_handled_on_the_dashboard_reaches_the_resident(
-    doorstep, database_url: str, artifacts_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+    doorstep: BotHarness, database_url: str, artifacts_dir: Path
+) -> None:
     ensure_chromium()
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     sam_id = await _staff(doorstep, "Sam Stageone")

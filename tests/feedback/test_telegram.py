@@ -1,4 +1,5 @@
-"""Giving feedback and following it, through python-telegram-bot against the sandbox."""
+"""Giving feedback, through python-telegram-bot against the sandbox: the report, its clocks,
+hazards and complaints offered. (After sending: test_telegram_follow_up.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.models import Feedback
+from tests.feedback.factories import Sessions
 from tests.journeys import PNG, begin_report, onboard, report, review_report, send_report, texts
+from tests.support.harness import BotHarness
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -22,7 +25,7 @@ def working_days_between(start: date, end: date) -> int:
     return sum(1 for d in days if d.weekday() < 5 and d not in bank_holidays)
 
 
-async def stored(sessions, reference: str) -> Feedback:  # type: ignore[no-untyped-def]
+async def stored(sessions: Sessions, reference: str) -> Feedback:
     async with sessions() as session:
         report_row = await session.scalar(
             select(Feedback)
@@ -33,7 +36,7 @@ async def stored(sessions, reference: str) -> Feedback:  # type: ignore[no-untyp
     return report_row
 
 
-async def test_repair_report_gets_a_reference_and_is_stored(doorstep) -> None:
+async def test_repair_report_gets_a_reference_and_is_stored(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user, name="Ann")
     reference = await report(user, description="The kitchen tap is leaking.")
@@ -48,7 +51,7 @@ async def test_repair_report_gets_a_reference_and_is_stored(doorstep) -> None:
     assert int(second[-5:]) == int(reference[-5:]) + 1
 
 
-async def test_photos_and_location_are_attached(doorstep) -> None:
+async def test_photos_and_location_are_attached(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user, name=None)
     await begin_report(user, "Neighbourhood and estate")
@@ -67,7 +70,7 @@ async def test_photos_and_location_are_attached(doorstep) -> None:
     assert row.shares_name is False
 
 
-async def test_complaint_gets_code_due_dates_in_working_days(doorstep) -> None:
+async def test_complaint_gets_code_due_dates_in_working_days(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     reference = await report(user, category="Complaint", description="Repairs keep being missed")
@@ -84,7 +87,7 @@ async def test_complaint_gets_code_due_dates_in_working_days(doorstep) -> None:
     assert "Received - waiting to be looked at" in texts(replies)
 
 
-async def test_damp_and_mould_starts_awaabs_law_clock(doorstep) -> None:
+async def test_damp_and_mould_starts_awaabs_law_clock(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     reference = await report(user, category="Damp and mould", description="Black mould in bedroom")
@@ -95,7 +98,9 @@ async def test_damp_and_mould_starts_awaabs_law_clock(doorstep) -> None:
     assert working_days_between(received, row.investigate_due_on) == 10
 
 
-async def test_emergency_words_show_contacts_at_once_and_ask_if_urgent(doorstep) -> None:
+async def test_emergency_words_show_contacts_at_once_and_ask_if_urgent(
+    doorstep: BotHarness,
+) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -115,7 +120,7 @@ async def test_emergency_words_show_contacts_at_once_and_ask_if_urgent(doorstep)
     assert row.make_safe_due_at == row.received_at + timedelta(hours=24)
 
 
-async def test_emergency_words_answered_no_are_not_urgent(doorstep) -> None:
+async def test_emergency_words_answered_no_are_not_urgent(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -130,7 +135,7 @@ async def test_emergency_words_answered_no_are_not_urgent(doorstep) -> None:
     assert not row.urgent and row.hazard_kind is None and row.make_safe_due_at is None
 
 
-async def test_a_compliment_mentioning_fire_is_not_a_hazard(doorstep) -> None:
+async def test_a_compliment_mentioning_fire_is_not_a_hazard(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user, "Compliment")
@@ -144,7 +149,7 @@ async def test_a_compliment_mentioning_fire_is_not_a_hazard(doorstep) -> None:
     assert not row.urgent and row.hazard_kind is None
 
 
-async def test_clocks_start_when_the_report_arrived_not_at_send(doorstep) -> None:
+async def test_clocks_start_when_the_report_arrived_not_at_send(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user, "Damp and mould")
@@ -161,7 +166,7 @@ async def test_clocks_start_when_the_report_arrived_not_at_send(doorstep) -> Non
     assert row.received_at.timestamp() == first_words_at
 
 
-async def test_emergency_words_at_a_button_step_keep_that_step(doorstep) -> None:
+async def test_emergency_words_at_a_button_step_keep_that_step(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await user.send("Give feedback")
@@ -173,7 +178,7 @@ async def test_emergency_words_at_a_button_step_keep_that_step(doorstep) -> None
     await user.wait_for_text("please tell us what is happening")
 
 
-async def test_unhappy_words_offer_a_complaint(doorstep) -> None:
+async def test_unhappy_words_offer_a_complaint(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -189,7 +194,7 @@ async def test_unhappy_words_offer_a_complaint(doorstep) -> None:
     assert row.is_complaint and row.category == "repairs" and row.ack_due_on is not None
 
 
-async def test_a_complaint_about_damp_keeps_both_clocks(doorstep) -> None:
+async def test_a_complaint_about_damp_keeps_both_clocks(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user, "Damp and mould")
@@ -206,7 +211,7 @@ async def test_a_complaint_about_damp_keeps_both_clocks(doorstep) -> None:
     assert "investigate the damp and mould" in answer and "formal complaint" in answer
 
 
-async def test_back_keeps_what_was_written(doorstep) -> None:
+async def test_back_keeps_what_was_written(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await begin_report(user)
@@ -221,19 +226,7 @@ async def test_back_keeps_what_was_written(doorstep) -> None:
     assert "What is happening: Broken fence panel\n" in texts(replies)
 
 
-async def test_my_reports_pages_through_older_reports(doorstep) -> None:
-    user = doorstep.user()
-    await onboard(user)
-    references = [await report(user, description=f"Report {n}") for n in range(6)]
-    await user.send("My reports")
-    replies = await user.wait_for_text("(1 to 5 of 6)")
-    assert references[5] in texts(replies) and references[0] not in texts(replies)
-    await user.press("Show older reports")
-    replies = await user.wait_for_text("(6 to 6 of 6)")
-    assert references[0] in texts(replies)
-
-
-async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep) -> None:
+async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await user.send("I'm fed up with the state of the bins")
@@ -245,21 +238,7 @@ async def test_unhappy_words_outside_a_report_offer_a_complaint(doorstep) -> Non
     assert "Type: Complaint" in texts(replies)
 
 
-async def test_my_reports_lists_reports_newest_first(doorstep) -> None:
-    user = doorstep.user()
-    await onboard(user)
-    await user.send("My reports")
-    await user.wait_for_text("You have not sent any reports yet")
-    first = await report(user, description="one")
-    second = await report(user, category="Suggestion", description="two")
-    await user.send("My reports")
-    replies = await user.wait_for_text("Your reports, newest first (1 to 2 of 2)")
-    joined = texts(replies)
-    assert joined.index(second) < joined.index(first)
-    assert "Suggestion" in joined
-
-
-async def test_cancel_drops_the_draft_and_says_nothing_was_sent(doorstep) -> None:
+async def test_cancel_drops_the_draft_and_says_nothing_was_sent(doorstep: BotHarness) -> None:
     user = doorstep.user()
     await onboard(user)
     await user.send("Give feedback")

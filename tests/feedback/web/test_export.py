@@ -20,8 +20,9 @@ from bot.feedback.export import HEADER
 from bot.models import AuditEntry
 from bot.models.base import utcnow
 from bot.web.security import SETTINGS
+from tests.feedback.factories import sessions_of
+from tests.feedback.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed
 from tests.support.web import Web
-from tests.web.test_inbox import add_report, add_resident, add_staff, area_ids, listed
 
 
 async def csv_rows(client: Any, query: str = "") -> list[dict[str, str]]:
@@ -46,7 +47,9 @@ async def xlsx_rows(client: Any, query: str = "") -> list[dict[str, Any]]:
     ]
 
 
-async def test_the_export_has_exactly_the_rows_the_list_shows(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_the_export_has_exactly_the_rows_the_list_shows(
+    web: Web, neighbourhoods: None
+) -> None:
     areas = await area_ids(web)
     old = utcnow() - timedelta(days=40)
     await add_report(web, neighbourhood_id=areas["riverside"])
@@ -73,7 +76,7 @@ async def test_the_export_has_exactly_the_rows_the_list_shows(web: Web, neighbou
     assert len(await csv_rows(admin, "page=2")) == 6
 
 
-async def test_staff_export_only_their_neighbourhoods(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_export_only_their_neighbourhoods(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     ours = await add_report(web, neighbourhood_id=areas["riverside"])
     await add_report(web, neighbourhood_id=areas["oakfield"])
@@ -117,7 +120,7 @@ async def test_formulas_are_neutral_and_anonymous_reports_have_no_name(web: Web)
     assert "Clementine" not in str(as_csv) + str(as_xlsx)
 
 
-async def test_headers_audit_and_link_on_the_page(web: Web, neighbourhoods) -> None:  # type: ignore[no-untyped-def]
+async def test_headers_audit_and_link_on_the_page(web: Web, neighbourhoods: None) -> None:
     areas = await area_ids(web)
     await add_report(web, neighbourhood_id=areas["riverside"])
     await add_report(web, neighbourhood_id=areas["riverside"])
@@ -140,7 +143,7 @@ async def test_headers_audit_and_link_on_the_page(web: Web, neighbourhoods) -> N
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         await response.read()
-    async with web.sessions() as db:  # type: ignore[attr-defined]
+    async with sessions_of(web)() as db:
         audit = (
             await db.scalars(
                 select(AuditEntry)

@@ -1,4 +1,9 @@
-"""Telegram side of feedback: category, description, photos, location, confirm; My reports."""
+"""Feedback in Telegram, the resident giving it: category, description, photos, location,
+their name, confirm; and a complaint offered when they sound unhappy.
+
+After sending, My reports and answering a staff reply are ``telegram_follow_up``; staff's
+side of a report (its buttons, /inbox, /view, replies) is ``telegram_staff``.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,36 @@ from dataclasses import asdict
 from datetime import date
 
 from bot.errors import InvalidInput, StaleAction
-from bot.feedback import service as feedback
+from bot.feedback.draft import (
+    CATEGORIES,
+    DESCRIPTION_MAX_LENGTH,
+    HAZARD_CATEGORIES,
+    ReportDraft,
+    add_description,
+    add_photo,
+    set_location,
+)
+from bot.feedback.notify import StaffNotices
+from bot.feedback.reports import submit_report
 from bot.feedback.screening import mentions_any, sounds_unhappy
+from bot.feedback.steps import FeedbackButton, FeedbackStep
 from bot.i18n import Gettext, format_day, format_moment
+from bot.models import Feedback
 from bot.tg.conversation import Flow, Press, Step, Turn, inline, pairs
 
 FEEDBACK = "feedback"
-REPORTS_PAGE = 5
 
 
-def _draft(turn: Turn) -> feedback.ReportDraft:
+def _draft(turn: Turn) -> ReportDraft:
     raw = turn.data.get("draft")
     if not isinstance(raw, dict):
         raise StaleAction("That report is no longer in progress.")
     raw = dict(raw)
     raw["photos"] = [tuple(p) for p in raw.get("photos", [])]
-    return feedback.ReportDraft(**raw)
+    return ReportDraft(**raw)
 
 
-def _keep(turn: Turn, draft: feedback.ReportDraft) -> None:
+def _keep(turn: Turn, draft: ReportDraft) -> None:
     turn.data["draft"] = asdict(draft)
     turn.touch()
 
@@ -33,25 +49,21 @@ def _day(turn: Turn, day: date) -> str:
     return format_day(day, turn.language)
 
 
-def status_words(_: Gettext, status: str) -> str:
-    """A report's status in plain words (the code itself if it is one we do not know)."""
-    words = feedback.STATUS_WORDS.get(status)
-    return _(words) if words else status
-
-
 # ----- category ---------------------------------------------------------------------------------
 
 
 async def start_feedback(turn: Turn) -> None:
     """Give feedback: first, what is it about?"""
-    turn.go("fb_category", {})
+    turn.go(FeedbackStep.CATEGORY, {})
     await prompt_category(turn)
 
 
 async def prompt_category(turn: Turn) -> None:
     """Ask for the category."""
     _ = turn._
-    buttons = [turn.button(_(label), "cat", code) for code, label in feedback.CATEGORIES.items()]
+    buttons = [
+        turn.button(_(label), FeedbackButton.CATEGORY, code) for code, label in CATEGORIES.items()
+    ]
     turn.reply(
         _("What is your feedback about? (Send /cancel to stop at any time.)"),
         inline(pairs(buttons)),
@@ -60,15 +72,15 @@ async def prompt_category(turn: Turn) -> None:
 
 async def handle_category(turn: Turn) -> None:
     """Take the category from its button (coming back here keeps what was written)."""
-    if turn.press is None or turn.press.action != "cat":
+    if turn.press is None or turn.press.action != FeedbackButton.CATEGORY:
         raise InvalidInput("Please choose a category with the buttons.")
     category = turn.press.arg(0)
-    if category not in feedback.CATEGORIES:
+    if category not in CATEGORIES:
         raise StaleAction("That button no longer works.")
     turn.answer_press()
-    draft = _draft(turn) if "draft" in turn.data else feedback.ReportDraft(category=category)
+    draft = _draft(turn) if "draft" in turn.data else ReportDraft(category=category)
     draft.category = category
-    turn.go("fb_description")
+    turn.go(FeedbackStep.DESCRIPTION)
     _keep(turn, draft)
     await prompt_description(turn)
 
@@ -80,19 +92,19 @@ async def prompt_description(turn: Turn) -> None:
     """Ask what is happening; photos and a location are welcome."""
     _ = turn._
     draft = _draft(turn)
-    back = [turn.button(_("« Back"), "back")]
+    back = [turn.button(_("« Back"), FeedbackButton.BACK)]
     if not draft.description:
         turn.reply(
             _(
                 "{category}: please tell us what is happening, in your own words. You can also "
                 "send photos and share a location."
-            ).format(category=_(feedback.CATEGORIES[draft.category])),
+            ).format(category=_(CATEGORIES[draft.category])),
             inline([back]),
         )
         return
     turn.reply(
         _("You can add more words, photos or a location. When you are ready, press Continue."),
-        inline([[turn.button(_("Continue"), "next")], back]),
+        inline([[turn.button(_("Continue"), FeedbackButton.NEXT)], back]),
     )
 
 
@@ -113,19 +125,19 @@ async def handle_description(turn: Turn) -> None:
             raise InvalidInput(
                 "Sorry, I can only attach photos, not other files. Please send it as a photo."
             )
-        feedback.add_photo(draft, message.document.file_id, message.document.file_unique_id)
+        add_photo(draft, message.document.file_id, message.document.file_unique_id)
         added.append(_("Photo added."))
     if message.photo:
         largest = message.photo[-1]
-        feedback.add_photo(draft, largest.file_id, largest.file_unique_id)
+        add_photo(draft, largest.file_id, largest.file_unique_id)
         added.append(_("Photo added."))
     if message.location:
-        feedback.set_location(draft, message.location.latitude, message.location.longitude)
+        set_location(draft, message.location.latitude, message.location.longitude)
         added.append(_("Location added."))
     words = turn.text
     # A photo's caption may be blank; a text message may not.
     if words is not None and (message.text is not None or words.strip()):
-        feedback.add_description(draft, words)
+        add_description(draft, words)
         added.append(_("Got it."))
     if not added:
         raise InvalidInput(
@@ -150,12 +162,12 @@ async def handle_description(turn: Turn) -> None:
     await prompt_description(turn)
 
 
-async def _asked_about_danger(turn: Turn, draft: feedback.ReportDraft, words: str) -> bool:
+async def _asked_about_danger(turn: Turn, draft: ReportDraft, words: str) -> bool:
     """Emergency words in a report: ask whether it is an emergency happening now (once)."""
     if (
         draft.urgent
         or turn.data.get("danger_asked")
-        or draft.category not in feedback.HAZARD_CATEGORIES
+        or draft.category not in HAZARD_CATEGORIES
         or not mentions_any(words, turn.settings.emergency_words)
     ):
         return False
@@ -169,15 +181,15 @@ async def _asked_about_danger(turn: Turn, draft: feedback.ReportDraft, words: st
         ),
         inline(
             [
-                [turn.button(_("Yes, it is happening now"), "danger", "yes")],
-                [turn.button(_("No, it is not an emergency"), "danger", "no")],
+                [turn.button(_("Yes, it is happening now"), FeedbackButton.DANGER, "yes")],
+                [turn.button(_("No, it is not an emergency"), FeedbackButton.DANGER, "no")],
             ]
         ),
     )
     return True
 
 
-async def _offered_complaint(turn: Turn, draft: feedback.ReportDraft, words: str) -> bool:
+async def _offered_complaint(turn: Turn, draft: ReportDraft, words: str) -> bool:
     """Words of dissatisfaction: offer to make the report a formal complaint (once)."""
     if draft.is_complaint or draft.category == "complaint" or turn.data.get("complaint_offered"):
         return False
@@ -194,22 +206,22 @@ async def _offered_complaint(turn: Turn, draft: feedback.ReportDraft, words: str
         ),
         inline(
             [
-                [turn.button(_("Yes, make it a complaint"), "complain", "yes")],
-                [turn.button(_("No, keep it as it is"), "complain", "no")],
+                [turn.button(_("Yes, make it a complaint"), FeedbackButton.COMPLAIN, "yes")],
+                [turn.button(_("No, keep it as it is"), FeedbackButton.COMPLAIN, "no")],
             ]
         ),
     )
     return True
 
 
-async def _on_description_press(turn: Turn, press: Press, draft: feedback.ReportDraft) -> None:
+async def _on_description_press(turn: Turn, press: Press, draft: ReportDraft) -> None:
     _ = turn._
-    if press.action == "back":
+    if press.action == FeedbackButton.BACK:
         turn.answer_press()
-        turn.go("fb_category")
+        turn.go(FeedbackStep.CATEGORY)
         await prompt_category(turn)
         return
-    if press.action == "danger":
+    if press.action == FeedbackButton.DANGER:
         turn.answer_press()
         turn.edit_buttons(None)
         if press.arg(0) == "yes":
@@ -218,7 +230,7 @@ async def _on_description_press(turn: Turn, press: Press, draft: feedback.Report
             turn.reply(_("Thank you. Your report will be marked urgent."))
         await prompt_description(turn)
         return
-    if press.action == "complain":
+    if press.action == FeedbackButton.COMPLAIN:
         turn.answer_press()
         turn.edit_buttons(None)
         if press.arg(0) == "yes":
@@ -227,16 +239,16 @@ async def _on_description_press(turn: Turn, press: Press, draft: feedback.Report
             turn.reply(_("This will be logged as a complaint."))
         await prompt_description(turn)
         return
-    if press.action != "next":
+    if press.action != FeedbackButton.NEXT:
         raise StaleAction("That button no longer works.")
     if not draft.description:
         raise InvalidInput("Please type a few words about what is happening first.")
     turn.answer_press()
     if turn.resident is not None and turn.resident.display_name:
-        turn.go("fb_share_name")
+        turn.go(FeedbackStep.SHARE_NAME)
         await prompt_share_name(turn)
     else:
-        turn.go("fb_confirm")
+        turn.go(FeedbackStep.CONFIRM)
         await prompt_confirm(turn)
 
 
@@ -250,9 +262,9 @@ async def prompt_share_name(turn: Turn) -> None:
         _("Can we show your name to the staff who deal with this?"),
         inline(
             [
-                [turn.button(_("Yes, share my name"), "share", "yes")],
-                [turn.button(_("No, keep me anonymous"), "share", "no")],
-                [turn.button(_("« Back"), "back")],
+                [turn.button(_("Yes, share my name"), FeedbackButton.SHARE, "yes")],
+                [turn.button(_("No, keep me anonymous"), FeedbackButton.SHARE, "no")],
+                [turn.button(_("« Back"), FeedbackButton.BACK)],
             ]
         ),
     )
@@ -260,22 +272,22 @@ async def prompt_share_name(turn: Turn) -> None:
 
 async def handle_share_name(turn: Turn) -> None:
     """Take the answer from its button."""
-    if turn.press is None or turn.press.action not in ("share", "back"):
+    if turn.press is None or turn.press.action not in (FeedbackButton.SHARE, FeedbackButton.BACK):
         raise InvalidInput("Please answer with the buttons: share your name, or stay anonymous.")
     turn.answer_press()
-    if turn.press.action == "back":
-        turn.go("fb_description")
+    if turn.press.action == FeedbackButton.BACK:
+        turn.go(FeedbackStep.DESCRIPTION)
         await prompt_description(turn)
         return
     draft = _draft(turn)
     draft.shares_name = turn.press.arg(0) == "yes"
-    turn.go("fb_confirm")
+    turn.go(FeedbackStep.CONFIRM)
     _keep(turn, draft)
     await prompt_confirm(turn)
 
 
-def _kind(_: Gettext, draft: feedback.ReportDraft) -> str:
-    label = _(feedback.CATEGORIES[draft.category])
+def _kind(_: Gettext, draft: ReportDraft) -> str:
+    label = _(CATEGORIES[draft.category])
     if draft.is_complaint and draft.category != "complaint":
         return _("Complaint about: {category}").format(category=label)
     return label
@@ -305,8 +317,11 @@ async def prompt_confirm(turn: Turn) -> None:
         "\n".join(lines),
         inline(
             [
-                [turn.button(_("Send"), "send")],
-                [turn.button(_("Add more"), "edit"), turn.button(_("Cancel"), "cancel")],
+                [turn.button(_("Send"), FeedbackButton.SEND)],
+                [
+                    turn.button(_("Add more"), FeedbackButton.EDIT),
+                    turn.button(_("Cancel"), FeedbackButton.CANCEL),
+                ],
             ]
         ),
     )
@@ -319,28 +334,34 @@ async def handle_confirm(turn: Turn) -> None:
         raise InvalidInput("Please press Send, Add more or Cancel.")
     action = turn.press.action
     turn.answer_press()
-    if action == "edit":
-        turn.go("fb_description")
+    if action == FeedbackButton.EDIT:
+        turn.go(FeedbackStep.DESCRIPTION)
         await prompt_description(turn)
         return
-    if action == "cancel":
+    if action == FeedbackButton.CANCEL:
         turn.edit_buttons(None)
         turn.end()
         turn.reply(_("Your report was not sent."), turn.menu())
         return
-    if action != "send":
+    if action != FeedbackButton.SEND:
         raise StaleAction("That button no longer works.")
     assert turn.resident is not None
-    report = await feedback.submit_report(
+    report = await submit_report(
         turn.session,
         turn.resident,
         _draft(turn),
         tz=turn.settings.tz,
         region=turn.settings.bank_holiday_region,
-        notices=feedback.StaffNotices.from_settings(turn.settings),
+        notices=StaffNotices.from_settings(turn.settings),
     )
     turn.edit_buttons(None)  # the report is sent: its Send button must not look open
     turn.end()
+    turn.reply(_sent_words(turn, report), turn.menu())
+
+
+def _sent_words(turn: Turn, report: Feedback) -> str:
+    """The reference, and the legal dates the resident can hold us to."""
+    _ = turn._
     lines = [_("Thank you. Your reference is {reference}.").format(reference=report.reference)]
     if report.is_complaint and report.ack_due_on and report.response_due_on:
         lines.append(
@@ -363,65 +384,7 @@ async def handle_confirm(turn: Turn) -> None:
             )
         )
     lines.append(_("You can follow it under My reports."))
-    turn.reply("\n\n".join(lines), turn.menu())
-
-
-# ----- my reports ------------------------------------------------------------------------------
-
-
-async def show_my_reports(turn: Turn, offset: int = 0) -> None:
-    """My reports: reference, type, status in plain words and dates, a page at a time."""
-    _ = turn._
-    assert turn.resident is not None
-    total = await feedback.count_reports_of(turn.session, turn.resident)
-    if not total:
-        turn.reply(_("You have not sent any reports yet. Press Give feedback to start one."))
-        return
-    reports = await feedback.reports_of(turn.session, turn.resident, REPORTS_PAGE, offset)
-    blocks = []
-    for report in reports:
-        kind = _(feedback.CATEGORIES.get(report.category, feedback.CATEGORIES["other"]))
-        if report.is_complaint and report.category != "complaint":
-            kind = _("Complaint about: {category}").format(category=kind)
-        lines = [
-            f"{report.reference} - {kind}",
-            _("Sent: {date}").format(
-                date=format_moment(report.received_at, turn.settings.tz, turn.language)
-            ),
-            _("Status: {status}").format(status=status_words(_, report.status)),
-        ]
-        if report.is_complaint and report.status in {"new", "acknowledged", "in_progress"}:
-            if report.acknowledged_at is None and report.ack_due_on:
-                lines.append(
-                    _("We will confirm we have it by {date}").format(
-                        date=_day(turn, report.ack_due_on)
-                    )
-                )
-            if report.response_due_on:
-                lines.append(
-                    _("Full answer due by {date}").format(date=_day(turn, report.response_due_on))
-                )
-        blocks.append("\n".join(lines))
-    shown_to = offset + len(reports)
-    header = _("Your reports, newest first ({first} to {last} of {total}):").format(
-        first=offset + 1, last=shown_to, total=total
-    )
-    more = (
-        inline([[turn.button(_("Show older reports"), "reports", shown_to, anywhere=True)]])
-        if shown_to < total
-        else None
-    )
-    turn.reply(header + "\n\n" + "\n\n".join(blocks), more)
-
-
-async def on_reports_page(turn: Turn) -> None:
-    """The "Show older reports" button: it works whatever step the resident is at."""
-    assert turn.press is not None
-    if turn.resident is None or turn.resident.onboarded_at is None:
-        raise StaleAction("That button no longer works.")
-    turn.answer_press()
-    turn.edit_buttons(None)
-    await show_my_reports(turn, max(0, turn.press.int_arg(0)))
+    return "\n\n".join(lines)
 
 
 # ----- a complaint offered outside a report ----------------------------------------------------
@@ -429,9 +392,9 @@ async def on_reports_page(turn: Turn) -> None:
 
 async def offer_complaint(turn: Turn, text: str) -> None:
     """Outside any report, words of dissatisfaction: offer to log them as a complaint."""
-    fits = len(text.strip()) <= feedback.DESCRIPTION_MAX_LENGTH
+    fits = len(text.strip()) <= DESCRIPTION_MAX_LENGTH
     aware = turn.message.date.isoformat() if turn.message else None
-    turn.go("fb_offer", {"text": text if fits else "", "aware_at": aware})
+    turn.go(FeedbackStep.OFFER, {"text": text if fits else "", "aware_at": aware})
     await prompt_offer(turn)
 
 
@@ -445,8 +408,8 @@ async def prompt_offer(turn: Turn) -> None:
         ),
         inline(
             [
-                [turn.button(_("Yes, make a complaint"), "offer", "yes")],
-                [turn.button(_("No, thank you"), "offer", "no")],
+                [turn.button(_("Yes, make a complaint"), FeedbackButton.OFFER, "yes")],
+                [turn.button(_("No, thank you"), FeedbackButton.OFFER, "no")],
             ]
         ),
     )
@@ -454,7 +417,7 @@ async def prompt_offer(turn: Turn) -> None:
 
 async def handle_offer(turn: Turn) -> None:
     """Start a complaint with the words already given, or leave it."""
-    if turn.press is None or turn.press.action != "offer":
+    if turn.press is None or turn.press.action != FeedbackButton.OFFER:
         raise InvalidInput("Please answer with the buttons.")
     turn.answer_press()
     turn.edit_buttons(None)
@@ -462,94 +425,19 @@ async def handle_offer(turn: Turn) -> None:
         turn.end()
         turn.reply(turn._("All right. Choose from the menu whenever you need us."), turn.menu())
         return
-    draft = feedback.ReportDraft(category="complaint", aware_at=turn.data.get("aware_at"))
+    draft = ReportDraft(category="complaint", aware_at=turn.data.get("aware_at"))
     if turn.data.get("text"):
-        feedback.add_description(draft, str(turn.data["text"]))
-    turn.go("fb_description", {"draft": asdict(draft), "complaint_offered": True})
+        add_description(draft, str(turn.data["text"]))
+    turn.go(FeedbackStep.DESCRIPTION, {"draft": asdict(draft), "complaint_offered": True})
     await prompt_description(turn)
 
 
-# ----- answering a staff reply ------------------------------------------------------------------
-
-ANSWER_STEP = "fb_answer"
-
-
-async def on_answer_press(turn: Turn) -> None:
-    """The Reply button under a staff reply: ask for the answer, whatever step the resident is at.
-
-    What they were doing is kept and picked up again once the answer is sent.
-    """
-    assert turn.press is not None
-    if turn.resident is None or turn.resident.onboarded_at is None:
-        raise StaleAction("That button no longer works.")
-    report = await feedback.resident_report(turn.session, turn.resident, turn.press.int_arg(0))
-    turn.answer_press()
-    if turn.step == ANSWER_STEP:
-        resume = turn.data.get("resume")
-    else:
-        resume = {"step": turn.step, "data": dict(turn.data)} if turn.step else None
-    turn.go(
-        ANSWER_STEP, {"feedback_id": report.id, "reference": report.reference, "resume": resume}
-    )
-    await prompt_answer(turn)
-
-
-async def prompt_answer(turn: Turn) -> None:
-    """Ask for the resident's answer to the staff."""
-    _ = turn._
-    turn.reply(
-        _(
-            "Type your answer about {reference}, and we will pass it to the staff dealing with it."
-        ).format(reference=turn.data.get("reference", "")),
-        inline([[turn.button(_("Cancel"), "cancel")]]),
-    )
-
-
-async def handle_answer(turn: Turn) -> None:
-    """Pass the typed answer to the staff, or cancel; then carry on where the resident was."""
-    _ = turn._
-    if turn.press is not None:
-        if turn.press.action != "cancel":
-            raise StaleAction("That button no longer works.")
-        turn.answer_press()
-        turn.edit_buttons(None)
-        turn.reply(_("Your answer was not sent."), turn.menu())
-    else:
-        message = turn.message
-        if message is None or message.text is None:
-            raise InvalidInput("Please type your answer as text, or press Cancel.")
-        assert turn.resident is not None
-        await feedback.add_resident_answer(
-            turn.session,
-            turn.resident,
-            int(turn.data["feedback_id"]),
-            message.text,
-            feedback.StaffNotices.from_settings(turn.settings),
-        )
-        turn.reply(
-            _("Thank you. Your answer about {reference} has been passed on.").format(
-                reference=turn.data.get("reference", "")
-            ),
-            turn.menu(),
-        )
-    resume = turn.data.get("resume")
-    if isinstance(resume, dict) and resume.get("step") in turn.services.steps:
-        turn.go(str(resume["step"]), dict(resume.get("data") or {}))
-        await turn.prompt_current()
-    else:
-        turn.end()
-
-
 STEPS: dict[str, Step] = {
-    "fb_category": Step(FEEDBACK, prompt_category, handle_category),
-    "fb_description": Step(FEEDBACK, prompt_description, handle_description),
-    "fb_share_name": Step(FEEDBACK, prompt_share_name, handle_share_name),
-    "fb_confirm": Step(FEEDBACK, prompt_confirm, handle_confirm),
-    "fb_offer": Step(FEEDBACK, prompt_offer, handle_offer),
-    ANSWER_STEP: Step(FEEDBACK, prompt_answer, handle_answer),
+    FeedbackStep.CATEGORY: Step(FEEDBACK, prompt_category, handle_category),
+    FeedbackStep.DESCRIPTION: Step(FEEDBACK, prompt_description, handle_description),
+    FeedbackStep.SHARE_NAME: Step(FEEDBACK, prompt_share_name, handle_share_name),
+    FeedbackStep.CONFIRM: Step(FEEDBACK, prompt_confirm, handle_confirm),
+    FeedbackStep.OFFER: Step(FEEDBACK, prompt_offer, handle_offer),
 }
 
-# Buttons that work at any step (their callback data carries revision 0).
-PRESS_ACTIONS = {"reports": on_reports_page, feedback.RESIDENT_ANSWER_ACTION: on_answer_press}
-
-FLOW = Flow("feedback", STEPS, presses=PRESS_ACTIONS)
+FLOW = Flow("feedback", STEPS)

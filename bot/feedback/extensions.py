@@ -1,0 +1,226 @@
+"""Extending a complaint's response deadline: once per stage, with a reason.
+
+An extension moves the current stage's response date by at most 10 working days at
+stage 1 and 20 at stage 2, once per stage (a unique key), with a reason; the resident is
+told why, the new date, and the Housing Ombudsman's contact details. It is only possible
+once the stage is acknowledged, because acknowledging restarts that clock (the Code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import record_action, staff_actor
+from bot.delivery.outbox import Priority, enqueue, payload
+from bot.errors import InvalidInput
+from bot.feedback import clocks
+from bot.feedback.notify import StaffNotices, contactable_resident
+from bot.feedback.reports import get_report
+from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, AWAITING_RESPONSE
+from bot.i18n import format_day, gettext_for
+from bot.models import Feedback, FeedbackExtension, StaffMember
+from bot.models.base import utcnow
+from bot.text import require_text
+
+REASON_MAX_LENGTH = 1000
+# The Code: an extension adds at most 10 working days at stage 1, 20 at stage 2.
+EXTENSION_MAX_DAYS = {1: 10, 2: 20}
+
+
+@dataclass(frozen=True)
+class OmbudsmanContact:
+    """Where a resident can take a complaint that we have not put right."""
+
+    name: str
+    phone: str
+    email: str
+    website: str
+
+
+# The one place the Housing Ombudsman's details live (residents are told them with every
+# extension; change them here if the Ombudsman's ever change).
+HOUSING_OMBUDSMAN = OmbudsmanContact(
+    name="Housing Ombudsman Service",
+    phone="0300 111 3000",
+    email="info@housing-ombudsman.org.uk",
+    website="www.housing-ombudsman.org.uk",
+)
+
+
+def parse_working_days(raw: int | str, stage: int) -> int:
+    """A number of working days - a number, or text typed in a form - within the stage's
+    limit; InvalidInput otherwise."""
+    limit = EXTENSION_MAX_DAYS[stage]
+    value = str(raw).strip()
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= limit:
+        raise InvalidInput(
+            "An extension at stage {stage} is a whole number of working days from 1 to {limit}.",
+            stage=stage,
+            limit=limit,
+        )
+    return int(value)
+
+
+async def extension_of(
+    session: AsyncSession, feedback_id: int, stage: int
+) -> FeedbackExtension | None:
+    """The stage's extension, if it had one."""
+    return await session.scalar(
+        select(FeedbackExtension).where(
+            FeedbackExtension.feedback_id == feedback_id, FeedbackExtension.stage == stage
+        )
+    )
+
+
+def _why_not_extendable(report: Feedback) -> InvalidInput | None:
+    """The refusal for a report that is not an acknowledged, unanswered complaint."""
+    if not report.is_complaint or report.response_due_on is None:
+        return InvalidInput(
+            "{reference} is not a complaint, so it has no response deadline to extend.",
+            reference=report.reference,
+        )
+    if report.status in AWAITING_ACKNOWLEDGEMENT:
+        return InvalidInput(
+            "Acknowledge {reference} first: its response deadline is counted from the "
+            "acknowledgement.",
+            reference=report.reference,
+        )
+    if report.status not in AWAITING_RESPONSE:
+        return InvalidInput(
+            "{reference} has been answered, so there is no deadline left to extend.",
+            reference=report.reference,
+        )
+    return None
+
+
+def may_extend(report: Feedback) -> bool:
+    """Whether the report's response date may be extended now (if not yet at this stage)."""
+    return _why_not_extendable(report) is None
+
+
+async def extend_deadline(
+    session: AsyncSession,
+    feedback_id: int,
+    staff: StaffMember,
+    working_days: int | str,
+    reason: str | None,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> FeedbackExtension:
+    """Move the current stage's response date later, once, with a reason the resident is told.
+
+    ``working_days`` may be text as typed in a form. Raises InvalidInput for a report that
+    is not an acknowledged, unanswered complaint, a second extension at the same stage,
+    too many days or an empty reason.
+    """
+    moment = now or utcnow()
+    why = require_text(reason, REASON_MAX_LENGTH)
+    report = await get_report(session, feedback_id, lock=True)
+    stage = report.complaint_stage or 1
+    refusal = _why_not_extendable(report)
+    if refusal is not None:
+        raise refusal
+    days = parse_working_days(working_days, stage)
+    # The report's row is locked (or, on SQLite, the database): a second press waits, then
+    # finds this one. The unique key on (report, stage) is the last guard.
+    if await extension_of(session, report.id, stage) is not None:
+        raise InvalidInput(
+            "{reference} was already extended once at stage {stage}; the Code allows one.",
+            reference=report.reference,
+            stage=stage,
+        )
+    before = report.response_due_on
+    assert before is not None  # checked above
+    extension = FeedbackExtension(
+        feedback_id=report.id,
+        stage=stage,
+        working_days=days,
+        due_before=before,
+        due_after=clocks.add_working_days(before, days, notices.region),
+        reason=why,
+        actor=staff_actor(staff),
+        created_at=moment,
+    )
+    session.add(extension)
+    await session.flush()
+    report.response_due_on = extension.due_after
+    told = await _tell_resident_of_extension(session, report, extension, notices, moment)
+    _audit(session, staff, report, extension, told)
+    await session.flush()
+    return extension
+
+
+def _audit(
+    session: AsyncSession,
+    staff: StaffMember,
+    report: Feedback,
+    extension: FeedbackExtension,
+    told: str,
+) -> None:
+    record_action(
+        session,
+        staff_actor(staff),
+        "feedback.extended",
+        "feedback",
+        report.id,
+        {
+            "reference": report.reference,
+            "stage": extension.stage,
+            "working_days": extension.working_days,
+            "before": extension.due_before.isoformat(),
+            "after": extension.due_after.isoformat(),
+            "resident": told,
+        },
+        now=extension.created_at,
+    )
+
+
+async def _tell_resident_of_extension(
+    session: AsyncSession,
+    report: Feedback,
+    extension: FeedbackExtension,
+    notices: StaffNotices,
+    now: datetime,
+) -> str:
+    """Queue the extension for the resident, in their language; "unreachable" when gone."""
+    resident = await contactable_resident(session, report)
+    if resident is None:
+        return "unreachable"
+    _ = gettext_for(resident.language)
+    contact = HOUSING_OMBUDSMAN
+    words = "\n\n".join(
+        [
+            _(
+                "We need more time to answer your complaint {reference} (stage {stage} of 2)."
+            ).format(reference=report.reference, stage=extension.stage),
+            _("Why: {reason}").format(reason=extension.reason),
+            _("We will now give you our answer by {date} at the latest.").format(
+                date=format_day(extension.due_after, resident.language)
+            ),
+            _(
+                "If you are unhappy with this, you can contact the Housing Ombudsman at any "
+                "time: {name}, phone {phone}, email {email}, website {website}."
+            ).format(
+                name=contact.name,
+                phone=contact.phone,
+                email=contact.email,
+                website=contact.website,
+            ),
+        ]
+    )
+    enqueue(
+        session,
+        kind="extension",
+        chat_id=resident.chat_id or 0,
+        body=payload(words),
+        quiet_hours=notices.quiet_hours,
+        priority=Priority.REPLY,
+        resident_id=resident.id,
+        feedback_id=report.id,
+        now=now,
+    )
+    return "told" if resident.active else "inactive"

@@ -1,0 +1,220 @@
+"""Moving a report along its lifecycle: acknowledge, change status, escalate to stage 2.
+
+Each move writes the report's timestamps and clocks, its status history, the audit entry
+and the resident's message in the outbox, in the caller's transaction; the dashboard and
+the Telegram buttons call the same functions. Which moves are allowed is
+``bot.feedback.statuses``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import record_action, staff_actor
+from bot.delivery.outbox import Priority, enqueue, payload
+from bot.errors import InvalidInput, StaleAction
+from bot.feedback import clocks
+from bot.feedback.notify import StaffNotices, contactable_resident
+from bot.feedback.reports import get_report
+from bot.feedback.statuses import (
+    AWAITING_ACKNOWLEDGEMENT,
+    CLOSED_STATUSES,
+    STATUS_WORDS,
+    allowed_statuses,
+)
+from bot.i18n import format_day, gettext_for
+from bot.models import Feedback, FeedbackAssignment, FeedbackStatusChange, StaffMember
+from bot.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class StatusOutcome:
+    """What a status change did: ``changed`` is False when there was nothing to do."""
+
+    report: Feedback
+    changed: bool
+    # "told", "inactive" (queued, but the resident stopped using the bot), "unreachable".
+    resident: str = "unreachable"
+
+
+async def acknowledge(
+    session: AsyncSession,
+    feedback_id: int,
+    staff: StaffMember,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> StatusOutcome:
+    """Acknowledge a report (or an escalated complaint); a second press changes nothing."""
+    report = await get_report(session, feedback_id, lock=True)
+    if report.status not in AWAITING_ACKNOWLEDGEMENT:
+        return StatusOutcome(report, changed=False)
+    return await move(session, report, "acknowledged", staff, notices, now or utcnow(), None)
+
+
+async def change_status(
+    session: AsyncSession,
+    feedback_id: int,
+    to_status: str,
+    staff: StaffMember,
+    notices: StaffNotices,
+    now: datetime | None = None,
+    note: str | None = None,
+) -> StatusOutcome:
+    """Move a report along its lifecycle; the resident is told in plain words.
+
+    Not a status at all: StaleAction (a forged button). A status the report can't reach
+    from where it is: InvalidInput, in the words both Telegram and the dashboard show.
+    """
+    if to_status not in STATUS_WORDS:
+        raise StaleAction("That button no longer works.")
+    report = await get_report(session, feedback_id, lock=True)
+    if report.status == to_status:
+        return StatusOutcome(report, changed=False)
+    if to_status not in allowed_statuses(report):
+        raise InvalidInput(
+            "{reference} can't be changed to that status from where it is now. "
+            "Press Change status to see the choices.",
+            reference=report.reference,
+        )
+    return await move(session, report, to_status, staff, notices, now or utcnow(), note)
+
+
+async def move(
+    session: AsyncSession,
+    report: Feedback,
+    to_status: str,
+    staff: StaffMember,
+    notices: StaffNotices,
+    now: datetime,
+    note: str | None,
+) -> StatusOutcome:
+    """Apply one step of the lifecycle (already checked) with its timestamps, history,
+    audit entry and message to the resident."""
+    was = report.status
+    if was in AWAITING_ACKNOWLEDGEMENT and to_status != "escalated":
+        _take_up(report, staff, notices, now)
+    if to_status == "escalated":
+        _to_stage2(session, report, staff, notices, now)
+    elif to_status == "resolved":
+        report.resolved_at = now
+    elif to_status in CLOSED_STATUSES:
+        report.closed_at = now
+    report.status = to_status
+    session.add(
+        FeedbackStatusChange(
+            feedback_id=report.id,
+            from_status=was,
+            to_status=to_status,
+            changed_at=now,
+            actor=staff_actor(staff),
+            note=note,
+        )
+    )
+    record_action(
+        session,
+        staff_actor(staff),
+        "feedback.acknowledged" if to_status == "acknowledged" else "feedback.status_changed",
+        "feedback",
+        report.id,
+        {"reference": report.reference, "from": was, "to": to_status},
+        now=now,
+    )
+    told = await tell_resident_of_status(session, report, notices, now)
+    await session.flush()
+    return StatusOutcome(report, changed=True, resident=told)
+
+
+def _take_up(report: Feedback, staff: StaffMember, notices: StaffNotices, now: datetime) -> None:
+    """The first thing staff do with a report acknowledges it; for a complaint the
+    response clock then runs from the real acknowledgement, not the deadline."""
+    stage = report.complaint_stage or 1
+    if report.acknowledged_at is None:
+        report.acknowledged_at = now
+    if report.is_complaint:
+        report.response_due_on = clocks.complaint_due_dates(
+            report.received_at, notices.tz, notices.region, stage=stage, acknowledged_at=now
+        ).respond_by
+    if report.is_complaint and stage == 1 and report.stage1_handler_id is None:
+        # Whoever first takes up a stage-1 complaint handles it until someone is assigned.
+        report.stage1_handler_id = staff.id
+
+
+def _to_stage2(
+    session: AsyncSession,
+    report: Feedback,
+    staff: StaffMember,
+    notices: StaffNotices,
+    now: datetime,
+) -> None:
+    """Stage 2 needs someone who has not dealt with it: the stage-1 handler is kept for
+    that check, and the report waits for a stage-2 handler (the dashboard names one)."""
+    report.stage1_handler_id = report.stage1_handler_id or report.assigned_staff_id
+    report.stage1_ack_due_on = report.ack_due_on
+    report.stage1_response_due_on = report.response_due_on
+    if report.assigned_staff_id is not None:
+        report.assigned_staff_id = None
+        session.add(
+            FeedbackAssignment(
+                feedback_id=report.id,
+                stage=2,
+                staff_id=None,
+                actor=staff_actor(staff),
+                assigned_at=now,
+            )
+        )
+    report.complaint_stage = 2
+    due = clocks.complaint_due_dates(now, notices.tz, notices.region, stage=2)
+    report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by
+    report.closed_at = None
+
+
+async def tell_resident_of_status(
+    session: AsyncSession, report: Feedback, notices: StaffNotices, now: datetime
+) -> str:
+    """Queue the status change, in plain words and the resident's language.
+
+    Returns "told", "inactive" (queued, but they stopped using the bot) or "unreachable".
+    """
+    resident = await contactable_resident(session, report)
+    if resident is None:
+        return "unreachable"
+    _ = gettext_for(resident.language)
+
+    def day(value: date) -> str:
+        return format_day(value, resident.language)
+
+    lines = [
+        _("Update on your report {reference}: {status}").format(
+            reference=report.reference, status=_(STATUS_WORDS[report.status])
+        )
+    ]
+    if report.status == "acknowledged" and report.is_complaint and report.response_due_on:
+        lines.append(
+            _("We will give you our full answer by {date} at the latest.").format(
+                date=day(report.response_due_on)
+            )
+        )
+    if report.status == "escalated" and report.ack_due_on and report.response_due_on:
+        lines.append(
+            _(
+                "Your complaint is now at stage 2 of 2, and someone who has not dealt with it "
+                "before will review it. We will confirm we have it by {ack}, and give you our "
+                "final answer by {respond} at the latest."
+            ).format(ack=day(report.ack_due_on), respond=day(report.response_due_on))
+        )
+    lines.append(_("You can follow it under My reports."))
+    enqueue(
+        session,
+        kind="status_change",
+        chat_id=resident.chat_id or 0,
+        body=payload("\n\n".join(lines)),
+        quiet_hours=notices.quiet_hours,
+        priority=Priority.REPLY,
+        resident_id=resident.id,
+        feedback_id=report.id,
+        now=now,
+    )
+    return "told" if resident.active else "inactive"

@@ -1,0 +1,263 @@
+"""Telling staff about a report: whom, in what words, with which buttons.
+
+Everything here that must reach a person goes into the outbox, in the caller's
+transaction: a staff notification is written with the report that caused it. Buttons on
+these proactive messages carry revision 0 ("anywhere" buttons): they are routed by their
+code whatever step the chat is at (``bot.feedback.steps.StaffFeedbackButton``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.delivery.outbox import Button, Priority, QuietHours, anywhere_data, enqueue, payload
+from bot.feedback.draft import CATEGORIES
+from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, AWAITING_RESPONSE, STATUS_WORDS
+from bot.feedback.steps import StaffFeedbackButton
+from bot.i18n import Gettext, format_day, format_moment, gettext_for
+from bot.models import Delivery, Feedback, FeedbackAttachment, Neighbourhood, Resident
+from bot.models.base import utcnow
+from bot.staff.service import StaffChat, staff_chats_for
+
+# The resident's words are cut to this in a staff notification, so it fits one message.
+NOTIFICATION_EXCERPT = 3000
+
+
+@dataclass(frozen=True)
+class StaffNotices:
+    """How staff and residents hear about a report: local time, working days, quiet hours.
+
+    ``staff_chat_id``: a staff group chat that gets every notification instead of each
+    staff member's own chat. ``staff_language``: the language of staff notifications.
+    """
+
+    tz: ZoneInfo
+    region: str
+    quiet_hours: QuietHours | None = None
+    staff_chat_id: int | None = None
+    staff_language: str = "en"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StaffNotices:
+        """The notices as configured."""
+        return cls(
+            tz=settings.tz,
+            region=settings.bank_holiday_region,
+            quiet_hours=QuietHours(
+                settings.quiet_hours_start, settings.quiet_hours_end, settings.tz
+            ),
+            staff_chat_id=settings.staff_chat_id,
+            staff_language=settings.default_language,
+        )
+
+
+def is_urgent_for_staff(report: Feedback) -> bool:
+    """Urgent reports and hazards reach staff at once, even in quiet hours."""
+    return report.urgent or report.hazard_kind is not None
+
+
+async def contactable_resident(session: AsyncSession, report: Feedback) -> Resident | None:
+    """The resident behind a report, unless they were forgotten (or never could be reached)."""
+    if report.resident_id is None:
+        return None
+    resident = await session.get(Resident, report.resident_id)
+    if resident is None or resident.forgotten_at is not None or resident.chat_id is None:
+        return None
+    return resident
+
+
+def staff_buttons(_: Gettext, feedback_id: int) -> list[list[Button]]:
+    """Acknowledge / Reply / Change status, for any staff message about a report."""
+    staff = StaffFeedbackButton.STAFF
+    return [
+        [
+            Button(
+                _("Acknowledge"),
+                anywhere_data(staff, StaffFeedbackButton.ACKNOWLEDGE, feedback_id),
+            ),
+            Button(_("Reply"), anywhere_data(staff, StaffFeedbackButton.REPLY, feedback_id)),
+        ],
+        [Button(_("Change status"), anywhere_data(staff, StaffFeedbackButton.STATUS, feedback_id))],
+    ]
+
+
+async def staff_summary(
+    session: AsyncSession,
+    _: Gettext,
+    report: Feedback,
+    notices: StaffNotices,
+    *,
+    language: str,
+    resident: Resident | None = None,
+    with_description: bool = True,
+    excerpt: int = NOTIFICATION_EXCERPT,
+) -> list[str]:
+    """What staff need to know about a report, line by line (names only if shared).
+
+    The resident's words come last, cut to ``excerpt`` characters.
+    """
+    lines = [
+        _("Category: {category}").format(
+            category=_(CATEGORIES.get(report.category, CATEGORIES["other"]))
+        )
+    ]
+    lines += _hazard_lines(_, report, notices, language)
+    area = (
+        await session.get(Neighbourhood, report.neighbourhood_id)
+        if report.neighbourhood_id
+        else None
+    )
+    lines.append(_("Neighbourhood: {value}").format(value=area.name if area else _("not given")))
+    lines.append(
+        _("Status: {status}").format(status=_(STATUS_WORDS.get(report.status, report.status)))
+    )
+    lines.append(
+        _("Received: {when}").format(when=format_moment(report.received_at, notices.tz, language))
+    )
+    lines += _code_lines(_, report, language)
+    lines += await _resident_lines(session, _, report, resident)
+    if with_description:
+        words = report.description
+        if len(words) > excerpt:
+            words = words[: excerpt - 1] + "…"
+        lines += ["", words]
+    return lines
+
+
+def _hazard_lines(_: Gettext, report: Feedback, notices: StaffNotices, language: str) -> list[str]:
+    """Complaint, urgency and Awaab's Law lines of the summary."""
+    lines = []
+    if report.is_complaint:
+        lines.append(_("Complaint: yes, stage {stage}").format(stage=report.complaint_stage or 1))
+    if report.hazard_kind == "emergency" and report.make_safe_due_at:
+        lines.append(
+            _("Urgent: yes - make safe by {due}").format(
+                due=format_moment(report.make_safe_due_at, notices.tz, language)
+            )
+        )
+    elif report.urgent:
+        lines.append(_("Urgent: yes"))
+    if report.hazard_kind == "damp_mould" and report.investigate_due_on:
+        lines.append(
+            _("Damp and mould: investigate by {due}").format(
+                due=format_day(report.investigate_due_on, language)
+            )
+        )
+    return lines
+
+
+def _code_lines(_: Gettext, report: Feedback, language: str) -> list[str]:
+    """The Complaint Handling Code dates still running."""
+    if not report.is_complaint:
+        return []
+
+    def day(value: date) -> str:
+        return format_day(value, language)
+
+    lines = []
+    if report.status in AWAITING_ACKNOWLEDGEMENT and report.ack_due_on:
+        lines.append(_("Acknowledge by: {date}").format(date=day(report.ack_due_on)))
+    if report.status in AWAITING_RESPONSE and report.response_due_on:
+        lines.append(_("Respond by: {date}").format(date=day(report.response_due_on)))
+    return lines
+
+
+async def _resident_lines(
+    session: AsyncSession, _: Gettext, report: Feedback, resident: Resident | None
+) -> list[str]:
+    """Who sent it (if they shared their name), photos and location."""
+    lines = []
+    if report.shares_name and report.resident_id is not None:
+        who = resident if resident is not None else await session.get(Resident, report.resident_id)
+        if who is not None and who.display_name:
+            lines.append(_("From: {name}").format(name=who.display_name))
+    if report.resident_id is None:
+        lines.append(_("The resident can no longer be contacted."))
+    photos = await session.scalar(
+        select(func.count())
+        .select_from(FeedbackAttachment)
+        .where(FeedbackAttachment.feedback_id == report.id)
+    )
+    if photos:
+        lines.append(_("Photos: {count}").format(count=photos))
+    if report.latitude is not None and report.longitude is not None:
+        lines.append(
+            _("Location: {latitude}, {longitude}").format(
+                latitude=f"{report.latitude:.5f}", longitude=f"{report.longitude:.5f}"
+            )
+        )
+    return lines
+
+
+def notify_staff_chats(
+    session: AsyncSession,
+    chats: Sequence[StaffChat],
+    report: Feedback,
+    text: str,
+    _: Gettext,
+    notices: StaffNotices,
+    *,
+    urgent: bool,
+    now: datetime,
+) -> list[Delivery]:
+    """Queue ``text`` about a report for each chat: with the staff buttons in a staff
+    member's own chat, with a pointer to /view in the staff group (buttons can't work there)."""
+    with_buttons = payload(text, buttons=staff_buttons(_, report.id))
+    in_group = payload(
+        text
+        + "\n\n"
+        + _("To act on it, message the bot: /view {reference}").format(reference=report.reference)
+    )
+    return [
+        enqueue(
+            session,
+            kind="notification",
+            chat_id=chat.chat_id,
+            body=with_buttons if chat.staff_id is not None else in_group,
+            quiet_hours=notices.quiet_hours,
+            urgent=urgent,
+            priority=Priority.NOTIFICATION,
+            staff_id=chat.staff_id,
+            feedback_id=report.id,
+            now=now,
+        )
+        for chat in chats
+    ]
+
+
+async def notify_staff_of_report(
+    session: AsyncSession,
+    report: Feedback,
+    notices: StaffNotices,
+    *,
+    resident: Resident | None = None,
+    now: datetime | None = None,
+) -> list[Delivery]:
+    """Tell the report's staff about a new report (urgent ones at once, even at night)."""
+    moment = now or utcnow()
+    chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
+    if not chats:
+        return []
+    _ = gettext_for(notices.staff_language)
+    if report.urgent or report.hazard_kind == "emergency":
+        header = _("URGENT - new report {reference}")
+    elif report.hazard_kind is not None:
+        header = _("Hazard - new report {reference}")
+    elif report.is_complaint:
+        header = _("New complaint {reference}")
+    else:
+        header = _("New report {reference}")
+    lines = await staff_summary(
+        session, _, report, notices, language=notices.staff_language, resident=resident
+    )
+    text = "\n".join([header.format(reference=report.reference), "", *lines])
+    return notify_staff_chats(
+        session, chats, report, text, _, notices, urgent=is_urgent_for_staff(report), now=moment
+    )

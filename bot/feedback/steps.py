@@ -1,0 +1,64 @@
+"""The names of feedback's conversation steps and button codes.
+
+The values are stored: a step in ``conversation_states`` (a resident half-way through a
+report carries on after a restart) and a button code in the callback data of messages
+already sent. Never change a value; add a new member instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FeedbackStep(StrEnum):
+    """The resident's side: giving feedback, a complaint offered, answering staff."""
+
+    CATEGORY = "fb_category"
+    DESCRIPTION = "fb_description"
+    SHARE_NAME = "fb_share_name"
+    CONFIRM = "fb_confirm"
+    # Words of dissatisfaction outside a report: make them a complaint?
+    OFFER = "fb_offer"
+    # The resident's answer to a staff reply.
+    ANSWER = "fb_answer"
+
+
+class FeedbackButton(StrEnum):
+    """Buttons in the resident's conversation; the last two work at any step."""
+
+    CATEGORY = "cat"
+    BACK = "back"
+    NEXT = "next"
+    DANGER = "danger"
+    COMPLAIN = "complain"
+    SHARE = "share"
+    SEND = "send"
+    EDIT = "edit"
+    CANCEL = "cancel"
+    OFFER = "offer"
+    # Anywhere buttons (revision 0): "Show older reports" and Reply under a staff reply.
+    OLDER_REPORTS = "reports"
+    ANSWER = "fbr"
+
+
+class StaffFeedbackStep(StrEnum):
+    """Staff's side: writing a reply to the resident."""
+
+    REPLY = "stf_reply"
+
+
+class StaffFeedbackButton(StrEnum):
+    """Staff buttons on a report.
+
+    Those on notifications and lists work at any step (revision 0) and all share one
+    code, ``STAFF``, followed by what they do: ``0:stf:<what>:<feedback id>[:<status>]``.
+    """
+
+    STAFF = "stf"
+    ACKNOWLEDGE = "ack"
+    REPLY = "reply"
+    STATUS = "status"
+    SET_STATUS = "set"
+    VIEW = "view"
+    # Under the reply prompt (tied to the step, not anywhere).
+    CANCEL = "cancel"

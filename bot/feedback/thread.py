@@ -1,0 +1,184 @@
+"""A report's thread: staff replies to the resident and the resident's answers back.
+
+A staff reply reaches the resident through the outbox with a Reply button
+(``FeedbackButton.ANSWER``); the resident's answer goes to the staff member who replied
+last, or, if they have gone, to the report's staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import record_action, staff_actor
+from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
+from bot.errors import InvalidInput
+from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
+from bot.feedback.notify import (
+    StaffNotices,
+    contactable_resident,
+    notify_staff_chats,
+    staff_summary,
+)
+from bot.feedback.reports import get_report, resident_report
+from bot.feedback.steps import FeedbackButton
+from bot.i18n import N_, gettext_for
+from bot.models import Feedback, FeedbackMessage, Resident, StaffMember
+from bot.models.base import utcnow
+from bot.staff.service import StaffChat, staff_chats_for
+from bot.text import require_text
+
+REPLY_MAX_LENGTH = 3000
+
+UNREACHABLE = N_(
+    "The resident who sent {reference} can no longer be contacted: they asked us to erase "
+    "their details, or stopped being a resident here."
+)
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """A staff reply stored and queued for the resident."""
+
+    report: Feedback
+    message: FeedbackMessage
+    resident_active: bool
+
+
+async def thread_of(session: AsyncSession, feedback_id: int) -> Sequence[FeedbackMessage]:
+    """The report's messages, oldest first."""
+    return (
+        await session.scalars(
+            select(FeedbackMessage)
+            .where(FeedbackMessage.feedback_id == feedback_id)
+            .order_by(FeedbackMessage.id)
+        )
+    ).all()
+
+
+async def report_for_reply(session: AsyncSession, feedback_id: int) -> Feedback:
+    """A report staff can reply to, or InvalidInput when its resident cannot be reached."""
+    report = await get_report(session, feedback_id)
+    if await contactable_resident(session, report) is None:
+        raise InvalidInput(UNREACHABLE, reference=report.reference)
+    return report
+
+
+async def add_staff_reply(
+    session: AsyncSession,
+    feedback_id: int,
+    staff: StaffMember,
+    text: str | None,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> ReplyOutcome:
+    """Keep a staff reply in the report's thread and send it to the resident with the reference."""
+    moment = now or utcnow()
+    body = require_text(text, REPLY_MAX_LENGTH)
+    report = await get_report(session, feedback_id)
+    resident = await contactable_resident(session, report)
+    if resident is None:
+        raise InvalidInput(UNREACHABLE, reference=report.reference)
+    message = FeedbackMessage(
+        feedback_id=report.id, author="staff", staff_id=staff.id, body=body, created_at=moment
+    )
+    session.add(message)
+    await session.flush()
+    _ = gettext_for(resident.language)
+    words = "\n\n".join(
+        [
+            _("Reply about {reference}:").format(reference=report.reference),
+            body,
+            _("To answer, press Reply below."),
+        ]
+    )
+    answer = Button(_("Reply"), anywhere_data(FeedbackButton.ANSWER, report.id))
+    enqueue(
+        session,
+        kind="staff_reply",
+        chat_id=resident.chat_id or 0,
+        body=payload(words, buttons=[[answer]]),
+        quiet_hours=notices.quiet_hours,
+        priority=Priority.REPLY,
+        resident_id=resident.id,  # the recipient; the author is on the FeedbackMessage
+        feedback_id=report.id,
+        now=moment,
+    )
+    record_action(
+        session,
+        staff_actor(staff),
+        "feedback.replied",
+        "feedback",
+        report.id,
+        {"reference": report.reference, "message_id": message.id},
+        now=moment,
+    )
+    return ReplyOutcome(report, message, resident.active)
+
+
+async def add_resident_answer(
+    session: AsyncSession,
+    resident: Resident,
+    feedback_id: int,
+    text: str | None,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> FeedbackMessage:
+    """Keep the resident's answer in the thread and pass it to the staff who replied.
+
+    If that staff member has gone, the report's staff (or the staff group) hear instead.
+    """
+    moment = now or utcnow()
+    report = await resident_report(session, resident, feedback_id)
+    body = require_text(text, DESCRIPTION_MAX_LENGTH)
+    message = FeedbackMessage(
+        feedback_id=report.id, author="resident", body=body, created_at=moment
+    )
+    session.add(message)
+    await session.flush()
+    _ = gettext_for(notices.staff_language)
+    lines = await staff_summary(
+        session,
+        _,
+        report,
+        notices,
+        language=notices.staff_language,
+        resident=resident,
+        with_description=False,
+    )
+    text = "\n".join(
+        [
+            _("Answer from the resident about {reference}:").format(reference=report.reference),
+            "",
+            body,
+            "",
+            *lines,
+        ]
+    )
+    chats = await _who_hears_the_answer(session, report, notices)
+    notify_staff_chats(session, chats, report, text, _, notices, urgent=False, now=moment)
+    return message
+
+
+async def _who_hears_the_answer(
+    session: AsyncSession, report: Feedback, notices: StaffNotices
+) -> list[StaffChat]:
+    """The staff member who replied last, if still active; else the report's staff."""
+    replier = await session.scalar(
+        select(StaffMember)
+        .join(FeedbackMessage, FeedbackMessage.staff_id == StaffMember.id)
+        .where(
+            FeedbackMessage.feedback_id == report.id,
+            FeedbackMessage.author == "staff",
+            StaffMember.active.is_(True),
+        )
+        .order_by(FeedbackMessage.id.desc())
+        .limit(1)
+    )
+    if replier is not None:
+        return [StaffChat(replier.chat_id, replier.id)]
+    return await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)

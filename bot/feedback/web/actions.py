@@ -1,0 +1,163 @@
+"""Staff actions on a report from the dashboard: one small handler per form, each calling
+one service function - the same ones the Telegram buttons call, so the dashboard writes
+what Telegram writes: status history, the audit entry and the resident's message.
+
+The services check the rules and refuse with a ``DomainError``; ``form_action`` draws
+the report page again with the reason and what was typed. Those services act as a
+``StaffMember`` (the thread and the audit log name one), so an account acts only when an
+admin has linked it to an active staff member (``acting_on``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.association.service import effective_settings
+from bot.feedback.casework import add_note, assign, escalate
+from bot.feedback.extensions import extend_deadline
+from bot.feedback.lifecycle import acknowledge, change_status
+from bot.feedback.notify import StaffNotices
+from bot.feedback.thread import add_staff_reply
+from bot.feedback.web.detail import detail_page, feedback_id_of
+from bot.models import Feedback, StaffMember
+from bot.staff.scope import may_see_report, scope_of_user
+from bot.text import whole_number
+from bot.web.pages import UNLINKED, Form, Refused, form_action, see_other, staff_member_of
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+# The status form does not offer escalation: stage 2 needs its handler named.
+ESCALATE_WITH_ITS_FORM = "Escalate with the Escalate form: it names the stage-2 handler."
+STATUS_NOTE_MAX_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Acting:
+    """A staff action under way: its transaction, who acts, how people are told, on what."""
+
+    db: AsyncSession
+    staff: StaffMember
+    notices: StaffNotices
+    report: Feedback
+
+
+@asynccontextmanager
+async def acting_on(request: web.Request) -> AsyncIterator[Acting]:
+    """One transaction acting on the URL's report as the user's staff member.
+
+    A report the user may not see is a plain 404; an account not linked to an active
+    staff member is refused (403) before anything is written.
+    """
+    user = current_user(request)
+    async with request.app[SESSIONS].begin() as db:
+        report = await db.get(Feedback, feedback_id_of(request))
+        if report is None or not may_see_report(await scope_of_user(db, user), report):
+            raise web.HTTPNotFound()
+        staff = await staff_member_of(db, user)
+        if staff is None:
+            raise Refused(UNLINKED, 403)
+        settings = await effective_settings(db, request.app[SETTINGS])
+        yield Acting(db, staff, StaffNotices.from_settings(settings), report)
+
+
+def _text(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _staff_id(form: Form, name: str) -> int | None:
+    """A staff member's number from a form ("" for nobody); a forged value is refused."""
+    value = _text(form, name)
+    if not value.strip():
+        return None
+    number = whole_number(value)
+    if number is None:
+        raise Refused("There is no such member of staff.", 400)
+    return number
+
+
+def _done(act: Acting, what: str) -> web.Response:
+    """Back to the report page, saying what happened."""
+    return see_other(f"/feedback/{act.report.id}?done={what}")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_acknowledge(request: web.Request, form: Form) -> web.StreamResponse:
+    """Acknowledge a report (the resident is told; a second press changes nothing)."""
+    async with acting_on(request) as act:
+        outcome = await acknowledge(act.db, act.report.id, act.staff, act.notices)
+    return _done(act, "acknowledged" if outcome.changed else "unchanged")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_status(request: web.Request, form: Form) -> web.StreamResponse:
+    """Move a report to another status, with an optional internal note in its history."""
+    wanted = _text(form, "status")
+    note = _text(form, "note").strip()[:STATUS_NOTE_MAX_LENGTH] or None
+    async with acting_on(request) as act:
+        if wanted == "escalated":
+            raise Refused(ESCALATE_WITH_ITS_FORM, 400)
+        moved = await change_status(
+            act.db, act.report.id, wanted, act.staff, act.notices, note=note
+        )
+    return _done(act, "status" if moved.changed else "unchanged")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_reply(request: web.Request, form: Form) -> web.StreamResponse:
+    """Reply to the resident: kept in the thread, sent through the outbox."""
+    async with acting_on(request) as act:
+        await add_staff_reply(act.db, act.report.id, act.staff, _text(form, "text"), act.notices)
+    return _done(act, "replied")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_note(request: web.Request, form: Form) -> web.StreamResponse:
+    """Keep an internal note on the report (staff only, never sent to the resident)."""
+    async with acting_on(request) as act:
+        await add_note(act.db, act.report.id, act.staff, _text(form, "body"))
+    return _done(act, "noted")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_assign(request: web.Request, form: Form) -> web.StreamResponse:
+    """Assign the report to a member of staff who covers its neighbourhood, or to nobody."""
+    async with acting_on(request) as act:
+        assignee = _staff_id(form, "staff_id")
+        changed = await assign(act.db, act.report.id, act.staff, assignee, act.notices)
+    return _done(act, "assigned" if changed else "unchanged")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_escalate(request: web.Request, form: Form) -> web.StreamResponse:
+    """Take a stage-1 complaint to stage 2 with a different handler."""
+    async with acting_on(request) as act:
+        handler = _staff_id(form, "handler_id")
+        await escalate(act.db, act.report.id, act.staff, handler, act.notices)
+    return _done(act, "escalated")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_extend(request: web.Request, form: Form) -> web.StreamResponse:
+    """Extend the stage's response date once, with a reason the resident is told."""
+    async with acting_on(request) as act:
+        await extend_deadline(
+            act.db,
+            act.report.id,
+            act.staff,
+            _text(form, "days"),
+            _text(form, "reason"),
+            act.notices,
+        )
+    return _done(act, "extended")

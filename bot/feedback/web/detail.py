@@ -1,0 +1,160 @@
+"""The dashboard's page of one report: thread, history, clocks, location, photos, and for
+staff the forms that act on it (``bot.feedback.web.actions``).
+
+Viewers may read; staff and admins act, once their account is linked to an active staff
+member. Staff see only their neighbourhoods' reports; another's report is a plain 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.accounts.users import has_role
+from bot.feedback import casework, extensions
+from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
+from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allowed_statuses
+from bot.feedback.thread import REPLY_MAX_LENGTH
+from bot.feedback.web import display
+from bot.models import StaffMember
+from bot.models.base import utcnow
+from bot.staff.scope import scope_of_user
+from bot.web.pages import Failure, path_id, render, staff_member_of
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+# What the page says after an action (``?done=...``).
+NOTICES = {
+    "acknowledged": "The report is acknowledged; the resident is being told.",
+    "status": "The status has changed; the resident is being told.",
+    "unchanged": "Nothing changed: the report was already there.",
+    "replied": "Your reply is on its way to the resident.",
+    "noted": "Your note is kept with the report (staff only).",
+    "assigned": "The report's handler has changed.",
+    "escalated": "The complaint is at stage 2 with its new handler; the resident is being told.",
+    "extended": "The response date is extended; the resident is being told why.",
+}
+
+
+def feedback_id_of(request: web.Request) -> int:
+    """The report's id in the URL; anything else is a plain 404."""
+    return path_id(request, "feedback_id")
+
+
+@dataclass(frozen=True)
+class _Case:
+    """What the report page reads, in one transaction."""
+
+    record: ReportRecord
+    case: CaseFile
+    handlers: Sequence[StaffMember]
+    actor: StaffMember | None
+
+
+async def _read(request: web.Request) -> _Case:
+    """The report (404 when the user may not see it), its case file and who may handle it."""
+    tz = request.app[SETTINGS].tz
+    user = current_user(request)
+    async with request.app[SESSIONS]() as db:
+        scope = await scope_of_user(db, user)
+        record = await report_record(db, feedback_id_of(request), scope, tz=tz, now=utcnow())
+        if record is None:
+            raise web.HTTPNotFound()
+        actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
+        return _Case(
+            record=record,
+            case=await case_file(db, record.report),
+            handlers=await casework.eligible_handlers(db, record.report),
+            actor=actor,
+        )
+
+
+async def detail_page(request: web.Request, failure: Failure | None = None) -> web.Response:
+    """The report page; after a refused action, with the reason and what the person typed."""
+    tz = request.app[SETTINGS].tz
+    read = await _read(request)
+    return render(
+        request,
+        "feedback_detail.html",
+        {
+            "record": read.record,
+            **display.report_words(read.record.report, tz),
+            **_what_happened(read.record, read.case, tz),
+            **_forms(read),
+            "can_act": has_role(current_user(request).role, "staff"),
+            "actor": read.actor,
+            "kept": failure.kept if failure else {},
+            "notice": NOTICES.get(request.query.get("done", "")),
+            "error": failure.message if failure else None,
+            "timezone": str(tz),
+        },
+        status=failure.status if failure else 200,
+    )
+
+
+def _what_happened(record: ReportRecord, case: CaseFile, tz: ZoneInfo) -> dict[str, Any]:
+    """Clocks, thread, history, notes, handlers, extensions and photos."""
+    report = record.report
+    return {
+        "clocks": [
+            {
+                "name": clock.name,
+                "due": display.due_words(clock.due, tz),
+                "running": clock.running,
+                "overdue": clock.overdue,
+            }
+            for clock in record.clocks
+        ],
+        "thread": [
+            {"author": m.author, "at": display.local(m.created_at, tz), "body": m.body}
+            for m in record.thread
+        ],
+        "history": display.history(record, case, tz),
+        "notes": display.notes(case, tz),
+        "assignee": case.name_of(report.assigned_staff_id),
+        "stage1_handler": case.name_of(casework.stage1_handler_of(report)),
+        "stage2_handler": case.name_of(report.stage2_handler_id),
+        "extensions": display.extensions(case, tz),
+        "photos": [
+            {"url": f"/feedback/{report.id}/photos/{p.id}", "number": number}
+            for number, p in enumerate(record.photos, start=1)
+            if p.kind == "photo"
+        ],
+    }
+
+
+def _forms(read: _Case) -> dict[str, Any]:
+    """Which action forms the page offers, with their choices and limits.
+
+    Only what the services would accept is offered; the services check again when a
+    form is sent (the page may be old by then).
+    """
+    report = read.record.report
+    stage = report.complaint_stage or 1
+    stage1 = casework.stage1_handler_of(report)
+    at_stage2 = report.is_complaint and report.complaint_stage == 2
+    extended_now = any(e.stage == stage for e in read.case.extensions)
+    moves = allowed_statuses(report)
+    return {
+        "can_acknowledge": report.status in AWAITING_ACKNOWLEDGEMENT,
+        # Escalation has its own form, which names the stage-2 handler.
+        "next_statuses": [(s, STATUS_CHOICES[s]) for s in moves if s != "escalated"],
+        "assignable": [m for m in read.handlers if not (at_stage2 and m.id == stage1)],
+        "can_escalate": "escalated" in moves,
+        "stage2_choices": [m for m in read.handlers if m.id != stage1],
+        "can_extend": extensions.may_extend(report) and not extended_now,
+        "extension_stage": stage,
+        "extension_max": extensions.EXTENSION_MAX_DAYS[stage],
+        "reply_max": REPLY_MAX_LENGTH,
+        "note_max": casework.NOTE_MAX_LENGTH,
+        "reason_max": extensions.REASON_MAX_LENGTH,
+    }
+
+
+@access("viewer")
+async def feedback_detail(request: web.Request) -> web.StreamResponse:
+    """One report: thread, history, clocks, location, photos and (for staff) actions."""
+    return await detail_page(request)

@@ -1,0 +1,127 @@
+"""The dashboard's feedback inbox: reports filtered, sorted and paged, overdue ones marked.
+
+The query string is read by ``bot.feedback.filters.parse_filters``; staff see only their
+neighbourhoods' reports (``bot.staff.scope.scope_of_user``) and may filter only by those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.feedback import inbox
+from bot.feedback.draft import CATEGORIES
+from bot.feedback.filters import (
+    ASSIGNED_FILTERS,
+    MAX_PAGE,
+    SORTS,
+    STAGES,
+    STATUS_FILTERS,
+    BadFilter,
+    InboxFilters,
+    parse_filters,
+)
+from bot.feedback.web.display import local
+from bot.models import DashboardUser, Neighbourhood
+from bot.models.base import utcnow
+from bot.residents.service import neighbourhoods_by_name
+from bot.staff.scope import Scope, scope_of_user
+from bot.web.pages import render
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+
+async def scope_and_choices(
+    db: AsyncSession, user: DashboardUser
+) -> tuple[Scope, list[Neighbourhood]]:
+    """What the user may see, and the neighbourhoods they may filter by."""
+    scope = await scope_of_user(db, user)
+    return scope, await neighbourhoods_by_name(db, scope)
+
+
+def checked_filters(request: web.Request, choices: list[Neighbourhood]) -> InboxFilters:
+    """The query string's filters, a neighbourhood outside ``choices`` refused (BadFilter).
+
+    "Assigned to me" means the staff member the user's account is linked to.
+    """
+    filters = parse_filters(request.query)
+    filters = replace(filters, assignee_id=current_user(request).staff_member_id)
+    if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
+        area.id for area in choices
+    }:
+        raise BadFilter("There is no such neighbourhood.")
+    return filters
+
+
+def bad_filter_page(
+    request: web.Request, message: str, choices: list[Neighbourhood], tz: ZoneInfo
+) -> web.Response:
+    """The inbox, empty, saying which filter would not do."""
+    context = _list_context(None, InboxFilters(), choices, tz)
+    context["error"] = message
+    return render(request, "feedback_list.html", context, status=400)
+
+
+@access("viewer")
+async def feedback_list(request: web.Request) -> web.StreamResponse:
+    """The inbox: reports filtered, sorted and paged, overdue ones marked."""
+    tz = request.app[SETTINGS].tz
+    async with request.app[SESSIONS]() as db:
+        scope, choices = await scope_and_choices(db, current_user(request))
+        try:
+            filters = checked_filters(request, choices)
+        except BadFilter as exc:
+            return bad_filter_page(request, str(exc), choices, tz)
+        page = await inbox.inbox_page(db, filters, scope, tz=tz, now=utcnow())
+    return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
+
+
+def _row(row: inbox.InboxRow, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "reference": row.reference,
+        "category": CATEGORIES.get(row.category, row.category),
+        "status": row.status.replace("_", " "),
+        "neighbourhood": row.neighbourhood or "",
+        "stage": row.complaint_stage,
+        "urgent": row.urgent or row.hazard_kind == "emergency",
+        "hazard": row.hazard_kind,
+        "received": local(row.received_at, tz),
+        "excerpt": row.description,
+        "due": row.next_due.isoformat() if row.next_due else "",
+        "overdue": row.overdue,
+        "assignee": row.assignee or "",
+    }
+
+
+def _list_context(
+    page: inbox.InboxPage | None,
+    filters: InboxFilters,
+    choices: list[Neighbourhood],
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    newer = older = None
+    if page is not None:
+        if filters.page > 1:
+            newer = filters.query(page=filters.page - 1)
+        if page.has_next and filters.page < MAX_PAGE:
+            older = filters.query(page=filters.page + 1)
+    return {
+        "rows": [_row(row, tz) for row in (page.rows if page else [])],
+        "page": page,
+        "filters": filters,
+        "form": filters.query(page=1),
+        "statuses": STATUS_FILTERS,
+        "categories": CATEGORIES,
+        "stages": STAGES,
+        "assigned_filters": ASSIGNED_FILTERS,
+        "sorts": SORTS,
+        "areas": choices,
+        "previous_page": newer,
+        "next_page": older,
+        "timezone": str(tz),
+        "count_limit": f"{inbox.COUNT_LIMIT:,}",
+    }
