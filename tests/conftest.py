@@ -21,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import migrate
 from bot.db import create_engine, create_sessionmaker
 from bot.models import Base
-from tests.support.harness import (
+
+# The support modules import one another, so register them for pytest's assertion
+# rewriting before the first of them is imported.
+pytest.register_assert_rewrite("tests.support")
+
+from tests.support.harness import (  # noqa: E402
     TEST_TOKEN,
     BotHarness,
     DatabaseFactory,

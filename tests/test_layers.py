@@ -40,14 +40,14 @@ COMPOSITION = {
 # A feature may import features of a lower rank only (and never another feature's shell).
 FEATURE_RANK = {
     "association": 1,
-    "residents": 1,
     "accounts": 2,
-    "staff": 2,
-    "broadcasts": 3,
-    "feedback": 3,
-    "events": 4,
-    "reports": 5,
-    "privacy": 5,
+    "residents": 2,
+    "staff": 3,
+    "broadcasts": 4,
+    "feedback": 4,
+    "events": 5,
+    "privacy": 6,
+    "reports": 6,
 }
 # Shared modules outside the features may lean on the bottom features only.
 SHARED_MAY_IMPORT = {"association", "residents", "accounts", "staff"}

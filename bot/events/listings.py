@@ -1,6 +1,6 @@
 """Lists of events for staff and the dashboard: with their places, paged, and by date.
 
-Who sees which event is ``bot.staff.scope.may_see_event``; `_in_scope` is the same rule
+Who sees which event is ``bot.scope.may_see_event``; `_in_scope` is the same rule
 in SQL, so that a list is filtered by the database and paged there.
 """
 
@@ -79,7 +79,7 @@ async def events_for_staff(
 
 
 def _in_scope(scope: Collection[int] | None) -> Any:
-    """SQL: an event someone with this scope sees (``bot.staff.scope.may_see_event``).
+    """SQL: an event someone with this scope sees (``bot.scope.may_see_event``).
 
     An event is theirs when it is association-wide or for one of their neighbourhoods;
     None sees every event, an empty scope (a staff account linked to no one) none.

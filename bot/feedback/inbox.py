@@ -2,7 +2,7 @@
 
 No aiohttp here: the dashboard (``bot.feedback.web.inbox``) reads a query string into
 ``InboxFilters`` (``bot.feedback.filters``) and calls these functions inside its own
-transaction. Who may see what is the caller's ``scope`` (``bot.staff.scope``): None is the
+transaction. Who may see what is the caller's ``scope`` (``bot.scope``): None is the
 whole association, a set of neighbourhood ids limits the inbox to those (an empty set
 shows nothing). The dashboard's CSV/XLSX export (``bot.feedback.export``) uses the same
 ``conditions`` and ``sort_order``, so a download holds exactly the reports the list
@@ -51,7 +51,7 @@ from bot.feedback.filters import InboxFilters
 from bot.feedback.reports import seen_within
 from bot.feedback.statuses import FINISHED_STATUSES
 from bot.models import Feedback, Neighbourhood, StaffMember
-from bot.staff.scope import Scope
+from bot.scope import Scope
 
 PAGE_SIZE = 25
 # Matches counted at most; more are shown as "more than COUNT_LIMIT".

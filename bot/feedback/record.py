@@ -34,7 +34,7 @@ from bot.models import (
     Resident,
     StaffMember,
 )
-from bot.staff.scope import Scope, may_see_report
+from bot.scope import Scope, may_see_report
 from bot.text import whole_number
 
 # The rows kept about a report, each with its ``feedback_id``.

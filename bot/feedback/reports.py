@@ -1,6 +1,6 @@
 """Taking a report and finding one: references, the legal clocks it starts, lookups.
 
-A report is seen by staff who cover its neighbourhood (``bot.staff.scope``); a lookup
+A report is seen by staff who cover its neighbourhood (``bot.scope``); a lookup
 given a scope answers a report outside it exactly as one that does not exist.
 """
 
@@ -28,7 +28,7 @@ from bot.models import (
     Resident,
 )
 from bot.models.base import utcnow
-from bot.staff.scope import Scope, may_see_report
+from bot.scope import Scope, may_see_report
 
 
 async def next_reference(session: AsyncSession, year: int) -> str:

@@ -4,7 +4,7 @@ Change status), /inbox, /view, and writing a reply to the resident.
 Every staff command and button checks the role when it is used, not when it was shown:
 a resident who types a staff command, presses an old staff button or forges callback
 data is refused, and nothing changes. /inbox and /view show only reports in the staff
-member's neighbourhoods (``bot.staff.scope``): another neighbourhood's report is answered
+member's neighbourhoods (``bot.scope``): another neighbourhood's report is answered
 as one that does not exist. The buttons on a notification act on the report it names:
 notifications reach whoever must hear (everyone, when nobody covers a neighbourhood).
 """
@@ -34,7 +34,7 @@ from bot.feedback.telegram_follow_up import carry_on, resume_point, status_words
 from bot.feedback.thread import add_staff_reply, report_for_reply, thread_of
 from bot.i18n import N_, Gettext, format_day, format_moment
 from bot.models import Feedback, StaffMember
-from bot.staff.scope import scope_of_staff
+from bot.scope import scope_of_staff
 from bot.tg.conversation import Command, Flow, Step, Turn, TurnHandler, inline, pairs
 from bot.tg.menu import menu_item
 

@@ -21,7 +21,7 @@ from bot.broadcasts.composing import visible_text
 from bot.broadcasts.report import visible_to
 from bot.broadcasts.schedules import next_weekly_run
 from bot.models import Announcement, Event
-from bot.staff.scope import Scope, may_see_event
+from bot.scope import Scope, may_see_event
 from bot.text import shorten
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")

@@ -22,7 +22,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association import web as association_pages
-from bot.association.service import effective_settings
 from bot.broadcasts import web as broadcasts_pages
 from bot.config import Settings
 from bot.delivery.service import queue_depth
@@ -32,7 +31,6 @@ from bot.metrics import Metrics
 from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
-from bot.staff.scope import scope_of_user
 from bot.web import account, audit, home, login, users
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
@@ -186,7 +184,7 @@ def create_app(
     broadcasts_pages.add_routes(app)
     events_pages.add_routes(app)
     association_pages.add_routes(app)
-    residents_pages.add_routes(app, settings_in_force=effective_settings, scope_of=scope_of_user)
+    residents_pages.add_routes(app)
     privacy_pages.add_routes(app)
     reports_pages.add_routes(app)
     app.router.add_static(

@@ -1,7 +1,7 @@
 """The dashboard's start page: who you are, what you cover, what needs attention.
 
 A composition module: it reads from every feature (feedback's inbox counts, the coming
-events), each within what the person may see (``bot.staff.scope.scope_of_user``).
+events), each within what the person may see (``bot.scope.scope_of_user``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.events.listings import published_between
 from bot.feedback import inbox
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.web.pages import render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

@@ -30,7 +30,7 @@ from bot.broadcasts.schedules import WEEKDAYS, parse_weekly, weekly
 from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, Topic
 from bot.models.base import utcnow
 from bot.residents.service import active_topics, neighbourhoods_by_name
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.web.forms import read_form, takes_files
 from bot.web.pages import (

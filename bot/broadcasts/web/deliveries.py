@@ -12,7 +12,7 @@ from bot.audit import record_action, user_actor
 from bot.broadcasts import report as reports
 from bot.broadcasts.web.confirm import announcement_id_of
 from bot.broadcasts.web.listing import visible_announcement
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.tables import local_time, open_table
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

@@ -23,7 +23,7 @@ from bot.broadcasts.preview import audience_words, safe_preview, when_words
 from bot.broadcasts.web.confirm import announcement_id_of
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
-from bot.staff.scope import Scope, scope_of_user
+from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
 from bot.web.pages import (
     UNLINKED,

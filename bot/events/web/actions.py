@@ -27,7 +27,7 @@ from bot.events.web.lookup import acting_staff, event_id_of, visible_event
 from bot.i18n import gettext_for
 from bot.models import StaffMember
 from bot.models.base import utcnow
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.text import whole_number
 from bot.web.pages import UNLINKED, Form, Refused, form_action, render, see_other, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page

@@ -15,7 +15,7 @@ from bot.events.attendees import resident_label
 from bot.events.listings import phase
 from bot.events.web.lookup import PHASE_WORDS, event_id_of, visible_event
 from bot.models.base import utcnow
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

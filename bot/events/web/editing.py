@@ -26,7 +26,7 @@ from bot.events.web.lookup import acting_staff, event_id_of, visible_event
 from bot.models import Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
-from bot.staff.scope import Scope, scope_of_user
+from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
 from bot.web.forms import read_form, takes_files
 from bot.web.pages import (

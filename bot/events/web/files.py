@@ -12,7 +12,7 @@ from bot.events import attendance
 from bot.events.attendees import export_attendees
 from bot.events.calendar import calendar_file, file_name
 from bot.events.web.lookup import event_id_of, visible_event
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.tables import ExportFormat
 from bot.web.pages import EXPORT_TYPES
 from bot.web.security import SESSIONS, SETTINGS, access, current_user

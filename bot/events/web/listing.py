@@ -8,7 +8,7 @@ from bot.accounts.users import has_role
 from bot.events.listings import events_page, phase
 from bot.events.web.lookup import PHASE_WORDS
 from bot.models.base import utcnow
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.text import whole_number
 from bot.web.pages import local_words, render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user

@@ -2,7 +2,7 @@
 acts as; words for where an event is.
 
 Admins and viewers see every event; a staff account sees the events of its staff
-member's neighbourhoods and association-wide ones (``bot.staff.scope``); another's event
+member's neighbourhoods and association-wide ones (``bot.scope``); another's event
 is a 404, as is one that does not exist. Acting needs a dashboard account linked to an
 active staff member, as in the inbox.
 """
@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import DashboardUser, Event, StaffMember
-from bot.staff.scope import Scope, may_see_event
+from bot.scope import Scope, may_see_event
 from bot.web.pages import UNLINKED, Refused, path_id, staff_member_of
 
 PHASE_WORDS = {

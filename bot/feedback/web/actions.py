@@ -25,7 +25,7 @@ from bot.feedback.notify import StaffNotices
 from bot.feedback.thread import add_staff_reply
 from bot.feedback.web.detail import detail_page, feedback_id_of
 from bot.models import Feedback, StaffMember
-from bot.staff.scope import may_see_report, scope_of_user
+from bot.scope import may_see_report, scope_of_user
 from bot.text import whole_number
 from bot.web.pages import UNLINKED, Form, Refused, form_action, see_other, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user

@@ -22,7 +22,7 @@ from bot.feedback.thread import REPLY_MAX_LENGTH
 from bot.feedback.web import display
 from bot.models import StaffMember
 from bot.models.base import utcnow
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.web.pages import Failure, path_id, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

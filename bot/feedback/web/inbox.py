@@ -1,7 +1,7 @@
 """The dashboard's feedback inbox: reports filtered, sorted and paged, overdue ones marked.
 
 The query string is read by ``bot.feedback.filters.parse_filters``; staff see only their
-neighbourhoods' reports (``bot.staff.scope.scope_of_user``) and may filter only by those.
+neighbourhoods' reports (``bot.scope.scope_of_user``) and may filter only by those.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.feedback.web.display import local
 from bot.models import DashboardUser, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
-from bot.staff.scope import Scope, scope_of_user
+from bot.scope import Scope, scope_of_user
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

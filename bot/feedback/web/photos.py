@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.feedback.web.detail import feedback_id_of
 from bot.models import Feedback, FeedbackAttachment
-from bot.staff.scope import may_see_report, scope_of_user
+from bot.scope import may_see_report, scope_of_user
 from bot.web.pages import path_id
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.telegram_files import BOT_API_HTTP, BOT_TOKEN, PhotoUnavailable, fetch_photo

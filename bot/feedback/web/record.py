@@ -17,7 +17,7 @@ from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.web import display
 from bot.feedback.web.detail import feedback_id_of
 from bot.models.base import utcnow
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 SAFE_REFERENCE = re.compile(r"[A-Z0-9-]{1,20}")

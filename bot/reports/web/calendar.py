@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Day, Month, month_entries, month_grid
-from bot.staff.scope import scope_of_user
+from bot.scope import scope_of_user
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.association.service import effective_settings
 from bot.audit import user_actor
 from bot.models import Neighbourhood
 from bot.residents import service as residents
 from bot.residents.web.listed import listed_or_404, refused_in_a_row, render_list
-from bot.residents.web.needs import settings_in_force
 from bot.web.pages import Failure, Form, form_action, qr_svg, render, see_other
-from bot.web.security import SESSIONS, access, current_user
+from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 
 def bot_username(request: web.Request) -> str | None:
@@ -90,7 +90,7 @@ async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
     """A printable A4 poster: the neighbourhood's name, a QR code of its deep link, steps."""
     async with request.app[SESSIONS]() as db:
         area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
-        settings = await settings_in_force(request, db)
+        settings = await effective_settings(db, request.app[SETTINGS])
     username = bot_username(request)
     link = deep_link(username, area.code)
     return render(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.residents import service as residents
-from bot.residents.web.needs import SCOPE_OF
+from bot.scope import scope_of_user
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
@@ -34,7 +34,7 @@ async def residents_list(request: web.Request) -> web.StreamResponse:
     page_number = _query_int(request, "page", 100_000) or 1
     wanted = _query_int(request, "neighbourhood", 2**31 - 1)
     async with request.app[SESSIONS]() as db:
-        scope = await request.app[SCOPE_OF](db, user)
+        scope = await scope_of_user(db, user)
         choices = await residents.neighbourhoods_by_name(db, scope)
         if wanted is not None and wanted not in {a.id for a in choices}:
             raise web.HTTPNotFound()
