@@ -43,8 +43,12 @@ class Audience:
         return not self.topic_ids or bool(followed & set(self.topic_ids))
 
 
-def recipients_where(audience: Audience) -> list[ColumnElement[bool]]:
-    """SQL conditions on ``residents`` for an audience: active, reachable, set up, matching."""
+def recipients_where(audience: Audience, *, active: bool = True) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``residents`` for an audience: active, reachable, set up, matching.
+
+    ``active=False``: those who match but have stopped using the bot (a sending records
+    them as skipped, so its report adds up to everyone it was for).
+    """
     follows = (
         select(resident_topics.c.resident_id)
         .join(Topic, Topic.id == resident_topics.c.topic_id)
@@ -53,7 +57,7 @@ def recipients_where(audience: Audience) -> list[ColumnElement[bool]]:
     if audience.topic_ids:
         follows = follows.where(resident_topics.c.topic_id.in_(audience.topic_ids))
     conditions: list[ColumnElement[bool]] = [
-        Resident.active.is_(True),
+        Resident.active.is_(active),
         Resident.forgotten_at.is_(None),
         Resident.chat_id.is_not(None),
         Resident.onboarded_at.is_not(None),

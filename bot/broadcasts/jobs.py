@@ -34,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.association.service import effective_settings
 from bot.broadcasts import runs
 from bot.broadcasts.lifecycle import discard_stale_drafts
-from bot.broadcasts.sending import quiet_hours_of
+from bot.broadcasts.sending import settle_broadcasts
 from bot.config import Settings
+from bot.delivery.outbox import QuietHours
 from bot.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class ScheduleSync:
         async with self.sessions.begin() as session:
             due_runs = await runs.scheduled_runs(session)
             await discard_stale_drafts(session, now)
+            await settle_broadcasts(session)
         planned: set[str] = set()
         for announcement_id, due in due_runs:
             if due <= now:
@@ -167,7 +169,7 @@ class ScheduleSync:
                 self.owner,
                 now=now,
                 grace=timedelta(hours=self.settings.schedule_grace_hours),
-                quiet_hours=quiet_hours_of(settings),
+                quiet_hours=QuietHours.of(settings),
                 tz=settings.tz,
                 staff_chat_id=settings.staff_chat_id,
                 language=settings.default_language,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import record_action, staff_actor
 from bot.broadcasts.audiences import Audience, count_recipients
 from bot.broadcasts.schedules import next_weekly_run
-from bot.broadcasts.sending import hold_until, start_broadcast
+from bot.broadcasts.sending import hold_until, start_broadcast, withdraw_unsent
 from bot.delivery.outbox import QuietHours
 from bot.errors import InvalidInput, NotFound, StaleAction
 from bot.i18n import N_
@@ -238,7 +238,9 @@ async def scheduled_announcements(session: AsyncSession, limit: int = 20) -> lis
 async def cancel_scheduled(
     session: AsyncSession, announcement_id: int, staff: StaffMember, *, now: datetime
 ) -> Announcement:
-    """Cancel a scheduled announcement (every future run of a recurring one)."""
+    """Cancel a scheduled announcement (every future run of a recurring one); messages of
+    an earlier run still held by quiet hours are withdrawn, and that sending ends
+    "cancelled"."""
     row = await locked(session, announcement_id)
     if row is None or row.status == "draft":
         raise NotFound("That announcement no longer exists.")
@@ -253,6 +255,7 @@ async def cancel_scheduled(
     row.status = "cancelled"
     row.cancelled_at = now
     row.next_run_at = None
+    await withdraw_unsent(session, row.id)
     _audit(session, staff, "announcement.cancelled", row, now)
     await session.flush()
     return row

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcasts.audiences import Audience, audience_names, count_recipients
 from bot.broadcasts.composing import visible_text
 from bot.broadcasts.schedules import WEEKDAYS, next_weekly_run, parse_weekly
-from bot.broadcasts.sending import hold_until, quiet_hours_of
+from bot.broadcasts.sending import hold_until
 from bot.config import Settings
+from bot.delivery.outbox import QuietHours
 from bot.models import Announcement
 from bot.tg.formatting import EntityParseError, parse_html
 
@@ -124,7 +125,7 @@ async def preview_facts(
     recipients = await count_recipients(db, Audience.of(row))
     areas, topics = await audience_words(db, row)
     later = bool(row.recurrence or row.send_at)
-    held = hold_until(row.urgent, now, quiet_hours_of(settings))
+    held = hold_until(row.urgent, now, QuietHours.of(settings))
     return {
         "a": row,
         "preview": preview_html(row.text),

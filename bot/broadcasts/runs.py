@@ -20,7 +20,7 @@ from bot.broadcasts.composing import visible_text
 from bot.broadcasts.lifecycle import locked
 from bot.broadcasts.schedules import next_weekly_run
 from bot.broadcasts.sending import start_broadcast
-from bot.delivery.outbox import Priority, QuietHours, enqueue, payload
+from bot.delivery.outbox import Priority, QuietHours, Urgency, enqueue, payload
 from bot.i18n import format_moment, gettext_for
 from bot.models import Announcement, Broadcast
 from bot.staff.service import staff_chats_for
@@ -174,13 +174,14 @@ async def report_missed(
     body = payload("\n\n".join(lines))
     chats = await staff_chats_for(session, None, staff_chat_id)
     for chat in chats:
-        enqueue(
+        await enqueue(
             session,
             kind=STAFF_NOTICE_KIND,
             chat_id=chat.chat_id,
             staff_id=chat.staff_id,
             body=body,
             quiet_hours=quiet_hours,
+            urgency=Urgency.ROUTINE,
             priority=Priority.NOTIFICATION,
             now=now,
         )

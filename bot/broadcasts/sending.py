@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts.audiences import Audience, recipients_where
 from bot.broadcasts.composing import PARSE_MODE
-from bot.config import Settings
-from bot.delivery.outbox import Priority, QuietHours, payload
+from bot.delivery import holding
+from bot.delivery.outbox import HELD_BY_QUIET_HOURS, Priority, QuietHours, payload
 from bot.delivery.service import broadcast_delivery_counts
 from bot.models import Announcement, Broadcast, Delivery, Resident
 from bot.models.base import UTCDateTime
@@ -35,21 +35,27 @@ _DELIVERY_COLUMNS = [
     "urgent",
     "priority",
     "not_before",
+    "held_by",
     "attempts",
     "created_at",
+    "error",
 ]
-
-
-def quiet_hours_of(settings: Settings) -> QuietHours:
-    """The association's quiet hours, from settings."""
-    return QuietHours(settings.quiet_hours_start, settings.quiet_hours_end, settings.tz)
+# Why a recipient's message was not sent: inactive when it was written, or withdrawn.
+INACTIVE = "inactive"
+CANCELLED = "cancelled"
+# Where a sending ends: every message sent, some failed, or the rest withdrawn.
+SENDING, SENT, WITH_FAILURES, BROADCAST_CANCELLED = "sending", "sent", "with_failures", "cancelled"
+BROADCAST_STATUS_WORDS = {
+    SENDING: "sending",
+    SENT: "sent",
+    WITH_FAILURES: "sent with failures",
+    BROADCAST_CANCELLED: "cancelled",
+}
 
 
 def hold_until(urgent: bool, now: datetime, quiet_hours: QuietHours | None) -> datetime | None:
     """When a non-urgent announcement sent at ``now`` may go out, if quiet hours hold it."""
-    if urgent or quiet_hours is None or not quiet_hours.holds(now):
-        return None
-    return quiet_hours.release_at(now)
+    return holding.arrival(holding.for_announcement(urgent), quiet_hours, now).held_until
 
 
 def announcement_payload(row: Announcement) -> dict[str, Any]:
@@ -74,22 +80,26 @@ async def start_broadcast(
     broadcast_id = await _claim_moment(session, row.id, scheduled_for, now)
     if broadcast_id is None:
         return None
-    not_before = now if row.urgent or quiet_hours is None else quiet_hours.release_at(now)
-    recipients = select(
-        literal(KIND, String()),
-        Resident.chat_id,
-        Resident.id,
-        literal(broadcast_id, Integer()),
-        literal(announcement_payload(row), JSON()),
-        literal("queued", String()),
-        literal(row.urgent),
-        literal(int(Priority.BULK), Integer()),
-        literal(not_before, UTCDateTime()),
-        literal(0, Integer()),
-        literal(now, UTCDateTime()),
-    ).where(*recipients_where(Audience.of(row)))
-    inserted = await session.execute(insert(Delivery).from_select(_DELIVERY_COLUMNS, recipients))
-    count = int(getattr(inserted, "rowcount", 0) or 0)
+    held_until = hold_until(row.urgent, now, quiet_hours)
+    count = 0
+    for active in (True, False):
+        recipients = select(
+            literal(KIND, String()),
+            Resident.chat_id,
+            Resident.id,
+            literal(broadcast_id, Integer()),
+            literal(announcement_payload(row), JSON()),
+            literal("queued" if active else "skipped", String()),
+            literal(row.urgent),
+            literal(int(Priority.BULK), Integer()),
+            literal(held_until or now, UTCDateTime()),
+            literal(HELD_BY_QUIET_HOURS if held_until and active else None, String()),
+            literal(0, Integer()),
+            literal(now, UTCDateTime()),
+            literal(None if active else INACTIVE, String()),
+        ).where(*recipients_where(Audience.of(row), active=active))
+        written = await session.execute(insert(Delivery).from_select(_DELIVERY_COLUMNS, recipients))
+        count += int(getattr(written, "rowcount", 0) or 0)
     await session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id).values(recipients=count)
     )
@@ -106,7 +116,7 @@ async def _claim_moment(
         "announcement_id": announcement_id,
         "scheduled_for": scheduled_for,
         "started_at": now,
-        "status": "sending",
+        "status": SENDING,
         "recipients": 0,
     }
     dialect = session.get_bind().dialect.name
@@ -119,6 +129,63 @@ async def _claim_moment(
     )
     broadcast_id: int | None = await session.scalar(statement)
     return broadcast_id
+
+
+async def withdraw_unsent(session: AsyncSession, announcement_id: int) -> int:
+    """Withdraw an announcement's messages not yet tried (it was cancelled while they were
+    held): skipped as "cancelled". Returns how many."""
+    sendings = select(Broadcast.id).where(Broadcast.announcement_id == announcement_id)
+    withdrawn = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.broadcast_id.in_(sendings),
+            Delivery.status == "queued",
+            Delivery.attempts == 0,
+        )
+        .values(status="skipped", error=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(withdrawn, "rowcount", 0) or 0)
+
+
+async def settle_broadcasts(session: AsyncSession) -> int:
+    """End each sending whose messages are all done: "sent", "with_failures" (some failed
+    or were refused), or "cancelled" (some were withdrawn). Returns how many ended.
+
+    A sending never stays "sending" once nothing of it is queued or being sent.
+    """
+    open_ids = list(await session.scalars(select(Broadcast.id).where(Broadcast.status == SENDING)))
+    if not open_ids:
+        return 0
+    counts = await broadcast_delivery_counts(session, open_ids)
+    withdrawn = set(
+        await session.scalars(
+            select(Delivery.broadcast_id)
+            .where(
+                Delivery.broadcast_id.in_(open_ids),
+                Delivery.status == "skipped",
+                Delivery.error == CANCELLED,
+            )
+            .distinct()
+        )
+    )
+    ended = 0
+    for broadcast_id in open_ids:
+        tally = counts[broadcast_id]
+        if tally["queued"] or tally["sending"]:
+            continue
+        status = (
+            BROADCAST_CANCELLED
+            if broadcast_id in withdrawn
+            else WITH_FAILURES
+            if tally["failed"]
+            else SENT
+        )
+        await session.execute(
+            update(Broadcast).where(Broadcast.id == broadcast_id).values(status=status)
+        )
+        ended += 1
+    return ended
 
 
 # ----- what was sent ----------------------------------------------------------------------------

@@ -28,9 +28,9 @@ from bot.broadcasts.lifecycle import (
     save_draft,
 )
 from bot.broadcasts.schedules import WEEKDAYS, next_weekly_run, parse_weekly, weekly
-from bot.broadcasts.sending import quiet_hours_of
 from bot.broadcasts.steps import AnnounceButton, AnnounceStep
 from bot.delivery.limits import seconds_of
+from bot.delivery.outbox import QuietHours
 from bot.errors import InvalidInput, StaleAction
 from bot.i18n import format_moment
 from bot.models import Announcement
@@ -254,7 +254,7 @@ async def on_confirm(turn: Turn) -> None:
             announcement_id,
             staff,
             now=utcnow(),
-            quiet_hours=quiet_hours_of(settings),
+            quiet_hours=QuietHours.of(settings),
             tz=settings.tz,
             is_current=_previewing(turn, announcement_id),
         )

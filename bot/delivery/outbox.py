@@ -1,7 +1,10 @@
 """The outbox: how services ask for a proactive message to be sent (no Telegram here).
 
 A service writes a Delivery row in the same transaction as the change that caused it;
-the delivery worker sends it later, within Telegram's limits, outside quiet hours.
+the delivery worker sends it later, within Telegram's limits. Each message is urgent or
+routine (``Urgency``; ``bot.delivery.holding`` decides which): a routine one is held until
+quiet hours end, and the row records that (``held_by``), so a change of quiet hours can
+re-time it.
 """
 
 from __future__ import annotations
@@ -9,14 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.models import Delivery
 from bot.models.base import utcnow
+
+
+class Urgency(Enum):
+    """Whether a message may wake someone: urgent goes at once, routine waits out quiet hours."""
+
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+# Delivery.held_by: the row waits only because of quiet hours (a change of them re-times it).
+HELD_BY_QUIET_HOURS = "quiet_hours"
 
 
 class Priority(IntEnum):
@@ -51,6 +67,11 @@ class QuietHours:
     start: time
     end: time
     tz: ZoneInfo
+
+    @classmethod
+    def of(cls, settings: Settings) -> QuietHours:
+        """The quiet hours of ``settings`` (pass the settings in force, not the defaults)."""
+        return cls(settings.quiet_hours_start, settings.quiet_hours_end, settings.tz)
 
     def holds(self, moment: datetime) -> bool:
         """True when ``moment`` falls inside the quiet hours."""
@@ -93,14 +114,14 @@ def payload(
     return body
 
 
-def enqueue(
+async def enqueue(
     session: AsyncSession,
     *,
     kind: str,
     chat_id: int,
     body: dict[str, Any],
     quiet_hours: QuietHours | None,
-    urgent: bool = False,
+    urgency: Urgency,
     priority: Priority = Priority.NOTIFICATION,
     resident_id: int | None = None,
     staff_id: int | None = None,
@@ -109,8 +130,14 @@ def enqueue(
     event_id: int | None = None,
     now: datetime | None = None,
 ) -> Delivery:
-    """Add one message to the outbox, held until quiet hours end unless it is urgent."""
+    """Add one message to the outbox, held until quiet hours end unless it is urgent.
+
+    An urgent message about a report or an event also releases the earlier messages of
+    that thread to the same chat still held by quiet hours: they go before it (the worker
+    sends a chat's due rows in id order), so a later message never overtakes an earlier one.
+    """
     moment = now or utcnow()
+    urgent = urgency is Urgency.URGENT
     not_before = moment if urgent or quiet_hours is None else quiet_hours.release_at(moment)
     delivery = Delivery(
         kind=kind,
@@ -120,6 +147,7 @@ def enqueue(
         urgent=urgent,
         priority=int(Priority.URGENT if urgent else priority),
         not_before=not_before,
+        held_by=HELD_BY_QUIET_HOURS if not_before > moment else None,
         resident_id=resident_id,
         staff_id=staff_id,
         feedback_id=feedback_id,
@@ -127,5 +155,24 @@ def enqueue(
         event_id=event_id,
         created_at=moment,
     )
+    if urgent and (feedback_id is not None or event_id is not None):
+        thread = (
+            Delivery.feedback_id == feedback_id
+            if feedback_id is not None
+            else Delivery.event_id == event_id
+        )
+        await session.execute(
+            update(Delivery)
+            .where(
+                thread,
+                Delivery.chat_id == chat_id,
+                Delivery.status == "queued",
+                Delivery.attempts == 0,
+                Delivery.held_by == HELD_BY_QUIET_HOURS,
+                Delivery.not_before > moment,
+            )
+            .values(not_before=moment, held_by=None)
+            .execution_options(synchronize_session=False)
+        )
     session.add(delivery)
     return delivery

@@ -123,7 +123,9 @@ async def _tell_moved(session: AsyncSession, event: Event, notices: Notices, now
             when=when_words(event, notices.tz, resident.language),
             place=event.place,
         )
-        if tell(session, resident, event, text, notices, now, buttons=place_buttons(_, event.id)):
+        if await tell(
+            session, resident, event, text, notices, now, buttons=place_buttons(_, event.id)
+        ):
             told += 1
     return told
 
@@ -217,7 +219,7 @@ async def cancel_event(
                 "the waitlist; there is nothing you need to do."
             )
         ).format(title=event.title, when=when_words(event, notices.tz, resident.language))
-        if tell(session, resident, event, text, notices, now):
+        if await tell(session, resident, event, text, notices, now):
             told += 1
     audit_event(session, staff, "event.cancelled", event, now, told=told)
     await session.flush()

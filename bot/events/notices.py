@@ -12,11 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.delivery.outbox import Button, Priority, QuietHours, anywhere_data, enqueue, payload
+from bot.delivery import holding
+from bot.delivery.outbox import (
+    Button,
+    Priority,
+    QuietHours,
+    Urgency,
+    anywhere_data,
+    enqueue,
+    payload,
+)
 from bot.events.steps import EventButton
 from bot.i18n import Gettext, format_moment
 from bot.models import Delivery, Event, EventReminder, Resident
@@ -34,10 +43,7 @@ class Notices:
 
     @classmethod
     def of(cls, settings: Settings) -> Notices:
-        return cls(
-            settings.tz,
-            QuietHours(settings.quiet_hours_start, settings.quiet_hours_end, settings.tz),
-        )
+        return cls(settings.tz, QuietHours.of(settings))
 
 
 def when_words(event: Event, tz: ZoneInfo, language: str) -> str:
@@ -46,6 +52,23 @@ def when_words(event: Event, tz: ZoneInfo, language: str) -> str:
     if event.starts_at.astimezone(tz).date() == event.ends_at.astimezone(tz).date():
         return f"{start}-{event.ends_at.astimezone(tz):%H:%M}"
     return f"{start} - {format_moment(event.ends_at, tz, language)}"
+
+
+def notice_arrival(event: Event, notices: Notices, now: datetime) -> holding.Arrival:
+    """When a notice about this event written now (a change, a cancellation) would arrive."""
+    urgency = holding.for_event_notice(event.starts_at, notices.quiet_hours, now)
+    return holding.arrival(urgency, notices.quiet_hours, now)
+
+
+async def latest_notice(session: AsyncSession, event_id: int) -> Delivery | None:
+    """The event's latest notice to a resident (what the dashboard reports after a change)."""
+    row: Delivery | None = await session.scalar(
+        select(Delivery)
+        .where(Delivery.event_id == event_id, Delivery.kind == NOTICE_KIND)
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    return row
 
 
 def place_buttons(_: Gettext, event_id: int) -> list[list[Button]]:
@@ -59,7 +82,7 @@ def place_buttons(_: Gettext, event_id: int) -> list[list[Button]]:
     ]
 
 
-def tell(
+async def tell(
     session: AsyncSession,
     resident: Resident,
     event: Event,
@@ -72,19 +95,23 @@ def tell(
 ) -> Delivery | None:
     """Queue a message about an event to a resident who can still be reached.
 
-    Held during quiet hours, except when holding it would make it arrive after the start.
+    A notice (a promotion, a change) is urgent when holding it would bring it after the
+    start; a reminder is always routine (the reminder job leaves out those too late).
     """
     if resident.chat_id is None or not resident.active or resident.forgotten_at is not None:
         return None
-    release = notices.quiet_hours.release_at(now) if notices.quiet_hours is not None else now
-    urgent = kind == NOTICE_KIND and release >= event.starts_at
-    return enqueue(
+    urgency = (
+        holding.for_event_notice(event.starts_at, notices.quiet_hours, now)
+        if kind == NOTICE_KIND
+        else Urgency.ROUTINE
+    )
+    return await enqueue(
         session,
         kind=kind,
         chat_id=resident.chat_id,
         body=payload(text, buttons=buttons),
         quiet_hours=notices.quiet_hours,
-        urgent=urgent,
+        urgency=urgency,
         priority=Priority.NOTIFICATION,
         resident_id=resident.id,
         event_id=event.id,

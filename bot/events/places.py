@@ -236,7 +236,7 @@ class Promoted:
     resident: Resident | None
 
 
-def _tell_promoted(
+async def _tell_promoted(
     session: AsyncSession,
     event: Event,
     booking: EventBooking,
@@ -245,7 +245,7 @@ def _tell_promoted(
     now: datetime,
 ) -> None:
     _ = gettext_for(resident.language)
-    tell(
+    await tell(
         session,
         resident,
         event,
@@ -296,7 +296,7 @@ async def promote(
         if free is not None:
             free -= booking.party_size
         promoted.append(Promoted(booking, resident))
-        _tell_promoted(session, event, booking, resident, notices, now)
+        await _tell_promoted(session, event, booking, resident, notices, now)
     await session.flush()
     return promoted
 

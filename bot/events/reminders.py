@@ -171,7 +171,7 @@ async def _queue_one(
     if claimed is None:
         return False
     text, buttons = _reminder(kind, event, booking, resident, notices)
-    delivery = tell(
+    delivery = await tell(
         session, resident, event, text, notices, now, buttons=buttons, kind=REMINDER_KIND
     )
     if delivery is None:

@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
+from bot.delivery import holding
 from bot.errors import InvalidInput
 from bot.feedback.lifecycle import StatusOutcome, move
 from bot.feedback.notify import (
     StaffNotices,
-    is_urgent_for_staff,
     notify_staff_chats,
     staff_summary,
 )
@@ -213,14 +213,14 @@ async def _tell_assignee(
         reference=report.reference, name=staff.name
     )
     lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
-    notify_staff_chats(
+    await notify_staff_chats(
         session,
         [StaffChat(chat_id=assignee.chat_id, staff_id=assignee.id)],
         report,
         "\n".join([header, "", *lines]),
         _,
         notices,
-        urgent=is_urgent_for_staff(report),
+        urgency=holding.for_report(report),
         now=now,
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import holding
 from bot.feedback import clocks
 from bot.feedback.notify import StaffNotices, notify_staff_chats, staff_summary
 from bot.feedback.statuses import (
@@ -230,14 +231,14 @@ async def _warn(
         stage=report.complaint_stage or 1,
     )
     lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
-    notify_staff_chats(
+    await notify_staff_chats(
         session,
         chats,
         report,
         "\n".join([header, "", *lines]),
         _,
         notices,
-        urgent=False,
+        urgency=holding.for_report(report),
         now=now,
     )
     return True

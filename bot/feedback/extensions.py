@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
+from bot.delivery import holding
 from bot.delivery.outbox import Priority, enqueue, payload
 from bot.errors import InvalidInput
 from bot.feedback import clocks
@@ -212,12 +213,13 @@ async def _tell_resident_of_extension(
             ),
         ]
     )
-    enqueue(
+    await enqueue(
         session,
         kind="extension",
         chat_id=resident.chat_id or 0,
         body=payload(words),
         quiet_hours=notices.quiet_hours,
+        urgency=holding.for_report(report),
         priority=Priority.REPLY,
         resident_id=resident.id,
         feedback_id=report.id,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
+from bot.delivery import holding
 from bot.delivery.outbox import Priority, enqueue, payload
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import clocks
@@ -26,7 +27,7 @@ from bot.feedback.statuses import (
     allowed_statuses,
 )
 from bot.i18n import format_day, gettext_for
-from bot.models import Feedback, FeedbackAssignment, FeedbackStatusChange, StaffMember
+from bot.models import Delivery, Feedback, FeedbackAssignment, FeedbackStatusChange, StaffMember
 from bot.models.base import utcnow
 
 
@@ -38,6 +39,8 @@ class StatusOutcome:
     changed: bool
     # "told", "inactive" (queued, but the resident stopped using the bot), "unreachable".
     resident: str = "unreachable"
+    # The message to the resident, when there is one (when it will arrive, what became of it).
+    delivery: Delivery | None = None
 
 
 async def acknowledge(
@@ -122,9 +125,9 @@ async def move(
         {"reference": report.reference, "from": was, "to": to_status},
         now=now,
     )
-    told = await tell_resident_of_status(session, report, notices, now)
+    told, delivery = await tell_resident_of_status(session, report, notices, now)
     await session.flush()
-    return StatusOutcome(report, changed=True, resident=told)
+    return StatusOutcome(report, changed=True, resident=told, delivery=delivery)
 
 
 def _take_up(report: Feedback, staff: StaffMember, notices: StaffNotices, now: datetime) -> None:
@@ -173,14 +176,15 @@ def _to_stage2(
 
 async def tell_resident_of_status(
     session: AsyncSession, report: Feedback, notices: StaffNotices, now: datetime
-) -> str:
+) -> tuple[str, Delivery | None]:
     """Queue the status change, in plain words and the resident's language.
 
-    Returns "told", "inactive" (queued, but they stopped using the bot) or "unreachable".
+    Returns "told", "inactive" (queued, but they stopped using the bot) or "unreachable",
+    with the message queued (None when unreachable).
     """
     resident = await contactable_resident(session, report)
     if resident is None:
-        return "unreachable"
+        return "unreachable", None
     _ = gettext_for(resident.language)
 
     def day(value: date) -> str:
@@ -206,15 +210,16 @@ async def tell_resident_of_status(
             ).format(ack=day(report.ack_due_on), respond=day(report.response_due_on))
         )
     lines.append(_("You can follow it under My reports."))
-    enqueue(
+    delivery = await enqueue(
         session,
         kind="status_change",
         chat_id=resident.chat_id or 0,
         body=payload("\n\n".join(lines)),
         quiet_hours=notices.quiet_hours,
+        urgency=holding.for_report(report),
         priority=Priority.REPLY,
         resident_id=resident.id,
         feedback_id=report.id,
         now=now,
     )
-    return "told" if resident.active else "inactive"
+    return ("told" if resident.active else "inactive"), delivery

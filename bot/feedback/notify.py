@@ -17,7 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.delivery.outbox import Button, Priority, QuietHours, anywhere_data, enqueue, payload
+from bot.delivery import holding
+from bot.delivery.outbox import (
+    Button,
+    Priority,
+    QuietHours,
+    Urgency,
+    anywhere_data,
+    enqueue,
+    payload,
+)
 from bot.feedback.draft import CATEGORIES
 from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, AWAITING_RESPONSE, STATUS_WORDS
 from bot.feedback.steps import StaffFeedbackButton
@@ -50,9 +59,7 @@ class StaffNotices:
         return cls(
             tz=settings.tz,
             region=settings.bank_holiday_region,
-            quiet_hours=QuietHours(
-                settings.quiet_hours_start, settings.quiet_hours_end, settings.tz
-            ),
+            quiet_hours=QuietHours.of(settings),
             staff_chat_id=settings.staff_chat_id,
             staff_language=settings.default_language,
         )
@@ -60,7 +67,7 @@ class StaffNotices:
 
 def is_urgent_for_staff(report: Feedback) -> bool:
     """Urgent reports and hazards reach staff at once, even in quiet hours."""
-    return report.urgent or report.hazard_kind is not None
+    return holding.for_report(report) is Urgency.URGENT
 
 
 async def contactable_resident(session: AsyncSession, report: Feedback) -> Resident | None:
@@ -196,7 +203,7 @@ async def _resident_lines(
     return lines
 
 
-def notify_staff_chats(
+async def notify_staff_chats(
     session: AsyncSession,
     chats: Sequence[StaffChat],
     report: Feedback,
@@ -204,7 +211,7 @@ def notify_staff_chats(
     _: Gettext,
     notices: StaffNotices,
     *,
-    urgent: bool,
+    urgency: Urgency,
     now: datetime,
 ) -> list[Delivery]:
     """Queue ``text`` about a report for each chat: with the staff buttons in a staff
@@ -216,13 +223,13 @@ def notify_staff_chats(
         + _("To act on it, message the bot: /view {reference}").format(reference=report.reference)
     )
     return [
-        enqueue(
+        await enqueue(
             session,
             kind="notification",
             chat_id=chat.chat_id,
             body=with_buttons if chat.staff_id is not None else in_group,
             quiet_hours=notices.quiet_hours,
-            urgent=urgent,
+            urgency=urgency,
             priority=Priority.NOTIFICATION,
             staff_id=chat.staff_id,
             feedback_id=report.id,
@@ -258,6 +265,6 @@ async def notify_staff_of_report(
         session, _, report, notices, language=notices.staff_language, resident=resident
     )
     text = "\n".join([header.format(reference=report.reference), "", *lines])
-    return notify_staff_chats(
-        session, chats, report, text, _, notices, urgent=is_urgent_for_staff(report), now=moment
+    return await notify_staff_chats(
+        session, chats, report, text, _, notices, urgency=holding.for_report(report), now=moment
     )

@@ -62,3 +62,4 @@ class StaffFeedbackButton(StrEnum):
     VIEW = "view"
     # Under the reply prompt (tied to the step, not anywhere).
     CANCEL = "cancel"
+    SEND_NOW = "now"

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.audit import record_action, staff_actor
+from bot.delivery import holding
 from bot.delivery.outbox import Button
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import CATEGORIES
@@ -31,9 +32,10 @@ from bot.feedback.reports import find_report, get_report, open_reports
 from bot.feedback.statuses import STATUS_CHOICES, allowed_statuses
 from bot.feedback.steps import StaffFeedbackButton, StaffFeedbackStep
 from bot.feedback.telegram_follow_up import carry_on, resume_point, status_words
-from bot.feedback.thread import add_staff_reply, report_for_reply, thread_of
-from bot.i18n import N_, Gettext, format_day, format_moment
-from bot.models import Feedback, StaffMember
+from bot.feedback.thread import add_staff_reply, reply_deliveries, report_for_reply, thread_of
+from bot.i18n import N_, format_day, format_moment
+from bot.models import Delivery, Feedback, StaffMember
+from bot.models.base import utcnow
 from bot.scope import scope_of_staff
 from bot.tg.conversation import Command, Flow, Step, Turn, TurnHandler, inline, pairs
 from bot.tg.menu import menu_item
@@ -62,9 +64,15 @@ def _markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     )
 
 
-def _resident_note(_: Gettext, outcome: str) -> str:
-    if outcome == "told":
-        return _("The resident has been told.")
+def _state(turn: Turn, delivery: Delivery) -> str:
+    """What became of a message, in the staff member's words ("held until 08:00", ...)."""
+    return holding.delivery_state(delivery, turn.settings.tz, turn._, utcnow())
+
+
+def _resident_note(turn: Turn, outcome: str, delivery: Delivery | None) -> str:
+    _ = turn._
+    if outcome == "told" and delivery is not None:
+        return _("Message to the resident: {state}.").format(state=_state(turn, delivery))
     if outcome == "inactive":
         return _("The resident has stopped using the bot, so they may not see it.")
     return _("The resident can no longer be contacted, so they were not told.")
@@ -77,6 +85,7 @@ async def show_report(turn: Turn, staff: StaffMember, report: Feedback) -> None:
     """A report for staff: its details, its thread, and the staff buttons."""
     _ = turn._
     thread = await thread_of(turn.session, report.id)
+    deliveries = await reply_deliveries(turn.session, thread)
     lines = [_("Report {reference}").format(reference=report.reference), ""]
     lines += await staff_summary(
         turn.session,
@@ -99,6 +108,10 @@ async def show_report(turn: Turn, staff: StaffMember, report: Feedback) -> None:
             if len(body) > MESSAGE_PREVIEW:
                 body = body[: MESSAGE_PREVIEW - 1] + "…"
             lines.append(f"{when} {who}: {body}")
+            if message.id in deliveries:
+                lines.append(
+                    "  " + _("({state})").format(state=_state(turn, deliveries[message.id]))
+                )
     record_action(
         turn.session,
         staff_actor(staff),
@@ -184,7 +197,7 @@ async def _acknowledge(turn: Turn, staff: StaffMember, feedback_id: int) -> None
     turn.answer_press(_("Acknowledged"))
     lines = [
         _("{reference} is acknowledged.").format(reference=report.reference),
-        _resident_note(_, outcome.resident),
+        _resident_note(turn, outcome.resident, outcome.delivery),
     ]
     if report.is_complaint and report.response_due_on:
         lines.append(
@@ -245,7 +258,7 @@ async def _set_status(turn: Turn, staff: StaffMember, feedback_id: int) -> None:
     turn.edit_buttons(None)
     lines = [
         _("{reference} is now: {status}").format(reference=report.reference, status=status),
-        _resident_note(_, outcome.resident),
+        _resident_note(turn, outcome.resident, outcome.delivery),
     ]
     if report.status == "escalated" and report.ack_due_on and report.response_due_on:
         lines.append(
@@ -295,12 +308,21 @@ async def prompt_reply(turn: Turn) -> None:
         turn.reply(_(NO_LONGER_STAFF))
         await carry_on(turn)
         return
+    report = await report_for_reply(turn.session, int(turn.data["feedback_id"]))
+    send_now = bool(turn.data.get("send_now"))
+    urgency = holding.for_report(report, send_now=send_now)
+    arrival = holding.arrival(urgency, _notices(turn).quiet_hours, utcnow())
+    buttons = [turn.button(_("Cancel"), StaffFeedbackButton.CANCEL)]
+    if arrival.held_until is not None:
+        buttons.insert(0, turn.button(_("Send now (urgent)"), StaffFeedbackButton.SEND_NOW))
     turn.reply(
         _(
             "Type your reply to the resident about {reference}. It will be sent to them "
             "with the reference. (Send /cancel to stop.)"
-        ).format(reference=turn.data.get("reference", "")),
-        inline([[turn.button(_("Cancel"), StaffFeedbackButton.CANCEL)]]),
+        ).format(reference=report.reference)
+        + "\n"
+        + _("Your reply: {arrival}.").format(arrival=arrival.words(_)),
+        inline([buttons]),
     )
 
 
@@ -308,6 +330,13 @@ async def handle_reply(turn: Turn) -> None:
     """Send the typed reply to the resident, or cancel."""
     _ = turn._
     staff = await turn.require_staff(ONLY_STAFF)
+    if turn.press is not None and turn.press.action == StaffFeedbackButton.SEND_NOW:
+        # Staff chose to send this reply at once, even in quiet hours: ask for it again.
+        turn.answer_press()
+        turn.edit_buttons(None)
+        turn.keep(send_now=True)
+        await prompt_reply(turn)
+        return
     if turn.press is not None:
         if turn.press.action != StaffFeedbackButton.CANCEL:
             raise StaleAction("That button no longer works.")
@@ -322,11 +351,18 @@ async def handle_reply(turn: Turn) -> None:
     if menu_item(message.text) is not None:
         raise InvalidInput("That is a menu button. Please type your reply, or send /cancel.")
     outcome = await add_staff_reply(
-        turn.session, int(turn.data["feedback_id"]), staff, message.text, _notices(turn)
+        turn.session,
+        int(turn.data["feedback_id"]),
+        staff,
+        message.text,
+        _notices(turn),
+        send_now=bool(turn.data.get("send_now")),
     )
     reference = outcome.report.reference
     turn.reply(
-        _("Your reply about {reference} is on its way to the resident.").format(reference=reference)
+        _("Your reply about {reference}: {state}.").format(
+            reference=reference, state=_state(turn, outcome.delivery)
+        )
         if outcome.resident_active
         else _(
             "Your reply about {reference} is kept in its thread, but the resident has "

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
+from bot.delivery import holding
 from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput
 from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
@@ -27,12 +28,13 @@ from bot.feedback.notify import (
 from bot.feedback.reports import get_report, resident_report
 from bot.feedback.steps import FeedbackButton
 from bot.i18n import N_, gettext_for
-from bot.models import Feedback, FeedbackMessage, Resident, StaffMember
+from bot.models import Delivery, Feedback, FeedbackMessage, Resident, StaffMember
 from bot.models.base import utcnow
 from bot.staff.service import StaffChat, staff_chats_for
 from bot.text import require_text
 
 REPLY_MAX_LENGTH = 3000
+REPLY_KIND = "staff_reply"
 
 UNREACHABLE = N_(
     "The resident who sent {reference} can no longer be contacted: they asked us to erase "
@@ -47,6 +49,7 @@ class ReplyOutcome:
     report: Feedback
     message: FeedbackMessage
     resident_active: bool
+    delivery: Delivery
 
 
 async def thread_of(session: AsyncSession, feedback_id: int) -> Sequence[FeedbackMessage]:
@@ -58,6 +61,25 @@ async def thread_of(session: AsyncSession, feedback_id: int) -> Sequence[Feedbac
             .order_by(FeedbackMessage.id)
         )
     ).all()
+
+
+async def reply_deliveries(
+    session: AsyncSession, thread: Sequence[FeedbackMessage]
+) -> dict[int, Delivery]:
+    """The outbox row of each staff reply in a thread, by message id.
+
+    A reply and its row are written in one transaction with the same moment, which pairs
+    them (a row is gone only if its resident was erased).
+    """
+    replies = {m.created_at: m.id for m in thread if m.author == "staff"}
+    if not replies:
+        return {}
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.feedback_id == thread[0].feedback_id, Delivery.kind == REPLY_KIND)
+        .order_by(Delivery.id)
+    )
+    return {replies[row.created_at]: row for row in rows if row.created_at in replies}
 
 
 async def report_for_reply(session: AsyncSession, feedback_id: int) -> Feedback:
@@ -75,8 +97,13 @@ async def add_staff_reply(
     text: str | None,
     notices: StaffNotices,
     now: datetime | None = None,
+    *,
+    send_now: bool = False,
 ) -> ReplyOutcome:
-    """Keep a staff reply in the report's thread and send it to the resident with the reference."""
+    """Keep a staff reply in the report's thread and send it to the resident with the reference.
+
+    It waits for quiet hours to end unless the case is urgent or staff chose ``send_now``.
+    """
     moment = now or utcnow()
     body = require_text(text, REPLY_MAX_LENGTH)
     report = await get_report(session, feedback_id)
@@ -97,12 +124,13 @@ async def add_staff_reply(
         ]
     )
     answer = Button(_("Reply"), anywhere_data(FeedbackButton.ANSWER, report.id))
-    enqueue(
+    delivery = await enqueue(
         session,
-        kind="staff_reply",
+        kind=REPLY_KIND,
         chat_id=resident.chat_id or 0,
         body=payload(words, buttons=[[answer]]),
         quiet_hours=notices.quiet_hours,
+        urgency=holding.for_report(report, send_now=send_now),
         priority=Priority.REPLY,
         resident_id=resident.id,  # the recipient; the author is on the FeedbackMessage
         feedback_id=report.id,
@@ -117,7 +145,7 @@ async def add_staff_reply(
         {"reference": report.reference, "message_id": message.id},
         now=moment,
     )
-    return ReplyOutcome(report, message, resident.active)
+    return ReplyOutcome(report, message, resident.active, delivery)
 
 
 async def add_resident_answer(
@@ -160,7 +188,9 @@ async def add_resident_answer(
         ]
     )
     chats = await _who_hears_the_answer(session, report, notices)
-    notify_staff_chats(session, chats, report, text, _, notices, urgent=False, now=moment)
+    await notify_staff_chats(
+        session, chats, report, text, _, notices, urgency=holding.for_report(report), now=moment
+    )
     return message
 
 

@@ -54,6 +54,10 @@ class Delivery(Base):
     # Lower goes first: replies and notifications before bulk announcements.
     priority: Mapped[int] = mapped_column(SmallInteger, default=5, nullable=False)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Why ``not_before`` is later than the row was written: "quiet_hours" when only quiet
+    # hours hold it (a change of them re-times it); null when it was due at once or is
+    # meant for a later time on purpose (those a change of quiet hours leaves alone).
+    held_by: Mapped[str | None] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,7 +16,7 @@ from telegram.ext import ExtBot
 
 from bot.config import Settings
 from bot.delivery.limits import SendBudget
-from bot.delivery.outbox import Priority, enqueue, payload
+from bot.delivery.outbox import Priority, Urgency, enqueue, payload
 from bot.delivery.telegram_limiter import DeliveryLimiter
 from bot.delivery.telegram_worker import DeliveryWorker, WorkerTuning
 from bot.models import Delivery, Resident
@@ -153,13 +153,14 @@ async def enqueue_for(
     """One outbox row per resident through the services' API; returns the row ids."""
     async with sessions.begin() as session:
         rows = [
-            enqueue(
+            await enqueue(
                 session,
                 kind="announcement",
                 chat_id=chat_id,
                 resident_id=resident_id,
                 body=payload(text, **body),
                 quiet_hours=None,
+                urgency=Urgency.ROUTINE,
                 priority=priority,
             )
             for resident_id, chat_id in residents

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.outbox import Button, Priority, QuietHours, enqueue, payload
+from bot.delivery.outbox import Button, Priority, QuietHours, Urgency, enqueue, payload
 from bot.delivery.service import delivery_counts, failure_reasons, queue_depth
 from bot.delivery.telegram_worker import DeliveryWorker
 from bot.models import Broadcast, Delivery, Resident
@@ -281,14 +281,14 @@ async def _announce(
 ) -> int:
     """One announcement to ``resident`` (resident_id, chat_id) in the outbox; its id."""
     resident_id, chat_id = resident
-    delivery = enqueue(
+    delivery = await enqueue(
         session,
         kind="announcement",
         chat_id=chat_id,
         resident_id=resident_id,
         body=payload(text),
         quiet_hours=quiet,
-        urgent=urgent,
+        urgency=Urgency.URGENT if urgent else Urgency.ROUTINE,
         now=now,
     )
     await session.flush()
@@ -361,13 +361,14 @@ async def test_inactive_and_forgotten_residents_are_skipped(
             update(Resident).where(Resident.id == residents[1][0]).values(forgotten_at=utcnow())
         )
         for resident_id, chat_id in residents:
-            enqueue(
+            await enqueue(
                 session,
                 kind="announcement",
                 chat_id=chat_id,
                 resident_id=resident_id,
                 body=payload("Garden tidy-up"),
                 quiet_hours=None,
+                urgency=Urgency.ROUTINE,
                 broadcast_id=broadcast_id,
             )
     settings = settings_for(database_url, sandbox.url)

@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.db import create_engine, create_sessionmaker
-from bot.delivery.outbox import enqueue, payload
+from bot.delivery.outbox import Urgency, enqueue, payload
 from bot.models.base import utcnow
 from bot.web.app import DATABASE_PROBE_SECONDS, Components, create_app
 from tests.support.harness import BotHarness
@@ -125,20 +125,21 @@ async def test_metrics_move_with_messages_deliveries_and_429s(doorstep: BotHarne
 
     # A message through the outbox, and one held for later.
     async with doorstep.sessions.begin() as session:
-        enqueue(
+        await enqueue(
             session,
             kind="test",
             chat_id=user.user_id,
             body=payload("A note from the housing office"),
             quiet_hours=None,
-            urgent=True,
+            urgency=Urgency.URGENT,
         )
-        enqueue(
+        await enqueue(
             session,
             kind="test",
             chat_id=user.user_id,
             body=payload("Later"),
             quiet_hours=None,
+            urgency=Urgency.ROUTINE,
             now=utcnow() + timedelta(days=365),
         )
     runtime.delivery.wake()

@@ -9,11 +9,17 @@ from aiohttp import web
 
 from bot.association import service as association
 from bot.audit import user_actor
+from bot.delivery.holding import retime_held
+from bot.delivery.outbox import QuietHours
+from bot.models.base import utcnow
 from bot.web.pages import Failure, Form, form_action, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 NOTICES = {
-    "settings": "The settings are saved. They apply at once, on every part of Doorstep.",
+    "settings": (
+        "The settings are saved. They apply at once, on every part of Doorstep (messages "
+        "held by quiet hours go by the new quiet hours)."
+    ),
     "unchanged": "Nothing changed.",
 }
 
@@ -67,4 +73,8 @@ async def settings_save(request: web.Request, form: Form) -> web.Response:
         changed = await association.save_settings(
             db, request.app[SETTINGS], typed, actor=user_actor(current_user(request))
         )
+        if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
+            # Messages held by the old quiet hours move at once, earlier or later.
+            in_force = await association.effective_settings(db, request.app[SETTINGS])
+            await retime_held(db, QuietHours.of(in_force), utcnow())
     return see_other("/settings?done=" + ("settings" if changed else "unchanged"))

@@ -22,6 +22,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.association.service import effective_settings
 from bot.broadcasts.audiences import Audience
 from bot.broadcasts.composing import CAPTION_LIMIT, TEXT_LIMIT, check_text
 from bot.broadcasts.lifecycle import Plan, save_draft
@@ -177,7 +178,7 @@ def plan_of(
 async def _compose_context(
     db: AsyncSession, user: DashboardUser, form: ComposeForm, request: web.Request
 ) -> dict[str, Any]:
-    settings = request.app[SETTINGS]
+    settings = await effective_settings(db, request.app[SETTINGS])
     scope = await scope_of_user(db, user)
     return {
         "form": form,
@@ -236,9 +237,9 @@ async def compose_preview(request: web.Request, posted: Form) -> web.StreamRespo
         form.photo = await dashboard_photo(request, posted, "an announcement") or form.photo
     except PhotoRefused as refused:
         raise Refused(str(refused), 400) from None
-    settings = request.app[SETTINGS]
     now = utcnow()
     async with request.app[SESSIONS].begin() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         context = await _compose_context(db, current_user(request), form, request)
         staff: StaffMember | None = context["staff"]
         if staff is None:

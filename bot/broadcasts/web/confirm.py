@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.association.service import effective_settings
 from bot.broadcasts import jobs
 from bot.broadcasts.lifecycle import confirm_announcement, discard_draft, time_has_passed
 from bot.broadcasts.preview import preview_facts
-from bot.broadcasts.sending import quiet_hours_of
 from bot.broadcasts.web.compose import ComposeForm, form_page
+from bot.delivery.outbox import QuietHours
 from bot.models import Announcement
 from bot.models.base import utcnow
 from bot.web.pages import (
@@ -45,9 +46,9 @@ async def _preview_refused(request: web.Request, failure: Failure) -> web.Stream
     was open: the form, to choose another.
     """
     announcement_id = announcement_id_of(request)
-    settings = request.app[SETTINGS]
     now = utcnow()
     async with request.app[SESSIONS]() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         row = await db.get(Announcement, announcement_id)
         if row is None:
             raise web.HTTPNotFound()
@@ -67,8 +68,8 @@ async def _preview_refused(request: web.Request, failure: Failure) -> web.Stream
 async def confirm(request: web.Request, _form: Form) -> web.StreamResponse:
     """Confirm a previewed draft: send it now or schedule it; a second Confirm sends nothing."""
     announcement_id = announcement_id_of(request)
-    settings = request.app[SETTINGS]
     async with request.app[SESSIONS].begin() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         staff = await staff_member_of(db, current_user(request))
         if staff is None:
             return plain_page(403, "Not linked", UNLINKED)
@@ -80,7 +81,7 @@ async def confirm(request: web.Request, _form: Form) -> web.StreamResponse:
             announcement_id,
             staff,
             now=utcnow(),
-            quiet_hours=quiet_hours_of(settings),
+            quiet_hours=QuietHours.of(settings),
             tz=settings.tz,
         )
     if outcome.next_run_at is not None and outcome.status == "scheduled":

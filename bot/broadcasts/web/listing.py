@@ -20,6 +20,7 @@ from bot.broadcasts import report as reports
 from bot.broadcasts.composing import visible_text
 from bot.broadcasts.lifecycle import cancel_scheduled
 from bot.broadcasts.preview import audience_words, safe_preview, when_words
+from bot.broadcasts.sending import BROADCAST_STATUS_WORDS
 from bot.broadcasts.web.confirm import announcement_id_of
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
@@ -133,6 +134,7 @@ async def _detail_context(
                 "id": run.broadcast.id,
                 "scheduled_for": local_words(run.broadcast.scheduled_for, tz),
                 "started": local_words(run.broadcast.started_at, tz),
+                "status": BROADCAST_STATUS_WORDS.get(run.broadcast.status, run.broadcast.status),
                 "counts": _counts_row(run.counts),
             }
             for run in found.runs

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.association.service import effective_settings
 from bot.broadcasts.preview import preview_facts
 from bot.events.announce import draft_announcement
 from bot.events.attendance import close_event, mark_all_attended, set_attendance
@@ -52,10 +53,10 @@ def _done(event_id: int, what: str) -> web.Response:
 @form_action(detail_refused)
 async def event_cancel(request: web.Request, form: Form) -> web.StreamResponse:
     """Call the event off; each resident with a place or waiting is told once."""
-    notices = Notices.of(request.app[SETTINGS])
     async with _acting(request) as (db, staff, event_id):
         if form.get("confirm") != "yes":
             raise Refused("Tick the box to confirm that the event is called off.", 400)
+        notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
         await cancel_event(db, event_id, staff, notices, now=utcnow())
     return _done(event_id, "cancelled")
 
@@ -104,10 +105,10 @@ async def event_announce(request: web.Request, form: Form) -> web.StreamResponse
     reach only those of the event's (all of theirs for an association-wide event), as
     when they compose an announcement here. Confirm then sends it as any draft, once.
     """
-    settings = request.app[SETTINGS]
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS].begin() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         staff = await staff_member_of(db, user)
         if staff is None:  # (it sees no event either: told why, not "not found")
             return plain_page(403, "Not linked", UNLINKED)

@@ -9,22 +9,28 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.accounts.users import has_role
+from bot.association.service import effective_settings
+from bot.delivery import holding
 from bot.events import attendance
 from bot.events.attendance import Roster
 from bot.events.attendees import resident_label
 from bot.events.listings import phase
+from bot.events.notices import Notices, latest_notice, notice_arrival
 from bot.events.web.lookup import PHASE_WORDS, event_id_of, visible_event
+from bot.i18n import N_, gettext_for
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
+# The dashboard is in English; the words come from the same catalog as Telegram's.
+EN = gettext_for("en")
 NOTICES = {
     "published": "The event is published: residents it is for can see it in Events now.",
     "saved": "The changes are saved; anyone with a place or waiting is told of a new time or "
     "place.",
     "unchanged": "Nothing was changed.",
-    "cancelled": "The event is cancelled; everyone with a place or waiting is being told.",
+    "cancelled": "The event is cancelled; everyone with a place or waiting is told once.",
     "marked": "Attendance saved.",
     "all-came": "Every booked party is marked as came.",
     "closed": "The closing record is saved.",
@@ -68,7 +74,13 @@ async def _detail_page(
         event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
         roster = await attendance.roster(db, event.id)
         actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
+        last = await latest_notice(db, event.id)
     where = phase(event, now)
+    done = request.query.get("done", "")
+    notice = NOTICES.get(done)
+    if notice is not None and last is not None and done in ("saved", "cancelled"):
+        state = holding.delivery_state(last, tz, EN, now)
+        notice += " " + EN(N_("Message to the residents: {state}.")).format(state=state)
     return render(
         request,
         "event_detail.html",
@@ -86,7 +98,7 @@ async def _detail_page(
             "actor": actor,
             "can_change": where in ("open", "signup_closed"),
             "started": where in ("under_way", "finished"),
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": notice,
             "error": error,
             "timezone": str(tz),
         },
@@ -107,9 +119,11 @@ async def detail_refused(request: web.Request, failure: Failure) -> web.StreamRe
 
 @access("staff")
 async def event_cancel_form(request: web.Request) -> web.StreamResponse:
-    """Ask before cancelling, saying how many residents will be told."""
+    """Ask before cancelling, saying how many residents will be told, and when."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
         event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
         roster = await attendance.roster(db, event.id)
-    return render(request, "event_cancel.html", {"e": event, "roster": roster})
+        notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
+    arrival = notice_arrival(event, notices, utcnow()).words(EN)
+    return render(request, "event_cancel.html", {"e": event, "roster": roster, "arrival": arrival})

@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.association.service import effective_settings
 from bot.events import plans
 from bot.events.managing import not_editable_reason, update_event
-from bot.events.notices import Notices
+from bot.events.notices import Notices, notice_arrival
 from bot.events.plans import EventPlan, check_plan, publish_event
 from bot.events.web.form import EventForm, PhotoUpload, build_plan, keeping_seconds, place_refusal
 from bot.events.web.lookup import acting_staff, event_id_of, visible_event
+from bot.i18n import gettext_for
 from bot.models import Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
@@ -59,6 +61,10 @@ def _kept_areas(event: Event, choices: list[Neighbourhood]) -> list[Neighbourhoo
     return [n for n in event.neighbourhoods if n.id not in chosen]
 
 
+# The dashboard is in English; the words come from the same catalog as Telegram's.
+EN = gettext_for("en")
+
+
 def _form_page(
     request: web.Request,
     form: EventForm,
@@ -70,6 +76,7 @@ def _form_page(
     preview: dict[str, Any] | None = None,
     error: str | None = None,
     status: int = 200,
+    arrival: str | None = None,
 ) -> web.Response:
     return render(
         request,
@@ -81,6 +88,8 @@ def _form_page(
             "kept_areas": kept_areas or [],
             "sequence": sequence,
             "preview": preview,
+            # When residents would hear of a change of time or place saved now.
+            "arrival": arrival,
             "error": error or (FIX_BELOW if form.errors else None),
             "timezone": str(request.app[SETTINGS].tz),
             "limits": {
@@ -198,13 +207,15 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
     """The form filled in with the event, to change it."""
     user = current_user(request)
     tz = request.app[SETTINGS].tz
+    now = utcnow()
     async with request.app[SESSIONS]() as db:
         scope = await scope_of_user(db, user)
         event = await visible_event(db, event_id_of(request), scope)
         choices = await _choices(db, scope)
-        error = not_editable_reason(event, utcnow())
+        error = not_editable_reason(event, now)
         if await staff_member_of(db, user) is None:
             error = UNLINKED
+        notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
     return _form_page(
         request,
         EventForm.of(event, tz),
@@ -213,6 +224,7 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
         kept_areas=_kept_areas(event, choices),
         sequence=event.sequence,
         error=error,
+        arrival=notice_arrival(event, notices, now).words(EN),
     )
 
 
@@ -242,10 +254,10 @@ async def _edit_form_refused(request: web.Request, failure: Failure) -> web.Stre
 async def event_update(request: web.Request, posted: Form) -> web.StreamResponse:
     """Save changes: refused if someone else changed the event since the form was opened."""
     uploaded = await _upload(request, posted)
-    settings = request.app[SETTINGS]
     user = current_user(request)
     event_id = event_id_of(request)
     async with request.app[SESSIONS].begin() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         scope = await scope_of_user(db, user)
         event = await visible_event(db, event_id, scope)
         choices = await _choices(db, scope)

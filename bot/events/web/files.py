@@ -7,6 +7,7 @@ import io
 
 from aiohttp import web
 
+from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.events import attendance
 from bot.events.attendees import export_attendees
@@ -64,9 +65,9 @@ async def event_attendees_xlsx(request: web.Request) -> web.StreamResponse:
 @access("viewer")
 async def event_calendar(request: web.Request) -> web.StreamResponse:
     """The event's .ics file (as residents get it)."""
-    settings = request.app[SETTINGS]
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
         event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
         body = calendar_file(event, tz=settings.tz, organiser=settings.association_name)
     return web.Response(

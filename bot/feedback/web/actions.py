@@ -114,7 +114,14 @@ async def feedback_status(request: web.Request, form: Form) -> web.StreamRespons
 async def feedback_reply(request: web.Request, form: Form) -> web.StreamResponse:
     """Reply to the resident: kept in the thread, sent through the outbox."""
     async with acting_on(request) as act:
-        await add_staff_reply(act.db, act.report.id, act.staff, _text(form, "text"), act.notices)
+        await add_staff_reply(
+            act.db,
+            act.report.id,
+            act.staff,
+            _text(form, "text"),
+            act.notices,
+            send_now=_text(form, "send_now") == "yes",
+        )
     return _done(act, "replied")
 
 

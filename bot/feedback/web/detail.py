@@ -13,30 +13,40 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.users import has_role
+from bot.association.service import effective_settings
+from bot.delivery import holding
+from bot.delivery.outbox import QuietHours, Urgency
 from bot.feedback import casework, extensions
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allowed_statuses
-from bot.feedback.thread import REPLY_MAX_LENGTH
+from bot.feedback.thread import REPLY_MAX_LENGTH, reply_deliveries
 from bot.feedback.web import display
-from bot.models import StaffMember
+from bot.i18n import gettext_for
+from bot.models import Delivery, Feedback, StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, path_id, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
-# What the page says after an action (``?done=...``).
+# What the page says after an action (``?done=...``); where the resident is sent a message,
+# what became of it is added, read from its outbox row (never "on its way" when it is held).
 NOTICES = {
-    "acknowledged": "The report is acknowledged; the resident is being told.",
-    "status": "The status has changed; the resident is being told.",
+    "acknowledged": "The report is acknowledged.",
+    "status": "The status has changed.",
     "unchanged": "Nothing changed: the report was already there.",
-    "replied": "Your reply is on its way to the resident.",
+    "replied": "Your reply is kept in the thread.",
     "noted": "Your note is kept with the report (staff only).",
     "assigned": "The report's handler has changed.",
-    "escalated": "The complaint is at stage 2 with its new handler; the resident is being told.",
-    "extended": "The response date is extended; the resident is being told why.",
+    "escalated": "The complaint is at stage 2 with its new handler.",
+    "extended": "The response date is extended; the resident is told why.",
 }
+TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended")
+# The dashboard is in English; the words come from the same catalog as Telegram's.
+_ = gettext_for("en")
 
 
 def feedback_id_of(request: web.Request) -> int:
@@ -52,24 +62,62 @@ class _Case:
     case: CaseFile
     handlers: Sequence[StaffMember]
     actor: StaffMember | None
+    # When a message to the resident written now would arrive (routine, and "send now").
+    arrival: holding.Arrival
+    urgent_case: bool
+    # What became of each staff reply (by message id), and of the latest message sent.
+    reply_states: dict[int, str]
+    last_to_resident: str | None
 
 
 async def _read(request: web.Request) -> _Case:
     """The report (404 when the user may not see it), its case file and who may handle it."""
     tz = request.app[SETTINGS].tz
     user = current_user(request)
+    now = utcnow()
     async with request.app[SESSIONS]() as db:
         scope = await scope_of_user(db, user)
-        record = await report_record(db, feedback_id_of(request), scope, tz=tz, now=utcnow())
+        record = await report_record(db, feedback_id_of(request), scope, tz=tz, now=now)
         if record is None:
             raise web.HTTPNotFound()
         actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
+        quiet = QuietHours.of(await effective_settings(db, request.app[SETTINGS]))
+        urgency = holding.for_report(record.report)
+        deliveries = await reply_deliveries(db, record.thread)
+        last = await _last_to_resident(db, record.report)
         return _Case(
             record=record,
             case=await case_file(db, record.report),
             handlers=await casework.eligible_handlers(db, record.report),
             actor=actor,
+            arrival=holding.arrival(urgency, quiet, now),
+            urgent_case=urgency is Urgency.URGENT,
+            reply_states={
+                message_id: holding.delivery_state(row, tz, _, now)
+                for message_id, row in deliveries.items()
+            },
+            last_to_resident=holding.delivery_state(last, tz, _, now) if last else None,
         )
+
+
+async def _last_to_resident(db: AsyncSession, report: Feedback) -> Delivery | None:
+    """The latest message to the report's resident (a reply, a status, an extension)."""
+    row: Delivery | None = await db.scalar(
+        select(Delivery)
+        .where(Delivery.feedback_id == report.id, Delivery.resident_id.is_not(None))
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    return row
+
+
+def _notice(done: str, read: _Case) -> str | None:
+    """What the page says after an action, with what became of the resident's message."""
+    notice = NOTICES.get(done)
+    if notice is None or done not in TELLS_THE_RESIDENT or read.last_to_resident is None:
+        return notice
+    told = _("Message to the resident: {state}.").format(state=read.last_to_resident)
+    return f"{notice} {told}"
 
 
 async def detail_page(request: web.Request, failure: Failure | None = None) -> web.Response:
@@ -82,12 +130,12 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
         {
             "record": read.record,
             **display.report_words(read.record.report, tz),
-            **_what_happened(read.record, read.case, tz),
+            **_what_happened(read, tz),
             **_forms(read),
             "can_act": has_role(current_user(request).role, "staff"),
             "actor": read.actor,
             "kept": failure.kept if failure else {},
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": _notice(request.query.get("done", ""), read),
             "error": failure.message if failure else None,
             "timezone": str(tz),
         },
@@ -95,8 +143,10 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
     )
 
 
-def _what_happened(record: ReportRecord, case: CaseFile, tz: ZoneInfo) -> dict[str, Any]:
-    """Clocks, thread, history, notes, handlers, extensions and photos."""
+def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
+    """Clocks, thread (each staff reply with what became of it), history, notes,
+    handlers, extensions and photos."""
+    record, case = read.record, read.case
     report = record.report
     return {
         "clocks": [
@@ -109,7 +159,12 @@ def _what_happened(record: ReportRecord, case: CaseFile, tz: ZoneInfo) -> dict[s
             for clock in record.clocks
         ],
         "thread": [
-            {"author": m.author, "at": display.local(m.created_at, tz), "body": m.body}
+            {
+                "author": m.author,
+                "at": display.local(m.created_at, tz),
+                "body": m.body,
+                "delivery": read.reply_states.get(m.id),
+            }
             for m in record.thread
         ],
         "history": display.history(record, case, tz),
@@ -149,6 +204,11 @@ def _forms(read: _Case) -> dict[str, Any]:
         "extension_stage": stage,
         "extension_max": extensions.EXTENSION_MAX_DAYS[stage],
         "reply_max": REPLY_MAX_LENGTH,
+        # Before sending: when the resident's message would arrive, and whether "send now"
+        # would change that (a routine message in quiet hours).
+        "arrival": read.arrival.words(_),
+        "can_send_now": read.arrival.held_until is not None,
+        "urgent_case": read.urgent_case,
         "note_max": casework.NOTE_MAX_LENGTH,
         "reason_max": extensions.REASON_MAX_LENGTH,
     }
