@@ -74,8 +74,8 @@ def arrival(urgency: Urgency, quiet_hours: QuietHours | None, now: datetime) -> 
 
 
 def delivery_state(delivery: Delivery, tz: tzinfo, _: Gettext, now: datetime) -> str:
-    """What became of one message, truthfully: "held until 08:00", "waiting to be sent",
-    "sending", "sent 21:06", "failed: blocked", "not sent: ..."."""
+    """What became of one message, truthfully: "held until 08:00", "on its way" (due, not
+    yet sent), "sending", "sent 21:06", "failed: blocked", "not sent: ..."."""
     if delivery.status == "sent" and delivery.sent_at is not None:
         return _("sent {time}").format(time=_hh_mm(delivery.sent_at, tz))
     if delivery.status == "failed":
@@ -86,7 +86,7 @@ def delivery_state(delivery: Delivery, tz: tzinfo, _: Gettext, now: datetime) ->
         return _("sending")
     if delivery.not_before > now:
         return _("held until {time}").format(time=_hh_mm(delivery.not_before, tz))
-    return _("waiting to be sent")
+    return _("on its way")
 
 
 async def retime_held(session: AsyncSession, quiet_hours: QuietHours, now: datetime) -> int:

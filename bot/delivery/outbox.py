@@ -133,8 +133,9 @@ async def enqueue(
     """Add one message to the outbox, held until quiet hours end unless it is urgent.
 
     An urgent message about a report or an event also releases the earlier messages of
-    that thread to the same chat still held by quiet hours: they go before it (the worker
-    sends a chat's due rows in id order), so a later message never overtakes an earlier one.
+    that thread to the same chat still held by quiet hours, at its priority: they go
+    before it (a chat's due rows go in id order), so a later message never overtakes an
+    earlier one.
     """
     moment = now or utcnow()
     urgent = urgency is Urgency.URGENT
@@ -171,7 +172,9 @@ async def enqueue(
                 Delivery.held_by == HELD_BY_QUIET_HOURS,
                 Delivery.not_before > moment,
             )
-            .values(not_before=moment, held_by=None)
+            # Their priority too, so that a worker taking rows by priority still sends them
+            # first (the new row's id is higher).
+            .values(not_before=moment, held_by=None, priority=int(Priority.URGENT))
             .execution_options(synchronize_session=False)
         )
     session.add(delivery)

@@ -76,7 +76,7 @@ async def test_new_report_notifies_staff_and_acknowledge_tells_the_resident(
 
     await sam.press("Acknowledge")
     answer = texts(await sam.wait_for_text(f"{reference} is acknowledged."))
-    assert "The resident has been told." in answer and "Full answer due by" in answer
+    assert "Message to the resident: on its way." in answer and "Full answer due by" in answer
     told = texts(await ann.wait_for_text(f"Update on your report {reference}", PROACTIVE))
     assert "Acknowledged - we are looking into it" in told
     assert "We will give you our full answer by" in told
@@ -125,7 +125,7 @@ async def test_reply_round_trip_stays_in_one_thread(doorstep: BotHarness) -> Non
     await sam.send("x" * 3001)
     await sam.wait_for_text("That is too long")
     await sam.send("A plumber will come on Tuesday morning.")
-    await sam.wait_for_text(f"Your reply about {reference} is on its way")
+    await sam.wait_for_text(f"Your reply about {reference}: on its way.")
 
     reply = texts(await ann.wait_for_text(f"Reply about {reference}:", PROACTIVE))
     assert "A plumber will come on Tuesday morning." in reply
@@ -147,7 +147,7 @@ async def test_reply_round_trip_stays_in_one_thread(doorstep: BotHarness) -> Non
     await sam.press("Reply")
     await sam.wait_for_text(f"Type your reply to the resident about {reference}")
     await sam.send("See you then.")
-    await sam.wait_for_text("is on its way")
+    await sam.wait_for_text(": on its way.")
     await ann.wait_for_text("See you then.", PROACTIVE)
 
     report_row = await row(doorstep, reference)

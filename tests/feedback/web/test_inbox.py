@@ -7,7 +7,9 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import func, insert, select
 
 from bot.feedback import deadlines, inbox
@@ -360,9 +362,11 @@ async def test_the_resident_is_shown_only_as_they_allowed(web: Web) -> None:
     assert "https://www.openstreetmap.org/?mlat=51.50000&amp;mlon=-0.12000" in gone_page
 
 
+@time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Europe/London")), tick=True)
 async def test_staff_actions_write_what_the_telegram_flow_writes(
     web: Web, neighbourhoods: None
 ) -> None:
+    # At noon, outside quiet hours: the reply goes at once (the evening: test_evening.py).
     areas = await area_ids(web)
     resident = await add_resident(web, areas["riverside"])
     report = await add_report(
@@ -394,7 +398,7 @@ async def test_staff_actions_write_what_the_telegram_flow_writes(
         data={"csrf_token": token, "text": "We have booked the engineer for Monday."},
     )
     body = await replied.text()
-    assert replied.status == 200 and "Your reply is on its way" in body
+    assert replied.status == 200 and "Message to the resident: on its way." in body
     assert "We have booked the engineer for Monday." in body
     refused = await staff.post(
         f"/feedback/{report.id}/status", data={"csrf_token": token, "status": "new"}
