@@ -15,11 +15,13 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 import time_machine
+from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 
 from bot.accounts.users import create_user
@@ -30,6 +32,7 @@ from bot.models import Delivery, Feedback, Neighbourhood, Resident, Topic
 from bot.models.base import utcnow
 from tests.association.test_service import FORM
 from tests.journeys import begin_report, onboard, report, review_report, send_report
+from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import add_resident, add_staff, outbox_settled
 from tests.support.events import make_event, sign
 from tests.support.harness import BotHarness
@@ -40,6 +43,7 @@ LONDON = ZoneInfo("Europe/London")
 EVENING = datetime(2026, 12, 3, 21, 5, tzinfo=LONDON)
 STAFF_CHAT = 629_999
 HELD_TO_MORNING = "held until 08:00 (quiet hours 21:00–08:00)"
+TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
@@ -306,3 +310,57 @@ async def test_a_place_freed_at_night_reaches_the_promoted_resident_at_once_if_i
         )
     assert late_notice is not None and late_notice.status == "queued"
     assert late_notice.not_before == datetime(2026, 12, 4, 8, 0, tzinfo=LONDON)
+
+
+@pytest.mark.browser
+async def test_in_chromium_a_reply_at_night_says_when_it_will_arrive_and_can_go_now(
+    evening: None, doorstep: BotHarness, database_url: str, artifacts_dir: Path
+) -> None:
+    ensure_chromium()
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    h = doorstep
+    user = h.user()
+    await onboard(user)
+    reference = await report(user, description="The hall light is out.")
+    feedback_id = await report_id(h, reference)
+    member = await add_staff(h.sessions, STAFF_CHAT, name="Sam")
+    async with h.sessions.begin() as db:
+        await create_user(
+            db, "sam", PASSWORDS["staff"], "staff", actor="test", staff_member_id=member
+        )
+    base = h.runtime.web_url.rstrip("/")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(locale="en-GB")
+            await page.goto(f"{base}/feedback/{feedback_id}")
+            await page.get_by_label("Username").fill("sam")
+            await page.get_by_label("Password").fill(PASSWORDS["staff"])
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page.get_by_role("heading", name=reference)).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+            await expect(page.locator("p.arrival").last).to_have_text(
+                f"Your reply: {HELD_TO_MORNING}."
+            )
+            await page.get_by_label("Reply to the resident").fill("An electrician comes at 9.")
+            await page.get_by_label("Send now, even in quiet hours (urgent)").check()
+            await (
+                page.locator('form[action$="/reply"]')
+                .get_by_role("button", name="Send reply")
+                .click()
+            )
+            status = page.get_by_role("status")
+            await expect(status).to_contain_text("Message to the resident:")
+            await expect(status).not_to_contain_text("held")
+            await user.wait_for_text("An electrician comes at 9.")
+            await until_sent(h, "An electrician comes at 9.")
+            await page.reload()
+            await expect(page.locator("span.delivery")).to_have_text(
+                re.compile(r"To the resident: sent 21:\d\d")
+            )
+            await page.screenshot(
+                path=str(artifacts_dir / f"dashboard-reply-at-night-{backend}.png"), full_page=True
+            )
+        finally:
+            await browser.close()
