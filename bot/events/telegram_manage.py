@@ -12,12 +12,13 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.delivery import holding
 from bot.events import attendance
 from bot.events.attendance import Roster, RosterLine
 from bot.events.calendar import calendar_file, file_name
 from bot.events.listings import events_for_staff, phase
 from bot.events.managing import cancel_event, editable
-from bot.events.notices import Notices, when_words
+from bot.events.notices import Notices, latest_notice, notice_arrival, when_words
 from bot.events.places import get_event
 from bot.events.plans import EventPlan
 from bot.events.steps import NewEventStep, StaffEventButton
@@ -293,6 +294,10 @@ async def on_kill(turn: Turn) -> None:
             when=when_words(event, turn.settings.tz, turn.language),
             booked=len(roster.booked),
             waiting=len(roster.waiting),
+        )
+        + "\n"
+        + _("Their message: {arrival}.").format(
+            arrival=notice_arrival(event, Notices.of(turn.settings), utcnow()).words(_)
         ),
         inline([[yes], [no]]),
     )
@@ -311,9 +316,14 @@ async def on_kill_confirmed(turn: Turn) -> None:
     turn.edit_buttons(None)
     if editing_of(turn) == event_id:
         turn.end()  # its edit preview can no longer be saved
-    turn.reply(
+    lines = [
         _("{title} is cancelled. Residents told: {told}.").format(title=event.title, told=told)
-    )
+    ]
+    last = await latest_notice(turn.session, event_id)
+    if told and last is not None:
+        state = holding.delivery_state(last, turn.settings.tz, _, utcnow())
+        lines.append(_("Message to the residents: {state}.").format(state=state))
+    turn.reply("\n".join(lines))
 
 
 async def on_kill_declined(turn: Turn) -> None:

@@ -528,8 +528,10 @@ async def test_cancelling_tells_each_booked_and_waiting_resident_once(
     await sam.press("Cancel event", message_id=card["message_id"])
     question = (await sam.wait_for_text("Cancel Coffee morning"))[-1]
     assert "The 2 sign-ups with places and the 1 on the waitlist" in question["text"]
+    assert "Their message: " in question["text"]  # when (test_evening.py pins the hour)
     await sam.press("Yes, cancel the event")
-    await sam.wait_for_text("Coffee morning is cancelled. Residents told: 3.")
+    done = texts(await sam.wait_for_text("Coffee morning is cancelled. Residents told: 3."))
+    assert "Message to the residents: " in done
     await sam.press_forged(question["message_id"], data_of(question, "Yes, cancel the event"))
     await sam.wait_for_text("This event has been cancelled.")
 

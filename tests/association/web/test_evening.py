@@ -31,9 +31,9 @@ from bot.events.places import cancel_booking
 from bot.models import Delivery, Feedback, Neighbourhood, Resident, Topic
 from bot.models.base import utcnow
 from tests.association.test_service import FORM
-from tests.journeys import begin_report, onboard, report, review_report, send_report
+from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.broadcasts import add_resident, add_staff, outbox_settled
+from tests.support.broadcasts import add_resident, add_staff, outbox_settled, staff_user
 from tests.support.events import make_event, sign
 from tests.support.harness import BotHarness
 from tests.support.web import PASSWORDS, csrf_of
@@ -364,3 +364,28 @@ async def test_in_chromium_a_reply_at_night_says_when_it_will_arrive_and_can_go_
             )
         finally:
             await browser.close()
+
+
+async def test_in_telegram_staff_see_a_reply_will_be_held_and_can_send_it_now(
+    evening: None, doorstep: BotHarness
+) -> None:
+    h = doorstep
+    user = h.user()
+    await onboard(user)
+    reference = await report(user, description="The bin store door is stuck.")
+    sam = await staff_user(h)
+    await sam.send(f"/view {reference}")
+    await sam.wait_for_text(f"Report {reference}")
+    await sam.press("Reply")
+    prompt = texts(await sam.wait_for_text(f"Type your reply to the resident about {reference}"))
+    assert f"Your reply: {HELD_TO_MORNING}." in prompt
+    await sam.press("Send now (urgent)")
+    prompt = texts(await sam.wait_for_text("Your reply: will arrive now."))
+    await sam.send("Someone will free it tonight.")
+    await sam.wait_for_text(f"Your reply about {reference}: on its way.")
+    await user.wait_for_text("Someone will free it tonight.")
+    # The thread in /view says what became of it.
+    await until_sent(h, "Someone will free it tonight.")
+    await sam.send(f"/view {reference}")
+    shown = texts(await sam.wait_for_text(f"Report {reference}"))
+    assert re.search(r"\(sent 21:\d\d\)", shown), shown
