@@ -16,15 +16,13 @@ from bot.events.attendance import Roster
 from bot.events.attendees import resident_label
 from bot.events.listings import phase
 from bot.events.notices import Notices, latest_notice, notice_arrival
-from bot.events.web.lookup import PHASE_WORDS, event_id_of, visible_event
-from bot.i18n import N_, gettext_for
+from bot.events.web.lookup import EN, PHASE_WORDS, event_id_of, visible_event
+from bot.i18n import N_
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
-# The dashboard is in English; the words come from the same catalog as Telegram's.
-EN = gettext_for("en")
 NOTICES = {
     "published": "The event is published: residents it is for can see it in Events now.",
     "saved": "The changes are saved; anyone with a place or waiting is told of a new time or "

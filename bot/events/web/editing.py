@@ -23,8 +23,7 @@ from bot.events.managing import not_editable_reason, update_event
 from bot.events.notices import Notices, notice_arrival
 from bot.events.plans import EventPlan, check_plan, publish_event
 from bot.events.web.form import EventForm, PhotoUpload, build_plan, keeping_seconds, place_refusal
-from bot.events.web.lookup import acting_staff, event_id_of, visible_event
-from bot.i18n import gettext_for
+from bot.events.web.lookup import EN, acting_staff, event_id_of, visible_event
 from bot.models import Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
@@ -59,10 +58,6 @@ def _kept_areas(event: Event, choices: list[Neighbourhood]) -> list[Neighbourhoo
     """The event's neighbourhoods the user does not cover: they stay as they are."""
     chosen = {area.id for area in choices}
     return [n for n in event.neighbourhoods if n.id not in chosen]
-
-
-# The dashboard is in English; the words come from the same catalog as Telegram's.
-EN = gettext_for("en")
 
 
 def _form_page(

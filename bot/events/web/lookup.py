@@ -12,10 +12,13 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import gettext_for
 from bot.models import DashboardUser, Event, StaffMember
 from bot.scope import Scope, may_see_event
 from bot.web.pages import UNLINKED, Refused, path_id, staff_member_of
 
+# The dashboard is in English; its words about deliveries come from the bot's catalog.
+EN = gettext_for("en")
 PHASE_WORDS = {
     "cancelled": "Cancelled",
     "signup_closed": "Sign-up closed",
