@@ -196,14 +196,14 @@ async def _send_now(
             "Nobody would receive this announcement: no resident in that audience follows "
             "those topics. Nothing has been sent."
         )
-    broadcast = await start_broadcast(session, row, now, now=now, quiet_hours=quiet_hours)
-    assert broadcast is not None  # a fresh "now" cannot have been sent before
+    started = await start_broadcast(session, row, now, now=now, quiet_hours=quiet_hours)
+    assert started is not None  # a fresh "now" cannot have been sent before
     row.status = "sent"
     return Confirmed(
         row.id,
         "sent",
-        broadcast.recipients,
-        broadcast_id=broadcast.id,
+        started.reachable,
+        broadcast_id=started.broadcast.id,
         held_until=hold_until(row.urgent, now, quiet_hours),
     )
 

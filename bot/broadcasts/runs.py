@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcasts.composing import visible_text
 from bot.broadcasts.lifecycle import locked
 from bot.broadcasts.schedules import next_weekly_run
-from bot.broadcasts.sending import start_broadcast
+from bot.broadcasts.sending import Started, start_broadcast
 from bot.delivery.outbox import Priority, QuietHours, Urgency, enqueue, payload
 from bot.i18n import format_moment, gettext_for
-from bot.models import Announcement, Broadcast
+from bot.models import Announcement
 from bot.staff.service import staff_chats_for
 from bot.text import shorten
 
@@ -114,9 +114,9 @@ async def run_claimed(
     latest = moments[-1]
     to_send = latest if now - latest <= grace else None
     missed = [m for m in moments if m != to_send]
-    broadcast: Broadcast | None = None
+    started: Started | None = None
     if to_send is not None:
-        broadcast = await start_broadcast(session, row, to_send, now=now, quiet_hours=quiet_hours)
+        started = await start_broadcast(session, row, to_send, now=now, quiet_hours=quiet_hours)
     status = "missed" if to_send is None else "sent"
     if not row.recurrence:
         row.status = status
@@ -136,8 +136,8 @@ async def run_claimed(
     await session.flush()
     return RunOutcome(
         status,
-        broadcast.id if broadcast else None,
-        broadcast.recipients if broadcast else 0,
+        started.broadcast.id if started else None,
+        started.reachable if started else 0,
         missed,
         row.next_run_at,
     )

@@ -63,6 +63,15 @@ def announcement_payload(row: Announcement) -> dict[str, Any]:
     return payload(row.text, photo=row.photo_file_id, parse_mode=PARSE_MODE)
 
 
+@dataclass(frozen=True)
+class Started:
+    """A sending just written: its row (``recipients`` counts everyone it was for) and how
+    many of them it will be sent to (the rest had stopped using the bot: skipped)."""
+
+    broadcast: Broadcast
+    reachable: int
+
+
 async def start_broadcast(
     session: AsyncSession,
     row: Announcement,
@@ -70,7 +79,7 @@ async def start_broadcast(
     *,
     now: datetime,
     quiet_hours: QuietHours | None,
-) -> Broadcast | None:
+) -> Started | None:
     """Send one moment of an announcement: a Broadcast and a Delivery per recipient.
 
     None when that moment was already sent (the unique constraint on the announcement and
@@ -81,7 +90,7 @@ async def start_broadcast(
     if broadcast_id is None:
         return None
     held_until = hold_until(row.urgent, now, quiet_hours)
-    count = 0
+    written: dict[bool, int] = {}
     for active in (True, False):
         recipients = select(
             literal(KIND, String()),
@@ -98,14 +107,18 @@ async def start_broadcast(
             literal(now, UTCDateTime()),
             literal(None if active else INACTIVE, String()),
         ).where(*recipients_where(Audience.of(row), active=active))
-        written = await session.execute(insert(Delivery).from_select(_DELIVERY_COLUMNS, recipients))
-        count += int(getattr(written, "rowcount", 0) or 0)
+        inserted = await session.execute(
+            insert(Delivery).from_select(_DELIVERY_COLUMNS, recipients)
+        )
+        written[active] = int(getattr(inserted, "rowcount", 0) or 0)
     await session.execute(
-        update(Broadcast).where(Broadcast.id == broadcast_id).values(recipients=count)
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id)
+        .values(recipients=written[True] + written[False])
     )
     broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
     assert broadcast is not None
-    return broadcast
+    return Started(broadcast, written[True])
 
 
 async def _claim_moment(
