@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from bot.accounts.users import create_user
 from bot.association.service import effective_settings
+from bot.events.jobs import queue_event_reminders
 from bot.events.notices import Notices
 from bot.events.places import cancel_booking
 from bot.models import Delivery, Feedback, Neighbourhood, Resident, Topic
@@ -237,11 +238,27 @@ async def test_quiet_hours_changed_on_settings_hold_for_announcements_and_events
         h.sessions, member, starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=2)
     )
     await sign(h.sessions, ann, event_id, now=utcnow())
+    # Tomorrow morning: like the first, its "tomorrow" reminder is due from 18:00 today.
+    morning = datetime(2026, 12, 4, 10, 0, tzinfo=LONDON)
+    breakfast = await make_event(
+        h.sessions,
+        member,
+        title="Breakfast",
+        starts_at=morning,
+        ends_at=morning + timedelta(hours=1),
+    )
+    await sign(h.sessions, ann, breakfast, now=utcnow())
+    settings = h.runtime.services.settings
     async for sam in dashboard(h, "staff", "sam", member):
-        # As configured (21:00-08:00), at 21:05 both would wait for the morning.
+        # As configured (21:00-08:00), at 21:05 both would wait for the morning, and the
+        # reminder would be held into the event's own day, so it is not sent at all.
         cancel_page = await (await sam.get(f"/events/{event_id}/cancel")).text()
         assert f"Their message: {HELD_TO_MORNING}." in cancel_page
+        assert await queue_event_reminders(h.sessions, settings) == 0
         await change_quiet_hours(h, "03:00", "04:00")
+        assert await queue_event_reminders(h.sessions, settings) == 2  # both are tomorrow
+        chat = h.client.user(640_001)
+        await chat.wait_for_text("Reminder: Breakfast is tomorrow")
 
         cancel_page = await (await sam.get(f"/events/{event_id}/cancel")).text()
         assert "Their message: will arrive now." in cancel_page
@@ -262,7 +279,6 @@ async def test_quiet_hours_changed_on_settings_hold_for_announcements_and_events
         draft = int(re.findall(r"/announcements/(\d+)/confirm", preview)[0])
         sent = await sam.post(f"/announcements/{draft}/confirm", data={"csrf_token": token})
         assert sent.status == 200
-        chat = h.client.user(640_001)
         await chat.wait_for_text("Lift repairs on Monday")
 
         cancelled = await post(
