@@ -108,6 +108,21 @@ async def run_counts(
     return counts
 
 
+async def held_until(session: AsyncSession, announcement_id: int, now: datetime) -> datetime | None:
+    """When the first of an announcement's messages held by quiet hours goes (None: none held)."""
+    first: datetime | None = await session.scalar(
+        select(func.min(Delivery.not_before))
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .where(
+            Broadcast.announcement_id == announcement_id,
+            Delivery.status == "queued",
+            Delivery.attempts == 0,
+            Delivery.not_before > now,
+        )
+    )
+    return first
+
+
 def visible_to(row: Announcement, area_ids: AbstractSet[int] | None) -> bool:
     """Whether someone limited to ``area_ids`` (None: everywhere) may see an announcement:
     it goes to everyone, or to one of their neighbourhoods."""

@@ -42,6 +42,10 @@ from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_pag
 PAGE_SIZE = 20
 NOTICES = {
     "sent": "Sent. It is on its way to the residents: the counts below fill in as it goes.",
+    "held": (
+        "Sent, and held by quiet hours: it goes out to the residents at {time}. The counts "
+        "below fill in as it goes."
+    ),
     "scheduled": "Scheduled. It is on the calendar and will go out at the time shown.",
     "already": "This announcement had already been confirmed, so nothing was sent again.",
     "cancelled": "Cancelled: it will not be sent.",
@@ -144,9 +148,18 @@ async def _detail_context(
         "staff": await staff_member_of(db, user) if acting else None,
         "within": reports.within(row, scope),
         "unlinked": UNLINKED,
-        "notice": NOTICES.get(request.query.get("done", "")),
+        "notice": await _notice(db, request.query.get("done", ""), row, tz),
         "timezone": str(tz),
     }
+
+
+async def _notice(db: AsyncSession, done: str, row: Announcement, tz: ZoneInfo) -> str | None:
+    """What the page says after an action; "on its way" only when nothing is held."""
+    if done == "sent":
+        held = await reports.held_until(db, row.id, utcnow())
+        if held is not None:
+            return NOTICES["held"].format(time=f"{held.astimezone(tz):%H:%M}")
+    return NOTICES.get(done)
 
 
 async def _detail_page(

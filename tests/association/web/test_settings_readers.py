@@ -9,6 +9,7 @@ a bank holiday in Scotland only; quiet hours changed to 11:00-13:00 hold at noon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -97,6 +98,13 @@ async def test_each_setting_changed_on_the_dashboard_reaches_every_reader(
         preview = await previewed.text()
         assert "(11:00–13:00)" in preview and "21:00" not in preview
         assert "it will go out at" in preview and "13:00" in preview
+        # Sent: the page says it is held, and until when (never "on its way").
+        draft = int(re.findall(r"/announcements/(\d+)/confirm", preview)[0])
+        sent = await (
+            await sam.post(f"/announcements/{draft}/confirm", data={"csrf_token": token})
+        ).text()
+        assert "held by quiet hours: it goes out to the residents at 13:00" in sent
+        assert "on its way" not in sent
         # An event's cancel page, and its calendar file.
         cancel_page = await (await sam.get(f"/events/{event_id}/cancel")).text()
         assert f"Their message: {HELD}." in cancel_page
