@@ -160,9 +160,13 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
 
 
 def build_application(
-    services: Services, *, token: str, with_updater: bool = True
+    services: Services, *, token: str
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application for Doorstep, pointed at the configured Bot API server."""
+    """The PTB application for Doorstep, pointed at the configured Bot API server.
+
+    Without PTB's Updater: updates come from bot/tg/polling.py (which confirms an update
+    only once it is handled) or from the webhook.
+    """
     settings = services.settings
     builder = (
         ApplicationBuilder()
@@ -173,9 +177,8 @@ def build_application(
         .connection_pool_size(64)
         # One limiter for every Bot API call: replies and the delivery worker share it.
         .rate_limiter(DeliveryLimiter(SendBudget(settings.delivery_rate), metrics=services.metrics))
+        .updater(None)
     )
-    if not with_updater:
-        builder = builder.updater(None)
     application = builder.build()
     application.bot_data[SERVICES_KEY] = services
     private = filters.ChatType.PRIVATE

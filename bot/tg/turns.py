@@ -8,7 +8,9 @@ another replica, therefore continues exactly where the conversation was.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -31,6 +33,18 @@ log = logging.getLogger(__name__)
 # a new bot token, Telegram starts update ids afresh.
 REPLAY_WINDOW_IDS = 1000
 REPLAY_WINDOW_TIME = timedelta(hours=24)
+
+# Test-only: with this set, every turn stops just before its commit and stays there, so a
+# test can SIGKILL the process exactly between fetching an update and committing its turn
+# (tests/tg/test_polling_crash.py). Never set in production.
+HOLD_BEFORE_COMMIT = "DOORSTEP_TEST_HOLD_BEFORE_COMMIT"
+_holding_before_commit = bool(os.environ.get(HOLD_BEFORE_COMMIT))
+
+
+async def _hold_for_test(update_id: int) -> None:
+    if _holding_before_commit:
+        log.warning("update_id=%s held before its commit (%s)", update_id, HOLD_BEFORE_COMMIT)
+        await asyncio.Event().wait()
 
 
 def is_replay(state: ConversationState, update_id: int) -> bool:
@@ -98,6 +112,7 @@ async def run_turn(
                     return
                 await handler(turn)
                 await turn.save()
+                await _hold_for_test(update.update_id)
         except DomainError as refusal:
             if turn is None:
                 raise
