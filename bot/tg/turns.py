@@ -12,15 +12,17 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 
-from bot.association.service import effective_settings
+from bot.association.service import settings_in_force, settings_row
 from bot.errors import DomainError
-from bot.models import ConversationState
+from bot.models import AssociationSettings, ConversationState, Resident
+from bot.models.association import SETTINGS_ROW_ID
 from bot.models.base import utcnow
 from bot.residents.service import find_resident
 from bot.tg.conversation import Turn, TurnHandler
@@ -55,19 +57,51 @@ def is_replay(state: ConversationState, update_id: int) -> bool:
     return utcnow() - state.updated_at < REPLAY_WINDOW_TIME
 
 
-async def _locked_state(session: AsyncSession, chat_id: int) -> ConversationState | None:
-    """The chat's conversation row, locked for this transaction on PostgreSQL.
+@dataclass(frozen=True)
+class _Loaded:
+    """What a turn starts from: the chat's conversation, the speaker, the settings row."""
+
+    state: ConversationState | None
+    resident: Resident | None
+    settings_row: AssociationSettings | None
+
+
+def _turn_query(
+    chat_id: int, user_id: int, *, lock: bool
+) -> Select[ConversationState, Resident, AssociationSettings]:
+    """One query for the conversation (locked on PostgreSQL), the resident and the
+    association's settings: each was a round trip of its own, and every update pays them.
+    The settings row is read afresh with each update, so a change holds at once."""
+    query = (
+        select(ConversationState, Resident, AssociationSettings)
+        .select_from(ConversationState)
+        .outerjoin(Resident, Resident.telegram_user_id == user_id)
+        .outerjoin(AssociationSettings, AssociationSettings.id == SETTINGS_ROW_ID)
+        .where(ConversationState.chat_id == chat_id)
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=ConversationState) if lock else query
+
+
+async def _load(session: AsyncSession, chat_id: int, user_id: int) -> _Loaded:
+    """The chat's conversation row (locked for this transaction on PostgreSQL), with the
+    resident and the settings row.
 
     The row lock serialises a chat's updates across replicas; before the row exists there
-    is nothing to lock, so a chat's first update takes an advisory lock instead.
+    is nothing to lock, so a chat's first update takes an advisory lock instead (SQLite
+    needs neither: BEGIN IMMEDIATE).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return await session.get(ConversationState, chat_id)  # SQLite: BEGIN IMMEDIATE
-    state = await session.get(ConversationState, chat_id, with_for_update=True)
-    if state is None:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = _turn_query(chat_id, user_id, lock=postgres)
+    found = (await session.execute(query)).first()
+    if found is None and postgres:
         await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
-        state = await session.get(ConversationState, chat_id, with_for_update=True)
-    return state
+        found = (await session.execute(query)).first()
+    if found is not None:
+        state, resident, row = found
+        return _Loaded(state, resident, row)
+    # A chat's first update: no conversation yet to join the rest to.
+    return _Loaded(None, await find_resident(session, user_id), await settings_row(session))
 
 
 async def open_turn(
@@ -77,11 +111,11 @@ async def open_turn(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return None
-    state = await _locked_state(session, chat.id)
+    loaded = await _load(session, chat.id, user.id)
+    state = loaded.state
     if state is not None and is_replay(state, update.update_id):
         log.info("update_id=%s for chat_id=%s already applied; ignored", update.update_id, chat.id)
         return None
-    resident = await find_resident(session, user.id)
     return Turn(
         update=update,
         bot=bot,
@@ -89,9 +123,9 @@ async def open_turn(
         services=services,
         user_id=user.id,
         chat_id=chat.id,
-        resident=resident,
+        resident=loaded.resident,
         state=state,
-        _settings=await effective_settings(session, services.settings),
+        _settings=settings_in_force(loaded.settings_row, services.settings),
     )
 
 
