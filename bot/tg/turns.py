@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 
@@ -136,7 +137,28 @@ async def run_turn(
     handler: TurnHandler,
     on_refused: Callable[[Turn, DomainError], Awaitable[None]],
 ) -> None:
-    """Handle one update as one transaction; a refused input rolls back and is explained."""
+    """Handle one update as one transaction; a refused input rolls back and is explained.
+
+    A pooled connection the database had closed (it restarted; connections are not
+    pinged before use, bot/db.py) fails the turn: it is run once more, on a new
+    connection (one whose commit had in fact gone through is then a replay, ignored).
+    """
+    try:
+        await _run_turn_once(update, bot, services, handler, on_refused)
+    except DBAPIError as failure:
+        if not failure.connection_invalidated:
+            raise
+        log.warning("update_id=%s: database connection lost; trying again", update.update_id)
+        await _run_turn_once(update, bot, services, handler, on_refused)
+
+
+async def _run_turn_once(
+    update: Update,
+    bot: Bot,
+    services: Services,
+    handler: TurnHandler,
+    on_refused: Callable[[Turn, DomainError], Awaitable[None]],
+) -> None:
     async with services.sessions() as session:
         turn: Turn | None = None
         try:

@@ -12,19 +12,22 @@ from datetime import time
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 
+from bot import migrate
 from bot.association.service import effective_settings, save_settings
 from bot.config import Settings, load_settings
 from bot.db import create_engine, create_sessionmaker
+from bot.errors import DomainError
 from bot.models import ConversationState
 from bot.tg.application import make_services
 from bot.tg.conversation import Turn
 from bot.tg.services import Services
-from bot.tg.turns import open_turn
+from bot.tg.turns import open_turn, run_turn
 from tests.association.test_service import FORM
+from tests.support.harness import DatabaseFactory, in_thread
 
 Sessions = async_sessionmaker[AsyncSession]
 CHAT = 8101
@@ -117,3 +120,31 @@ async def test_a_settings_change_on_one_replica_holds_for_the_next_update_on_ano
     # Jobs and pages read them the same way, in their own unit of work.
     async with other_replica() as session:
         assert (await effective_settings(session, settings)).association_name == "Oakfield Homes"
+
+
+async def test_a_turn_whose_pooled_connection_the_database_closed_runs_again(
+    fresh_database_url: DatabaseFactory,
+) -> None:
+    """PostgreSQL only: a restart closes every connection; SQLite has none to lose."""
+    url = fresh_database_url("postgresql")
+    in_thread(migrate.upgrade, url)
+    engine, other = create_engine(url), create_engine(url)
+    try:
+        services = make_services(load_settings(database_url=url), create_sessionmaker(engine))
+        async with engine.connect() as pooled:  # the connection the turn will be given
+            pid = await pooled.scalar(text("SELECT pg_backend_pid()"))
+        async with other.connect() as admin:
+            assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        handled: list[int] = []
+
+        async def handler(turn: Turn) -> None:
+            handled.append(turn.update.update_id)
+
+        async def refused(_turn: Turn, refusal: DomainError) -> None:
+            raise AssertionError(refusal)
+
+        await run_turn(message(7), BOT, services, handler, refused)
+        assert handled == [7]
+    finally:
+        await engine.dispose()
+        await other.dispose()
