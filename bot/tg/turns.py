@@ -143,41 +143,35 @@ async def run_turn(
     pinged before use, bot/db.py) fails the turn: it is run once more, on a new
     connection (one whose commit had in fact gone through is then a replay, ignored).
     """
+
+    async def once() -> None:
+        async with services.sessions() as session:
+            turn: Turn | None = None
+            try:
+                async with session.begin():
+                    turn = await open_turn(update, bot, session, services)
+                    if turn is None:
+                        return
+                    await handler(turn)
+                    await turn.save()
+                    await _hold_for_test(update.update_id)
+            except DomainError as refusal:
+                if turn is None:
+                    raise
+                turn.discard_answers()
+                async with session.begin():
+                    # Re-read the state as it was before the rolled-back turn.
+                    fresh = await open_turn(update, bot, session, services)
+                    assert fresh is not None
+                    await on_refused(fresh, refusal)
+                    await fresh.save()
+                turn = fresh
+            await turn.deliver()
+
     try:
-        await _run_turn_once(update, bot, services, handler, on_refused)
+        await once()
     except DBAPIError as failure:
         if not failure.connection_invalidated:
             raise
         log.warning("update_id=%s: database connection lost; trying again", update.update_id)
-        await _run_turn_once(update, bot, services, handler, on_refused)
-
-
-async def _run_turn_once(
-    update: Update,
-    bot: Bot,
-    services: Services,
-    handler: TurnHandler,
-    on_refused: Callable[[Turn, DomainError], Awaitable[None]],
-) -> None:
-    async with services.sessions() as session:
-        turn: Turn | None = None
-        try:
-            async with session.begin():
-                turn = await open_turn(update, bot, session, services)
-                if turn is None:
-                    return
-                await handler(turn)
-                await turn.save()
-                await _hold_for_test(update.update_id)
-        except DomainError as refusal:
-            if turn is None:
-                raise
-            turn.discard_answers()
-            async with session.begin():
-                # Re-read the state as it was before the rolled-back turn.
-                fresh = await open_turn(update, bot, session, services)
-                assert fresh is not None
-                await on_refused(fresh, refusal)
-                await fresh.save()
-            turn = fresh
-        await turn.deliver()
+        await once()

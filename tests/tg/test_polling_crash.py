@@ -8,9 +8,7 @@ update again (it was never confirmed) and handles it once.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,28 +20,10 @@ from bot.sandbox.state import SandboxState
 from bot.tg.turns import HOLD_BEFORE_COMMIT
 from tests.journeys import begin_report, onboard, review_report
 from tests.support.harness import TEST_TOKEN, at_machine_speed
+from tests.tg.test_restart import start_bot
 
 USER_ID = 7101
 HELD = "held before its commit"
-
-
-async def start_bot(
-    database_url: str, sandbox_url: str, *, hold_before_commit: bool = False
-) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{sandbox_url}/bot",
-        "DATABASE_URL": database_url,
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop(HOLD_BEFORE_COMMIT, None)
-    if hold_before_commit:
-        env[HOLD_BEFORE_COMMIT] = "1"
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-    )
 
 
 async def read_until(process: asyncio.subprocess.Process, marker: str) -> list[str]:
@@ -84,7 +64,7 @@ async def test_sigkill_between_fetch_and_commit_then_the_update_is_handled_once(
             processes[0].send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(processes[0].wait(), 15) == 0
 
-            held = await start_bot(database_url, url, hold_before_commit=True)
+            held = await start_bot(database_url, url, **{HOLD_BEFORE_COMMIT: "1"})
             processes.append(held)
             await read_until(held, "Doorstep running")
             await user.press("Send")

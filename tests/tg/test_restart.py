@@ -18,7 +18,10 @@ from tests.journeys import begin_report, onboard, review_report, send_report, te
 from tests.support.harness import TEST_TOKEN, at_machine_speed
 
 
-async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.Process:
+async def start_bot(
+    database_url: str, sandbox_url: str, **more_env: str
+) -> asyncio.subprocess.Process:
+    """``doorstep run`` as its own process, polling the sandbox; its log on stderr."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
@@ -26,6 +29,7 @@ async def start_bot(database_url: str, sandbox_url: str) -> asyncio.subprocess.P
         "DATABASE_URL": database_url,
         "WEB_PORT": "0",
         "LOG_LEVEL": "INFO",  # the default: what an operator sees
+        **more_env,
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
