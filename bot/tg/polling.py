@@ -90,10 +90,6 @@ class Poller:
             return min(self._under_way)
         return self._next_id
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
     async def start(self) -> None:
         """Remove a webhook if one is set (Telegram refuses getUpdates beside it), then poll."""
         bot = self.application.bot
@@ -144,6 +140,7 @@ class Poller:
         backoff = 0.0
         while True:
             offset = self.offset
+            self._woken.clear()  # set again by any update that finishes from here on
             try:
                 updates = await self._fetch(offset, 0 if self._under_way else self.timeout)
             except RetryAfter as flood:
@@ -167,7 +164,6 @@ class Poller:
                 self._finished = {done for done in self._finished if done >= offset}
             self._begin(updates)
             if self._under_way:
-                self._woken.clear()
                 # asyncio.timeout, not wait_for: in Python 3.11 wait_for can swallow a
                 # cancellation (our stop) that lands as the event is set.
                 with contextlib.suppress(TimeoutError):
@@ -181,10 +177,15 @@ class Poller:
             update_id = data["update_id"]
             if update_id in self._under_way or update_id in self._finished:
                 continue
-            update = Update.de_json(data, bot)
-            self._under_way[update_id] = asyncio.create_task(self._handle(update))
             if self._next_id is None or update_id >= self._next_id:
                 self._next_id = update_id + 1
+            try:
+                update = Update.de_json(data, bot)
+            except Exception:  # a shape PTB cannot read: skipped, or it would block the rest
+                log.exception("update_id=%s cannot be read; skipped", update_id)
+                self._finished.add(update_id)
+                continue
+            self._under_way[update_id] = asyncio.create_task(self._handle(update))
 
     async def _handle(self, update: Update) -> None:
         """Handle one update, then let the offset pass it.

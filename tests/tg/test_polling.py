@@ -92,3 +92,22 @@ async def test_a_slow_update_stays_unconfirmed_while_others_are_handled_once(
         await application.shutdown()
     assert set(handled.ids.values()) == {1} and len(handled.ids) == 6
     assert state.updates == []  # the clean stop confirmed them all
+
+
+async def test_an_update_that_cannot_be_read_is_skipped_and_the_rest_are_handled(
+    sandbox: tuple[SandboxState, SandboxClient],
+) -> None:
+    state, client = sandbox
+    handled = Handled()
+    application, poller = await started(client, handled)
+    try:
+        broken = state.enqueue("message", {"message_id": 1, "chat": "not a chat", "date": 0})
+        ann = client.user(9003, "Ann")
+        await ann.send("after")
+        await ann.wait_for_text("done: after")
+    finally:
+        await poller.stop()
+        await application.stop()
+        await application.shutdown()
+    assert broken is not None and broken not in handled.ids and len(handled.ids) == 1
+    assert state.updates == []
