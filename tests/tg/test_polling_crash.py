@@ -31,7 +31,7 @@ async def read_until(process: asyncio.subprocess.Process, marker: str) -> list[s
     assert process.stderr is not None
     lines: list[str] = []
     while not lines or marker not in lines[-1]:
-        line = await asyncio.wait_for(process.stderr.readline(), 20)
+        line = await asyncio.wait_for(process.stderr.readline(), 60)
         assert line, f"the process ended before logging {marker!r}: {lines[-5:]}"
         lines.append(line.decode())
     return lines
@@ -79,6 +79,7 @@ async def test_sigkill_between_fetch_and_commit_then_the_update_is_handled_once(
 
             last = await start_bot(database_url, url)
             processes.append(last)
+            await read_until(last, "Doorstep running")  # start-up is slow on a busy machine
             await user.wait_for_text("Your reference is")
             # Another turn of the same chat: a second handling of the press would come first.
             await user.send("/help")
