@@ -20,21 +20,10 @@ from bot.sandbox.state import SandboxState
 from bot.tg.turns import HOLD_BEFORE_COMMIT
 from tests.journeys import begin_report, onboard, review_report
 from tests.support.harness import TEST_TOKEN, at_machine_speed
-from tests.tg.test_restart import start_bot
+from tests.tg.test_restart import read_until, start_bot
 
 USER_ID = 7101
 HELD = "held before its commit"
-
-
-async def read_until(process: asyncio.subprocess.Process, marker: str) -> list[str]:
-    """The process's log lines up to and including the first that contains ``marker``."""
-    assert process.stderr is not None
-    lines: list[str] = []
-    while not lines or marker not in lines[-1]:
-        line = await asyncio.wait_for(process.stderr.readline(), 60)
-        assert line, f"the process ended before logging {marker!r}: {lines[-5:]}"
-        lines.append(line.decode())
-    return lines
 
 
 async def reference_replies(user: SandboxUser) -> list[str]:
@@ -56,6 +45,7 @@ async def test_sigkill_between_fetch_and_commit_then_the_update_is_handled_once(
         async with SandboxClient(url) as client:
             user = client.user(USER_ID, first_name="Ann")
             processes.append(await start_bot(database_url, url))
+            await read_until(processes[0], "Doorstep running")
             await onboard(user)
             await begin_report(user)
             await user.send("The stairwell light is out")
@@ -79,7 +69,7 @@ async def test_sigkill_between_fetch_and_commit_then_the_update_is_handled_once(
 
             last = await start_bot(database_url, url)
             processes.append(last)
-            await read_until(last, "Doorstep running")  # start-up is slow on a busy machine
+            await read_until(last, "Doorstep running")
             await user.wait_for_text("Your reference is")
             # Another turn of the same chat: a second handling of the press would come first.
             await user.send("/help")
