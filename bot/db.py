@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Per process; three replicas stay well inside PostgreSQL's default of 100 connections.
+POSTGRES_POOL_SIZE = 20
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -66,9 +68,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # A fixed pool: overflow connections were closed as soon as the load dipped and opened
+    # again with the next burst (a server process each, and every statement prepared
+    # anew). Units of work beyond the pool wait their turn for a connection.
+    kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
+    # No ping before each use: on asyncpg it is three round trips (BEGIN, ";", ROLLBACK)
+    # on every unit of work. A connection the server has closed (a restart) fails its
+    # first statement instead; SQLAlchemy then replaces every older pooled connection,
+    # and a Telegram turn is run once more (bot/tg/turns.py run_turn).
     # Parameters are residents' words: never let an error message carry them into a log.
     return create_async_engine(url, hide_parameters=True, **kwargs)
 

@@ -31,6 +31,7 @@ from bot.feedback.jobs import (
 )
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.jobs import expire_idle_conversations
+from bot.tg.polling import Poller
 from bot.tg.services import Services
 from bot.web.app import Components, create_app
 from bot.web.webhook import add_webhook_route
@@ -56,21 +57,6 @@ class Runtime:
 
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-async def start_polling(application: AnyApplication) -> None:
-    """Long polling; PTB deletes any webhook first (Telegram refuses getUpdates beside one)."""
-    try:
-        hook = await application.bot.get_webhook_info()
-    except TelegramError:
-        hook = None  # only for the warning below; polling's own start reports real trouble
-    if hook is not None and hook.url:
-        # Replicas still in webhook mode stop receiving updates from now on.
-        log.warning("a webhook was set for this bot; removing it to poll instead")
-    assert application.updater is not None
-    await application.updater.start_polling(
-        allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
-    )
 
 
 async def register_webhook(application: AnyApplication, settings: Settings) -> None:
@@ -134,6 +120,7 @@ class TelegramBot:
     application: AnyApplication
     settings: Settings
     health: Components
+    poller: Poller | None = None
 
     async def start(self) -> None:
         """Reach the Bot API with the token, then start handling updates."""
@@ -153,15 +140,17 @@ class TelegramBot:
         await register_commands(application)
         # For deep links and QR posters on the dashboard (t.me/<username>?start=...).
         self.health.bot_username = application.bot.username
-        if not self.settings.webhook_mode:
-            await start_polling(application)
         await application.start()
+        if not self.settings.webhook_mode:
+            self.poller = Poller(application)
+            await self.poller.start()
 
     async def stop(self) -> None:
-        """Stop polling and handling updates; close the Bot API connections."""
+        """Stop polling (updates under way finish first) and handling updates; close the
+        Bot API connections."""
         application = self.application
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -329,7 +318,7 @@ async def running(settings: Settings, *, token: str) -> AsyncIterator[Runtime]:
     engine = create_engine(settings.database_url)
     services = make_services(settings, create_sessionmaker(engine))
     webhook = settings.webhook_mode
-    application = build_application(services, token=token, with_updater=not webhook)
+    application = build_application(services, token=token)
     health = Components()
     web_server = WebServer(
         web.AppRunner(web_app_for(services, application, health, token=token), access_log=None),

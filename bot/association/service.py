@@ -1,9 +1,11 @@
 """The association's settings: the environment's values, with the admins' changes on top.
 
-Every reader (bot replies, quiet hours in deliveries, broadcasts and event reminders,
-the retention job, the dashboard) asks ``effective_settings`` within its own unit of
-work: one small read of one row per Telegram update, job run or web request. Nothing is
-cached in memory, so a change made on one replica holds on every replica at once.
+Every reader (quiet hours in deliveries, broadcasts and event reminders, the retention
+job, the dashboard) asks ``effective_settings`` within its own unit of work: one small
+read of one row per job run or web request. A Telegram update reads the row in the same
+query that loads its conversation (bot/tg/turns.py) and applies it with
+``settings_in_force``, so it costs no round trip of its own. Nothing is cached in
+memory, so a change made on one replica holds on every replica at once.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ EDITABLE = (
 )
 
 
-async def _row(session: AsyncSession) -> AssociationSettings | None:
+async def settings_row(session: AsyncSession) -> AssociationSettings | None:
+    """The admins' changes as stored (None before the first), read now."""
     return await session.get(AssociationSettings, SETTINGS_ROW_ID, populate_existing=True)
 
 
@@ -58,10 +61,15 @@ def _overrides(row: AssociationSettings | None) -> dict[str, Any]:
     return {name: getattr(row, name) for name in EDITABLE if getattr(row, name) is not None}
 
 
+def settings_in_force(row: AssociationSettings | None, settings: Settings) -> Settings:
+    """``settings`` with the admins' changes in ``row`` applied (a row the caller just read)."""
+    overrides = _overrides(row)
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
 async def effective_settings(session: AsyncSession, settings: Settings) -> Settings:
     """``settings`` with the admins' changes applied (read now, never cached)."""
-    overrides = _overrides(await _row(session))
-    return settings.model_copy(update=overrides) if overrides else settings
+    return settings_in_force(await settings_row(session), settings)
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class SettingValue:
 
 async def setting_values(session: AsyncSession, settings: Settings) -> list[SettingValue]:
     """Each editable setting: the value in force and the environment's default."""
-    overrides = _overrides(await _row(session))
+    overrides = _overrides(await settings_row(session))
     return [
         SettingValue(
             name,
@@ -180,7 +188,7 @@ async def save_settings(
     change of the environment still reaches it.
     """
     wanted = parse_settings_form(form)
-    row = await _row(session)
+    row = await settings_row(session)
     before = await effective_settings(session, settings)
     if row is None:
         row = AssociationSettings(id=SETTINGS_ROW_ID)

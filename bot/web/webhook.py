@@ -33,6 +33,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.metrics import Metrics
+from bot.tg.polling import handle_update
 from bot.web.security import OWN_SECRET, access
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,6 @@ def add_webhook_route(
     """Serve Telegram's webhook at ``path`` on ``app`` (before the app is started)."""
     app[WEBHOOK] = WebhookEndpoint(application, secret.encode(), metrics)
     app.router.add_post(path, receive_update)
-
-
-async def handle_update(application: AnyApplication, update: Update) -> None:
-    """Handle one update as polling would; return once its turn is committed and answered.
-
-    ``Application.process_update`` alone would skip the update processor, so it goes
-    through ``update_processor.process_update`` (the per-chat order and the concurrency
-    limit), as PTB's own fetcher does with polled updates.
-    """
-    await application.update_processor.process_update(update, application.process_update(update))
 
 
 async def _read_capped(request: web.Request) -> bytes | None:
