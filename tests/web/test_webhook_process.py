@@ -45,7 +45,8 @@ async def test_sigkilled_webhook_process_loses_no_update(
             user = client.user(7301, first_name="Ann")
             first = await start_bot(database_url, url, port)
             await user.send("/start")
-            await user.wait_for_text("Nothing is saved unless you press Agree")
+            # Start-up (imports, migrations, setWebhook) is slow on a busy 2-core machine.
+            await user.wait_for_text("Nothing is saved unless you press Agree", timeout=30)
 
             first.send_signal(signal.SIGKILL)
             assert await first.wait() == -signal.SIGKILL
