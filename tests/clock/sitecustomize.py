@@ -38,3 +38,4 @@ if os.environ.get(CLOCK):
     _offset = _offset_seconds()
     os.environ["DOORSTEP_TEST_CHROMIUM"] = str(Path(__file__).with_name("chromium"))
     time_machine.travel(datetime.fromtimestamp(time.time() + _offset, LONDON), tick=True).start()
+    time.time()  # time-machine's clock moves on from its first reading: make that now
