@@ -10,8 +10,9 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import time
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -39,6 +40,9 @@ pytest_plugins = ["tests.support.broadcasts", "tests.support.events", "tests.sup
 
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# `make test-at CLOCK=...`: the time (Europe/London) every clock of the run starts at
+# (tests/clock/sitecustomize.py sets them).
+TEST_CLOCK = os.environ.get("DOORSTEP_TEST_CLOCK", "")
 KEPT_TABLES = {"topics"}
 
 
@@ -197,6 +201,23 @@ async def doorstep(
             yield BotHarness(client, runtime, sessions, state)
     finally:
         await runner.cleanup()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `make test-at`, refuse to run on the real clock (a sitecustomize that failed)."""
+    if not TEST_CLOCK:
+        return
+    london = ZoneInfo("Europe/London")
+    start = datetime.fromisoformat(TEST_CLOCK).replace(tzinfo=london)
+    if not start <= datetime.now(london) < start + timedelta(hours=3):
+        raise pytest.UsageError(
+            f"DOORSTEP_TEST_CLOCK={TEST_CLOCK} but the clock reads {datetime.now(london)}: "
+            "run it as `make test-at CLOCK=...` (tests/clock must be on PYTHONPATH)"
+        )
+
+
+def pytest_report_header() -> str | None:
+    return f"clock: started at {TEST_CLOCK} Europe/London, moving on" if TEST_CLOCK else None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -29,7 +29,9 @@ from tests.sandbox.conftest import TOKEN, AnyApplication, RunningSandbox
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+# Under `make test-at`, a wrapper that runs Debian's Chromium on the tests' clock.
+CHROMIUM = os.environ.get("DOORSTEP_TEST_CHROMIUM", DEBIAN_CHROMIUM)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,10 +47,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 def ensure_chromium() -> None:
     """Install the distribution's Chromium if missing (never downloads Playwright's)."""
-    if os.path.exists(CHROMIUM):
+    if os.path.exists(DEBIAN_CHROMIUM):
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip("/usr/bin/chromium missing and cannot be installed here")
+        pytest.skip(f"{DEBIAN_CHROMIUM} missing and cannot be installed here")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update"], check=True, env=env, capture_output=True)
     subprocess.run(

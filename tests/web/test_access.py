@@ -33,7 +33,14 @@ from bot.models.base import utcnow
 from bot.models.staff import AuditLogIsAppendOnly
 from bot.residents.service import add_neighbourhood
 from bot.staff.service import set_staff_neighbourhoods
-from bot.web.security import PUBLIC, SECURITY_HEADERS, RouteAccess, access, route_table
+from bot.web.security import (
+    PUBLIC,
+    SECURITY_HEADERS,
+    SETTINGS,
+    RouteAccess,
+    access,
+    route_table,
+)
 from tests.support.web import PASSWORDS, Client, Web, WebFactory, csrf_of, page_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -626,7 +633,7 @@ async def test_audit_page_filters_pages_and_escapes(web: Web) -> None:
     assert "dashboard.login" in older and "Older entries" not in older
     only = await (await admin.get("/admin/audit?actor=staff:8&action=feedback.")).text()
     assert only.count("<tr>") == 2 and "feedback.note" in only
-    today = utcnow().date().isoformat()
+    today = utcnow().astimezone(web.app[SETTINGS].tz).date().isoformat()  # dates are local
     none = await (await admin.get("/admin/audit?to=2000-01-01")).text()
     assert "Nothing matches." in none
     dated = await (await admin.get(f"/admin/audit?from=2000-01-01&to={today}&actor=staff:8")).text()

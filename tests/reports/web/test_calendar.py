@@ -87,7 +87,8 @@ async def test_month_boundaries_are_london_midnights_across_the_clock_changes(
                 text="<b>Coffee</b> &lt;script&gt;alert(1)&lt;/script&gt;",
                 status="scheduled",
                 recurrence=weekly,
-                next_run_at=next_weekly_run(weekly, utcnow(), LONDON),
+                # Scheduled before March, not from the wall clock (which may be past March).
+                next_run_at=next_weekly_run(weekly, london("2027-02-01 00:00"), LONDON),
             )
         )
 
