@@ -96,9 +96,10 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
     # How long a worker's claim on a row holds without renewal (a crashed worker's rows
-    # are sent again this long after the crash), the retry delay after a network error
-    # (doubling per attempt up to the cap), and how often an idle worker looks for rows.
-    delivery_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # are sent again this long after the crash; renewed every third of it), the retry
+    # delay after a network error (doubling per attempt up to the cap), and how often an
+    # idle worker looks for rows.
+    delivery_lease_seconds: float = Field(default=6.0, gt=0, le=3600)
     delivery_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
     delivery_backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
     delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)

@@ -17,9 +17,10 @@ is SIGKILLed, those rows stay ``'sending'`` until their lease passes and are the
 again: the only possible duplicates are those that had reached Telegram, at most
 ``delivery_concurrency``. Nothing else can be skipped or stuck.
 
-Each outcome is written in its own short transaction. After a 429 the limiter pauses
-every send and the worker claims nothing until the pause ends; after network trouble the
-breaker holds, then lets one probe row through.
+Each outcome is written in its own short transaction. After a bot-wide 429 the limiter
+pauses every send and the worker claims nothing until the pause ends (the refused row
+waits in the limiter and goes first); after network trouble the breaker holds, then lets
+one probe row through.
 
 Waking up. Services enqueue inside their own transactions and cannot reach the worker,
 so it polls: every ``poll`` seconds (0.5 by default) when idle, immediately while there
@@ -58,6 +59,7 @@ from bot.models.base import utcnow
 log = logging.getLogger(__name__)
 
 _OUTCOME_TRIES = 3  # an outcome write that fails (database hiccup) is tried this often
+_FLOOD_RETRIES = 3  # 429s a row waits out while claimed before it is queued again
 
 # SQLite databases (by file) that already have a worker in this process.
 _SQLITE_WORKERS: set[str] = set()
@@ -70,7 +72,7 @@ class WorkerTuning:
     """Timings of the worker (settings DELIVERY_LEASE_SECONDS, DELIVERY_BACKOFF_SECONDS,
     DELIVERY_BACKOFF_CAP_SECONDS and DELIVERY_POLL_SECONDS; see bot/config.py)."""
 
-    lease: float = 30.0
+    lease: float = 6.0
     backoff: float = 2.0
     backoff_cap: float = 300.0
     poll: float = 0.5
@@ -328,14 +330,25 @@ class DeliveryWorker:
     # ------------------------------------------------------------- sending
 
     async def _deliver(self, row: ClaimedRow, ticket: SendTicket) -> None:
-        """Send one row and record what happened."""
-        try:
-            message = await send_row(self.bot, row, ticket)
-        except Exception as error:  # every failure is recorded: see _after
-            write = self._after(row, error)
-        else:
-            self._breaker.fine()
-            write = self._sent(row, message.message_id)
+        """Send one row and record what happened.
+
+        After a 429 the row is sent again at once, still claimed: the limiter holds it
+        exactly as long as Telegram asked (the chat, or every send), so it goes out with
+        the next free slot after that and keeps its place before the chat's later rows.
+        """
+        for attempt in range(_FLOOD_RETRIES + 1):
+            try:
+                message = await send_row(self.bot, row, ticket)
+            except RetryAfter as error:
+                if attempt < _FLOOD_RETRIES:
+                    continue
+                write = self._after(row, error)
+            except Exception as error:  # every failure is recorded: see _after
+                write = self._after(row, error)
+            else:
+                self._breaker.fine()
+                write = self._sent(row, message.message_id)
+            break
         await self._record(row, write)
 
     def _sent(self, row: ClaimedRow, message_id: int) -> OutcomeWrite:

@@ -31,13 +31,16 @@ from tests.delivery.conftest import (
 )
 
 
+@pytest.mark.parametrize("model", ["strict", "bucket"])
 async def test_broadcast_keeps_to_the_rate_without_429s(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     sandbox: Sandbox,
     workers: list[DeliveryWorker],
+    model: str,
 ) -> None:
-    residents = await add_residents(sessions, sandbox.state, 100)
+    sandbox.state.flood.configure(model=model)
+    residents = await add_residents(sessions, sandbox.state, 150)
     await enqueue_for(sessions, residents)
     settings = settings_for(database_url, sandbox.url)
     worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
@@ -45,21 +48,16 @@ async def test_broadcast_keeps_to_the_rate_without_429s(
     await worker.start()
     await settle(sessions, timeout=20)
 
-    assert (await statuses(sessions))["sent"] == 100
+    assert (await statuses(sessions))["sent"] == 150
     assert sandbox.flood.refused == []  # zero 429s, from the first second on
     times = sorted(t for t, _chat in sandbox.flood.accepted)
-    assert len(times) == 100
-    elapsed = times[-1] - times[0]
-    # The limiter's first burst is its capacity less the reserve (3 at 30/s); after it,
-    # no more than 30 a second, and not much less either.
-    burst = worker.limiter.budget.capacity - worker.limiter.budget.reserve
-    rate = (len(times) - burst) / elapsed
-    assert rate <= 30.0 * 1.03, rate
-    assert rate >= 30.0 * 0.85, rate
-    # In any one-second window, never more than Telegram's 30 plus that first burst.
-    for i, start in enumerate(times):
-        in_window = sum(1 for t in times[i:] if t < start + 1.0)
-        assert in_window <= 30 + burst
+    assert len(times) == 150
+    # Close to the full rate (bench/broadcast.py measures the 97 % on a quiet machine;
+    # under load the limiter waits for answers rather than risk a 429), and as the
+    # server saw the arrivals (jittered), never more than 30 in any one-second window.
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert 30.0 * 0.85 <= rate <= 30.0, rate
+    assert all(later - first > 1.0 for first, later in zip(times, times[30:], strict=False))
     assert sandbox.messages_per_chat(c for _r, c in residents) == dict.fromkeys(
         (c for _r, c in residents), 1
     )

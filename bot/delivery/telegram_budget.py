@@ -1,0 +1,88 @@
+"""One bot-wide budget for every replica: send slots taken from PostgreSQL (a shell: it
+opens its own short transactions, one per slot).
+
+Telegram's 30 messages a second are the bot's, however many processes send. On
+PostgreSQL every replica takes each send slot (replies and the worker's alike) from one
+row, ``send_budget.next_slot``, advanced in a single atomic statement on the database's
+clock::
+
+    next_slot = GREATEST(next_slot, clock_timestamp()) + interval  RETURNING the old one
+
+So the slots of all replicas form one sequence ``interval`` apart, whoever takes them; a
+replica alone takes them all (the full rate), and nobody divides DELIVERY_RATE by hand.
+Host clocks never matter: a slot is turned into this process's clock through the
+database's ``clock_timestamp()`` read in the same statement, using the quickest round
+trip seen lately (the smallest offset), so a slow answer does not make a send late.
+
+A bot-wide 429 moves the shared slot past the pause, so every replica waits. A replica
+takes a slot only when it has a message ready to go in it (see `SendBudget`), so slots
+are not hoarded; one that dies holds none. SQLite deployments are a single process and
+keep `bot.delivery.limits.LocalSlots` in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.delivery.limits import Clock, LocalSlots, SendBudget, SlotSource
+
+_OFFSET_SAMPLES = 64  # round trips remembered for the clock offset
+
+_TAKE = text(
+    """
+    INSERT INTO send_budget (id, next_slot)
+    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:gap AS double precision)))
+    ON CONFLICT (id) DO UPDATE SET next_slot =
+        GREATEST(send_budget.next_slot, clock_timestamp())
+        + make_interval(secs => CAST(:gap AS double precision))
+    RETURNING
+        EXTRACT(EPOCH FROM next_slot) - CAST(:gap AS double precision) AS start,
+        EXTRACT(EPOCH FROM clock_timestamp()) AS now
+    """
+)
+_HOLD = text(
+    """
+    INSERT INTO send_budget (id, next_slot)
+    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:pause AS double precision)))
+    ON CONFLICT (id) DO UPDATE SET next_slot = GREATEST(
+        send_budget.next_slot,
+        clock_timestamp() + make_interval(secs => CAST(:pause AS double precision))
+    )
+    """
+)
+
+
+class SharedSlots:
+    """The slots of the one row every replica shares (PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock = time.monotonic) -> None:
+        self.engine = engine
+        self._clock = clock
+        # This process's clock minus the database's, per round trip (the smallest is
+        # the one least delayed on the way back).
+        self._offsets: deque[float] = deque(maxlen=_OFFSET_SAMPLES)
+
+    async def take(self, interval: float) -> float:
+        """Reserve the bot's next slot; when it starts, by this process's clock."""
+        async with self.engine.begin() as connection:
+            row = (await connection.execute(_TAKE, {"gap": interval})).one()
+        self._offsets.append(self._clock() - float(row.now))
+        return float(row.start) + min(self._offsets)
+
+    async def hold(self, seconds: float) -> None:
+        """No replica's slot starts in the next ``seconds``."""
+        async with self.engine.begin() as connection:
+            await connection.execute(_HOLD, {"pause": seconds})
+
+
+def send_budget_for(sessions: async_sessionmaker[AsyncSession], rate: float) -> SendBudget:
+    """The process's budget: shared by every replica on PostgreSQL, in memory on SQLite."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    slots: SlotSource = SharedSlots(engine) if engine.dialect.name == "postgresql" else LocalSlots()
+    return SendBudget(rate, slots=slots)

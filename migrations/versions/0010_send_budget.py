@@ -1,0 +1,33 @@
+"""send budget: one bot-wide sequence of send slots shared by every replica
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-05
+
+One row (id 1), written on first use by the delivery engine on PostgreSQL.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0010"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "send_budget",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("next_slot", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_send_budget_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_send_budget")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("send_budget")
