@@ -22,15 +22,26 @@ keep `bot.delivery.limits.LocalSlots` in memory.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from collections import deque
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.limits import Clock, LocalSlots, SendBudget, SlotSource
 
+log = logging.getLogger(__name__)
+
 _OFFSET_SAMPLES = 64  # round trips remembered for the clock offset
+_SENDER_LOCK = 0x446F6F72  # the advisory lock of the replica that sends the outbox ("Door")
+_LOCK_CHECK_SECONDS = 1.0  # how often the sender makes sure its lock connection lives
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_STILL_LOCKED = text(
+    "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND objid = :key"
+)
 
 _TAKE = text(
     """
@@ -86,3 +97,53 @@ def send_budget_for(sessions: async_sessionmaker[AsyncSession], rate: float) -> 
         raise TypeError("the session factory must be bound to an AsyncEngine")
     slots: SlotSource = SharedSlots(engine) if engine.dialect.name == "postgresql" else LocalSlots()
     return SendBudget(rate, slots=slots)
+
+
+class OutboxSender:
+    """Which replica's worker sends the outbox (PostgreSQL): the one holding an advisory lock.
+
+    The lock lives on a connection of its own, so it goes when the process dies (the
+    database sees the connection drop) and another replica's worker takes over at its
+    next look, within a poll. One sender keeps the bulk sends in one process, where the
+    budget counts its own answers (limits.py); replies from every replica still take
+    their slots from the shared row.
+    """
+
+    def __init__(self, engine: AsyncEngine, owner: str, clock: Clock = time.monotonic) -> None:
+        self.engine = engine
+        self.owner = owner  # for the log
+        self._clock = clock
+        self._connection: AsyncConnection | None = None
+        self._held = False
+        self._checked = 0.0
+
+    async def holds(self) -> bool:
+        """Whether this worker sends the outbox now (taking the lock if it is free)."""
+        now = self._clock()
+        if self._held and now - self._checked < _LOCK_CHECK_SECONDS:
+            return True
+        self._checked = now
+        try:
+            if self._connection is None:
+                self._connection = await self.engine.connect()
+                await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            query = _STILL_LOCKED if self._held else _TRY_LOCK
+            held = bool(await self._connection.scalar(query, {"key": _SENDER_LOCK}))
+        except Exception:
+            log.exception("delivery worker %s: the sender lock could not be checked", self.owner)
+            await self.release()
+            return False
+        if held and not self._held:
+            log.info("delivery worker %s sends the outbox", self.owner)
+        self._held = held
+        return held
+
+    async def release(self) -> None:
+        """Let another replica's worker send: the lock's connection is closed for good
+        (back in the pool it would keep the lock)."""
+        connection, self._connection, self._held = self._connection, None, False
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()

@@ -6,10 +6,13 @@ replies. This shell runs the loop, sends through PTB (telegram_send.py) and open
 transactions; the rules are in queue.py (claiming, leases), outcomes.py and breaker.py.
 
 Claiming. Due rows are claimed when send slots are free (``delivery_concurrency``), in
-one short transaction. Any number of workers share a PostgreSQL queue (one per process);
-on SQLite the rule is one worker per database in a process (`start()` refuses a second),
-since a SQLite deployment is a single process. In-flight rows' leases are renewed every
-third of the lease, so only a dead worker's claims ever expire.
+one short transaction. On PostgreSQL every replica runs a worker, but only the one
+holding the sender lock (`bot.delivery.telegram_budget.OutboxSender`) claims and sends;
+the others look every poll and take over within one after it dies. The queue itself
+stays safe for any number of workers. On SQLite the rule is one worker per database in a
+process (`start()` refuses a second), since a SQLite deployment is a single process.
+In-flight rows' leases are renewed every third of the lease, so only a dead worker's
+claims ever expire.
 
 Why duplicates are bounded. A row is claimed only when a send slot is free, so at most
 ``delivery_concurrency`` rows are claimed-but-unfinished at any instant. If the process
@@ -51,6 +54,7 @@ from bot.delivery.breaker import Breaker
 from bot.delivery.limits import SendTicket, seconds_of
 from bot.delivery.outcomes import Recorded
 from bot.delivery.queue import ClaimedRow
+from bot.delivery.telegram_budget import OutboxSender
 from bot.delivery.telegram_limiter import DeliveryLimiter
 from bot.delivery.telegram_send import send_row
 from bot.metrics import Metrics
@@ -130,6 +134,7 @@ class DeliveryWorker:
         if not isinstance(engine, AsyncEngine):
             raise TypeError("the session factory must be bound to an AsyncEngine")
         self._postgres = engine.dialect.name == "postgresql"
+        self._sender = OutboxSender(engine, self.worker_id) if self._postgres else None
         self._sqlite_key = None if self._postgres else str(engine.url.database)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -193,6 +198,8 @@ class DeliveryWorker:
         finally:
             self._task = None
             await self._finish_inflight()
+            if self._sender is not None:
+                await self._sender.release()
             if self._sqlite_key is not None:
                 _SQLITE_WORKERS.discard(self._sqlite_key)
             log.info("delivery worker %s stopped (%d sent)", self.worker_id, self.sent)
@@ -235,6 +242,10 @@ class DeliveryWorker:
     async def _go_round(self, now: float) -> None:
         """One pass: renew leases, then claim and dispatch what the free slots can take."""
         await self._renew_leases()
+        if self._sender is not None and not await self._sender.holds():
+            # Another replica's worker sends the outbox; take over if it dies.
+            await self._sleep(self.tuning.poll, self._wakeup)
+            return
         hold = max(self.limiter.budget.paused_for, self._breaker.held_for(now))
         if hold > 0:
             # A 429 pause or network trouble: claiming now would only make rows wait.
