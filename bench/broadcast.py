@@ -436,6 +436,20 @@ async def start_replicas(
     return processes, ports, logs
 
 
+def sender_of(
+    processes: list[asyncio.subprocess.Process], logs: list[Path]
+) -> asyncio.subprocess.Process:
+    """The replica whose worker sends the outbox (it says so in its log)."""
+    for process, path in zip(processes, logs, strict=True):
+        if f":{process.pid}:" in "".join(
+            line
+            for line in path.read_text(errors="replace").splitlines()
+            if "sends the outbox" in line
+        ):
+            return process
+    raise RuntimeError("no replica says it sends the outbox")
+
+
 async def stop_replicas(processes: list[asyncio.subprocess.Process]) -> None:
     for process in processes:
         if process.returncode is None:
@@ -489,7 +503,7 @@ async def run_doorstep(
                     await asyncio.sleep(0.5)
                     outbox = await read_outbox(db, broadcast_id)
                     if crash and in_flight is None and outbox.counts["sent"] >= len(chats) // 3:
-                        victim = processes[-1]
+                        victim = sender_of(processes, logs)
                         victim.send_signal(signal.SIGKILL)
                         await victim.wait()
                         in_flight = await in_flight_of(db, victim.pid)
