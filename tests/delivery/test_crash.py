@@ -18,7 +18,7 @@ from tests.support.harness import TEST_TOKEN
 
 ROWS = 300
 KILL_AFTER = ROWS // 3
-CONCURRENCY = 8  # the default delivery_concurrency: the bound on duplicates
+CONCURRENCY = 8  # rows claimed at once (set below): the bound on duplicates
 TEXT = "Boiler servicing in Elm Court next week"
 
 
