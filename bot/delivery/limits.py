@@ -118,9 +118,14 @@ class RateLimitArgs(TypedDict, total=False):
 class SlotSource(Protocol):
     """The bot-wide sequence of send slots (one process's, or shared by replicas)."""
 
-    async def take(self, interval: float) -> float:
-        """Reserve the next slot, the previous one plus ``interval`` or now if later;
-        return when it starts, as a time of this process's clock."""
+    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+        """Reserve the next slot (for a message to ``chat_id``), the previous one plus
+        ``interval`` or now if later; return when it starts, by this process's clock."""
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """When the chat may have its next message as far as *other* processes' messages
+        go (``interval`` after the last; replies only count bulk messages); by this
+        process's clock, -inf when nothing stands in the way."""
 
     async def hold(self, seconds: float) -> None:
         """No slot starts in the next ``seconds`` (a bot-wide 429)."""
@@ -133,11 +138,15 @@ class LocalSlots:
         self._clock = clock
         self._next = 0.0
 
-    async def take(self, interval: float) -> float:
+    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
         """The next slot (never in the past)."""
         start = max(self._next, self._clock())
         self._next = start + interval
         return start
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """No other process sends: the budget's own spacing is all there is."""
+        return float("-inf")
 
     async def hold(self, seconds: float) -> None:
         """Move the next slot past the pause."""
@@ -151,7 +160,7 @@ class _ChatPace:
     last: float = float("-inf")  # the latest send released or finished, whichever later
     last_bulk: float = float("-inf")
     last_ok: float = float("-inf")  # the latest send Telegram accepted (finished)
-    held_until: float = float("-inf")  # a per-chat 429
+    held_until: float = float("-inf")  # a per-chat 429, or another replica's message
 
 
 @dataclass
@@ -354,15 +363,25 @@ class SendBudget:
                 done = self._recent[0].done
                 # A tiny bit past the second: the server may count the ends inclusively.
                 ready = max(ready, float("inf") if done is None else done + 1.001)
-            _waiter, free = self._next_waiter(now)
+            waiter, free = self._next_waiter(now)
             ready = max(ready, free)
             if ready == float("inf") and not self._waiters:
                 return
-            if ready > now:
+            if ready > now or waiter is None:
                 await self._nap(min(ready - now, 1.0))
                 continue
+            # The waiter is chosen before its slot is taken, so the slot can carry its chat
+            # to the other replicas; a reply coming meanwhile gets the next slot.
+            bulk = waiter.priority == BULK
             try:
-                start = await self.slots.take(self.interval(now))
+                if waiter.chat_id is not None:
+                    interval = self._chat_interval(waiter.chat_id)
+                    elsewhere = await self.slots.chat_free_at(waiter.chat_id, interval, bulk=bulk)
+                    if elsewhere > self._clock():
+                        pace = self._pace(waiter.chat_id)
+                        pace.held_until = max(pace.held_until, elsewhere)
+                        continue
+                start = await self.slots.take(self.interval(now), waiter.chat_id, bulk=bulk)
             except Exception:  # the shared budget's database is unreachable: try again
                 log.exception("send budget: no slot could be taken; trying again")
                 await self._sleep(0.5)
@@ -371,17 +390,14 @@ class SendBudget:
             if delay > 0:
                 await self._sleep(delay)
             now = self._clock()
-            if now < self._paused_until:
-                continue  # a 429 came meanwhile: this slot is not used
-            waiter, _free = self._next_waiter(now)
-            if waiter is None:
-                continue
+            if now < self._paused_until or waiter.future.done():
+                continue  # a 429 came meanwhile, or the caller gave up: the slot goes unused
             self._waiters.remove(waiter)
-            send = Send(waiter.chat_id, now, waiter.priority == BULK)
+            send = Send(waiter.chat_id, now, bulk)
             self._recent.append(send)
             if waiter.chat_id is not None:
                 pace = self._pace(waiter.chat_id)
                 pace.last = now
-                if send.bulk:
+                if bulk:
                     pace.last_bulk = now
             waiter.future.set_result(send)

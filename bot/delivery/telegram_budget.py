@@ -14,6 +14,9 @@ Host clocks never matter: a slot is turned into this process's clock through the
 database's ``clock_timestamp()`` read in the same statement, using the quickest round
 trip seen lately (the smallest offset), so a slow answer does not make a send late.
 
+Each slot is noted against its chat (``send_budget_chats``), and a message to a chat is
+let go only a chat interval after the last one any replica sent it: a reply from one
+replica and a broadcast message from another keep Telegram's one a second per chat.
 A bot-wide 429 moves the shared slot past the pause, so every replica waits. A replica
 takes a slot only when it has a message ready to go in it (see `SendBudget`), so slots
 are not hoarded; one that dies holds none. SQLite deployments are a single process and
@@ -43,16 +46,34 @@ _STILL_LOCKED = text(
     " AND pid = pg_backend_pid() AND objid = :key"
 )
 
+# Takes the next slot and notes it against its chat (none when :chat is null).
 _TAKE = text(
     """
-    INSERT INTO send_budget (id, next_slot)
-    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:gap AS double precision)))
-    ON CONFLICT (id) DO UPDATE SET next_slot =
-        GREATEST(send_budget.next_slot, clock_timestamp())
-        + make_interval(secs => CAST(:gap AS double precision))
-    RETURNING
-        EXTRACT(EPOCH FROM next_slot) - CAST(:gap AS double precision) AS start,
+    WITH slot AS (
+        INSERT INTO send_budget (id, next_slot)
+        VALUES (1, clock_timestamp() + make_interval(secs => CAST(:gap AS double precision)))
+        ON CONFLICT (id) DO UPDATE SET next_slot =
+            GREATEST(send_budget.next_slot, clock_timestamp())
+            + make_interval(secs => CAST(:gap AS double precision))
+        RETURNING next_slot - make_interval(secs => CAST(:gap AS double precision)) AS start
+    ),
+    noted AS (
+        INSERT INTO send_budget_chats (chat_id, last_at, last_bulk_at)
+        SELECT CAST(:chat AS bigint), start, CASE WHEN CAST(:bulk AS boolean) THEN start END
+        FROM slot WHERE CAST(:chat AS bigint) IS NOT NULL
+        ON CONFLICT (chat_id) DO UPDATE SET last_at = EXCLUDED.last_at,
+            last_bulk_at = COALESCE(EXCLUDED.last_bulk_at, send_budget_chats.last_bulk_at)
+    )
+    SELECT EXTRACT(EPOCH FROM start) AS start, EXTRACT(EPOCH FROM clock_timestamp()) AS now
+    FROM slot
+    """
+)
+_CHAT_LAST = text(
+    """
+    SELECT EXTRACT(EPOCH FROM last_at) AS last_at,
+        EXTRACT(EPOCH FROM last_bulk_at) AS last_bulk_at,
         EXTRACT(EPOCH FROM clock_timestamp()) AS now
+    FROM send_budget_chats WHERE chat_id = :chat
     """
 )
 _HOLD = text(
@@ -65,6 +86,9 @@ _HOLD = text(
     )
     """
 )
+# A slot is when a message may leave, not when it arrives: another replica keeps this
+# much more than the chat's interval from it.
+_CHAT_SLACK = 0.1
 
 
 class SharedSlots:
@@ -77,12 +101,28 @@ class SharedSlots:
         # the one least delayed on the way back).
         self._offsets: deque[float] = deque(maxlen=_OFFSET_SAMPLES)
 
-    async def take(self, interval: float) -> float:
-        """Reserve the bot's next slot; when it starts, by this process's clock."""
+    def _local(self, epoch: float, db_now: float) -> float:
+        """A database time as this process's clock, learning the offset as it goes."""
+        self._offsets.append(self._clock() - db_now)
+        return epoch + min(self._offsets)
+
+    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+        """Reserve the bot's next slot (noted against the chat); when it starts."""
+        values = {"gap": interval, "chat": chat_id, "bulk": bulk}
         async with self.engine.begin() as connection:
-            row = (await connection.execute(_TAKE, {"gap": interval})).one()
-        self._offsets.append(self._clock() - float(row.now))
-        return float(row.start) + min(self._offsets)
+            row = (await connection.execute(_TAKE, values)).one()
+        return self._local(float(row.start), float(row.now))
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """When the chat's last message from any replica lets it have the next one."""
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(_CHAT_LAST, {"chat": chat_id})).one_or_none()
+        if row is None:
+            return float("-inf")
+        last = row.last_at if bulk else row.last_bulk_at
+        if last is None:
+            return float("-inf")
+        return self._local(float(last) + interval + _CHAT_SLACK, float(row.now))
 
     async def hold(self, seconds: float) -> None:
         """No replica's slot starts in the next ``seconds``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer
+from sqlalchemy import BigInteger, CheckConstraint, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime
@@ -26,3 +26,17 @@ class SendBudgetSlot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     next_slot: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class SendBudgetChat(Base):
+    """When a chat last had a message from any replica (for its one-a-second spacing).
+
+    Written with each slot taken for the chat; read before a message to it goes, so a
+    reply from one replica and a broadcast message from another keep their distance.
+    """
+
+    __tablename__ = "send_budget_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_bulk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

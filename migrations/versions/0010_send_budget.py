@@ -4,7 +4,8 @@ Revision ID: 0010
 Revises: 0008
 Create Date: 2026-12-05
 
-One row (id 1), written on first use by the delivery engine on PostgreSQL.
+One row (id 1), written on first use by the delivery engine on PostgreSQL; and when each
+chat last had a message from any replica.
 """
 
 from collections.abc import Sequence
@@ -27,7 +28,15 @@ def upgrade() -> None:
         sa.CheckConstraint("id = 1", name=op.f("ck_send_budget_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_send_budget")),
     )
+    op.create_table(
+        "send_budget_chats",
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_bulk_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_send_budget_chats")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("send_budget_chats")
     op.drop_table("send_budget")

@@ -80,7 +80,8 @@ async def test_a_reply_takes_the_next_slot_before_waiting_bulk() -> None:
         await asyncio.sleep(0)
     asked = fake.now
     replied = await send(budget, 5000, bulk=False)
-    assert replied - asked <= 2 * budget.interval(fake.now)
+    # The slot being waited for is a bulk send's already; the reply has the one after.
+    assert replied - asked <= 2 * budget.interval(fake.now) + 1e-9
     bulk_times = sorted(await asyncio.gather(*bulk))
     # Bulk used every other slot: the reply took one slot, not a reserve.
     everything = sorted([*bulk_times, replied])
@@ -183,3 +184,32 @@ async def test_the_ptb_hook_reraises_429s_teaches_the_budget_and_releases_ticket
     await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, args)
     assert seen == [True]
     assert limiter.budget.paused_for == 0
+
+
+class OtherReplicaSentTo:
+    """Slots as in one process, but another replica just sent a message to one chat."""
+
+    def __init__(self, fake: FakeTime, chat_id: int, free_at: float) -> None:
+        self.fake, self.chat_id, self.free_at = fake, chat_id, free_at
+        self.taken: list[int | None] = []
+
+    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+        self.taken.append(chat_id)
+        return self.fake.now
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        return self.free_at if chat_id == self.chat_id else float("-inf")
+
+    async def hold(self, seconds: float) -> None:
+        raise AssertionError("no 429 here")
+
+
+async def test_a_chat_keeps_its_distance_from_another_replicas_message() -> None:
+    fake = FakeTime()
+    slots = OtherReplicaSentTo(fake, 7, fake.now + 0.6)
+    budget = SendBudget(30.0, slots=slots, clock=fake.clock, sleep=fake.sleep)
+    started = fake.now
+    to_7, to_8 = await asyncio.gather(send(budget, 7, bulk=False), send(budget, 8))
+    assert to_8 - started < 0.1  # another chat goes at once
+    assert to_7 >= started + 0.6  # this one waits for the other replica's message
+    assert slots.taken == [8, 7]  # no slot was taken (and lost) while it waited
