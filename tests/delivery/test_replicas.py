@@ -4,10 +4,8 @@ and when the sending process is SIGKILLed the others carry on and send its rows.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,8 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import migrate
 from bot.db import create_engine, create_sessionmaker
 from bot.models import Delivery
-from tests.delivery.conftest import Sandbox, add_residents, enqueue_for, statuses
-from tests.support.harness import TEST_TOKEN, DatabaseFactory, in_thread
+from tests.delivery.conftest import (
+    Sandbox,
+    add_residents,
+    enqueue_for,
+    start_doorstep,
+    statuses,
+)
+from tests.support.harness import DatabaseFactory, in_thread
 
 ROWS = 300
 LEASE = 3.0  # seconds; a dead sender's rows are sent again soon after this
@@ -44,24 +48,17 @@ async def postgres_sessions(
 async def start_replica(
     database_url: str, sandbox_url: str, log_path: Path
 ) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{sandbox_url}/bot",
-        "DATABASE_URL": database_url,
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-        "DELIVERY_RATE": "30",  # each replica's, undivided: they share one budget
-        "DELIVERY_LEASE_SECONDS": str(LEASE),
-        "DELIVERY_POLL_SECONDS": "0.2",
+    return await start_doorstep(
+        database_url,
+        sandbox_url,
+        log_path,
+        DELIVERY_RATE="30",  # each replica's, undivided: they share one budget
+        DELIVERY_LEASE_SECONDS=str(LEASE),
+        DELIVERY_POLL_SECONDS="0.2",
         # Webhook mode, as replicas run; no updates come in this test.
-        "WEBHOOK_URL": "http://127.0.0.1:9/telegram/webhook",
-        "WEBHOOK_SECRET": "replicas-test-secret",
-    }
-    with log_path.open("ab") as log_file:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stdout=log_file, stderr=log_file
-        )
+        WEBHOOK_URL="http://127.0.0.1:9/telegram/webhook",
+        WEBHOOK_SECRET="replicas-test-secret",
+    )
 
 
 def sender_pid(logs: list[Path], exclude: set[int]) -> int | None:
