@@ -513,3 +513,39 @@ async def test_a_row_whose_sender_keeps_dying_is_given_up(
     rows = await rows_by_id(sessions)
     assert rows[ids[0]].status == "failed" and "gave up" in (rows[ids[0]].error or "")
     assert rows[ids[1]].status == "sent"
+
+
+async def test_one_chats_messages_never_overtake_each_other(
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
+) -> None:
+    (ann, ann_chat), bob = await add_residents(sessions, sandbox.state, 2)
+    first = await enqueue_for(sessions, [(ann, ann_chat)], "first", priority=Priority.BULK)
+    held = await enqueue_for(sessions, [(ann, ann_chat)], "held", priority=Priority.BULK)
+    # Later rows for the same chat, more pressing: they still wait their turn ...
+    await enqueue_for(sessions, [(ann, ann_chat)], "second", priority=Priority.URGENT)
+    await enqueue_for(sessions, [bob], "to Bob", priority=Priority.BULK)
+    await enqueue_for(sessions, [(ann, ann_chat)], "third", priority=Priority.REPLY)
+    # ... but not behind a row that is not due yet.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(held))
+            .values(not_before=utcnow() + timedelta(hours=1))
+        )
+    settings = settings_for(database_url, sandbox.url)
+    worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
+    workers.append(worker)
+    await worker.start()
+    deadline = time.monotonic() + 20
+    while (await statuses(sessions))["sent"] < 4:
+        assert time.monotonic() < deadline, dict(await statuses(sessions))
+        await asyncio.sleep(0.05)
+
+    assert [m["text"] for m in sandbox.bot_messages(ann_chat)] == ["first", "second", "third"]
+    assert [m["text"] for m in sandbox.bot_messages(bob[1])] == ["to Bob"]
+    rows = await rows_by_id(sessions)
+    assert rows[held[0]].status == "queued" and rows[first[0]].status == "sent"
+    assert sandbox.flood.refused == []
