@@ -535,7 +535,9 @@ async def test_one_chats_messages_never_overtake_each_other(
             .where(Delivery.id.in_(held))
             .values(not_before=utcnow() + timedelta(hours=1))
         )
-    settings = settings_for(database_url, sandbox.url)
+    # One row claimed at a time, so claiming in (priority, id) order alone would send
+    # "second" first.
+    settings = settings_for(database_url, sandbox.url, delivery_concurrency=1)
     worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
     workers.append(worker)
     await worker.start()
