@@ -439,15 +439,16 @@ async def start_replicas(
 def sender_of(
     processes: list[asyncio.subprocess.Process], logs: list[Path]
 ) -> asyncio.subprocess.Process:
-    """The replica whose worker sends the outbox (it says so in its log)."""
-    for process, path in zip(processes, logs, strict=True):
-        if f":{process.pid}:" in "".join(
-            line
-            for line in path.read_text(errors="replace").splitlines()
-            if "sends the outbox" in line
-        ):
-            return process
-    raise RuntimeError("no replica says it sends the outbox")
+    """The replica whose worker sends the outbox: the latest to say so in its log."""
+    said = [
+        (line[:23], process)  # log lines start with the time
+        for process, path in zip(processes, logs, strict=True)
+        for line in path.read_text(errors="replace").splitlines()
+        if "sends the outbox" in line and process.returncode is None
+    ]
+    if not said:
+        raise RuntimeError("no replica says it sends the outbox")
+    return max(said, key=lambda pair: pair[0])[1]
 
 
 async def stop_replicas(processes: list[asyncio.subprocess.Process]) -> None:

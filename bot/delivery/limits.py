@@ -294,18 +294,25 @@ class SendBudget:
         if ok:
             pace.last_ok = now
 
-    def flooded(self, send: Send, seconds: float) -> bool:
+    async def flooded(self, send: Send, seconds: float) -> bool:
         """Record a 429; True if it concerned the chat only.
 
         The chat's, if it had a message accepted less than its interval before this one
-        went; otherwise the bot's, and every send waits (see `hold`).
+        went, here or (with shared slots) from another replica; otherwise the bot's:
+        every send waits ``seconds``, on every replica sharing the slots.
         """
         self.finished(send, ok=False)
         now = self._clock()
         chat_id = send.chat_id
         if chat_id is not None:
             pace = self._pace(chat_id)
-            if send.released - pace.last_ok < self._chat_interval(chat_id):
+            interval = self._chat_interval(chat_id)
+            recent = send.released - pace.last_ok < interval
+            if not recent:
+                with contextlib.suppress(Exception):  # no answer: take it as the bot's
+                    elsewhere = await self.slots.chat_free_at(chat_id, interval, bulk=True)
+                    recent = elsewhere > send.released
+            if recent:
                 pace.held_until = max(pace.held_until, now + seconds)
                 self.chat_floods += 1
                 log.info("Telegram flood control for chat_id=%s: %.0f s", chat_id, seconds)
@@ -319,11 +326,8 @@ class SendBudget:
             seconds,
             1.0 / self.interval(now),
         )
-        return False
-
-    async def hold(self, seconds: float) -> None:
-        """After a bot-wide 429: no slot starts sooner (on every replica sharing them)."""
         await self.slots.hold(seconds)
+        return False
 
     # ------------------------------------------------------------ dispatcher
 
@@ -374,7 +378,9 @@ class SendBudget:
             # to the other replicas; a reply coming meanwhile gets the next slot.
             bulk = waiter.priority == BULK
             try:
-                if waiter.chat_id is not None:
+                if waiter.chat_id is not None and not bulk:
+                    # Only replies ask (a round trip): broadcast messages come from one
+                    # replica, and a 429 they draw is recognised as the chat's (`flooded`).
                     interval = self._chat_interval(waiter.chat_id)
                     elsewhere = await self.slots.chat_free_at(waiter.chat_id, interval, bulk=bulk)
                     if elsewhere > self._clock():

@@ -54,8 +54,7 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
             result = await callback(*args, **kwargs)
         except RetryAfter as flood:
             seconds = seconds_of(flood.retry_after)
-            if not self.budget.flooded(send, seconds):
-                await self.budget.hold(seconds)
+            await self.budget.flooded(send, seconds)
             if self.metrics is not None:
                 self.metrics.flood("delivery" if bulk else "reply")
             raise

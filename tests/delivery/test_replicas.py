@@ -62,13 +62,15 @@ async def start_replica(
 
 
 def sender_pid(logs: list[Path], exclude: set[int]) -> int | None:
-    """The process whose worker says it sends the outbox (the latest one not excluded)."""
-    found = None
-    for path in logs:
-        for pid in SENDER.findall(path.read_text(errors="replace")):
-            if int(pid) not in exclude:
-                found = int(pid)
-    return found
+    """The process whose worker says it sends the outbox (the latest to say so, by the
+    time its log lines start with), leaving out ``exclude``."""
+    said = [
+        (line[:23], int(match.group(1)))
+        for path in logs
+        for line in path.read_text(errors="replace").splitlines()
+        if (match := SENDER.search(line)) and int(match.group(1)) not in exclude
+    ]
+    return max(said)[1] if said else None
 
 
 @pytest.mark.parametrize("replicas", [2, 3])
