@@ -104,7 +104,10 @@ class SharedSlots:
         # the one least delayed on the way back).
         self._offsets: deque[float] = deque(maxlen=_OFFSET_SAMPLES)
         self._granted: deque[float] = deque()  # slots taken in a batch, not used yet
-        self._notes: set[asyncio.Task[None]] = set()
+        # Chats to note for the other replicas (chat id: slot time, broadcast?), written
+        # by one task at a time, so noting never takes more than one connection.
+        self._to_note: dict[int, tuple[float, bool]] = {}
+        self.noting: asyncio.Task[None] | None = None
 
     def _local(self, epoch: float, db_now: float) -> float:
         """A database time as this process's clock, learning the offset as it goes."""
@@ -125,17 +128,21 @@ class SharedSlots:
             self._granted.extend(first + i * interval for i in range(_BATCH))
         start = self._granted.popleft()
         if chat_id is not None:
-            note = asyncio.create_task(self._note(chat_id, start - min(self._offsets), bulk))
-            self._notes.add(note)
-            note.add_done_callback(self._notes.discard)
+            self._to_note[chat_id] = (start - min(self._offsets), bulk)
+            if self.noting is None or self.noting.done():
+                self.noting = asyncio.create_task(self._note(), name="send budget notes")
         return start
 
-    async def _note(self, chat_id: int, epoch: float, bulk: bool) -> None:
-        try:
-            async with self.engine.begin() as connection:
-                await connection.execute(_NOTE, {"chat": chat_id, "at": epoch, "bulk": bulk})
-        except Exception:  # the spacing is a courtesy to other replicas: never fatal
-            log.warning("send budget: chat_id=%s not noted", chat_id, exc_info=True)
+    async def _note(self) -> None:
+        """Write the chats' slots for the other replicas, a batch per round trip."""
+        while self._to_note:
+            batch, self._to_note = self._to_note, {}
+            rows = [{"chat": c, "at": at, "bulk": bulk} for c, (at, bulk) in batch.items()]
+            try:
+                async with self.engine.begin() as connection:
+                    await connection.execute(_NOTE, rows)
+            except Exception:  # the spacing is a courtesy to other replicas: never fatal
+                log.warning("send budget: %d chats not noted", len(rows), exc_info=True)
 
     async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
         """When the chat's last message from any replica lets it have the next one."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator
 
@@ -37,9 +36,10 @@ async def test_replicas_take_slots_from_one_sequence(two_replicas: list[AsyncEng
         # Each takes a batch of four in one round trip, then uses them in turn.
         starts += [await slots.take(INTERVAL, None, bulk=True) for _ in range(4)]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # One sequence, whoever takes the slots: each an interval after the one before (the
-    # replicas' clocks agree through the database's within a few milliseconds).
-    assert all(INTERVAL - 0.005 < gap < INTERVAL + 0.005 for gap in gaps), gaps
+    # One sequence, whoever takes the slots: each an interval after the one before, give
+    # or take how well each replica's clock is set by the database's (a few milliseconds;
+    # more on a loaded machine). Two sequences would overlap (gaps near 0).
+    assert all(INTERVAL - 0.02 < gap < INTERVAL + 0.02 for gap in gaps), gaps
 
 
 async def test_a_chat_is_noted_for_the_other_replicas(two_replicas: list[AsyncEngine]) -> None:
@@ -47,14 +47,15 @@ async def test_a_chat_is_noted_for_the_other_replicas(two_replicas: list[AsyncEn
     assert await second.chat_free_at(7, 1.0, bulk=True) == float("-inf")
     bulk_start = await first.take(INTERVAL, 7, bulk=True)
     reply_start = await first.take(INTERVAL, 8, bulk=False)
-    await asyncio.gather(*first._notes)  # noted in the background
+    assert first.noting is not None
+    await first.noting  # noted in the background
     # Any message to the chat keeps its distance from a broadcast message ...
     assert await second.chat_free_at(7, 1.0, bulk=False) == pytest.approx(
-        bulk_start + 1.1, abs=0.01
+        bulk_start + 1.1, abs=0.03
     )
     # ... a broadcast message from any message; a reply from broadcast messages only.
     assert await second.chat_free_at(8, 1.0, bulk=True) == pytest.approx(
-        reply_start + 1.1, abs=0.01
+        reply_start + 1.1, abs=0.03
     )
     assert await second.chat_free_at(8, 1.0, bulk=False) == float("-inf")
 
