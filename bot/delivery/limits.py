@@ -213,6 +213,7 @@ class SendBudget:
         self._extra = 0.0  # margin learnt from bot-wide 429s ...
         self._extra_since = 0.0  # ... as of this time (it wears off from there)
         self._chats: dict[int, _ChatPace] = {}
+        self._next_prune = float("-inf")
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -242,12 +243,13 @@ class SendBudget:
     def _pace(self, chat_id: int) -> _ChatPace:
         pace = self._chats.get(chat_id)
         if pace is None:
-            if len(self._chats) > _PRUNE_ABOVE:
+            now = self._clock()
+            if len(self._chats) > _PRUNE_ABOVE and now >= self._next_prune:
                 # Chats quiet for a minute say nothing any more (groups: 3 s spacing).
-                old = self._clock() - 60.0
                 self._chats = {
-                    c: p for c, p in self._chats.items() if max(p.last, p.held_until) > old
+                    c: p for c, p in self._chats.items() if max(p.last, p.held_until) > now - 60
                 }
+                self._next_prune = now + 1.0  # at most once a second
             pace = self._chats[chat_id] = _ChatPace()
         return pace
 
