@@ -118,9 +118,12 @@ class RateLimitArgs(TypedDict, total=False):
 class SlotSource(Protocol):
     """The bot-wide sequence of send slots (one process's, or shared by replicas)."""
 
-    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
         """Reserve the next slot (for a message to ``chat_id``), the previous one plus
-        ``interval`` or now if later; return when it starts, by this process's clock."""
+        ``interval`` or now if later; return when it starts, by this process's clock.
+        ``waiting`` messages wait here: a source may take that many slots in one go."""
 
     async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
         """When the chat may have its next message as far as *other* processes' messages
@@ -138,7 +141,9 @@ class LocalSlots:
         self._clock = clock
         self._next = 0.0
 
-    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
         """The next slot (never in the past)."""
         start = max(self._next, self._clock())
         self._next = start + interval
@@ -389,7 +394,9 @@ class SendBudget:
                         pace = self._pace(waiter.chat_id)
                         pace.held_until = max(pace.held_until, elsewhere)
                         continue
-                start = await self.slots.take(self.interval(now), waiter.chat_id, bulk=bulk)
+                start = await self.slots.take(
+                    self.interval(now), waiter.chat_id, bulk=bulk, waiting=len(self._waiters)
+                )
             except Exception:  # the shared budget's database is unreachable: try again
                 log.exception("send budget: no slot could be taken; trying again")
                 await self._sleep(0.5)

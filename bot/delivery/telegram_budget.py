@@ -14,7 +14,7 @@ Host clocks never matter: a slot is turned into this process's clock through the
 database's ``clock_timestamp()`` read in the same statement, using the quickest round
 trip seen lately (the smallest offset), so a slow answer does not make a send late.
 
-Slots are taken four at a time (one round trip per batch). Each is noted against its
+Slots are taken up to four at a time (one round trip per batch). Each is noted against its
 chat (``send_budget_chats``): a reply waits a chat interval after the last broadcast
 message any replica sent its chat, and a 429 for a chat another replica just wrote to is
 recognised as the chat's.
@@ -114,18 +114,21 @@ class SharedSlots:
         self._offsets.append(self._clock() - db_now)
         return epoch + min(self._offsets)
 
-    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
-        """The bot's next slot (from a batch of a few, one round trip per batch: a round
-        trip per message would cap the rate on a busy database); noted against its chat
-        for the other replicas, without waiting for that."""
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
+        """The bot's next slot, from a batch of up to four when as many messages wait (a
+        round trip per message would cap the rate on a busy database; a lone reply takes
+        one, not four it would waste); noted against its chat for the other replicas,
+        without waiting for that."""
         while self._granted and self._granted[0] < self._clock() - interval:
             self._granted.popleft()  # too late to use without bunching: lost
         if not self._granted:
-            span = interval * _BATCH
+            batch = max(1, min(_BATCH, waiting))
             async with self.engine.begin() as connection:
-                row = (await connection.execute(_TAKE, {"span": span})).one()
+                row = (await connection.execute(_TAKE, {"span": interval * batch})).one()
             first = self._local(float(row.start), float(row.now))
-            self._granted.extend(first + i * interval for i in range(_BATCH))
+            self._granted.extend(first + i * interval for i in range(batch))
         start = self._granted.popleft()
         if chat_id is not None:
             self._to_note[chat_id] = (start - min(self._offsets), bulk)

@@ -192,7 +192,9 @@ class OtherReplicaSentTo:
         self.fake, self.chat_id, self.free_at = fake, chat_id, free_at
         self.taken: list[int | None] = []
 
-    async def take(self, interval: float, chat_id: int | None, *, bulk: bool) -> float:
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
         self.taken.append(chat_id)
         return self.fake.now
 

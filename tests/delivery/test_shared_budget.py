@@ -34,12 +34,15 @@ async def test_replicas_take_slots_from_one_sequence(two_replicas: list[AsyncEng
     starts = []
     for slots in [first, second] * 6:
         # Each takes a batch of four in one round trip, then uses them in turn.
-        starts += [await slots.take(INTERVAL, None, bulk=True) for _ in range(4)]
+        starts += [await slots.take(INTERVAL, None, bulk=True, waiting=4) for _ in range(4)]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     # One sequence, whoever takes the slots: each an interval after the one before, give
     # or take how well each replica's clock is set by the database's (a few milliseconds;
     # more on a loaded machine). Two sequences would overlap (gaps near 0).
     assert all(INTERVAL - 0.02 < gap < INTERVAL + 0.02 for gap in gaps), gaps
+    # A lone message takes one slot, not a batch it would waste.
+    lone = await first.take(INTERVAL, 5, bulk=False)
+    assert 0 < await second.take(INTERVAL, 6, bulk=False) - lone < INTERVAL + 0.02
 
 
 async def test_a_chat_is_noted_for_the_other_replicas(two_replicas: list[AsyncEngine]) -> None:
