@@ -93,12 +93,14 @@ class Settings(BaseSettings):
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(8, 0)
     delivery_rate: float = Field(default=30.0, gt=0, le=1000)
-    delivery_concurrency: int = Field(default=8, ge=1, le=64)
+    # Rows claimed at once: enough to keep the send budget fed while outcomes are written.
+    delivery_concurrency: int = Field(default=16, ge=1, le=64)
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
     # How long a worker's claim on a row holds without renewal (a crashed worker's rows
-    # are sent again this long after the crash), the retry delay after a network error
-    # (doubling per attempt up to the cap), and how often an idle worker looks for rows.
-    delivery_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # are sent again this long after the crash; renewed every third of it), the retry
+    # delay after a network error (doubling per attempt up to the cap), and how often an
+    # idle worker looks for rows.
+    delivery_lease_seconds: float = Field(default=6.0, gt=0, le=3600)
     delivery_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
     delivery_backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
     delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)

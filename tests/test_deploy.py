@@ -56,7 +56,8 @@ def test_replicas_share_telegrams_rate_and_use_the_webhook() -> None:
     replicas = deployment["spec"]["replicas"]
     assert replicas >= 2
     settings = load_settings(**{k.lower(): v for k, v in _environment().items()})
-    assert settings.delivery_rate * replicas <= TELEGRAM_MESSAGES_PER_SECOND
+    # One budget for the bot, shared by the replicas through PostgreSQL.
+    assert settings.delivery_rate <= TELEGRAM_MESSAGES_PER_SECOND
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     port = container["ports"][0]["containerPort"]
     assert port == settings.web_port

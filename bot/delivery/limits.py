@@ -2,40 +2,54 @@
 
 `SendBudget` is the policy; `bot.delivery.telegram_limiter.DeliveryLimiter` plugs it into
 python-telegram-bot, so that interactive replies (handlers) and the delivery worker share
-one budget:
+one budget. Message-sending methods only (send*, copy*, forward*, not sendChatAction)
+count, like Telegram's own limit.
 
-- A global token bucket of ``rate`` messages a second counts message-sending methods
-  only (send*, copy*, forward*, not sendChatAction), like Telegram's own limit.
-- Interactive calls (no ``rate_limit_args``) are never held back by the budget, only by a
-  429 pause; what they use is taken from the bucket (which may go into debt), so bulk
-  sends make way for them.
-- Bulk calls (``rate_limit_args={"bulk": True, "chat_id": ...}``, the worker's) take a
-  token only while ``reserve`` tokens would remain for interactive replies, so a reply
-  never queues behind a broadcast. With no one chatting, bulk still runs at the full
-  rate: the bucket simply hovers at the reserve instead of at zero.
-- Bulk sends also keep to one a second per private chat and 20 a minute per group
-  (chat id < 0), and keep that distance from the chat's latest reply.
-- A ``RetryAfter`` (HTTP 429) from any call pauses every send for ``retry_after``, then
-  sending restarts from an empty bucket (paced, no burst). The exception is re-raised:
-  the caller decides whether to try again (the worker re-queues the row; a handler's
-  ``Turn.deliver`` retries after waiting, by which time the pause is over).
+Designed for the strictest reading of Telegram's limits: at most ``rate`` message calls
+in *any* one-second window, counted when they arrive, with network jitter moving
+arrivals closer together than they were sent. So:
 
-The bucket holds at most ``capacity`` tokens (twice the reserve), so after an idle spell
-the first burst is small: well inside Telegram's tolerance (the sandbox allows 10).
+- **Paced slots, with a margin.** One send per slot, slots ``(1 + margin) / rate``
+  apart: sends paced at r with arrival jitter J fit in a one-second window only if
+  r * (1 + J) <= the limit, so the margin must cover the jitter (2.5 % is 25 ms at
+  30/s, and still 97.5 % of the rate).
+- **Counting what was sent.** Besides, a send goes no sooner than one second after the
+  send ``rate`` sends before it *came back*: that one cannot have arrived later, this
+  one cannot arrive sooner, so however late the event loop or the network ran, no
+  window at the server holds more than ``rate`` of this process's sends, and a late
+  slot never turns into a catch-up burst.
+- **Replies first, without a reserve.** A single dispatcher hands each slot to the
+  waiting reply (interactive call) if there is one, else to the oldest waiting bulk
+  call: replies wait at most a slot or two, and bulk uses every slot replies leave.
+- **Per chat.** A chat gets its next message no sooner than one second (groups: three,
+  i.e. 20 a minute) after the previous one *finished* (it cannot have arrived later than
+  that). Replies keep that distance from bulk messages only, not from each other: a
+  handler's answer of two messages is a short burst Telegram allows.
+- **A 429 slows only what it must.** Telegram does not say which limit was hit; the
+  budget infers it: if the chat had a message within its interval before this one, the
+  429 is the chat's, and only that chat waits ``retry_after``. Otherwise it is the
+  bot's: every send waits ``retry_after`` (on all replicas when the slots are shared),
+  then sending restarts paced, one slot at a time (no burst), and the margin grows by
+  ``learn`` so the pace that caused it is not repeated; the extra margin wears off
+  slowly (``learn`` a minute).
 
-The seam: the PTB hook and the worker use only `SendBudget.acquire_interactive`,
-`acquire_bulk`, `pause` and `paused_for`; a different policy needs only those four.
+Where the slots come from is a `SlotSource`: `LocalSlots` in memory (one process, e.g.
+SQLite), or `bot.delivery.telegram_budget.SharedSlots`, one bot-wide sequence in
+PostgreSQL shared by every replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +59,14 @@ _COUNTED_PREFIXES = ("send", "copy", "forward")
 _NOT_COUNTED = frozenset({"sendchataction"})
 PRIVATE_INTERVAL_SECONDS = 1.0  # one message a second per private chat
 GROUP_PER_MINUTE = 20.0  # messages a minute per group
+DEFAULT_MARGIN = 0.025  # room for arrival jitter (see the module docstring)
+DEFAULT_LEARN = 0.02  # extra margin after a bot-wide 429, wearing off at this much a minute
+_MAX_EXTRA = 0.3
 _PRUNE_ABOVE = 4096  # per-chat entries kept before stale ones are dropped
+REPLY, BULK = 0, 1  # waiting priorities: lower goes first
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def is_message_method(endpoint: str) -> bool:
@@ -79,7 +100,7 @@ def chat_id_of(value: object) -> int | None:
 class SendTicket:
     """Set by the limiter when a bulk call leaves the queue and goes to Telegram.
 
-    The worker uses it on shutdown: a send still waiting for a token can be cancelled and
+    The worker uses it on shutdown: a send still waiting for a slot can be cancelled and
     its row released; one already released may have reached Telegram and must finish.
     """
 
@@ -94,109 +115,304 @@ class RateLimitArgs(TypedDict, total=False):
     ticket: SendTicket
 
 
+class SlotSource(Protocol):
+    """The bot-wide sequence of send slots (one process's, or shared by replicas)."""
+
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
+        """Reserve the next slot (for a message to ``chat_id``), the previous one plus
+        ``interval`` or now if later; return when it starts, by this process's clock.
+        ``waiting`` messages wait here: a source may take that many slots in one go."""
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """When the chat may have its next message as far as *other* processes' messages
+        go (``interval`` after the last; replies only count bulk messages); by this
+        process's clock, -inf when nothing stands in the way."""
+
+    async def hold(self, seconds: float) -> None:
+        """No slot starts in the next ``seconds`` (a bot-wide 429)."""
+
+
+class LocalSlots:
+    """Slots in memory: the budget of a single process."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._next = 0.0
+
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
+        """The next slot (never in the past)."""
+        start = max(self._next, self._clock())
+        self._next = start + interval
+        return start
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """No other process sends: the budget's own spacing is all there is."""
+        return float("-inf")
+
+    async def hold(self, seconds: float) -> None:
+        """Move the next slot past the pause."""
+        self._next = max(self._next, self._clock() + seconds)
+
+
+@dataclass
+class _ChatPace:
+    """One chat's recent sends (times of this process's clock)."""
+
+    last: float = float("-inf")  # the latest send released or finished, whichever later
+    last_bulk: float = float("-inf")
+    last_ok: float = float("-inf")  # the latest send Telegram accepted (finished)
+    held_until: float = float("-inf")  # a per-chat 429, or another replica's message
+
+
+@dataclass
+class Send:
+    """One send the budget let go: when (this process's clock), to which chat, and when
+    it came back (None while on its way)."""
+
+    chat_id: int | None
+    released: float
+    bulk: bool
+    done: float | None = None
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    seq: int
+    chat_id: int | None = field(compare=False)
+    future: asyncio.Future[Send] = field(compare=False, repr=False)
+
+
 class SendBudget:
-    """The process-wide budget: global bucket with a reserve for replies, per-chat spacing."""
+    """The bot-wide budget: paced slots, replies first, per-chat spacing, 429s that teach."""
 
     def __init__(
         self,
         rate: float = 30.0,
         *,
-        reserve: float | None = None,
+        margin: float = DEFAULT_MARGIN,
+        learn: float = DEFAULT_LEARN,
         private_interval: float = PRIVATE_INTERVAL_SECONDS,
         group_per_minute: float = GROUP_PER_MINUTE,
-        clock: Callable[[], float] = time.monotonic,
+        slots: SlotSource | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = float(rate)
-        self.reserve = float(reserve) if reserve is not None else max(1.0, 0.1 * self.rate)
-        self.capacity = max(self.reserve + 1.0, 2.0 * self.reserve)
+        self.margin = margin
+        self.learn = learn
         self.private_interval = private_interval
         self.group_interval = 60.0 / group_per_minute
+        self.slots: SlotSource = slots if slots is not None else LocalSlots(clock)
         self._clock = clock
-        self._tokens = self.capacity
-        self._updated = clock()
-        self._paused_until = 0.0
-        # Per chat: the earliest moment the next bulk message may go (a virtual schedule).
-        self._chat_next: dict[int, float] = {}
-        self._next_prune = 0.0
-        self.pauses = 0  # how many 429s were recorded (for logs, tests and benchmarks)
+        self._sleep = sleep
+        self._window = max(1, int(self.rate))  # sends in any one-second window
+        self._recent: deque[Send] = deque(maxlen=self._window)
+        self._paused_until = float("-inf")
+        self._extra = 0.0  # margin learnt from bot-wide 429s ...
+        self._extra_since = 0.0  # ... as of this time (it wears off from there)
+        self._chats: dict[int, _ChatPace] = {}
+        self._next_prune = float("-inf")
+        self._waiters: list[_Waiter] = []
+        self._seq = itertools.count()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.pauses = 0  # bot-wide 429s (for logs, tests and benchmarks)
+        self.chat_floods = 0  # per-chat 429s
 
     # ----------------------------------------------------------------- state
 
-    def _refill(self, now: float) -> None:
-        if now > self._updated:
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
+    def extra_margin(self, now: float) -> float:
+        """The margin learnt from bot-wide 429s that has not worn off yet."""
+        worn = (now - self._extra_since) / 60.0 * self.learn
+        return max(0.0, self._extra - worn)
+
+    def interval(self, now: float) -> float:
+        """Seconds between two slots now."""
+        return (1.0 + self.margin + self.extra_margin(now)) / self.rate
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the pause a bot-wide 429 imposed (0 when sending may go on)."""
+        return max(0.0, self._paused_until - self._clock())
 
     def _chat_interval(self, chat_id: int) -> float:
         return self.group_interval if chat_id < 0 else self.private_interval
 
-    def _note_chat(self, chat_id: int | None, now: float) -> None:
-        if chat_id is None:
-            return
-        start = max(self._chat_next.get(chat_id, now), now)
-        self._chat_next[chat_id] = start + self._chat_interval(chat_id)
-        if len(self._chat_next) > _PRUNE_ABOVE and now >= self._next_prune:
-            # Entries in the past say nothing (the chat may send now): drop them.
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-            self._next_prune = now + 1.0
+    def _pace(self, chat_id: int) -> _ChatPace:
+        pace = self._chats.get(chat_id)
+        if pace is None:
+            now = self._clock()
+            if len(self._chats) > _PRUNE_ABOVE and now >= self._next_prune:
+                # Chats quiet for a minute say nothing any more (groups: 3 s spacing).
+                self._chats = {
+                    c: p for c, p in self._chats.items() if max(p.last, p.held_until) > now - 60
+                }
+                self._next_prune = now + 1.0  # at most once a second
+            pace = self._chats[chat_id] = _ChatPace()
+        return pace
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds left of the pause a 429 imposed (0 when sending may go on)."""
-        return max(0.0, self._paused_until - self._clock())
-
-    def pause(self, seconds: float) -> None:
-        """Stop every send for ``seconds``; afterwards restart from an empty bucket."""
-        now = self._clock()
-        until = now + max(0.0, seconds)
-        if until > self._paused_until:
-            self._paused_until = until
-        self.pauses += 1
-        # No burst when the pause ends: tokens only accrue from then on.
-        self._tokens = min(self._tokens, 0.0)
-        self._updated = max(self._updated, self._paused_until)
-        log.warning("Telegram flood control: all sends paused for %.1f s", seconds)
+    def _free_at(self, waiter: _Waiter) -> float:
+        """When the waiter's chat may have its next message (by this process's clock)."""
+        if waiter.chat_id is None:
+            return float("-inf")
+        pace = self._chats.get(waiter.chat_id)
+        if pace is None:
+            return float("-inf")
+        since = pace.last if waiter.priority == BULK else pace.last_bulk
+        return max(pace.held_until, since + self._chat_interval(waiter.chat_id))
 
     # --------------------------------------------------------------- waiting
 
-    async def acquire_interactive(self, chat_id: int | None) -> None:
-        """Let a reply go at once (only a 429 pause holds it), recording what it used.
+    async def acquire(self, chat_id: int | None, *, bulk: bool) -> Send:
+        """Wait for a slot (replies before bulk) and the chat's spacing; tell `finished`
+        or `flooded` how the send went."""
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(BULK if bulk else REPLY, next(self._seq), chat_id, loop.create_future())
+        self._waiters.append(waiter)
+        self._wake.set()
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="send budget")
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            if waiter.future.done() and not waiter.future.cancelled():
+                self.finished(waiter.future.result(), ok=False)  # let go, never sent
+            raise
+        finally:
+            if waiter in self._waiters:  # cancelled while waiting
+                self._waiters.remove(waiter)
 
-        A reply is never delayed by our own budget: the resident is waiting for it, and
-        Telegram's answer to too many is a 429, which pauses everything. What replies use
-        is taken from the bucket, which may go into debt (up to one second's worth), so
-        the broadcast - not the reply - slows down when many residents are chatting.
+    def finished(self, send: Send, *, ok: bool) -> None:
+        """A send came back (``ok``: Telegram accepted it)."""
+        now = self._clock()
+        send.done = now
+        self._wake.set()
+        if send.chat_id is None:
+            return
+        pace = self._pace(send.chat_id)
+        pace.last = max(pace.last, now)
+        if ok:
+            pace.last_ok = now
+
+    async def flooded(self, send: Send, seconds: float) -> bool:
+        """Record a 429; True if it concerned the chat only.
+
+        The chat's, if it had a message accepted less than its interval before this one
+        went, here or (with shared slots) from another replica; otherwise the bot's:
+        every send waits ``seconds``, on every replica sharing the slots.
         """
-        while True:
-            now = self._clock()
-            wait = self._paused_until - now
-            if wait <= 0:
-                self._refill(now)
-                self._tokens = max(self._tokens - 1.0, -self.rate)
-                if chat_id is not None:
-                    # The chat's next bulk message keeps its distance from this reply,
-                    # without replies piling up a debt on the chat.
-                    gap = now + self._chat_interval(chat_id)
-                    self._chat_next[chat_id] = max(self._chat_next.get(chat_id, now), gap)
-                return
-            await asyncio.sleep(wait)
+        self.finished(send, ok=False)
+        now = self._clock()
+        chat_id = send.chat_id
+        if chat_id is not None:
+            pace = self._pace(chat_id)
+            interval = self._chat_interval(chat_id)
+            recent = send.released - pace.last_ok < interval
+            if not recent:
+                with contextlib.suppress(Exception):  # no answer: take it as the bot's
+                    elsewhere = await self.slots.chat_free_at(chat_id, interval, bulk=True)
+                    recent = elsewhere > send.released
+            if recent:
+                pace.held_until = max(pace.held_until, now + seconds)
+                self.chat_floods += 1
+                log.info("Telegram flood control for chat_id=%s: %.0f s", chat_id, seconds)
+                return True
+        self._extra = min(_MAX_EXTRA, self.extra_margin(now) + self.learn)
+        self._extra_since = now
+        self._paused_until = max(self._paused_until, now + seconds)
+        self.pauses += 1
+        log.warning(
+            "Telegram flood control: all sends paused for %.1f s; pacing at %.2f/s",
+            seconds,
+            1.0 / self.interval(now),
+        )
+        await self.slots.hold(seconds)
+        return False
 
-    async def acquire_bulk(self, chat_id: int | None) -> None:
-        """Wait for a token that leaves the reserve intact and for the chat's own spacing."""
-        need = self.reserve + 1.0
-        while True:
+    # ------------------------------------------------------------ dispatcher
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep, but wake up early when a new waiter comes."""
+        self._wake.clear()
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, woken):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _next_waiter(self, now: float) -> tuple[_Waiter | None, float]:
+        """The waiter to release now (replies, then oldest), or when one may go."""
+        self._waiters = [w for w in self._waiters if not w.future.done()]
+        soonest = float("inf")
+        for waiter in sorted(self._waiters):
+            free = self._free_at(waiter)
+            if free <= now:
+                return waiter, now
+            soonest = min(soonest, free)
+        return None, soonest
+
+    async def _dispatch(self) -> None:
+        """Hand out slots, one per waiter, until no one waits."""
+        while self._waiters:
             now = self._clock()
-            self._refill(now)
-            waits = [self._paused_until - now]
-            if chat_id is not None:
-                waits.append(self._chat_next.get(chat_id, now) - now)
-            if self._tokens < need:
-                waits.append((need - self._tokens) / self.rate)
-            wait = max(waits)
-            if wait <= 0:
-                self._tokens -= 1.0
-                self._note_chat(chat_id, now)
+            # The window of what this process sent, then any 429 pause, then a chat that
+            # may send: only then is a slot taken (a taken slot that goes unused is lost
+            # to every replica).
+            ready = self._paused_until
+            if len(self._recent) == self._window:
+                done = self._recent[0].done
+                # A tiny bit past the second: the server may count the ends inclusively.
+                ready = max(ready, float("inf") if done is None else done + 1.001)
+            waiter, free = self._next_waiter(now)
+            ready = max(ready, free)
+            if ready == float("inf") and not self._waiters:
                 return
-            await asyncio.sleep(wait)
+            if ready > now or waiter is None:
+                await self._nap(min(ready - now, 1.0))
+                continue
+            # The waiter is chosen before its slot is taken, so the slot can carry its chat
+            # to the other replicas; a reply coming meanwhile gets the next slot.
+            bulk = waiter.priority == BULK
+            try:
+                if waiter.chat_id is not None and not bulk:
+                    # Only replies ask (a round trip): broadcast messages come from one
+                    # replica, and a 429 they draw is recognised as the chat's (`flooded`).
+                    interval = self._chat_interval(waiter.chat_id)
+                    elsewhere = await self.slots.chat_free_at(waiter.chat_id, interval, bulk=bulk)
+                    if elsewhere > self._clock():
+                        pace = self._pace(waiter.chat_id)
+                        pace.held_until = max(pace.held_until, elsewhere)
+                        continue
+                start = await self.slots.take(
+                    self.interval(now), waiter.chat_id, bulk=bulk, waiting=len(self._waiters)
+                )
+            except Exception:  # the shared budget's database is unreachable: try again
+                log.exception("send budget: no slot could be taken; trying again")
+                await self._sleep(0.5)
+                continue
+            delay = start - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+            now = self._clock()
+            if now < self._paused_until or waiter.future.done():
+                continue  # a 429 came meanwhile, or the caller gave up: the slot goes unused
+            self._waiters.remove(waiter)
+            send = Send(waiter.chat_id, now, bulk)
+            self._recent.append(send)
+            if waiter.chat_id is not None:
+                pace = self._pace(waiter.chat_id)
+                pace.last = now
+                if bulk:
+                    pace.last_bulk = now
+            waiter.future.set_result(send)

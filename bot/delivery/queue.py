@@ -2,7 +2,8 @@
 
 Rows are due when ``status='queued' AND not_before <= now``, or when they are
 ``'sending'`` under a claim whose lease (``claimed_until``) ran out: a worker died with
-them. Due rows are claimed in (priority, id) order in one short transaction that sets
+them. Due rows are claimed in (priority, id) order, one chat's rows in id order (a row is not
+claimed while an earlier one for its chat is due or being sent), in one short transaction that sets
 ``status='sending', claimed_by, claimed_until=now+lease``. On PostgreSQL the rows are
 picked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so any number of workers share the
 queue without sending a row twice. On SQLite the claim is a single ``UPDATE ... WHERE id
@@ -24,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.models import Delivery, Resident
 
@@ -77,7 +79,28 @@ async def claim(
         and_(Delivery.status == "queued", Delivery.not_before <= now),
         and_(Delivery.status == "sending", Delivery.claimed_until < now),
     )
-    pick = select(Delivery.id).where(due).order_by(Delivery.priority, Delivery.id).limit(limit)
+    # One chat's messages never overtake each other: a row waits while an earlier row
+    # for its chat is due or being sent (on PostgreSQL, a row another worker is claiming
+    # still reads 'queued' here, so its successor waits too).
+    earlier = aliased(Delivery)
+    blocked = (
+        select(earlier.id)
+        .where(
+            earlier.chat_id == Delivery.chat_id,
+            earlier.id < Delivery.id,
+            or_(
+                and_(earlier.status == "queued", earlier.not_before <= now),
+                earlier.status == "sending",
+            ),
+        )
+        .exists()
+    )
+    pick = (
+        select(Delivery.id)
+        .where(due, ~blocked)
+        .order_by(Delivery.priority, Delivery.id)
+        .limit(limit)
+    )
     if skip_locked:
         ids = list(await session.scalars(pick.with_for_update(skip_locked=True)))
         if not ids:

@@ -1,7 +1,7 @@
 """One outbox row sent as a Telegram message: text or a photo with caption, and buttons.
 
-Bulk sends go through the shared limiter (``rate_limit_args``), which keeps the reserve
-for replies and each chat's spacing, and releases the row's ticket when the call leaves
+Bulk sends go through the shared limiter (``rate_limit_args``), which lets replies go
+first and keeps each chat's spacing, and releases the row's ticket when the call leaves
 its queue for Telegram.
 """
 

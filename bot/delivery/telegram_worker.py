@@ -6,10 +6,13 @@ replies. This shell runs the loop, sends through PTB (telegram_send.py) and open
 transactions; the rules are in queue.py (claiming, leases), outcomes.py and breaker.py.
 
 Claiming. Due rows are claimed when send slots are free (``delivery_concurrency``), in
-one short transaction. Any number of workers share a PostgreSQL queue (one per process);
-on SQLite the rule is one worker per database in a process (`start()` refuses a second),
-since a SQLite deployment is a single process. In-flight rows' leases are renewed every
-third of the lease, so only a dead worker's claims ever expire.
+one short transaction. On PostgreSQL every replica runs a worker, but only the one
+holding the sender lock (`bot.delivery.telegram_budget.OutboxSender`) claims and sends;
+the others look every poll and take over within one after it dies. The queue itself
+stays safe for any number of workers. On SQLite the rule is one worker per database in a
+process (`start()` refuses a second), since a SQLite deployment is a single process.
+In-flight rows' leases are renewed every third of the lease, so only a dead worker's
+claims ever expire.
 
 Why duplicates are bounded. A row is claimed only when a send slot is free, so at most
 ``delivery_concurrency`` rows are claimed-but-unfinished at any instant. If the process
@@ -17,9 +20,10 @@ is SIGKILLed, those rows stay ``'sending'`` until their lease passes and are the
 again: the only possible duplicates are those that had reached Telegram, at most
 ``delivery_concurrency``. Nothing else can be skipped or stuck.
 
-Each outcome is written in its own short transaction. After a 429 the limiter pauses
-every send and the worker claims nothing until the pause ends; after network trouble the
-breaker holds, then lets one probe row through.
+Each outcome is written in its own short transaction. After a bot-wide 429 the limiter
+pauses every send and the worker claims nothing until the pause ends (the refused row
+waits in the limiter and goes first); after network trouble the breaker holds, then lets
+one probe row through.
 
 Waking up. Services enqueue inside their own transactions and cannot reach the worker,
 so it polls: every ``poll`` seconds (0.5 by default) when idle, immediately while there
@@ -50,6 +54,7 @@ from bot.delivery.breaker import Breaker
 from bot.delivery.limits import SendTicket, seconds_of
 from bot.delivery.outcomes import Recorded
 from bot.delivery.queue import ClaimedRow
+from bot.delivery.telegram_budget import OutboxSender
 from bot.delivery.telegram_limiter import DeliveryLimiter
 from bot.delivery.telegram_send import send_row
 from bot.metrics import Metrics
@@ -58,6 +63,7 @@ from bot.models.base import utcnow
 log = logging.getLogger(__name__)
 
 _OUTCOME_TRIES = 3  # an outcome write that fails (database hiccup) is tried this often
+_FLOOD_RETRIES = 3  # 429s a row waits out while claimed before it is queued again
 
 # SQLite databases (by file) that already have a worker in this process.
 _SQLITE_WORKERS: set[str] = set()
@@ -70,7 +76,7 @@ class WorkerTuning:
     """Timings of the worker (settings DELIVERY_LEASE_SECONDS, DELIVERY_BACKOFF_SECONDS,
     DELIVERY_BACKOFF_CAP_SECONDS and DELIVERY_POLL_SECONDS; see bot/config.py)."""
 
-    lease: float = 30.0
+    lease: float = 6.0
     backoff: float = 2.0
     backoff_cap: float = 300.0
     poll: float = 0.5
@@ -128,6 +134,7 @@ class DeliveryWorker:
         if not isinstance(engine, AsyncEngine):
             raise TypeError("the session factory must be bound to an AsyncEngine")
         self._postgres = engine.dialect.name == "postgresql"
+        self._sender = OutboxSender(engine, self.worker_id) if self._postgres else None
         self._sqlite_key = None if self._postgres else str(engine.url.database)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -191,6 +198,8 @@ class DeliveryWorker:
         finally:
             self._task = None
             await self._finish_inflight()
+            if self._sender is not None:
+                await self._sender.release()
             if self._sqlite_key is not None:
                 _SQLITE_WORKERS.discard(self._sqlite_key)
             log.info("delivery worker %s stopped (%d sent)", self.worker_id, self.sent)
@@ -233,6 +242,10 @@ class DeliveryWorker:
     async def _go_round(self, now: float) -> None:
         """One pass: renew leases, then claim and dispatch what the free slots can take."""
         await self._renew_leases()
+        if self._sender is not None and not await self._sender.holds():
+            # Another replica's worker sends the outbox; take over if it dies.
+            await self._sleep(self.tuning.poll, self._wakeup)
+            return
         hold = max(self.limiter.budget.paused_for, self._breaker.held_for(now))
         if hold > 0:
             # A 429 pause or network trouble: claiming now would only make rows wait.
@@ -328,14 +341,25 @@ class DeliveryWorker:
     # ------------------------------------------------------------- sending
 
     async def _deliver(self, row: ClaimedRow, ticket: SendTicket) -> None:
-        """Send one row and record what happened."""
-        try:
-            message = await send_row(self.bot, row, ticket)
-        except Exception as error:  # every failure is recorded: see _after
-            write = self._after(row, error)
-        else:
-            self._breaker.fine()
-            write = self._sent(row, message.message_id)
+        """Send one row and record what happened.
+
+        After a 429 the row is sent again at once, still claimed: the limiter holds it
+        exactly as long as Telegram asked (the chat, or every send), so it goes out with
+        the next free slot after that and keeps its place before the chat's later rows.
+        """
+        for attempt in range(_FLOOD_RETRIES + 1):
+            try:
+                message = await send_row(self.bot, row, ticket)
+            except RetryAfter as error:
+                if attempt < _FLOOD_RETRIES:
+                    continue
+                write = self._after(row, error)
+            except Exception as error:  # every failure is recorded: see _after
+                write = self._after(row, error)
+            else:
+                self._breaker.fine()
+                write = self._sent(row, message.message_id)
+            break
         await self._record(row, write)
 
     def _sent(self, row: ClaimedRow, message_id: int) -> OutcomeWrite:

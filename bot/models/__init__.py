@@ -19,6 +19,7 @@ from bot.models.feedback import (
 )
 from bot.models.neighbourhood import Neighbourhood, Topic
 from bot.models.resident import Resident, resident_topics
+from bot.models.send_budget import SendBudgetChat, SendBudgetSlot
 from bot.models.staff import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
 from bot.models.web import DashboardUser, LoginAttempt, WebSession
 
@@ -46,6 +47,8 @@ __all__ = [
     "Neighbourhood",
     "ReferenceCounter",
     "Resident",
+    "SendBudgetChat",
+    "SendBudgetSlot",
     "StaffInvite",
     "StaffMember",
     "Topic",

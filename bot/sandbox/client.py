@@ -77,8 +77,9 @@ class SandboxClient:
         """Counters: updates_enqueued, sent_by_method, sent_total, too_many_requests, flood."""
         return await self.request("GET", "/sandbox/api/stats")
 
-    async def set_flood(self, enabled: bool | None = None, **params: float) -> JSONDict:
-        """Switch flood control and/or change its rates; returns the new settings."""
+    async def set_flood(self, enabled: bool | None = None, **params: float | str) -> JSONDict:
+        """Switch flood control and/or change its model ("strict" or "bucket"), jitter and
+        rates; returns the new settings."""
         body: JSONDict = dict(params)
         if enabled is not None:
             body["enabled"] = enabled

@@ -1,9 +1,24 @@
-"""Flood control shaped like Telegram's: a global bucket plus one bucket per chat."""
+"""Flood control shaped like Telegram's, in one of two models (``model``):
+
+- ``"strict"`` (the default): the strictest reading of Telegram's limits. At most
+  ``global_rate`` message calls per bot in *any* one-second window, ``private_rate`` per
+  private chat in any second and ``group_per_minute`` per group (chat id < 0) in any
+  minute, counted by arrival at the server; no burst beyond that.
+- ``"bucket"``: token buckets, the older and more forgiving model (a burst of
+  ``global_burst`` passes, then ``global_rate`` a second; likewise per chat).
+
+Either way a refused call gets 429 with ``retry_after`` in whole seconds (at least 1),
+as Telegram answers, and does not count. Calls wait a seeded random ``jitter`` (0 to
+``jitter`` seconds) on the "network path" before they are counted, so arrivals are not
+spaced as they were sent (`arrival_delay`, used by the server).
+"""
 
 from __future__ import annotations
 
 import math
+import random
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -12,6 +27,7 @@ from typing import Any
 COUNTED_PREFIXES = ("send", "copy", "forward")
 # sendChatAction is not a message; Telegram does not throttle it like one.
 NOT_COUNTED = frozenset({"sendchataction"})
+FLOOD_MODELS = ("strict", "bucket")
 
 
 def is_counted(method: str) -> bool:
@@ -34,15 +50,43 @@ class TokenBucket:
         self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
         self.updated = now
 
-    def wait_seconds(self) -> float:
+    def wait_seconds(self, now: float) -> float:
         """Seconds until one whole token is available (0 when one is available now)."""
+        self.refill(now)
         if self.tokens >= 1.0:
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
+    def take(self, now: float) -> None:
+        self.tokens -= 1.0
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` calls in any window of `span` seconds (no burst beyond that)."""
+
+    limit: int
+    span: float
+    times: deque[float] = field(default_factory=deque)
+
+    def wait_seconds(self, now: float) -> float:
+        """Seconds until a call fits in the window (0 when one fits now)."""
+        while self.times and self.times[0] <= now - self.span:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.times[-self.limit] + self.span - now
+
+    def take(self, now: float) -> None:
+        self.times.append(now)
+
+
+Limit = TokenBucket | SlidingWindow
 
 _SETTINGS = (
     "enabled",
+    "model",
+    "jitter",
     "global_rate",
     "global_burst",
     "private_rate",
@@ -54,27 +98,55 @@ _SETTINGS = (
 
 @dataclass
 class FloodControl:
-    """Telegram-like limits; all numbers are adjustable at runtime through `configure`.
+    """Telegram-like limits; all settings are adjustable at runtime through `configure`.
 
-    Defaults: about 30 messages a second in total (a burst of `global_burst` passes), one a
-    second per private chat with bursts of `private_burst`, and `group_per_minute` a minute per
-    group (chat id < 0).
+    Defaults: the strict model, 30 message calls a second per bot, one a second per
+    private chat, 20 a minute per group, arrivals jittered by up to 20 ms. The ``*_burst``
+    settings apply to the bucket model only.
     """
 
     enabled: bool = True
+    model: str = "strict"
+    jitter: float = 0.02
     global_rate: float = 30.0
     global_burst: int = 10
     private_rate: float = 1.0
     private_burst: int = 3
     group_per_minute: float = 20.0
     group_burst: int = 5
+    seed: int = 0
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     rejected: int = field(default=0, init=False)
-    _global: TokenBucket | None = field(default=None, init=False, repr=False)
-    _chats: dict[int, TokenBucket] = field(default_factory=dict, init=False, repr=False)
+    _global: Limit | None = field(default=None, init=False, repr=False)
+    _chats: dict[int, Limit] = field(default_factory=dict, init=False, repr=False)
+    _random: random.Random = field(init=False, repr=False)
 
-    def _bucket(self, rate: float, burst: int, now: float) -> TokenBucket:
-        return TokenBucket(rate=rate, capacity=float(burst), tokens=float(burst), updated=now)
+    def __post_init__(self) -> None:
+        if self.model not in FLOOD_MODELS:
+            raise ValueError(f"model must be one of {', '.join(FLOOD_MODELS)}")
+        self._random = random.Random(self.seed)  # noqa: S311 (a simulation, not a secret)
+
+    def arrival_delay(self) -> float:
+        """Seconds this call spends on the network path before the server counts it."""
+        if not self.enabled or self.jitter <= 0:
+            return 0.0
+        return self._random.uniform(0.0, self.jitter)
+
+    def _limit(self, per_second: float, burst: int, now: float, *, span: float = 1.0) -> Limit:
+        if self.model == "strict":
+            return SlidingWindow(limit=max(1, math.floor(per_second * span)), span=span)
+        return TokenBucket(rate=per_second, capacity=float(burst), tokens=float(burst), updated=now)
+
+    def _chat_limit(self, chat_id: int, now: float) -> Limit:
+        limit = self._chats.get(chat_id)
+        if limit is None:
+            if chat_id < 0:
+                per_second = self.group_per_minute / 60.0
+                limit = self._limit(per_second, self.group_burst, now, span=60.0)
+            else:
+                limit = self._limit(self.private_rate, self.private_burst, now)
+            self._chats[chat_id] = limit
+        return limit
 
     def acquire(self, chat_id: int | None) -> int | None:
         """Take one send slot for `chat_id`.
@@ -86,29 +158,20 @@ class FloodControl:
             return None
         now = self.clock()
         if self._global is None:
-            self._global = self._bucket(self.global_rate, self.global_burst, now)
-        buckets = [self._global]
+            self._global = self._limit(self.global_rate, self.global_burst, now)
+        limits = [self._global]
         if chat_id is not None:
-            bucket = self._chats.get(chat_id)
-            if bucket is None:
-                if chat_id < 0:
-                    bucket = self._bucket(self.group_per_minute / 60.0, self.group_burst, now)
-                else:
-                    bucket = self._bucket(self.private_rate, self.private_burst, now)
-                self._chats[chat_id] = bucket
-            buckets.append(bucket)
-        for b in buckets:
-            b.refill(now)
-        wait = max(b.wait_seconds() for b in buckets)
+            limits.append(self._chat_limit(chat_id, now))
+        wait = max(limit.wait_seconds(now) for limit in limits)
         if wait > 0:
             self.rejected += 1
             return max(1, math.ceil(wait))
-        for b in buckets:
-            b.tokens -= 1.0
+        for limit in limits:
+            limit.take(now)
         return None
 
     def configure(self, **params: Any) -> None:
-        """Change settings (names as in `settings()`); buckets restart full."""
+        """Change settings (names as in `settings()`); usage is forgotten."""
         known = {f.name: f for f in fields(self)}
         for name, value in params.items():
             if name not in _SETTINGS:
@@ -116,7 +179,15 @@ class FloodControl:
             if name == "enabled":
                 if not isinstance(value, bool):
                     raise ValueError("enabled must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            elif name == "model":
+                if value not in FLOOD_MODELS:
+                    raise ValueError(f"model must be one of {', '.join(FLOOD_MODELS)}")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} must be a number")
+            elif name == "jitter":
+                if not 0 <= value <= 1:
+                    raise ValueError("jitter must be between 0 and 1 second")
+            elif value <= 0:
                 raise ValueError(f"{name} must be a positive number")
             elif known[name].type in ("int", int):
                 value = max(1, int(value))
@@ -124,7 +195,7 @@ class FloodControl:
         self.reset_buckets()
 
     def reset_buckets(self) -> None:
-        """Forget all usage (buckets refill completely)."""
+        """Forget all usage (buckets refill completely, windows empty)."""
         self._global = None
         self._chats.clear()
 

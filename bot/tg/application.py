@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.association.service import effective_settings
-from bot.delivery.limits import SendBudget
+from bot.delivery.telegram_budget import send_budget_for
 from bot.delivery.telegram_limiter import DeliveryLimiter
 from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
@@ -185,7 +185,12 @@ def build_application(
         .connection_pool_size(BOT_API_CONNECTIONS)
         .pool_timeout(POOL_WAIT_SECONDS)
         # One limiter for every Bot API call: replies and the delivery worker share it.
-        .rate_limiter(DeliveryLimiter(SendBudget(settings.delivery_rate), metrics=services.metrics))
+        .rate_limiter(
+            DeliveryLimiter(
+                send_budget_for(services.sessions, settings.delivery_rate),
+                metrics=services.metrics,
+            )
+        )
         .updater(None)
     )
     application = builder.build()

@@ -123,6 +123,17 @@ def uploaded_photo(value: object) -> tuple[bytes, str] | None:
     raise PhotoRefused("That file is not a JPEG or PNG photo. Please choose a photo.")
 
 
+RETRY_AFTER_MAX = 5  # seconds a 429 may ask an upload to wait before it is tried again
+
+
+def _retry_after(found: object) -> int | None:
+    """The seconds a 429 answer asks for; None for any other answer."""
+    if not isinstance(found, dict) or found.get("error_code") != 429:
+        return None
+    wait = (found.get("parameters") or {}).get("retry_after")
+    return wait if isinstance(wait, int) else None
+
+
 async def send_photo(
     http: aiohttp.ClientSession,
     settings: Settings,
@@ -142,20 +153,27 @@ async def send_photo(
     if not token:
         raise unreachable
     data, name = photo
-    form = aiohttp.FormData()
-    form.add_field("chat_id", str(chat_id))
-    form.add_field("caption", caption[:CAPTION_MAX])
-    form.add_field("photo", data, filename=name, content_type=f"image/{name[6:]}")
-    try:
-        async with http.post(
-            f"{settings.telegram_api_base_url}{token}/sendPhoto",
-            data=form,
-            timeout=aiohttp.ClientTimeout(total=UPLOAD_SECONDS),
-        ) as answer:
-            found = await answer.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        log.info("photo upload failed: %s", type(exc).__name__)
-        raise unreachable from None
+    for attempt in range(2):
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(chat_id))
+        form.add_field("caption", caption[:CAPTION_MAX])
+        form.add_field("photo", data, filename=name, content_type=f"image/{name[6:]}")
+        try:
+            async with http.post(
+                f"{settings.telegram_api_base_url}{token}/sendPhoto",
+                data=form,
+                timeout=aiohttp.ClientTimeout(total=UPLOAD_SECONDS),
+            ) as answer:
+                found = await answer.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.info("photo upload failed: %s", type(exc).__name__)
+            raise unreachable from None
+        # Two uploads to one's own chat within a second meet Telegram's one a second per
+        # chat: wait what it asks (a few seconds at most) and try once more.
+        wait = _retry_after(found)
+        if attempt or wait is None or wait > RETRY_AFTER_MAX:
+            break
+        await asyncio.sleep(wait)
     if not isinstance(found, dict) or not found.get("ok"):
         code = found.get("error_code") if isinstance(found, dict) else None
         log.info("photo upload refused by the Bot API: %s", code)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +210,23 @@ async def workers() -> AsyncIterator[list[DeliveryWorker]]:
 
 def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
+
+
+async def start_doorstep(
+    database_url: str, sandbox_url: str, log_path: Path, **env: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot run` against the sandbox, logging to ``log_path``; ``env`` adds
+    settings (short leases and polls, webhook mode, ...)."""
+    settings = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{sandbox_url}/bot",
+        "DATABASE_URL": database_url,
+        "WEB_PORT": "0",
+        "LOG_LEVEL": "INFO",
+        **env,
+    }
+    with log_path.open("ab") as log_file:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=settings, stdout=log_file, stderr=log_file
+        )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -13,34 +11,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Delivery
-from tests.delivery.conftest import Sandbox, add_residents, enqueue_for, statuses
+from tests.delivery.conftest import Sandbox, add_residents, enqueue_for, start_doorstep, statuses
 from tests.support.harness import TEST_TOKEN
 
 ROWS = 300
 KILL_AFTER = ROWS // 3
-CONCURRENCY = 8  # the default delivery_concurrency: the bound on duplicates
+CONCURRENCY = 8  # rows claimed at once (set below): the bound on duplicates
 TEXT = "Boiler servicing in Elm Court next week"
 
 
-async def start_doorstep(
+async def start_first_or_second(
     database_url: str, sandbox_url: str, log_path: Path
 ) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{sandbox_url}/bot",
-        "DATABASE_URL": database_url,
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-        "DELIVERY_CONCURRENCY": str(CONCURRENCY),
+    return await start_doorstep(
+        database_url,
+        sandbox_url,
+        log_path,
+        DELIVERY_CONCURRENCY=str(CONCURRENCY),
         # A short lease so a dead process's claims are taken over quickly in the test.
-        "DELIVERY_LEASE_SECONDS": "2",
-        "DELIVERY_POLL_SECONDS": "0.2",
-    }
-    with log_path.open("ab") as log_file:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stdout=log_file, stderr=log_file
-        )
+        DELIVERY_LEASE_SECONDS="2",
+        DELIVERY_POLL_SECONDS="0.2",
+    )
 
 
 async def test_sigkill_mid_broadcast_then_restart(
@@ -51,7 +42,7 @@ async def test_sigkill_mid_broadcast_then_restart(
     await enqueue_for(sessions, residents, TEXT)
     first = second = None
     try:
-        first = await start_doorstep(database_url, sandbox.url, tmp_path / "first.log")
+        first = await start_first_or_second(database_url, sandbox.url, tmp_path / "first.log")
         deadline = time.monotonic() + 30
         while (await statuses(sessions))["sent"] < KILL_AFTER:
             assert time.monotonic() < deadline, "the first process never got going"
@@ -66,7 +57,7 @@ async def test_sigkill_mid_broadcast_then_restart(
             }
         assert len(stranded) <= CONCURRENCY
 
-        second = await start_doorstep(database_url, sandbox.url, tmp_path / "second.log")
+        second = await start_first_or_second(database_url, sandbox.url, tmp_path / "second.log")
         deadline = time.monotonic() + 40
         while True:
             counts = await statuses(sessions)

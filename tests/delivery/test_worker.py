@@ -31,13 +31,16 @@ from tests.delivery.conftest import (
 )
 
 
+@pytest.mark.parametrize("model", ["strict", "bucket"])
 async def test_broadcast_keeps_to_the_rate_without_429s(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     sandbox: Sandbox,
     workers: list[DeliveryWorker],
+    model: str,
 ) -> None:
-    residents = await add_residents(sessions, sandbox.state, 100)
+    sandbox.state.flood.configure(model=model)
+    residents = await add_residents(sessions, sandbox.state, 150)
     await enqueue_for(sessions, residents)
     settings = settings_for(database_url, sandbox.url)
     worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
@@ -45,21 +48,17 @@ async def test_broadcast_keeps_to_the_rate_without_429s(
     await worker.start()
     await settle(sessions, timeout=20)
 
-    assert (await statuses(sessions))["sent"] == 100
+    assert (await statuses(sessions))["sent"] == 150
     assert sandbox.flood.refused == []  # zero 429s, from the first second on
     times = sorted(t for t, _chat in sandbox.flood.accepted)
-    assert len(times) == 100
-    elapsed = times[-1] - times[0]
-    # The limiter's first burst is its capacity less the reserve (3 at 30/s); after it,
-    # no more than 30 a second, and not much less either.
-    burst = worker.limiter.budget.capacity - worker.limiter.budget.reserve
-    rate = (len(times) - burst) / elapsed
-    assert rate <= 30.0 * 1.03, rate
-    assert rate >= 30.0 * 0.85, rate
-    # In any one-second window, never more than Telegram's 30 plus that first burst.
-    for i, start in enumerate(times):
-        in_window = sum(1 for t in times[i:] if t < start + 1.0)
-        assert in_window <= 30 + burst
+    assert len(times) == 150
+    # As the server saw the arrivals (jittered), never more than 30 in any one-second
+    # window, and not far below: 29.3/s on a quiet machine (bench/broadcast.py holds it
+    # to 97 %), less on a loaded one, where answers come back late and the limiter waits
+    # for them rather than risk a 429 (seen: 23/s at a load average of 11 on 2 cores).
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert 30.0 * 0.7 <= rate <= 30.0, rate
+    assert all(later - first > 1.0 for first, later in zip(times, times[30:], strict=False))
     assert sandbox.messages_per_chat(c for _r, c in residents) == dict.fromkeys(
         (c for _r, c in residents), 1
     )
@@ -404,13 +403,12 @@ async def test_two_workers_send_every_row_exactly_once(
 
     residents = await add_residents(sessions, sandbox.state, 300)
     await enqueue_for(sessions, residents)
-    # Each process has its own limiter: two replicas share Telegram's 30/s as 15 each.
-    settings = settings_for(database_url, sandbox.url, delivery_rate=15.0)
+    settings = settings_for(database_url, sandbox.url)
     engines = [create_engine(database_url), create_engine(database_url)]
     try:
         pair = [
             DeliveryWorker(
-                create_sessionmaker(engine), await sandbox.bot(15.0), settings, name, tuning=FAST
+                create_sessionmaker(engine), await sandbox.bot(30.0), settings, name, tuning=FAST
             )
             for engine, name in zip(engines, ("w1", "w2"), strict=True)
         ]
@@ -425,9 +423,16 @@ async def test_two_workers_send_every_row_exactly_once(
         for worker in pair:
             await worker.start()
             workers.append(worker)
+        # One of them holds the sender lock and sends; when it stops, the other takes over.
+        deadline = time.monotonic() + 20
+        while (await statuses(sessions))["sent"] < 100:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        sender, other = pair if pair[0].sent else pair[::-1]
+        assert other.sent == 0
+        await sender.stop()
         await settle(sessions, timeout=40)
-        for worker in pair:
-            await worker.stop()
+        await other.stop()
     finally:
         for engine in engines:
             await engine.dispose()
@@ -436,9 +441,8 @@ async def test_two_workers_send_every_row_exactly_once(
     assert {r.status for r in rows.values()} == {"sent"}
     per_chat = sandbox.messages_per_chat(c for _r, c in residents)
     assert set(per_chat.values()) == {1}
-    by_worker = {n: sum(1 for r in rows.values() if r.claimed_by == n) for n in ("w1", "w2")}
-    assert by_worker["w1"] > 50 and by_worker["w2"] > 50, by_worker
-    assert pair[0].sent + pair[1].sent == 300
+    assert sender.sent >= 100 and other.sent > 50, (sender.sent, other.sent)
+    assert sender.sent + other.sent == 300
     assert sandbox.flood.refused == []
 
 
@@ -510,3 +514,41 @@ async def test_a_row_whose_sender_keeps_dying_is_given_up(
     rows = await rows_by_id(sessions)
     assert rows[ids[0]].status == "failed" and "gave up" in (rows[ids[0]].error or "")
     assert rows[ids[1]].status == "sent"
+
+
+async def test_one_chats_messages_never_overtake_each_other(
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: Sandbox,
+    workers: list[DeliveryWorker],
+) -> None:
+    (ann, ann_chat), bob = await add_residents(sessions, sandbox.state, 2)
+    first = await enqueue_for(sessions, [(ann, ann_chat)], "first", priority=Priority.BULK)
+    held = await enqueue_for(sessions, [(ann, ann_chat)], "held", priority=Priority.BULK)
+    # Later rows for the same chat, more pressing: they still wait their turn ...
+    await enqueue_for(sessions, [(ann, ann_chat)], "second", priority=Priority.URGENT)
+    await enqueue_for(sessions, [bob], "to Bob", priority=Priority.BULK)
+    await enqueue_for(sessions, [(ann, ann_chat)], "third", priority=Priority.REPLY)
+    # ... but not behind a row that is not due yet.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(held))
+            .values(not_before=utcnow() + timedelta(hours=1))
+        )
+    # One row claimed at a time, so claiming in (priority, id) order alone would send
+    # "second" first.
+    settings = settings_for(database_url, sandbox.url, delivery_concurrency=1)
+    worker = DeliveryWorker(sessions, await sandbox.bot(30.0), settings, "w1", tuning=FAST)
+    workers.append(worker)
+    await worker.start()
+    deadline = time.monotonic() + 20
+    while (await statuses(sessions))["sent"] < 4:
+        assert time.monotonic() < deadline, dict(await statuses(sessions))
+        await asyncio.sleep(0.05)
+
+    assert [m["text"] for m in sandbox.bot_messages(ann_chat)] == ["first", "second", "third"]
+    assert [m["text"] for m in sandbox.bot_messages(bob[1])] == ["to Bob"]
+    rows = await rows_by_id(sessions)
+    assert rows[held[0]].status == "queued" and rows[first[0]].status == "sent"
+    assert sandbox.flood.refused == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 import telegram
@@ -62,7 +63,7 @@ async def test_global_limit_across_many_chats(sandbox: RunningSandbox, bot: tele
 
 def test_token_buckets_with_a_fake_clock() -> None:
     now = [1000.0]
-    flood = FloodControl(clock=lambda: now[0])
+    flood = FloodControl(model="bucket", clock=lambda: now[0])
     assert [flood.acquire(5) for _ in range(3)] == [None, None, None]
     assert flood.acquire(5) == 1  # burst of 3 used up
     now[0] += 1.0
@@ -79,3 +80,72 @@ def test_token_buckets_with_a_fake_clock() -> None:
     assert all(flood.acquire(5) is None for _ in range(100))
     with pytest.raises(ValueError):
         flood.configure(global_rate=-1)
+    with pytest.raises(ValueError):
+        flood.configure(model="lenient")
+
+
+def test_strict_model_is_the_default_a_sliding_window_with_no_burst() -> None:
+    now = [1000.0]
+    flood = FloodControl(clock=lambda: now[0])
+    assert flood.settings()["model"] == "strict"
+    # 30 calls to different chats in any one second, however they are spread in it.
+    assert [flood.acquire(i) for i in range(30)] == [None] * 30
+    assert flood.acquire(30) == 1
+    now[0] += 0.999
+    assert flood.acquire(31) == 1  # the first 30 are still inside the window
+    now[0] += 0.001
+    assert flood.acquire(32) is None  # one second after they arrived, they have left it
+    # Paced at exactly 30/s, a call that arrives a millisecond early is refused.
+    for i in range(60):
+        now[0] = 2000.0 + i / 30
+        assert flood.acquire(100 + i) is None
+    now[0] = 2000.0 + 60 / 30 - 0.001
+    assert flood.acquire(500) == 1
+    assert flood.rejected == 3
+
+
+def test_strict_model_per_chat_one_a_second_and_twenty_a_minute_per_group() -> None:
+    now = [1000.0]
+    flood = FloodControl(clock=lambda: now[0])
+    assert flood.acquire(7) is None
+    now[0] += 0.5
+    assert flood.acquire(7) == 1  # no burst for a private chat
+    assert flood.acquire(8) is None  # another chat is not held back
+    now[0] += 0.5
+    assert flood.acquire(7) is None
+    for second in range(20):
+        now[0] = 3000.0 + second
+        assert flood.acquire(-100) is None
+    now[0] = 3000.0 + 30
+    assert flood.acquire(-100) == 30  # the minute's first call leaves it at 3060
+    now[0] = 3060.0
+    assert flood.acquire(-100) is None
+
+
+def test_arrival_jitter_is_seeded_and_bounded() -> None:
+    first = FloodControl(jitter=0.02, seed=7)
+    second = FloodControl(jitter=0.02, seed=7)
+    delays = [first.arrival_delay() for _ in range(200)]
+    assert delays == [second.arrival_delay() for _ in range(200)]
+    assert all(0 <= d <= 0.02 for d in delays) and max(delays) > 0.015
+    first.configure(jitter=0)
+    assert first.arrival_delay() == 0
+    with pytest.raises(ValueError):
+        first.configure(jitter=-0.1)
+
+
+async def test_strict_server_jitters_arrivals_and_refuses_the_31st(
+    sandbox: RunningSandbox, bot: telegram.Bot
+) -> None:
+    await asyncio.gather(*(sandbox.client.user(200 + i, f"R{i}").send("hi") for i in range(40)))
+    flood = await sandbox.client.set_flood(True, model="strict", jitter=0.02)
+    assert flood["model"] == "strict" and flood["jitter"] == 0.02
+    started = time.monotonic()
+    results = await asyncio.gather(
+        *(bot.send_message(200 + i, "notice") for i in range(40)), return_exceptions=True
+    )
+    took = time.monotonic() - started
+    ok = [r for r in results if isinstance(r, telegram.Message)]
+    limited = [r for r in results if isinstance(r, RetryAfter)]
+    assert took < 1.0 and (len(ok), len(limited)) == (30, 10)
+    assert all(r.retry_after == timedelta(seconds=1) for r in limited)

@@ -1,0 +1,224 @@
+"""One bot-wide budget for every replica: send slots taken from PostgreSQL (a shell: it
+opens its own short transactions, one per slot).
+
+Telegram's 30 messages a second are the bot's, however many processes send. On
+PostgreSQL every replica takes each send slot (replies and the worker's alike) from one
+row, ``send_budget.next_slot``, advanced in a single atomic statement on the database's
+clock::
+
+    next_slot = GREATEST(next_slot, clock_timestamp()) + interval  RETURNING the old one
+
+So the slots of all replicas form one sequence ``interval`` apart, whoever takes them; a
+replica alone takes them all (the full rate), and nobody divides DELIVERY_RATE by hand.
+Host clocks never matter: a slot is turned into this process's clock through the
+database's ``clock_timestamp()`` read in the same statement, using the quickest round
+trip seen lately (the smallest offset), so a slow answer does not make a send late.
+
+Slots are taken up to four at a time (one round trip per batch). Each is noted against its
+chat (``send_budget_chats``): a reply waits a chat interval after the last broadcast
+message any replica sent its chat, and a 429 for a chat another replica just wrote to is
+recognised as the chat's.
+A bot-wide 429 moves the shared slot past the pause, so every replica waits. A replica
+takes a slot only when it has a message ready to go in it (see `SendBudget`), so slots
+are not hoarded; one that dies holds none. SQLite deployments are a single process and
+keep `bot.delivery.limits.LocalSlots` in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.delivery.limits import Clock, LocalSlots, SendBudget, SlotSource
+
+log = logging.getLogger(__name__)
+
+_OFFSET_SAMPLES = 64  # round trips remembered for the clock offset
+_BATCH = 4  # slots taken per round trip
+_SENDER_LOCK = 0x446F6F72  # the advisory lock of the replica that sends the outbox ("Door")
+_LOCK_CHECK_SECONDS = 1.0  # how often the sender makes sure its lock connection lives
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_STILL_LOCKED = text(
+    "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND objid = :key"
+)
+
+# Takes the next :count slots in one go.
+_TAKE = text(
+    """
+    INSERT INTO send_budget (id, next_slot)
+    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:span AS double precision)))
+    ON CONFLICT (id) DO UPDATE SET next_slot =
+        GREATEST(send_budget.next_slot, clock_timestamp())
+        + make_interval(secs => CAST(:span AS double precision))
+    RETURNING
+        EXTRACT(EPOCH FROM next_slot) - CAST(:span AS double precision) AS start,
+        EXTRACT(EPOCH FROM clock_timestamp()) AS now
+    """
+)
+_NOTE = text(
+    """
+    INSERT INTO send_budget_chats (chat_id, last_at, last_bulk_at)
+    VALUES (:chat, to_timestamp(:at), CASE WHEN CAST(:bulk AS boolean) THEN to_timestamp(:at) END)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        last_at = GREATEST(send_budget_chats.last_at, EXCLUDED.last_at),
+        last_bulk_at = GREATEST(send_budget_chats.last_bulk_at, EXCLUDED.last_bulk_at)
+    """
+)
+_CHAT_LAST = text(
+    """
+    SELECT EXTRACT(EPOCH FROM last_at) AS last_at,
+        EXTRACT(EPOCH FROM last_bulk_at) AS last_bulk_at,
+        EXTRACT(EPOCH FROM clock_timestamp()) AS now
+    FROM send_budget_chats WHERE chat_id = :chat
+    """
+)
+_HOLD = text(
+    """
+    INSERT INTO send_budget (id, next_slot)
+    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:pause AS double precision)))
+    ON CONFLICT (id) DO UPDATE SET next_slot = GREATEST(
+        send_budget.next_slot,
+        clock_timestamp() + make_interval(secs => CAST(:pause AS double precision))
+    )
+    """
+)
+# A slot is when a message may leave, not when it arrives: another replica keeps this
+# much more than the chat's interval from it.
+_CHAT_SLACK = 0.1
+
+
+class SharedSlots:
+    """The slots of the one row every replica shares (PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock = time.monotonic) -> None:
+        self.engine = engine
+        self._clock = clock
+        # This process's clock minus the database's, per round trip (the smallest is
+        # the one least delayed on the way back).
+        self._offsets: deque[float] = deque(maxlen=_OFFSET_SAMPLES)
+        self._granted: deque[float] = deque()  # slots taken in a batch, not used yet
+        # Chats to note for the other replicas (chat id: slot time, broadcast?), written
+        # by one task at a time, so noting never takes more than one connection.
+        self._to_note: dict[int, tuple[float, bool]] = {}
+        self.noting: asyncio.Task[None] | None = None
+
+    def _local(self, epoch: float, db_now: float) -> float:
+        """A database time as this process's clock, learning the offset as it goes."""
+        self._offsets.append(self._clock() - db_now)
+        return epoch + min(self._offsets)
+
+    async def take(
+        self, interval: float, chat_id: int | None, *, bulk: bool, waiting: int = 1
+    ) -> float:
+        """The bot's next slot, from a batch of up to four when as many messages wait (a
+        round trip per message would cap the rate on a busy database; a lone reply takes
+        one, not four it would waste); noted against its chat for the other replicas,
+        without waiting for that."""
+        while self._granted and self._granted[0] < self._clock() - interval:
+            self._granted.popleft()  # too late to use without bunching: lost
+        if not self._granted:
+            batch = max(1, min(_BATCH, waiting))
+            async with self.engine.begin() as connection:
+                row = (await connection.execute(_TAKE, {"span": interval * batch})).one()
+            first = self._local(float(row.start), float(row.now))
+            self._granted.extend(first + i * interval for i in range(batch))
+        start = self._granted.popleft()
+        if chat_id is not None:
+            self._to_note[chat_id] = (start - min(self._offsets), bulk)
+            if self.noting is None or self.noting.done():
+                self.noting = asyncio.create_task(self._note(), name="send budget notes")
+        return start
+
+    async def _note(self) -> None:
+        """Write the chats' slots for the other replicas, a batch per round trip."""
+        while self._to_note:
+            batch, self._to_note = self._to_note, {}
+            rows = [{"chat": c, "at": at, "bulk": bulk} for c, (at, bulk) in batch.items()]
+            try:
+                async with self.engine.begin() as connection:
+                    await connection.execute(_NOTE, rows)
+            except Exception:  # the spacing is a courtesy to other replicas: never fatal
+                log.warning("send budget: %d chats not noted", len(rows), exc_info=True)
+
+    async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
+        """When the chat's last message from any replica lets it have the next one."""
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(_CHAT_LAST, {"chat": chat_id})).one_or_none()
+        if row is None:
+            return float("-inf")
+        last = row.last_at if bulk else row.last_bulk_at
+        if last is None:
+            return float("-inf")
+        return self._local(float(last) + interval + _CHAT_SLACK, float(row.now))
+
+    async def hold(self, seconds: float) -> None:
+        """No replica's slot starts in the next ``seconds``."""
+        self._granted.clear()
+        async with self.engine.begin() as connection:
+            await connection.execute(_HOLD, {"pause": seconds})
+
+
+def send_budget_for(sessions: async_sessionmaker[AsyncSession], rate: float) -> SendBudget:
+    """The process's budget: shared by every replica on PostgreSQL, in memory on SQLite."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    slots: SlotSource = SharedSlots(engine) if engine.dialect.name == "postgresql" else LocalSlots()
+    return SendBudget(rate, slots=slots)
+
+
+class OutboxSender:
+    """Which replica's worker sends the outbox (PostgreSQL): the one holding an advisory lock.
+
+    The lock lives on a connection of its own, so it goes when the process dies (the
+    database sees the connection drop) and another replica's worker takes over at its
+    next look, within a poll. One sender keeps the bulk sends in one process, where the
+    budget counts its own answers (limits.py); replies from every replica still take
+    their slots from the shared row.
+    """
+
+    def __init__(self, engine: AsyncEngine, owner: str, clock: Clock = time.monotonic) -> None:
+        self.engine = engine
+        self.owner = owner  # for the log
+        self._clock = clock
+        self._connection: AsyncConnection | None = None
+        self._held = False
+        self._checked = 0.0
+
+    async def holds(self) -> bool:
+        """Whether this worker sends the outbox now (taking the lock if it is free)."""
+        now = self._clock()
+        if self._held and now - self._checked < _LOCK_CHECK_SECONDS:
+            return True
+        self._checked = now
+        try:
+            if self._connection is None:
+                self._connection = await self.engine.connect()
+                await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            query = _STILL_LOCKED if self._held else _TRY_LOCK
+            held = bool(await self._connection.scalar(query, {"key": _SENDER_LOCK}))
+        except Exception:
+            log.exception("delivery worker %s: the sender lock could not be checked", self.owner)
+            await self.release()
+            return False
+        if held and not self._held:
+            log.info("delivery worker %s sends the outbox", self.owner)
+        self._held = held
+        return held
+
+    async def release(self) -> None:
+        """Let another replica's worker send: the lock's connection is closed for good
+        (back in the pool it would keep the lock)."""
+        connection, self._connection, self._held = self._connection, None, False
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()

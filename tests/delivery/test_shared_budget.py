@@ -1,0 +1,71 @@
+"""The send slots every replica shares on PostgreSQL: one sequence, chats noted, 429s held."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import migrate
+from bot.db import create_engine
+from bot.delivery.telegram_budget import SharedSlots
+from tests.support.harness import DatabaseFactory, in_thread
+
+INTERVAL = 0.05
+
+
+@pytest.fixture
+async def two_replicas(fresh_database_url: DatabaseFactory) -> AsyncIterator[list[AsyncEngine]]:
+    """Two engines (as two replicas would have) on one migrated PostgreSQL database."""
+    url = fresh_database_url("postgresql")
+    in_thread(migrate.upgrade, url)
+    engines = [create_engine(url), create_engine(url)]
+    try:
+        yield engines
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_replicas_take_slots_from_one_sequence(two_replicas: list[AsyncEngine]) -> None:
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    starts = []
+    for slots in [first, second] * 6:
+        # Each takes a batch of four in one round trip, then uses them in turn.
+        starts += [await slots.take(INTERVAL, None, bulk=True, waiting=4) for _ in range(4)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # One sequence, whoever takes the slots: each an interval after the one before, give
+    # or take how well each replica's clock is set by the database's (a few milliseconds;
+    # more on a loaded machine). Two sequences would overlap (gaps near 0).
+    assert all(INTERVAL - 0.02 < gap < INTERVAL + 0.02 for gap in gaps), gaps
+    # A lone message takes one slot, not a batch it would waste.
+    lone = await first.take(INTERVAL, 5, bulk=False)
+    assert 0 < await second.take(INTERVAL, 6, bulk=False) - lone < INTERVAL + 0.02
+
+
+async def test_a_chat_is_noted_for_the_other_replicas(two_replicas: list[AsyncEngine]) -> None:
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    assert await second.chat_free_at(7, 1.0, bulk=True) == float("-inf")
+    bulk_start = await first.take(INTERVAL, 7, bulk=True)
+    reply_start = await first.take(INTERVAL, 8, bulk=False)
+    assert first.noting is not None
+    await first.noting  # noted in the background
+    # Any message to the chat keeps its distance from a broadcast message ...
+    assert await second.chat_free_at(7, 1.0, bulk=False) == pytest.approx(
+        bulk_start + 1.1, abs=0.03
+    )
+    # ... a broadcast message from any message; a reply from broadcast messages only.
+    assert await second.chat_free_at(8, 1.0, bulk=True) == pytest.approx(
+        reply_start + 1.1, abs=0.03
+    )
+    assert await second.chat_free_at(8, 1.0, bulk=False) == float("-inf")
+
+
+async def test_a_bot_wide_429_holds_every_replica(two_replicas: list[AsyncEngine]) -> None:
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    before = await first.take(INTERVAL, None, bulk=True)
+    await first.hold(2.0)
+    after = await second.take(INTERVAL, None, bulk=True)
+    assert after - before >= 2.0
