@@ -1,7 +1,7 @@
 """send budget: one bot-wide sequence of send slots shared by every replica
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05
 
 One row (id 1), written on first use by the delivery engine on PostgreSQL; and when each
