@@ -185,10 +185,13 @@ async def test_a_routine_reply_at_night_is_held_kept_in_order_and_moved_by_setti
 
         # "Send now" on a later reply brings the earlier one with it, in order.
         await post(sam, f"{page}/reply", page, text="Sorry, in fact tomorrow.", send_now="yes")
-        # Both go tonight, the earlier first in the worker's order (priority, then id);
-        # that a chat's rows then reach Telegram in id order is the worker's part.
+        # Both go tonight, at one priority, and reach the chat in the order written (the
+        # worker sends a chat's rows in id order).
         for fragment in ("We will come on Monday.", "Sorry, in fact tomorrow."):
             await until_sent(h, fragment)
+        chat = [m.get("text", "") for m in await user.messages(track=False)]
+        replies = [t for t in chat if "Monday" in t or "in fact" in t]
+        assert ["Monday" in t for t in replies] == [True, False]
         async with h.sessions() as db:
             replies = list(
                 await db.scalars(
