@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/resident_flow.py [--residents 200] [--concurrency 50]
         [--backends sqlite,postgresql] [--postgres-dsn URL] [--unloaded-residents 10]
-        [--no-echo] [--json]
+        [--no-echo] [--delivery-rate 1000] [--json]
 
 N simulated residents each go from /start to a sent report (tests/journeys.py `onboard`
 then `report`), `concurrency` of them at a time, against a local sandbox with flood
-control off. Doorstep runs as its own process (`python -m bot run`), so its resident
-memory (RSS) is measured alone and the load generator does not share its event loop.
+control off. As the sandbox does not limit the rate, neither does Doorstep's send budget:
+DELIVERY_RATE is 1000 by default, so the figures are the cost of handling an update, not
+Telegram's 30 messages a second (bench/broadcast.py measures that; `--delivery-rate 30`
+shows the cap, which replies share). Doorstep runs as its own process (`python -m bot
+run`), so its resident memory (RSS) is measured alone and the load generator does not
+share its event loop.
 The same sandbox code, the same number of sends and presses per resident and the same
 concurrency then drive a bare python-telegram-bot echo bot (also its own process, with
 concurrent_updates like Doorstep's): the baseline. After each loaded run, a few more
@@ -508,7 +512,12 @@ async def run_doorstep(backend: str, args: argparse.Namespace) -> tuple[Result, 
             async with database(backend, workdir, args.postgres_dsn) as url:
                 log(f"{name}: migrating and seeding a fresh database...")
                 await prepare_database(url)
-                env = {"DATABASE_URL": url, "WEB_PORT": "0", "LOG_LEVEL": "WARNING"}
+                env = {
+                    "DATABASE_URL": url,
+                    "WEB_PORT": "0",
+                    "LOG_LEVEL": "WARNING",
+                    "DELIVERY_RATE": str(args.delivery_rate),
+                }
                 command = [sys.executable, "-m", "bot", "run"]
                 result, load = await measure(name, command, env, workdir, args, doorstep_journey)
                 onboarded, reports = await count_outcomes(url)
@@ -594,7 +603,7 @@ def print_report(
 ) -> None:
     print(
         f"\nresident_flow: {args.residents} residents, {args.concurrency} at a time, "
-        "sandbox flood control off, on "
+        f"sandbox flood control off, DELIVERY_RATE={args.delivery_rate:g}, on "
         f"{os.cpu_count()} CPUs, code at {tree_version()}"
     )
     print(LATENCY_DEFINITION)
@@ -736,6 +745,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo bot baseline")
+    parser.add_argument(
+        "--delivery-rate",
+        type=float,
+        default=1000.0,
+        help="Doorstep's DELIVERY_RATE (1000: no cap, like the sandbox; 30: Telegram's)",
+    )
     parser.add_argument(
         "--unloaded-residents",
         type=int,
