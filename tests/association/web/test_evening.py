@@ -30,7 +30,6 @@ from bot.events.jobs import queue_event_reminders
 from bot.events.notices import Notices
 from bot.events.places import cancel_booking
 from bot.models import Delivery, Feedback, Neighbourhood, Resident, Topic
-from bot.models.base import utcnow
 from tests.association.test_service import FORM
 from tests.journeys import begin_report, onboard, report, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
@@ -236,11 +235,11 @@ async def test_quiet_hours_changed_on_settings_hold_for_announcements_and_events
     riverside, news = await places_of(h)
     ann = await resident_in_chat(h, 640_001, riverside, news)
     member = await add_staff(h.sessions, STAFF_CHAT, name="Sam")
-    tomorrow = utcnow().replace(second=0, microsecond=0) + timedelta(days=1)
+    tomorrow = datetime(2026, 12, 4, 21, 5, tzinfo=LONDON)
     event_id = await make_event(
         h.sessions, member, starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=2)
     )
-    await sign(h.sessions, ann, event_id, now=utcnow())
+    await sign(h.sessions, ann, event_id, now=EVENING)
     # Tomorrow morning: like the first, its "tomorrow" reminder is due from 18:00 today.
     morning = datetime(2026, 12, 4, 10, 0, tzinfo=LONDON)
     breakfast = await make_event(
@@ -250,7 +249,7 @@ async def test_quiet_hours_changed_on_settings_hold_for_announcements_and_events
         starts_at=morning,
         ends_at=morning + timedelta(hours=1),
     )
-    await sign(h.sessions, ann, breakfast, now=utcnow())
+    await sign(h.sessions, ann, breakfast, now=EVENING)
     settings = h.runtime.services.settings
     async for sam in dashboard(h, "staff", "sam", member):
         # As configured (21:00-08:00), at 21:05 both would wait for the morning, and the
@@ -312,14 +311,14 @@ async def test_a_place_freed_at_night_reaches_the_promoted_resident_at_once_if_i
             ends_at=start + timedelta(hours=1),
             capacity=1,
         )
-        await sign(h.sessions, first, events[name], now=utcnow())
-        await sign(h.sessions, second, events[name], now=utcnow())
+        await sign(h.sessions, first, events[name], now=EVENING)
+        await sign(h.sessions, second, events[name], now=EVENING)
     for event_id in events.values():
         async with h.sessions.begin() as db:
             resident = await db.get(Resident, first)
             assert resident is not None
             notices = Notices.of(await effective_settings(db, h.runtime.services.settings))
-            outcome = await cancel_booking(db, resident, event_id, notices, now=utcnow())
+            outcome = await cancel_booking(db, resident, event_id, notices, now=EVENING)
         assert [p.resident.id for p in outcome.promoted if p.resident] == [second]
     promoted = h.client.user(650_002)
     await promoted.wait_for_text("a place has come up at Breakfast club early")

@@ -19,7 +19,6 @@ import time_machine
 from sqlalchemy import select
 
 from bot.models import Feedback
-from bot.models.base import utcnow
 from tests.association.test_service import FORM
 from tests.association.web.test_evening import dashboard, places_of, post, resident_in_chat
 from tests.journeys import onboard, report, texts
@@ -78,7 +77,7 @@ async def test_each_setting_changed_on_the_dashboard_reaches_every_reader(
 
     ann = await resident_in_chat(h, 660_001, riverside, news)
     del ann
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)  # the Monday after
     event_id = await make_event(
         h.sessions, member, starts_at=start, ends_at=start + timedelta(hours=2)
     )
