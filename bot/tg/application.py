@@ -28,6 +28,7 @@ from bot.feedback.screening import mentions_any
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.metrics import Metrics
 from bot.tg import router
+from bot.tg.bot_api_request import BotApiRequest
 from bot.tg.services import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,9 @@ def build_application(
         # against every other) on each request, which took a quarter of the process's time
         # with the 50 a busy minute opened. 16 carry hundreds of calls a second; a call
         # waits up to POOL_WAIT_SECONDS for one (flood-control waits come before that).
-        .connection_pool_size(BOT_API_CONNECTIONS)
-        .pool_timeout(POOL_WAIT_SECONDS)
+        .request(
+            BotApiRequest(connection_pool_size=BOT_API_CONNECTIONS, pool_timeout=POOL_WAIT_SECONDS)
+        )
         # One limiter for every Bot API call: replies and the delivery worker share it.
         .rate_limiter(
             DeliveryLimiter(

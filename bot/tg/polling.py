@@ -11,8 +11,15 @@ it again, and the conversation layer drops it if its turn had in fact committed
 
 Many updates are handled at once (the per-chat processor keeps one chat's in order), so
 while some are under way the next fetch returns them again: they are skipped here, and
-the fetch is repeated when one finishes (or after ``REFETCH_SECONDS``) instead of long
-polling, because Telegram answers at once while unconfirmed updates exist.
+the fetch is repeated instead of long polling, because Telegram answers at once while
+unconfirmed updates exist. Each repeat costs in proportion to the updates still under way
+(all of them come back, to be read again), so repeats are spaced by that number: a fetch
+comes ``REFETCH_GAP_PER_UPDATE`` after the last one for each update under way (at most
+``REFETCH_SECONDS``), and sooner only when the oldest one finishes and the offset moves.
+Measured with bench/resident_flow.py (400 residents, 50 at a time, SQLite): a fetch after
+every finished update made 3,900 fetches returning about 70 updates each, for 5,200
+updates; spaced, 700 fetches and 1.3 times the updates a second, with the latency at 30
+updates a second unchanged (p95 16-19 ms).
 
 Errors are handled as python-telegram-bot's own polling loop does: a flood wait is
 waited out (plus half a second), a timeout retried at once, a refused token stops the
@@ -24,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,9 +46,10 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 LONG_POLL_SECONDS = 10
-# While updates are being handled, how long new ones may wait before the next fetch (a
-# fetch is also made as soon as any update finishes).
+# While updates are being handled, how long new ones may wait before the next fetch at
+# most, and how much sooner it comes for each update fewer under way (see above).
 REFETCH_SECONDS = 0.05
+REFETCH_GAP_PER_UPDATE = 0.001
 # How long a clean stop waits for updates under way; any still unfinished stay unconfirmed
 # and are handled by the next process.
 STOP_GRACE_SECONDS = 10.0
@@ -140,7 +149,8 @@ class Poller:
         backoff = 0.0
         while True:
             offset = self.offset
-            self._woken.clear()  # set again by any update that finishes from here on
+            fetched_at = time.monotonic()
+            self._woken.clear()  # set again when the oldest update under way finishes
             try:
                 updates = await self._fetch(offset, 0 if self._under_way else self.timeout)
             except RetryAfter as flood:
@@ -169,6 +179,8 @@ class Poller:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(REFETCH_SECONDS):
                         await self._woken.wait()
+                gap = min(REFETCH_SECONDS, REFETCH_GAP_PER_UPDATE * len(self._under_way))
+                await asyncio.sleep(fetched_at + gap - time.monotonic())
 
     def _begin(self, updates: list[dict[str, Any]]) -> None:
         """Start handling each update fetched that is not already under way or finished."""
@@ -196,6 +208,8 @@ class Poller:
             await handle_update(self.application, update)
         except Exception:  # process_update reports handler errors itself; this is a bug
             log.exception("update_id=%s could not be handled", update.update_id)
+        oldest = update.update_id == min(self._under_way)
         del self._under_way[update.update_id]
         self._finished.add(update.update_id)
-        self._woken.set()
+        if oldest:  # the offset moves on: fetch again (fewer known updates come back)
+            self._woken.set()
