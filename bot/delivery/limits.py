@@ -133,6 +133,9 @@ class SlotSource(Protocol):
     async def hold(self, seconds: float) -> None:
         """No slot starts in the next ``seconds`` (a bot-wide 429)."""
 
+    async def close(self) -> None:
+        """Let go of what the source holds (at shutdown)."""
+
 
 class LocalSlots:
     """Slots in memory: the budget of a single process."""
@@ -156,6 +159,9 @@ class LocalSlots:
     async def hold(self, seconds: float) -> None:
         """Move the next slot past the pause."""
         self._next = max(self._next, self._clock() + seconds)
+
+    async def close(self) -> None:
+        """Nothing held."""
 
 
 @dataclass
@@ -317,7 +323,9 @@ class SendBudget:
             recent = send.released - pace.last_ok < interval
             if not recent:
                 with contextlib.suppress(Exception):  # no answer: take it as the bot's
-                    elsewhere = await self.slots.chat_free_at(chat_id, interval, bulk=True)
+                    # A broadcast message is refused for another replica's reply to the
+                    # chat, a reply for another replica's broadcast message.
+                    elsewhere = await self.slots.chat_free_at(chat_id, interval, bulk=send.bulk)
                     recent = elsewhere > send.released
             if recent:
                 pace.held_until = max(pace.held_until, now + seconds)
@@ -385,9 +393,9 @@ class SendBudget:
             # to the other replicas; a reply coming meanwhile gets the next slot.
             bulk = waiter.priority == BULK
             try:
-                if waiter.chat_id is not None and not bulk:
-                    # Only replies ask (a round trip): broadcast messages come from one
-                    # replica, and a 429 they draw is recognised as the chat's (`flooded`).
+                if waiter.chat_id is not None:
+                    # Another replica's message to the chat (a reply beside this replica's
+                    # broadcast message, or the other way round) keeps its distance too.
                     interval = self._chat_interval(waiter.chat_id)
                     elsewhere = await self.slots.chat_free_at(waiter.chat_id, interval, bulk=bulk)
                     if elsewhere > self._clock():

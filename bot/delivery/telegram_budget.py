@@ -15,9 +15,10 @@ database's ``clock_timestamp()`` read in the same statement, using the quickest 
 trip seen lately (the smallest offset), so a slow answer does not make a send late.
 
 Slots are taken up to four at a time (one round trip per batch). Each is noted against its
-chat (``send_budget_chats``): a reply waits a chat interval after the last broadcast
-message any replica sent its chat, and a 429 for a chat another replica just wrote to is
-recognised as the chat's.
+chat (``send_budget_chats``): a broadcast message waits a chat interval after the last
+message any replica sent its chat, a reply after the last broadcast message (asking only
+while broadcast slots are being taken, which each batch of slots says), and a 429 for a
+chat another replica just wrote to is recognised as the chat's.
 A bot-wide 429 moves the shared slot past the pause, so every replica waits. A replica
 takes a slot only when it has a message ready to go in it (see `SendBudget`), so slots
 are not hoarded; one that dies holds none. SQLite deployments are a single process and
@@ -31,6 +32,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 _OFFSET_SAMPLES = 64  # round trips remembered for the clock offset
 _BATCH = 4  # slots taken per round trip
+_PRUNE_ABOVE = 4096  # replies heard kept before those over a minute old are dropped
 _SENDER_LOCK = 0x446F6F72  # the advisory lock of the replica that sends the outbox ("Door")
 _LOCK_CHECK_SECONDS = 1.0  # how often the sender makes sure its lock connection lives
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
@@ -49,16 +52,26 @@ _STILL_LOCKED = text(
     " AND pid = pg_backend_pid() AND objid = :key"
 )
 
-# Takes the next :count slots in one go.
+# Takes the next slots in one go (and, for a broadcast message, says when its batch ends).
 _TAKE = text(
     """
-    INSERT INTO send_budget (id, next_slot)
-    VALUES (1, clock_timestamp() + make_interval(secs => CAST(:span AS double precision)))
-    ON CONFLICT (id) DO UPDATE SET next_slot =
-        GREATEST(send_budget.next_slot, clock_timestamp())
-        + make_interval(secs => CAST(:span AS double precision))
+    INSERT INTO send_budget (id, next_slot, last_bulk_at)
+    VALUES (
+        1,
+        clock_timestamp() + make_interval(secs => CAST(:span AS double precision)),
+        CASE WHEN CAST(:bulk AS boolean)
+            THEN clock_timestamp() + make_interval(secs => CAST(:span AS double precision)) END
+    )
+    ON CONFLICT (id) DO UPDATE SET
+        next_slot = GREATEST(send_budget.next_slot, clock_timestamp())
+            + make_interval(secs => CAST(:span AS double precision)),
+        last_bulk_at = CASE WHEN CAST(:bulk AS boolean)
+            THEN GREATEST(send_budget.next_slot, clock_timestamp())
+                + make_interval(secs => CAST(:span AS double precision))
+            ELSE send_budget.last_bulk_at END
     RETURNING
         EXTRACT(EPOCH FROM next_slot) - CAST(:span AS double precision) AS start,
+        EXTRACT(EPOCH FROM last_bulk_at) AS last_bulk_at,
         EXTRACT(EPOCH FROM clock_timestamp()) AS now
     """
 )
@@ -89,9 +102,22 @@ _HOLD = text(
     )
     """
 )
+# Chats' notes matter for a few seconds; older ones are deleted about once a minute, so the
+# table holds only the chats messaged lately.
+_PRUNE = text(
+    "DELETE FROM send_budget_chats WHERE last_at < clock_timestamp() - make_interval(secs => 60)"
+)
+_PRUNE_EVERY_SECONDS = 60.0
+# Replies noted for the other replicas are also announced on this channel (chat:epoch,...),
+# so a broadcast message learns of a reply to its chat without a round trip of its own.
+_CHANNEL = "doorstep_send_budget_replies"
+_ANNOUNCE = text("SELECT pg_notify('doorstep_send_budget_replies', :payload)")
 # A slot is when a message may leave, not when it arrives: another replica keeps this
 # much more than the chat's interval from it.
 _CHAT_SLACK = 0.1
+# How long what the last slot taken said about broadcast messages is trusted: within it, a
+# reply asks about its chat only if a broadcast message went lately (see `chat_free_at`).
+_BULK_NEWS_SECONDS = 0.5
 
 
 class SharedSlots:
@@ -108,6 +134,17 @@ class SharedSlots:
         # by one task at a time, so noting never takes more than one connection.
         self._to_note: dict[int, tuple[float, bool]] = {}
         self.noting: asyncio.Task[None] | None = None
+        self._next_prune = float("-inf")
+        # The end of the last broadcast slots any replica took, and when that was read
+        # (with each batch of slots), both by this process's clock.
+        self._last_bulk = float("-inf")
+        self._last_bulk_read = float("-inf")
+        # Replies any replica sent, as heard on _CHANNEL (chat: slot, database's epoch),
+        # on a connection of their own once this process sends broadcast messages.
+        self._replies: dict[int, float] = {}
+        self._listener: AsyncConnection | None = None
+        self._hearing: Any = None  # the asyncpg connection that LISTENs
+        self._starting: asyncio.Task[None] | None = None
 
     def _local(self, epoch: float, db_now: float) -> float:
         """A database time as this process's clock, learning the offset as it goes."""
@@ -126,8 +163,13 @@ class SharedSlots:
         if not self._granted:
             batch = max(1, min(_BATCH, waiting))
             async with self.engine.begin() as connection:
-                row = (await connection.execute(_TAKE, {"span": interval * batch})).one()
+                row = (
+                    await connection.execute(_TAKE, {"span": interval * batch, "bulk": bulk})
+                ).one()
             first = self._local(float(row.start), float(row.now))
+            self._last_bulk_read = self._clock()
+            if row.last_bulk_at is not None:
+                self._last_bulk = float(row.last_bulk_at) + min(self._offsets)
             self._granted.extend(first + i * interval for i in range(batch))
         start = self._granted.popleft()
         if chat_id is not None:
@@ -141,14 +183,42 @@ class SharedSlots:
         while self._to_note:
             batch, self._to_note = self._to_note, {}
             rows = [{"chat": c, "at": at, "bulk": bulk} for c, (at, bulk) in batch.items()]
+            replies = ",".join(f"{c}:{at:.3f}" for c, (at, bulk) in batch.items() if not bulk)
             try:
                 async with self.engine.begin() as connection:
                     await connection.execute(_NOTE, rows)
+                    if replies:  # heard by the other replicas once this commits
+                        await connection.execute(_ANNOUNCE, {"payload": replies})
+                    if self._clock() >= self._next_prune:
+                        self._next_prune = self._clock() + _PRUNE_EVERY_SECONDS
+                        await connection.execute(_PRUNE)
             except Exception:  # the spacing is a courtesy to other replicas: never fatal
                 log.warning("send budget: %d chats not noted", len(rows), exc_info=True)
 
     async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
-        """When the chat's last message from any replica lets it have the next one."""
+        """When the chat's last message from any replica lets it have the next one.
+
+        A broadcast message looks at the replies heard on _CHANNEL (no round trip: one
+        per broadcast message made the dispatcher late and cost 1 % of the rate); it
+        reads the table only until it hears. A reply reads the table only when a
+        broadcast message may have gone to its chat lately: not when the last slots taken
+        (under half a second ago) said that no replica's broadcast slot was within the
+        chat's interval. Replies come in bursts, so under load most skip the round trip;
+        a broadcast starting in that half second may still meet one, and the 429 it draws
+        is recognised as the chat's.
+        """
+        now = self._clock()
+        if bulk and self._offsets and self._listening():
+            heard = self._replies.get(chat_id)
+            if heard is None:
+                return float("-inf")
+            return heard + min(self._offsets) + interval + _CHAT_SLACK
+        if (
+            not bulk
+            and now - self._last_bulk_read < _BULK_NEWS_SECONDS
+            and self._last_bulk + interval + _CHAT_SLACK < now
+        ):
+            return float("-inf")
         async with self.engine.connect() as connection:
             row = (await connection.execute(_CHAT_LAST, {"chat": chat_id})).one_or_none()
         if row is None:
@@ -163,6 +233,64 @@ class SharedSlots:
         self._granted.clear()
         async with self.engine.begin() as connection:
             await connection.execute(_HOLD, {"pause": seconds})
+
+    @property
+    def hearing(self) -> bool:
+        """Whether replies are being heard on _CHANNEL."""
+        return self._hearing is not None and not self._hearing.is_closed()
+
+    def _listening(self) -> bool:
+        """Whether replies are being heard; if not, start listening (in the background)."""
+        if self.hearing:
+            return True
+        if self._starting is None or self._starting.done():
+            self._starting = asyncio.create_task(self._listen(), name="send budget replies")
+        return False
+
+    async def _listen(self) -> None:
+        await self._close_listener()
+        self._replies.clear()  # what was missed while deaf is read from the table first
+        try:
+            connection = await self.engine.connect()
+        except Exception:
+            log.warning("send budget: cannot listen for replies; reading instead", exc_info=True)
+            return
+        try:
+            raw = await connection.get_raw_connection()
+            hearing: Any = raw.driver_connection  # asyncpg's
+            await hearing.add_listener(_CHANNEL, self._heard)
+        except Exception:
+            await connection.close()
+            log.warning("send budget: cannot listen for replies; reading instead", exc_info=True)
+            return
+        self._listener, self._hearing = connection, hearing
+
+    def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        """Replies another replica (or this one) sent: chat:epoch, comma-separated."""
+        for item in payload.split(","):
+            chat, _, at = item.partition(":")
+            with contextlib.suppress(ValueError):
+                chat_id, slot = int(chat), float(at)
+                self._replies[chat_id] = max(slot, self._replies.get(chat_id, slot))
+        if len(self._replies) > _PRUNE_ABOVE:  # only the last minute's can matter
+            newest = max(self._replies.values())
+            self._replies = {c: at for c, at in self._replies.items() if at > newest - 60}
+
+    async def _close_listener(self) -> None:
+        connection, self._listener, self._hearing = self._listener, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # LISTENing: not for the pool
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def close(self) -> None:
+        """Stop listening (at shutdown)."""
+        if self._starting is not None:
+            self._starting.cancel()
+            with contextlib.suppress(BaseException):
+                await self._starting
+        await self._close_listener()
 
 
 def send_budget_for(sessions: async_sessionmaker[AsyncSession], rate: float) -> SendBudget:

@@ -28,7 +28,8 @@ class DeliveryLimiter(BaseRateLimiter[RateLimitArgs]):
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Let go of the budget's connections."""
+        await self.budget.slots.close()
 
     async def process_request(
         self,

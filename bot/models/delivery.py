@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,7 +27,18 @@ class Delivery(Base):
     """A proactive message to one chat: written with its cause, sent by the delivery worker."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "status", "not_before", "priority", "id"),)
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "not_before", "priority", "id"),
+        # A chat's earlier unsent rows, which hold its later ones back (queue.claim): only
+        # rows not yet sent, so it stays small however long the outbox's history grows.
+        Index(
+            "ix_deliveries_chat_unsent",
+            "chat_id",
+            "id",
+            postgresql_where=text("status IN ('queued', 'sending')"),
+            sqlite_where=text("status IN ('queued', 'sending')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), nullable=False)

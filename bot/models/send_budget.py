@@ -26,6 +26,8 @@ class SendBudgetSlot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     next_slot: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The end of the last batch of slots taken for a broadcast message, by any replica.
+    last_bulk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SendBudgetChat(Base):

@@ -204,6 +204,9 @@ class OtherReplicaSentTo:
     async def hold(self, seconds: float) -> None:
         raise AssertionError("no 429 here")
 
+    async def close(self) -> None:
+        pass
+
 
 async def test_a_chat_keeps_its_distance_from_another_replicas_message() -> None:
     fake = FakeTime()
@@ -214,8 +217,12 @@ async def test_a_chat_keeps_its_distance_from_another_replicas_message() -> None
     assert to_8 - started < 0.1  # another chat goes at once
     assert to_7 >= started + 0.6  # this one waits for the other replica's message
     assert slots.taken == [8, 7]  # no slot was taken (and lost) while it waited
-    # Broadcast messages do not ask (one replica sends them); a 429 one draws from a chat
-    # another replica just wrote to is the chat's, not the bot's.
+    # A broadcast message keeps its distance from another replica's reply too ...
+    slots.free_at = fake.now + 2.5
+    before = fake.now
+    assert await send(budget, 7) >= before + 2.5
+    # ... and a 429 one draws from a chat another replica just wrote to is the chat's,
+    # not the bot's.
     bulk = await budget.acquire(7, bulk=True)
     slots.free_at = bulk.released + 0.5  # another replica wrote to chat 7 just before
     assert await budget.flooded(bulk, 1.0) is True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import migrate
@@ -69,3 +71,80 @@ async def test_a_bot_wide_429_holds_every_replica(two_replicas: list[AsyncEngine
     await first.hold(2.0)
     after = await second.take(INTERVAL, None, bulk=True)
     assert after - before >= 2.0
+
+
+async def test_a_reply_asks_about_its_chat_only_while_broadcast_slots_are_taken(
+    two_replicas: list[AsyncEngine],
+) -> None:
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(two_replicas[1].sync_engine, "before_cursor_execute", count)
+    await second.take(INTERVAL, 8, bulk=False)  # no broadcast slot yet, it hears
+    statements.clear()
+    assert await second.chat_free_at(7, 1.0, bulk=False) == float("-inf")
+    assert statements == []  # known without a round trip
+    bulk_start = await first.take(INTERVAL, 7, bulk=True)
+    assert first.noting is not None
+    await first.noting
+    await second.take(INTERVAL, 9, bulk=False)  # now it hears of the broadcast slots ...
+    statements.clear()
+    assert await second.chat_free_at(7, 1.0, bulk=False) == pytest.approx(
+        bulk_start + 1.1, abs=0.03
+    )
+    assert len(statements) == 1  # ... and asks about the chat
+
+
+async def test_a_broadcast_message_hears_of_another_replicas_reply_without_asking(
+    two_replicas: list[AsyncEngine],
+) -> None:
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(two_replicas[1].sync_engine, "before_cursor_execute", count)
+    try:
+        await second.take(INTERVAL, 9, bulk=True)
+        # Until it hears, the sender reads; meanwhile it starts listening.
+        assert await second.chat_free_at(7, 1.0, bulk=True) == float("-inf")
+        for _ in range(200):
+            if second.hearing:
+                break
+            await asyncio.sleep(0.01)
+        assert second.hearing
+        reply_start = await first.take(INTERVAL, 7, bulk=False)
+        assert first.noting is not None
+        await first.noting
+        statements.clear()
+        free_at = float("-inf")
+        for _ in range(200):  # the notification comes once the note is committed
+            free_at = await second.chat_free_at(7, 1.0, bulk=True)
+            if free_at > float("-inf"):
+                break
+            await asyncio.sleep(0.01)
+        assert free_at == pytest.approx(reply_start + 1.1, abs=0.03)
+        assert statements == []  # heard, never asked
+    finally:
+        await second.close()
+
+
+async def test_chats_noted_over_a_minute_ago_are_deleted(two_replicas: list[AsyncEngine]) -> None:
+    async with two_replicas[0].begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO send_budget_chats (chat_id, last_at) VALUES"
+                " (1, now() - make_interval(secs => 61)), (2, now() - make_interval(secs => 30))"
+            )
+        )
+    slots = SharedSlots(two_replicas[0])
+    await slots.take(INTERVAL, 3, bulk=True)
+    assert slots.noting is not None
+    await slots.noting
+    async with two_replicas[0].connect() as connection:
+        kept = set(await connection.scalars(text("SELECT chat_id FROM send_budget_chats")))
+    assert kept == {2, 3}
