@@ -9,7 +9,7 @@ once the stage is acknowledged, because acknowledging restarts that clock (the C
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,8 +77,9 @@ async def extension_of(
     )
 
 
-def _why_not_extendable(report: Feedback) -> InvalidInput | None:
-    """The refusal for a report that is not an acknowledged, unanswered complaint."""
+def _why_not_extendable(report: Feedback, today: date) -> InvalidInput | None:
+    """The refusal for a report that is not an acknowledged, unanswered complaint whose
+    answer is still due (today is the last day an extension may be agreed)."""
     if not report.is_complaint or report.response_due_on is None:
         return InvalidInput(
             "{reference} is not a complaint, so it has no response deadline to extend.",
@@ -95,12 +96,21 @@ def _why_not_extendable(report: Feedback) -> InvalidInput | None:
             "{reference} has been answered, so there is no deadline left to extend.",
             reference=report.reference,
         )
+    if today > report.response_due_on:
+        # Code 6.4-6.5: the resident is told of an extension, its reasons and the new date
+        # within the timescale; once the answer is late, the record must say so.
+        return InvalidInput(
+            "The answer to {reference} was due by {date}: an extension has to be agreed "
+            "before the deadline passes, and this one is already missed.",
+            reference=report.reference,
+            date=format_day(report.response_due_on, "en"),
+        )
     return None
 
 
-def may_extend(report: Feedback) -> bool:
+def may_extend(report: Feedback, today: date) -> bool:
     """Whether the report's response date may be extended now (if not yet at this stage)."""
-    return _why_not_extendable(report) is None
+    return _why_not_extendable(report, today) is None
 
 
 async def extend_deadline(
@@ -115,14 +125,14 @@ async def extend_deadline(
     """Move the current stage's response date later, once, with a reason the resident is told.
 
     ``working_days`` may be text as typed in a form. Raises InvalidInput for a report that
-    is not an acknowledged, unanswered complaint, a second extension at the same stage,
-    too many days or an empty reason.
+    is not an acknowledged, unanswered complaint, one whose answer is already late, a
+    second extension at the same stage, too many days or an empty reason.
     """
     moment = now or utcnow()
     why = require_text(reason, REASON_MAX_LENGTH)
     report = await get_report(session, feedback_id, lock=True)
     stage = report.complaint_stage or 1
-    refusal = _why_not_extendable(report)
+    refusal = _why_not_extendable(report, moment.astimezone(notices.tz).date())
     if refusal is not None:
         raise refusal
     days = parse_working_days(working_days, stage)

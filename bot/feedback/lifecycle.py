@@ -132,14 +132,22 @@ async def move(
 
 def _take_up(report: Feedback, staff: StaffMember, notices: StaffNotices, now: datetime) -> None:
     """The first thing staff do with a report acknowledges it; for a complaint the
-    response clock then runs from the real acknowledgement, not the deadline."""
+    response clock then runs from that acknowledgement if it came in time, else from the
+    day it was due (``clocks.response_due``). The stage's stored acknowledgement date is
+    the start: at stage 2 that counts from the escalation, not from the first receipt."""
     stage = report.complaint_stage or 1
     if report.acknowledged_at is None:
         report.acknowledged_at = now
     if report.is_complaint:
-        report.response_due_on = clocks.complaint_due_dates(
-            report.received_at, notices.tz, notices.region, stage=stage, acknowledged_at=now
-        ).respond_by
+        acknowledge_by = (
+            report.ack_due_on
+            or clocks.complaint_due_dates(
+                report.received_at, notices.tz, notices.region, stage=stage
+            ).acknowledge_by
+        )
+        report.response_due_on = clocks.response_due(
+            acknowledge_by, now, notices.tz, notices.region, stage=stage
+        )
     if report.is_complaint and stage == 1 and report.stage1_handler_id is None:
         # Whoever first takes up a stage-1 complaint handles it until someone is assigned.
         report.stage1_handler_id = staff.id

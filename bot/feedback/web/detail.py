@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,7 @@ class _Case:
     # What became of each staff reply (by message id), and of the latest message sent.
     reply_states: dict[int, str]
     last_to_resident: str | None
+    today: date  # the association's local date
 
 
 async def _read(request: web.Request) -> _Case:
@@ -97,6 +99,7 @@ async def _read(request: web.Request) -> _Case:
                 for message_id, row in deliveries.items()
             },
             last_to_resident=holding.delivery_state(last, tz, _, now) if last else None,
+            today=now.astimezone(tz).date(),
         )
 
 
@@ -200,7 +203,7 @@ def _forms(read: _Case) -> dict[str, Any]:
         "assignable": [m for m in read.handlers if not (at_stage2 and m.id == stage1)],
         "can_escalate": "escalated" in moves,
         "stage2_choices": [m for m in read.handlers if m.id != stage1],
-        "can_extend": extensions.may_extend(report) and not extended_now,
+        "can_extend": extensions.may_extend(report, read.today) and not extended_now,
         "extension_stage": stage,
         "extension_max": extensions.EXTENSION_MAX_DAYS[stage],
         "reply_max": REPLY_MAX_LENGTH,

@@ -8,6 +8,7 @@ import base64
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import ClientResponse
@@ -32,6 +33,8 @@ from tests.feedback.factories import sessions_of
 from tests.feedback.web.test_inbox import add_report, add_resident, add_staff, area_ids
 from tests.support.harness import TEST_TOKEN
 from tests.support.web import Web, WebFactory, csrf_of
+
+LONDON = ZoneInfo("Europe/London")
 
 # A 48x32 JPEG, as Telegram stores a resident's photo.
 JPEG = base64.b64decode(
@@ -283,27 +286,38 @@ async def test_extension_once_per_stage_with_reason_told_to_the_resident_in_wels
     assert audit.details["after"] == expected.isoformat()
 
 
-async def test_the_extended_date_is_the_one_the_overdue_rule_reads(
+async def test_a_missed_answer_cannot_be_extended_and_an_extension_on_the_day_moves_the_date(
     web: Web, neighbourhoods: None
 ) -> None:
-    yesterday = utcnow().date() - timedelta(days=1)
+    today = utcnow().astimezone(LONDON).date()  # the association's date, as the pages use
     report, _ = await complaint(web, status="in_progress", acknowledged_at=utcnow())
     async with sessions_of(web).begin() as db:
         late = await db.get(Feedback, report.id)
         assert late is not None
-        late.response_due_on = yesterday
+        late.response_due_on = today - timedelta(days=1)
     _, sam = await staff_client(web, "sam", ["riverside"])
     assert report.reference in await (await sam.get("/feedback?overdue=yes")).text()
+    page = await (await sam.get(f"/feedback/{report.id}")).text()
+    assert f'action="/feedback/{report.id}/extend"' not in page  # not offered
+    # Too late (Code 6.4-6.5): refused, and the answer stays overdue.
+    refused = await post(sam, f"/feedback/{report.id}/extend", days="3", reason="Parts on order")
+    assert refused.status == 400 and "already missed" in await refused.text()
+    assert report.reference in await (await sam.get("/feedback?overdue=yes")).text()
+    assert await rows(web, FeedbackExtension, feedback_id=report.id) == []
+
+    async with sessions_of(web).begin() as db:
+        due_today = await db.get(Feedback, report.id)
+        assert due_today is not None
+        due_today.response_due_on = today
     extended = await post(sam, f"/feedback/{report.id}/extend", days="3", reason="Parts on order")
     assert extended.status == 200
-    assert report.reference not in await (await sam.get("/feedback?overdue=yes")).text()
     async with sessions_of(web)() as db:
         stored = await db.get(Feedback, report.id)
         assert stored is not None
         now = utcnow()
-        clock = deadlines.clocks_of(stored, now, now.date())
+        clock = deadlines.clocks_of(stored, now, today)
     assert [c.due for c in clock if c.name.startswith("Respond")] == [
-        clocks.add_working_days(yesterday, 3, "england-and-wales")
+        clocks.add_working_days(today, 3, "england-and-wales")
     ]
 
 

@@ -1,0 +1,137 @@
+"""The Complaint Handling Code's clocks cannot be bent (issue 12), on SQLite and PostgreSQL.
+
+Each date is written out, counted by hand on the calendar of England in 2026 (bank holidays
+Good Friday 3 April, Easter Monday 6 April, 4 May and 25 May); none is computed by the code
+under test. The rules: Code 6.2, 6.3, 6.4-6.5 and 6.11 (docs/regulation-complaints-and-
+hazards.md), with the stricter reading that a late acknowledgement never buys time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.errors import InvalidInput
+from bot.feedback import extensions, lifecycle
+from bot.models import Feedback, StaffMember
+from tests.feedback.factories import (
+    NOTICES,
+    Sessions,
+    make_report,
+    make_resident,
+    make_staff,
+)
+
+RECEIVED = datetime(2026, 4, 13, 9, 0, tzinfo=UTC)  # Monday 13 April 2026, 10:00 in London
+ACK_DUE = date(2026, 4, 20)  # 5 working days: 14, 15, 16, 17, 20 April
+ANSWER_DUE = date(2026, 5, 5)  # 10 working days from 20 April: 21 Apr ... 1 May, 5 May
+
+
+async def moved(
+    sessions: Sessions, report: Feedback, status: str, when: datetime, staff: StaffMember
+) -> Feedback:
+    async with sessions.begin() as session:
+        outcome = await lifecycle.change_status(
+            session, report.id, status, staff, NOTICES, now=when
+        )
+    return outcome.report
+
+
+async def test_an_answer_without_acknowledgement_is_due_from_the_acknowledgement_deadline(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff = await make_staff(sessions, 12001)
+    resident = await make_resident(sessions, 12002)
+    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    assert (report.ack_due_on, report.response_due_on) == (ACK_DUE, ANSWER_DUE)
+    answered = await moved(
+        sessions, report, "resolved", datetime(2026, 5, 29, 14, 0, tzinfo=UTC), staff
+    )
+    # Not 12 June (10 working days from the answer): the clock was never restarted.
+    assert answered.response_due_on == ANSWER_DUE
+
+
+async def test_a_late_acknowledgement_does_not_move_the_answer_date(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff = await make_staff(sessions, 12011)
+    resident = await make_resident(sessions, 12012)
+    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    # Four weeks late: Monday 11 May, then the answer two days later.
+    acknowledged = await moved(
+        sessions, report, "acknowledged", datetime(2026, 5, 11, 9, 0, tzinfo=UTC), staff
+    )
+    assert acknowledged.response_due_on == ANSWER_DUE  # not 26 May
+    await moved(sessions, report, "resolved", datetime(2026, 5, 13, 9, 0, tzinfo=UTC), staff)
+    async with sessions() as session:
+        row = await session.get(Feedback, report.id)
+    assert row is not None and row.response_due_on == ANSWER_DUE
+
+
+async def test_an_acknowledgement_in_time_counts_from_its_own_day(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff = await make_staff(sessions, 12021)
+    resident = await make_resident(sessions, 12022)
+    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    acknowledged = await moved(
+        sessions, report, "acknowledged", datetime(2026, 4, 15, 9, 0, tzinfo=UTC), staff
+    )
+    # 10 working days from Wednesday 15 April: 16, 17, 20 ... 24, 27, 28, 29 April.
+    assert acknowledged.response_due_on == date(2026, 4, 29)
+
+
+async def test_stage_two_counts_from_the_escalation_even_when_never_acknowledged(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff = await make_staff(sessions, 12031)
+    other = await make_staff(sessions, 12033, name="Ola")
+    resident = await make_resident(sessions, 12032)
+    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    await moved(sessions, report, "acknowledged", datetime(2026, 4, 14, 9, 0, tzinfo=UTC), staff)
+    await moved(sessions, report, "resolved", datetime(2026, 4, 21, 9, 0, tzinfo=UTC), staff)
+    escalated = await moved(
+        sessions, report, "escalated", datetime(2026, 4, 27, 9, 0, tzinfo=UTC), staff
+    )
+    # 5 working days from Monday 27 April: 28, 29, 30 April, 1 May, (4 May a holiday) 5 May.
+    assert escalated.ack_due_on == date(2026, 5, 5)
+    # 20 working days from 5 May: 6 May ... 22 May (13), (25 May a holiday) 26 May ... 3 June.
+    assert escalated.response_due_on == date(2026, 6, 3)
+    answered = await moved(
+        sessions, report, "resolved", datetime(2026, 6, 30, 9, 0, tzinfo=UTC), other
+    )
+    assert answered.response_due_on == date(2026, 6, 3)  # late, not 28 July
+
+
+async def test_an_extension_after_the_deadline_is_refused(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff = await make_staff(sessions, 12041)
+    resident = await make_resident(sessions, 12042)
+    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    await moved(sessions, report, "acknowledged", datetime(2026, 4, 15, 9, 0, tzinfo=UTC), staff)
+    # Due 29 April; on 30 April it is too late to agree more time.
+    async with sessions.begin() as session:
+        with pytest.raises(InvalidInput, match="already missed"):
+            await extensions.extend_deadline(
+                session,
+                report.id,
+                staff,
+                5,
+                "Waiting for parts",
+                NOTICES,
+                now=datetime(2026, 4, 30, 9, 0, tzinfo=UTC),
+            )
+    # On the due day itself it may still be agreed: 5 working days more (4 May a holiday).
+    async with sessions.begin() as session:
+        extension = await extensions.extend_deadline(
+            session,
+            report.id,
+            staff,
+            5,
+            "Waiting for parts",
+            NOTICES,
+            now=datetime(2026, 4, 29, 16, 0, tzinfo=UTC),
+        )
+    assert (extension.due_before, extension.due_after) == (date(2026, 4, 29), date(2026, 5, 7))
