@@ -152,6 +152,7 @@ def figure_rows(report: ImpactReport) -> list[tuple[str, str, Shown]]:
             (section, "Answered in time", stage.answered_in_time),
             (section, "Answered late", stage.answered_late),
             (section, "CH02 % answered in time", stage.share_in_time),
+            *((section, f"Not counted: {label}", count) for label, count in stage.not_counted),
         ]
     for hazard in report.hazards:
         rows += _breakdown_rows(f"Awaab's Law: {hazard.label}", hazard.outcomes)

@@ -113,3 +113,69 @@ async def test_ch02_judges_stage_one_by_the_due_date_kept_at_escalation(
         )
     stage1, _ = (await figures(sessions, JUNE, homes=2000)).stages
     assert (stage1.answered, stage1.answered_in_time, stage1.answered_late) == (5, 5, 0)
+
+
+async def test_complaints_closed_as_not_complaints_duplicates_or_withdrawn_are_not_counted(
+    sessions: Sessions,
+) -> None:
+    received = london(date(2026, 6, 1))
+    acknowledged = london(date(2026, 6, 2))
+    due = date(2026, 6, 16)  # 10 working days after Tuesday 2 June
+    kept: dict[str, Any] = {"is_complaint": True, "complaint_stage": 1}
+    for _ in range(6):  # complaints, answered in time
+        await report(
+            sessions,
+            received,
+            (("acknowledged", acknowledged), ("resolved", london(date(2026, 6, 10)))),
+            acknowledged_at=acknowledged,
+            response_due_on=due,
+            status="resolved",
+            **kept,
+        )
+    for _ in range(5):  # a service request after all; answered late before it was seen so
+        await report(
+            sessions,
+            received,
+            (
+                ("acknowledged", acknowledged),
+                ("resolved", london(date(2026, 6, 30))),
+                ("not_a_complaint", london(date(2026, 7, 1))),
+            ),
+            acknowledged_at=acknowledged,
+            response_due_on=due,
+            status="not_a_complaint",
+            **kept,
+        )
+    for _ in range(5):  # withdrawn at stage 2, after a late stage 1 answer
+        await report(
+            sessions,
+            received,
+            (
+                ("acknowledged", acknowledged),
+                ("resolved", london(date(2026, 6, 19))),
+                ("escalated", london(date(2026, 6, 22))),
+                ("withdrawn", london(date(2026, 6, 25))),
+            ),
+            acknowledged_at=acknowledged,
+            response_due_on=date(2026, 7, 27),
+            stage1_response_due_on=due,
+            status="withdrawn",
+            is_complaint=True,
+            complaint_stage=2,
+        )
+
+    stage1, stage2 = (await figures(sessions, JUNE, homes=2000)).stages
+    # Only the six that remain complaints: 3 per 1,000 homes, all six answered in time.
+    assert (stage1.received, stage1.per_thousand_homes) == (6, 3.0)
+    assert (stage1.answered, stage1.answered_in_time, stage1.share_in_time) == (6, 6, 100.0)
+    assert stage1.not_counted == [
+        ("Not a complaint (a service request)", 5),
+        ("Duplicate", 0),
+        ("Withdrawn", 5),
+    ]
+    assert (stage2.received, stage2.answered) == (0, 0)
+    assert stage2.not_counted == [
+        ("Not a complaint (a service request)", 0),
+        ("Duplicate", 0),
+        ("Withdrawn", 5),
+    ]
