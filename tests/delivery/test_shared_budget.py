@@ -18,6 +18,17 @@ from tests.support.harness import DatabaseFactory, in_thread
 INTERVAL = 0.05
 
 
+def statements_on(engine: AsyncEngine) -> list[str]:
+    """The SQL the engine sends from now on (cleared by the test as it goes)."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    return statements
+
+
 @pytest.fixture
 async def two_replicas(fresh_database_url: DatabaseFactory) -> AsyncIterator[list[AsyncEngine]]:
     """Two engines (as two replicas would have) on one migrated PostgreSQL database."""
@@ -77,12 +88,7 @@ async def test_a_reply_asks_about_its_chat_only_while_broadcast_slots_are_taken(
     two_replicas: list[AsyncEngine],
 ) -> None:
     first, second = (SharedSlots(engine) for engine in two_replicas)
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(two_replicas[1].sync_engine, "before_cursor_execute", count)
+    statements = statements_on(two_replicas[1])
     await second.take(INTERVAL, 8, bulk=False)  # no broadcast slot yet, it hears
     statements.clear()
     assert await second.chat_free_at(7, 1.0, bulk=False) == float("-inf")
@@ -102,12 +108,7 @@ async def test_a_broadcast_message_hears_of_another_replicas_reply_without_askin
     two_replicas: list[AsyncEngine],
 ) -> None:
     first, second = (SharedSlots(engine) for engine in two_replicas)
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(two_replicas[1].sync_engine, "before_cursor_execute", count)
+    statements = statements_on(two_replicas[1])
     try:
         await second.take(INTERVAL, 9, bulk=True)
         # Until it hears, the sender reads; meanwhile it starts listening.

@@ -28,6 +28,13 @@ ACK_DUE = date(2026, 4, 20)  # 5 working days: 14, 15, 16, 17, 20 April
 ANSWER_DUE = date(2026, 5, 5)  # 10 working days from 20 April: 21 Apr ... 1 May, 5 May
 
 
+async def complaint_received(sessions: Sessions, user_id: int) -> tuple[StaffMember, Feedback]:
+    """A member of staff, and a complaint a resident sent at RECEIVED."""
+    staff = await make_staff(sessions, user_id)
+    resident = await make_resident(sessions, user_id + 1)
+    return staff, await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+
+
 async def moved(
     sessions: Sessions, report: Feedback, status: str, when: datetime, staff: StaffMember
 ) -> Feedback:
@@ -41,9 +48,7 @@ async def moved(
 async def test_an_answer_without_acknowledgement_is_due_from_the_acknowledgement_deadline(
     sessions: Sessions, neighbourhoods: None
 ) -> None:
-    staff = await make_staff(sessions, 12001)
-    resident = await make_resident(sessions, 12002)
-    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    staff, report = await complaint_received(sessions, 12001)
     assert (report.ack_due_on, report.response_due_on) == (ACK_DUE, ANSWER_DUE)
     answered = await moved(
         sessions, report, "resolved", datetime(2026, 5, 29, 14, 0, tzinfo=UTC), staff
@@ -55,9 +60,7 @@ async def test_an_answer_without_acknowledgement_is_due_from_the_acknowledgement
 async def test_a_late_acknowledgement_does_not_move_the_answer_date(
     sessions: Sessions, neighbourhoods: None
 ) -> None:
-    staff = await make_staff(sessions, 12011)
-    resident = await make_resident(sessions, 12012)
-    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    staff, report = await complaint_received(sessions, 12011)
     # Four weeks late: Monday 11 May, then the answer two days later.
     acknowledged = await moved(
         sessions, report, "acknowledged", datetime(2026, 5, 11, 9, 0, tzinfo=UTC), staff
@@ -72,9 +75,7 @@ async def test_a_late_acknowledgement_does_not_move_the_answer_date(
 async def test_an_acknowledgement_in_time_counts_from_its_own_day(
     sessions: Sessions, neighbourhoods: None
 ) -> None:
-    staff = await make_staff(sessions, 12021)
-    resident = await make_resident(sessions, 12022)
-    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    staff, report = await complaint_received(sessions, 12021)
     acknowledged = await moved(
         sessions, report, "acknowledged", datetime(2026, 4, 15, 9, 0, tzinfo=UTC), staff
     )
@@ -85,10 +86,8 @@ async def test_an_acknowledgement_in_time_counts_from_its_own_day(
 async def test_stage_two_counts_from_the_escalation_even_when_never_acknowledged(
     sessions: Sessions, neighbourhoods: None
 ) -> None:
-    staff = await make_staff(sessions, 12031)
+    staff, report = await complaint_received(sessions, 12031)
     other = await make_staff(sessions, 12033, name="Ola")
-    resident = await make_resident(sessions, 12032)
-    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
     await moved(sessions, report, "acknowledged", datetime(2026, 4, 14, 9, 0, tzinfo=UTC), staff)
     await moved(sessions, report, "resolved", datetime(2026, 4, 21, 9, 0, tzinfo=UTC), staff)
     escalated = await moved(
@@ -107,9 +106,7 @@ async def test_stage_two_counts_from_the_escalation_even_when_never_acknowledged
 async def test_an_extension_after_the_deadline_is_refused(
     sessions: Sessions, neighbourhoods: None
 ) -> None:
-    staff = await make_staff(sessions, 12041)
-    resident = await make_resident(sessions, 12042)
-    report = await make_report(sessions, resident, complaint=True, aware_at=RECEIVED)
+    staff, report = await complaint_received(sessions, 12041)
     await moved(sessions, report, "acknowledged", datetime(2026, 4, 15, 9, 0, tzinfo=UTC), staff)
     # Due 29 April; on 30 April it is too late to agree more time.
     async with sessions.begin() as session:
