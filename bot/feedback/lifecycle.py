@@ -15,10 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
 from bot.delivery import holding
-from bot.delivery.outbox import Priority, enqueue, payload
+from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import clocks
-from bot.feedback.notify import StaffNotices, contactable_resident
+from bot.feedback.notify import (
+    StaffNotices,
+    contactable_resident,
+    notify_staff_chats,
+    staff_summary,
+)
 from bot.feedback.reports import get_report
 from bot.feedback.statuses import (
     AWAITING_ACKNOWLEDGEMENT,
@@ -26,9 +31,18 @@ from bot.feedback.statuses import (
     STATUS_WORDS,
     allowed_statuses,
 )
+from bot.feedback.steps import FeedbackButton
 from bot.i18n import format_day, gettext_for
-from bot.models import Delivery, Feedback, FeedbackAssignment, FeedbackStatusChange, StaffMember
+from bot.models import (
+    Delivery,
+    Feedback,
+    FeedbackAssignment,
+    FeedbackStatusChange,
+    Resident,
+    StaffMember,
+)
 from bot.models.base import utcnow
+from bot.staff.service import staff_chats_for
 
 
 @dataclass(frozen=True)
@@ -85,22 +99,86 @@ async def change_status(
     return await move(session, report, to_status, staff, notices, now or utcnow(), note)
 
 
+# A complaint answered at stage 1: the resident may ask for stage 2 from here.
+ANSWERED_AT_STAGE_ONE = frozenset({"resolved", "closed"})
+
+
+async def request_stage_two(
+    session: AsyncSession,
+    feedback_id: int,
+    resident: Resident,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> StatusOutcome:
+    """The resident asks for stage 2 of their complaint, after its stage-1 answer.
+
+    Escalation is the resident's to ask (Code 6.10), without giving reasons (6.12), and
+    stage 2 is acknowledged within 5 working days of the request (6.11): its clocks start
+    at this moment. Staff are told; the dashboard names the stage-2 handler, who must not
+    be the stage-1 one (6.13). Asking twice changes nothing.
+    """
+    moment = now or utcnow()
+    report = await get_report(session, feedback_id, lock=True)
+    if report.resident_id != resident.id:
+        raise StaleAction("That button no longer works.")
+    if report.is_complaint and report.complaint_stage == 2:
+        return StatusOutcome(report, changed=False)
+    if report.status not in ANSWERED_AT_STAGE_ONE or "escalated" not in allowed_statuses(report):
+        raise InvalidInput(
+            "{reference} can go to stage 2 once we have given you our stage 1 answer.",
+            reference=report.reference,
+        )
+    outcome = await move(session, report, "escalated", None, notices, moment, None)
+    await _tell_staff_of_request(session, report, notices, moment)
+    return outcome
+
+
+async def _tell_staff_of_request(
+    session: AsyncSession, report: Feedback, notices: StaffNotices, now: datetime
+) -> None:
+    _ = gettext_for(notices.staff_language)
+    chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
+    assert report.ack_due_on is not None and report.response_due_on is not None
+    header = _(
+        "The resident asked for stage 2 of complaint {reference}. Acknowledge it by {ack} and "
+        "answer by {respond}; name a stage-2 handler who did not deal with stage 1."
+    ).format(
+        reference=report.reference,
+        ack=format_day(report.ack_due_on, notices.staff_language),
+        respond=format_day(report.response_due_on, notices.staff_language),
+    )
+    lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
+    await notify_staff_chats(
+        session,
+        chats,
+        report,
+        "\n".join([header, "", *lines]),
+        _,
+        notices,
+        urgency=holding.for_report(report),
+        now=now,
+    )
+
+
 async def move(
     session: AsyncSession,
     report: Feedback,
     to_status: str,
-    staff: StaffMember,
+    staff: StaffMember | None,
     notices: StaffNotices,
     now: datetime,
     note: str | None,
 ) -> StatusOutcome:
     """Apply one step of the lifecycle (already checked) with its timestamps, history,
-    audit entry and message to the resident."""
+    audit entry and message to the resident. ``staff`` is None for the resident's own
+    request for stage 2."""
     was = report.status
+    actor = "resident" if staff is None else staff_actor(staff)
     if was in AWAITING_ACKNOWLEDGEMENT and to_status != "escalated":
+        assert staff is not None  # taking a report up is staff's
         _take_up(report, staff, notices, now)
     if to_status == "escalated":
-        _to_stage2(session, report, staff, notices, now)
+        _to_stage2(session, report, actor, notices, now)
     elif to_status == "resolved":
         report.resolved_at = now
     elif to_status in CLOSED_STATUSES:
@@ -112,13 +190,13 @@ async def move(
             from_status=was,
             to_status=to_status,
             changed_at=now,
-            actor=staff_actor(staff),
+            actor=actor,
             note=note,
         )
     )
     record_action(
         session,
-        staff_actor(staff),
+        actor,
         "feedback.acknowledged" if to_status == "acknowledged" else "feedback.status_changed",
         "feedback",
         report.id,
@@ -156,7 +234,7 @@ def _take_up(report: Feedback, staff: StaffMember, notices: StaffNotices, now: d
 def _to_stage2(
     session: AsyncSession,
     report: Feedback,
-    staff: StaffMember,
+    actor: str,
     notices: StaffNotices,
     now: datetime,
 ) -> None:
@@ -172,7 +250,7 @@ def _to_stage2(
                 feedback_id=report.id,
                 stage=2,
                 staff_id=None,
-                actor=staff_actor(staff),
+                actor=actor,
                 assigned_at=now,
             )
         )
@@ -217,12 +295,30 @@ async def tell_resident_of_status(
                 "final answer by {respond} at the latest."
             ).format(ack=day(report.ack_due_on), respond=day(report.response_due_on))
         )
+    buttons: list[list[Button]] = []
+    answered = report.status in ANSWERED_AT_STAGE_ONE
+    if report.is_complaint and report.complaint_stage == 1 and answered:
+        # Code 6.10: the resident decides whether the stage-1 answer settles it.
+        lines.append(
+            _(
+                "If you are not satisfied with this answer, you can ask for your complaint to "
+                "go to stage 2, where someone else will review it. You do not have to say why."
+            )
+        )
+        buttons = [
+            [
+                Button(
+                    _("I'm not satisfied - take it to stage 2"),
+                    anywhere_data(FeedbackButton.STAGE_TWO, report.id),
+                )
+            ]
+        ]
     lines.append(_("You can follow it under My reports."))
     delivery = await enqueue(
         session,
         kind="status_change",
         chat_id=resident.chat_id or 0,
-        body=payload("\n\n".join(lines)),
+        body=payload("\n\n".join(lines), buttons=buttons),
         quiet_hours=notices.quiet_hours,
         urgency=holding.for_report(report),
         priority=Priority.REPLY,

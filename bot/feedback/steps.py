@@ -21,10 +21,12 @@ class FeedbackStep(StrEnum):
     OFFER = "fb_offer"
     # The resident's answer to a staff reply.
     ANSWER = "fb_answer"
+    # "Take this to stage 2?": the resident confirms an escalation request.
+    STAGE_TWO = "fb_stage_two"
 
 
 class FeedbackButton(StrEnum):
-    """Buttons in the resident's conversation; the last two work at any step."""
+    """Buttons in the resident's conversation; the last three work at any step."""
 
     CATEGORY = "cat"
     BACK = "back"
@@ -36,9 +38,12 @@ class FeedbackButton(StrEnum):
     EDIT = "edit"
     CANCEL = "cancel"
     OFFER = "offer"
-    # Anywhere buttons (revision 0): "Show older reports" and Reply under a staff reply.
+    STAGE_TWO_YES = "s2yes"
+    # Anywhere buttons (revision 0): "Show older reports", Reply under a staff reply, and
+    # "take this to stage 2" under a stage-1 answer to a complaint.
     OLDER_REPORTS = "reports"
     ANSWER = "fbr"
+    STAGE_TWO = "fbs2"
 
 
 class StaffFeedbackStep(StrEnum):

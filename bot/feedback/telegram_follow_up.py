@@ -1,5 +1,6 @@
-"""Feedback in Telegram after a report is sent: My reports, a page at a time, and the
-resident's answer to a staff reply (taken in passing: what they were doing carries on).
+"""Feedback in Telegram after a report is sent: My reports, a page at a time, the
+resident's answer to a staff reply, and their request for stage 2 of a complaint (both
+taken in passing: what they were doing carries on).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from datetime import date
 
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import CATEGORIES
+from bot.feedback.lifecycle import request_stage_two
 from bot.feedback.notify import StaffNotices
 from bot.feedback.reports import count_reports_of, reports_of, resident_report
 from bot.feedback.statuses import STATUS_WORDS
@@ -153,6 +155,70 @@ async def handle_answer(turn: Turn) -> None:
     await carry_on(turn)
 
 
+# ----- asking for stage 2 -----------------------------------------------------------------------
+
+
+async def on_stage_two_press(turn: Turn) -> None:
+    """The "take it to stage 2" button under a stage-1 answer: asked once more, whatever
+    step the resident is at (a stray press must not start stage 2)."""
+    assert turn.press is not None
+    if turn.resident is None or turn.resident.onboarded_at is None:
+        raise StaleAction("That button no longer works.")
+    report = await resident_report(turn.session, turn.resident, turn.press.int_arg(0))
+    turn.answer_press()
+    resume = resume_point(turn, FeedbackStep.STAGE_TWO)
+    turn.go(
+        FeedbackStep.STAGE_TWO,
+        {"feedback_id": report.id, "reference": report.reference, "resume": resume},
+    )
+    await prompt_stage_two(turn)
+
+
+async def prompt_stage_two(turn: Turn) -> None:
+    """Take the complaint to stage 2? (No reason asked for: Code 6.12.)"""
+    _ = turn._
+    turn.reply(
+        _(
+            "Take your complaint {reference} to stage 2? Someone who has not dealt with it "
+            "will review it. We will confirm we have your request within 5 working days."
+        ).format(reference=turn.data.get("reference", "")),
+        inline(
+            [
+                [turn.button(_("Yes, take it to stage 2"), FeedbackButton.STAGE_TWO_YES)],
+                [turn.button(_("No, leave it"), FeedbackButton.CANCEL)],
+            ]
+        ),
+    )
+
+
+async def handle_stage_two(turn: Turn) -> None:
+    """Send the request for stage 2 (its clocks start now), or leave the complaint be."""
+    _ = turn._
+    press = turn.press
+    if press is None or press.action not in (FeedbackButton.STAGE_TWO_YES, FeedbackButton.CANCEL):
+        raise InvalidInput("Please answer with the buttons.")
+    turn.answer_press()
+    turn.edit_buttons(None)
+    reference = turn.data.get("reference", "")
+    if press.action == FeedbackButton.CANCEL:
+        turn.reply(_("All right: nothing has changed."), turn.menu())
+    else:
+        assert turn.resident is not None
+        outcome = await request_stage_two(
+            turn.session,
+            int(turn.data["feedback_id"]),
+            turn.resident,
+            StaffNotices.from_settings(turn.settings),
+        )
+        done = (
+            _("Thank you. Your complaint {reference} is going to stage 2; we have told the staff.")
+            if outcome.changed
+            else _("Your complaint {reference} is already at stage 2.")
+        )
+        turn.reply(done.format(reference=reference), turn.menu())
+    await carry_on(turn)
+
+
 def resume_point(turn: Turn, step: str) -> dict[str, object] | None:
     """What to carry on with after ``step``, a step taken in passing (answering a reply):
     the conversation under way, or, when already at ``step``, what it was to resume."""
@@ -176,12 +242,14 @@ async def carry_on(turn: Turn) -> None:
 
 STEPS: dict[str, Step] = {
     FeedbackStep.ANSWER: Step(FEEDBACK, prompt_answer, handle_answer),
+    FeedbackStep.STAGE_TWO: Step(FEEDBACK, prompt_stage_two, handle_stage_two),
 }
 
 # Buttons that work at any step (their callback data carries revision 0).
 PRESS_ACTIONS: dict[str, TurnHandler] = {
     FeedbackButton.OLDER_REPORTS: on_reports_page,
     FeedbackButton.ANSWER: on_answer_press,
+    FeedbackButton.STAGE_TWO: on_stage_two_press,
 }
 
 FLOW = Flow("feedback-follow-up", STEPS, presses=PRESS_ACTIONS)

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, StaleAction
 from bot.feedback import extensions, lifecycle
-from bot.models import Feedback, StaffMember
+from bot.models import Feedback, FeedbackStatusChange, Resident, StaffMember
 from tests.feedback.factories import (
     NOTICES,
     Sessions,
+    deliveries,
     make_report,
     make_resident,
     make_staff,
@@ -132,3 +134,66 @@ async def test_an_extension_after_the_deadline_is_refused(
             now=datetime(2026, 4, 29, 16, 0, tzinfo=UTC),
         )
     assert (extension.due_before, extension.due_after) == (date(2026, 4, 29), date(2026, 5, 7))
+
+
+async def test_the_resident_asks_for_stage_two_and_its_clocks_start_at_the_request(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff, report = await complaint_received(sessions, 12051)
+    with pytest.raises(InvalidInput, match="once we have given you our stage 1 answer"):
+        async with sessions.begin() as session:
+            await lifecycle.request_stage_two(
+                session, report.id, await resident_of(sessions, report), NOTICES
+            )
+    await moved(sessions, report, "acknowledged", datetime(2026, 4, 14, 9, 0, tzinfo=UTC), staff)
+    await moved(sessions, report, "resolved", datetime(2026, 4, 21, 9, 0, tzinfo=UTC), staff)
+    (answer,) = [
+        d
+        for d in await deliveries(sessions, kind="status_change")
+        if "Resolved" in d.payload["text"]
+    ]
+    assert answer.payload["buttons"] == [
+        [{"text": "I'm not satisfied - take it to stage 2", "data": f"0:fbs2:{report.id}"}]
+    ]
+    resident = await resident_of(sessions, report)
+    requested = datetime(2026, 4, 27, 9, 0, tzinfo=UTC)  # Monday 27 April, 10:00 in London
+    async with sessions.begin() as session:
+        outcome = await lifecycle.request_stage_two(
+            session, report.id, resident, NOTICES, now=requested
+        )
+    assert outcome.changed
+    row = outcome.report
+    assert (row.status, row.complaint_stage) == ("escalated", 2)
+    # Code 6.11 from the request: 28, 29, 30 April, 1 May, (4 May a holiday) 5 May; then 20
+    # working days to 3 June (25 May a holiday).
+    assert (row.ack_due_on, row.response_due_on) == (date(2026, 5, 5), date(2026, 6, 3))
+    async with sessions() as session:
+        history = [
+            (c.to_status, c.actor)
+            for c in await session.scalars(
+                select(FeedbackStatusChange)
+                .where(FeedbackStatusChange.feedback_id == report.id)
+                .order_by(FeedbackStatusChange.id)
+            )
+        ]
+    assert history[-1] == ("escalated", "resident")
+    told_staff = [d.payload["text"] for d in await deliveries(sessions, kind="notification")]
+    assert any(
+        f"The resident asked for stage 2 of complaint {report.reference}" in t for t in told_staff
+    )
+    async with sessions.begin() as session:  # asked twice: nothing more
+        again = await lifecycle.request_stage_two(
+            session, report.id, resident, NOTICES, now=requested
+        )
+    assert not again.changed
+    someone_else = await make_resident(sessions, 12059)
+    with pytest.raises(StaleAction):
+        async with sessions.begin() as session:
+            await lifecycle.request_stage_two(session, report.id, someone_else, NOTICES)
+
+
+async def resident_of(sessions: Sessions, report: Feedback) -> Resident:
+    async with sessions() as session:
+        resident = await session.get(Resident, report.resident_id)
+    assert resident is not None
+    return resident

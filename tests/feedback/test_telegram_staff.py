@@ -310,3 +310,54 @@ async def test_view_and_inbox_keep_to_the_staff_members_neighbourhoods(
 
     viewers = [actor for actor, action in await actions(doorstep) if action == "feedback.viewed"]
     assert viewers == [f"staff:{river_id}", f"staff:{priya_id}"]
+
+
+async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
+    doorstep: BotHarness,
+) -> None:
+    sam = await join_staff(doorstep)
+    ann = doorstep.user(first_name="Ann")
+    await onboard(ann)
+    reference = await report(ann, category="Complaint", description="Repairs keep being missed")
+    await sam.wait_for_text(f"New complaint {reference}", PROACTIVE)
+    await sam.press("Acknowledge")
+    await sam.wait_for_text(f"{reference} is acknowledged.")
+    await sam.press("Change status")
+    await sam.wait_for_text("Change it to:")
+    await sam.press("Resolved")
+    await sam.wait_for_text(f"{reference} is now: Resolved")
+    answer = texts(
+        await ann.wait_for_text(f"Update on your report {reference}: Resolved", PROACTIVE)
+    )
+    assert "You do not have to say why." in answer
+
+    await ann.press("I'm not satisfied - take it to stage 2")
+    await ann.wait_for_text(f"Take your complaint {reference} to stage 2?")
+    await ann.send("yes please")  # the buttons decide, not words
+    await ann.wait_for_text("Please answer with the buttons")
+    await ann.press("Yes, take it to stage 2")
+    await ann.wait_for_text(f"Your complaint {reference} is going to stage 2")
+    told = texts(
+        await sam.wait_for_text(
+            f"The resident asked for stage 2 of complaint {reference}", PROACTIVE
+        )
+    )
+    assert "name a stage-2 handler who did not deal with stage 1" in told
+    await ann.wait_for_text("Your complaint is now at stage 2 of 2", PROACTIVE)
+
+    after = await row(doorstep, reference)
+    assert (after.status, after.complaint_stage) == ("escalated", 2)
+    async with doorstep.sessions() as session:
+        requested = await session.scalar(
+            select(FeedbackStatusChange.changed_at).where(
+                FeedbackStatusChange.feedback_id == after.id,
+                FeedbackStatusChange.to_status == "escalated",
+                FeedbackStatusChange.actor == "resident",
+            )
+        )
+    assert requested is not None
+    # Stage 2 starts at the resident's request (the arithmetic: tests/feedback/test_code_clocks.py).
+    stage2 = clocks.complaint_due_dates(
+        requested, doorstep.runtime.services.settings.tz, "england-and-wales", stage=2
+    )
+    assert (after.ack_due_on, after.response_due_on) == (stage2.acknowledge_by, stage2.respond_by)
