@@ -32,7 +32,7 @@ from bot.feedback.statuses import (
     allowed_statuses,
 )
 from bot.feedback.steps import FeedbackButton
-from bot.i18n import format_day, gettext_for
+from bot.i18n import N_, format_day, gettext_for
 from bot.models import (
     Delivery,
     Feedback,
@@ -101,6 +101,22 @@ async def change_status(
 
 # A complaint answered at stage 1: the resident may ask for stage 2 from here.
 ANSWERED_AT_STAGE_ONE = frozenset({"resolved", "closed"})
+# What the resident is offered then, with the stage 1 answer or when they sound unhappy.
+STAGE_TWO_OFFER = N_(
+    "If you are not satisfied with our answer, you can ask for your complaint to go to "
+    "stage 2, where someone else will review it. You do not have to say why."
+)
+STAGE_TWO_BUTTON = N_("I'm not satisfied - take it to stage 2")
+
+
+def may_ask_for_stage_two(report: Feedback) -> bool:
+    """Whether the resident may ask for stage 2 now: a complaint answered at stage 1."""
+    return (
+        report.is_complaint
+        and report.complaint_stage == 1
+        and report.status in ANSWERED_AT_STAGE_ONE
+        and "escalated" in allowed_statuses(report)
+    )
 
 
 async def request_stage_two(
@@ -123,7 +139,7 @@ async def request_stage_two(
         raise StaleAction("That button no longer works.")
     if report.is_complaint and report.complaint_stage == 2:
         return StatusOutcome(report, changed=False)
-    if report.status not in ANSWERED_AT_STAGE_ONE or "escalated" not in allowed_statuses(report):
+    if not may_ask_for_stage_two(report):
         raise InvalidInput(
             "{reference} can go to stage 2 once we have given you our stage 1 answer.",
             reference=report.reference,
@@ -296,22 +312,11 @@ async def tell_resident_of_status(
             ).format(ack=day(report.ack_due_on), respond=day(report.response_due_on))
         )
     buttons: list[list[Button]] = []
-    answered = report.status in ANSWERED_AT_STAGE_ONE
-    if report.is_complaint and report.complaint_stage == 1 and answered:
+    if may_ask_for_stage_two(report):
         # Code 6.10: the resident decides whether the stage-1 answer settles it.
-        lines.append(
-            _(
-                "If you are not satisfied with this answer, you can ask for your complaint to "
-                "go to stage 2, where someone else will review it. You do not have to say why."
-            )
-        )
+        lines.append(_(STAGE_TWO_OFFER))
         buttons = [
-            [
-                Button(
-                    _("I'm not satisfied - take it to stage 2"),
-                    anywhere_data(FeedbackButton.STAGE_TWO, report.id),
-                )
-            ]
+            [Button(_(STAGE_TWO_BUTTON), anywhere_data(FeedbackButton.STAGE_TWO, report.id))]
         ]
     lines.append(_("You can follow it under My reports."))
     delivery = await enqueue(

@@ -9,9 +9,15 @@ from datetime import date
 
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import CATEGORIES
-from bot.feedback.lifecycle import request_stage_two
+from bot.feedback.lifecycle import (
+    STAGE_TWO_BUTTON,
+    STAGE_TWO_OFFER,
+    may_ask_for_stage_two,
+    request_stage_two,
+)
 from bot.feedback.notify import StaffNotices
 from bot.feedback.reports import count_reports_of, reports_of, resident_report
+from bot.feedback.screening import sounds_unhappy
 from bot.feedback.statuses import STATUS_WORDS
 from bot.feedback.steps import FeedbackButton, FeedbackStep
 from bot.feedback.thread import add_resident_answer
@@ -139,19 +145,26 @@ async def handle_answer(turn: Turn) -> None:
         if message is None or message.text is None:
             raise InvalidInput("Please type your answer as text, or press Cancel.")
         assert turn.resident is not None
+        feedback_id = int(turn.data["feedback_id"])
         await add_resident_answer(
             turn.session,
             turn.resident,
-            int(turn.data["feedback_id"]),
+            feedback_id,
             message.text,
             StaffNotices.from_settings(turn.settings),
         )
-        turn.reply(
-            _("Thank you. Your answer about {reference} has been passed on.").format(
-                reference=turn.data.get("reference", "")
-            ),
-            turn.menu(),
+        thanks = _("Thank you. Your answer about {reference} has been passed on.").format(
+            reference=turn.data.get("reference", "")
         )
+        report = await resident_report(turn.session, turn.resident, feedback_id)
+        if sounds_unhappy(message.text) and may_ask_for_stage_two(report):
+            # Dissatisfaction after a stage-1 answer: the resident may want stage 2 (6.10).
+            button = turn.button(
+                _(STAGE_TWO_BUTTON), FeedbackButton.STAGE_TWO, report.id, anywhere=True
+            )
+            turn.reply(f"{thanks}\n\n{_(STAGE_TWO_OFFER)}", inline([[button]]))
+        else:
+            turn.reply(thanks, turn.menu())
     await carry_on(turn)
 
 

@@ -361,3 +361,34 @@ async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
         requested, doorstep.runtime.services.settings.tz, "england-and-wales", stage=2
     )
     assert (after.ack_due_on, after.response_due_on) == (stage2.acknowledge_by, stage2.respond_by)
+
+
+async def test_an_unhappy_answer_after_the_stage_one_answer_offers_stage_two(
+    doorstep: BotHarness,
+) -> None:
+    sam = await join_staff(doorstep)
+    ann = doorstep.user(first_name="Ann")
+    await onboard(ann)
+    reference = await report(ann, category="Complaint", description="The door entry is broken")
+    await sam.wait_for_text(f"New complaint {reference}", PROACTIVE)
+    await sam.press("Acknowledge")
+    await sam.wait_for_text(f"{reference} is acknowledged.")
+    await sam.press("Change status")
+    await sam.wait_for_text("Change it to:")
+    await sam.press("Resolved")
+    await ann.wait_for_text(f"Update on your report {reference}: Resolved", PROACTIVE)
+    await sam.press("Reply")
+    await sam.wait_for_text(f"Type your reply to the resident about {reference}")
+    await sam.send("The door entry was repaired this morning.")
+    await ann.wait_for_text(f"Reply about {reference}:", PROACTIVE)
+
+    await ann.press("Reply")
+    await ann.wait_for_text(f"Type your answer about {reference}")
+    await ann.send("I am not happy, it is still broken")
+    offered = texts(await ann.wait_for_text(f"Your answer about {reference} has been passed on"))
+    assert "You do not have to say why." in offered
+    await ann.press("I'm not satisfied - take it to stage 2")
+    await ann.wait_for_text(f"Take your complaint {reference} to stage 2?")
+    await ann.press("No, leave it")
+    await ann.wait_for_text("All right: nothing has changed.")
+    assert (await row(doorstep, reference)).status == "resolved"
