@@ -19,9 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import holding
 from bot.feedback import clocks
-from bot.feedback.notify import StaffNotices, notify_staff_chats, staff_summary
+from bot.feedback.notify import StaffNotices, tell_report_staff
 from bot.feedback.statuses import (
     AWAITING_ACKNOWLEDGEMENT,
     AWAITING_RESPONSE,
@@ -230,15 +229,5 @@ async def _warn(
         date=format_day(due, notices.staff_language),
         stage=report.complaint_stage or 1,
     )
-    lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
-    await notify_staff_chats(
-        session,
-        chats,
-        report,
-        "\n".join([header, "", *lines]),
-        _,
-        notices,
-        urgency=holding.for_report(report),
-        now=now,
-    )
+    await tell_report_staff(session, report, header, notices, now, chats=chats)
     return True

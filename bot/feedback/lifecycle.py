@@ -18,12 +18,7 @@ from bot.delivery import holding
 from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import clocks
-from bot.feedback.notify import (
-    StaffNotices,
-    contactable_resident,
-    notify_staff_chats,
-    staff_summary,
-)
+from bot.feedback.notify import StaffNotices, contactable_resident, tell_report_staff
 from bot.feedback.reports import get_report
 from bot.feedback.statuses import (
     AWAITING_ACKNOWLEDGEMENT,
@@ -42,7 +37,6 @@ from bot.models import (
     StaffMember,
 )
 from bot.models.base import utcnow
-from bot.staff.service import staff_chats_for
 
 
 @dataclass(frozen=True)
@@ -153,7 +147,6 @@ async def _tell_staff_of_request(
     session: AsyncSession, report: Feedback, notices: StaffNotices, now: datetime
 ) -> None:
     _ = gettext_for(notices.staff_language)
-    chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
     assert report.ack_due_on is not None and report.response_due_on is not None
     header = _(
         "The resident asked for stage 2 of complaint {reference}. Acknowledge it by {ack} and "
@@ -163,17 +156,7 @@ async def _tell_staff_of_request(
         ack=format_day(report.ack_due_on, notices.staff_language),
         respond=format_day(report.response_due_on, notices.staff_language),
     )
-    lines = await staff_summary(session, _, report, notices, language=notices.staff_language)
-    await notify_staff_chats(
-        session,
-        chats,
-        report,
-        "\n".join([header, "", *lines]),
-        _,
-        notices,
-        urgency=holding.for_report(report),
-        now=now,
-    )
+    await tell_report_staff(session, report, header, notices, now)
 
 
 async def move(

@@ -261,10 +261,36 @@ async def notify_staff_of_report(
         header = _("New complaint {reference}")
     else:
         header = _("New report {reference}")
+    return await tell_report_staff(
+        session,
+        report,
+        header.format(reference=report.reference),
+        notices,
+        moment,
+        chats=chats,
+        resident=resident,
+    )
+
+
+async def tell_report_staff(
+    session: AsyncSession,
+    report: Feedback,
+    header: str,
+    notices: StaffNotices,
+    now: datetime,
+    *,
+    chats: Sequence[StaffChat] | None = None,
+    resident: Resident | None = None,
+) -> list[Delivery]:
+    """Queue ``header`` (in the staff's language already) above the report's summary for
+    the staff who cover its neighbourhood (``chats`` when the caller has them)."""
+    if chats is None:
+        chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
+    _ = gettext_for(notices.staff_language)
     lines = await staff_summary(
         session, _, report, notices, language=notices.staff_language, resident=resident
     )
-    text = "\n".join([header.format(reference=report.reference), "", *lines])
+    text = "\n".join([header, "", *lines])
     return await notify_staff_chats(
-        session, chats, report, text, _, notices, urgency=holding.for_report(report), now=moment
+        session, chats, report, text, _, notices, urgency=holding.for_report(report), now=now
     )

@@ -107,17 +107,20 @@ async def on_answer_press(turn: Turn) -> None:
 
     What they were doing is kept and picked up again once the answer is sent.
     """
+    await _in_passing(turn, FeedbackStep.ANSWER)
+    await prompt_answer(turn)
+
+
+async def _in_passing(turn: Turn, step: str) -> None:
+    """A button under a message about one of the resident's reports, pressed at any step:
+    go to ``step`` about that report, keeping what they were doing to carry on after."""
     assert turn.press is not None
     if turn.resident is None or turn.resident.onboarded_at is None:
         raise StaleAction("That button no longer works.")
     report = await resident_report(turn.session, turn.resident, turn.press.int_arg(0))
     turn.answer_press()
-    resume = resume_point(turn, FeedbackStep.ANSWER)
-    turn.go(
-        FeedbackStep.ANSWER,
-        {"feedback_id": report.id, "reference": report.reference, "resume": resume},
-    )
-    await prompt_answer(turn)
+    resume = resume_point(turn, step)
+    turn.go(step, {"feedback_id": report.id, "reference": report.reference, "resume": resume})
 
 
 async def prompt_answer(turn: Turn) -> None:
@@ -174,16 +177,7 @@ async def handle_answer(turn: Turn) -> None:
 async def on_stage_two_press(turn: Turn) -> None:
     """The "take it to stage 2" button under a stage-1 answer: asked once more, whatever
     step the resident is at (a stray press must not start stage 2)."""
-    assert turn.press is not None
-    if turn.resident is None or turn.resident.onboarded_at is None:
-        raise StaleAction("That button no longer works.")
-    report = await resident_report(turn.session, turn.resident, turn.press.int_arg(0))
-    turn.answer_press()
-    resume = resume_point(turn, FeedbackStep.STAGE_TWO)
-    turn.go(
-        FeedbackStep.STAGE_TWO,
-        {"feedback_id": report.id, "reference": report.reference, "resume": resume},
-    )
+    await _in_passing(turn, FeedbackStep.STAGE_TWO)
     await prompt_stage_two(turn)
 
 

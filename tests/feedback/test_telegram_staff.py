@@ -312,13 +312,15 @@ async def test_view_and_inbox_keep_to_the_staff_members_neighbourhoods(
     assert viewers == [f"staff:{river_id}", f"staff:{priya_id}"]
 
 
-async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
-    doorstep: BotHarness,
-) -> None:
+async def answered_complaint(
+    doorstep: BotHarness, description: str
+) -> tuple[SandboxUser, SandboxUser, str, str]:
+    """Ann's complaint, acknowledged and resolved by Sam in Telegram: Sam, Ann, its
+    reference and the stage 1 answer Ann got."""
     sam = await join_staff(doorstep)
     ann = doorstep.user(first_name="Ann")
     await onboard(ann)
-    reference = await report(ann, category="Complaint", description="Repairs keep being missed")
+    reference = await report(ann, category="Complaint", description=description)
     await sam.wait_for_text(f"New complaint {reference}", PROACTIVE)
     await sam.press("Acknowledge")
     await sam.wait_for_text(f"{reference} is acknowledged.")
@@ -326,9 +328,14 @@ async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
     await sam.wait_for_text("Change it to:")
     await sam.press("Resolved")
     await sam.wait_for_text(f"{reference} is now: Resolved")
-    answer = texts(
-        await ann.wait_for_text(f"Update on your report {reference}: Resolved", PROACTIVE)
-    )
+    answer = await ann.wait_for_text(f"Update on your report {reference}: Resolved", PROACTIVE)
+    return sam, ann, reference, texts(answer)
+
+
+async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
+    doorstep: BotHarness,
+) -> None:
+    sam, ann, reference, answer = await answered_complaint(doorstep, "Repairs keep being missed")
     assert "You do not have to say why." in answer
 
     await ann.press("I'm not satisfied - take it to stage 2")
@@ -366,17 +373,7 @@ async def test_the_resident_takes_a_complaint_to_stage_two_from_its_answer(
 async def test_an_unhappy_answer_after_the_stage_one_answer_offers_stage_two(
     doorstep: BotHarness,
 ) -> None:
-    sam = await join_staff(doorstep)
-    ann = doorstep.user(first_name="Ann")
-    await onboard(ann)
-    reference = await report(ann, category="Complaint", description="The door entry is broken")
-    await sam.wait_for_text(f"New complaint {reference}", PROACTIVE)
-    await sam.press("Acknowledge")
-    await sam.wait_for_text(f"{reference} is acknowledged.")
-    await sam.press("Change status")
-    await sam.wait_for_text("Change it to:")
-    await sam.press("Resolved")
-    await ann.wait_for_text(f"Update on your report {reference}: Resolved", PROACTIVE)
+    sam, ann, reference, _answer = await answered_complaint(doorstep, "The door entry is broken")
     await sam.press("Reply")
     await sam.wait_for_text(f"Type your reply to the resident about {reference}")
     await sam.send("The door entry was repaired this morning.")
