@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -286,15 +287,18 @@ async def test_extension_once_per_stage_with_reason_told_to_the_resident_in_wels
     assert audit.details["after"] == expected.isoformat()
 
 
+# Wednesday 29 April 2026, noon in London: the whole test falls on one day, whatever the
+# wall clock says (the pages read the association's date when each request comes).
+@time_machine.travel(datetime(2026, 4, 29, 12, 0, tzinfo=LONDON), tick=True)
 async def test_a_missed_answer_cannot_be_extended_and_an_extension_on_the_day_moves_the_date(
     web: Web, neighbourhoods: None
 ) -> None:
-    today = utcnow().astimezone(LONDON).date()  # the association's date, as the pages use
+    today = date(2026, 4, 29)
     report, _ = await complaint(web, status="in_progress", acknowledged_at=utcnow())
     async with sessions_of(web).begin() as db:
         late = await db.get(Feedback, report.id)
         assert late is not None
-        late.response_due_on = today - timedelta(days=1)
+        late.response_due_on = date(2026, 4, 28)
     _, sam = await staff_client(web, "sam", ["riverside"])
     assert report.reference in await (await sam.get("/feedback?overdue=yes")).text()
     page = await (await sam.get(f"/feedback/{report.id}")).text()
@@ -316,9 +320,8 @@ async def test_a_missed_answer_cannot_be_extended_and_an_extension_on_the_day_mo
         assert stored is not None
         now = utcnow()
         clock = deadlines.clocks_of(stored, now, today)
-    assert [c.due for c in clock if c.name.startswith("Respond")] == [
-        clocks.add_working_days(today, 3, "england-and-wales")
-    ]
+    # 3 working days: Thursday 30 April, Friday 1 May, (4 May a bank holiday) Tuesday 5 May.
+    assert [c.due for c in clock if c.name.startswith("Respond")] == [date(2026, 5, 5)]
 
 
 async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods: None) -> None:
