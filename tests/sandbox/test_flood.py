@@ -140,12 +140,13 @@ async def test_strict_server_jitters_arrivals_and_refuses_the_31st(
     await asyncio.gather(*(sandbox.client.user(200 + i, f"R{i}").send("hi") for i in range(40)))
     flood = await sandbox.client.set_flood(True, model="strict", jitter=0.02)
     assert flood["model"] == "strict" and flood["jitter"] == 0.02
-    started = time.monotonic()
+    # The server counts every arrival at one moment, however long a loaded machine takes
+    # to send the 40 (a real clock would let the window slide and admit a few more).
+    sandbox.state.flood.clock = lambda: 1000.0
     results = await asyncio.gather(
         *(bot.send_message(200 + i, "notice") for i in range(40)), return_exceptions=True
     )
-    took = time.monotonic() - started
     ok = [r for r in results if isinstance(r, telegram.Message)]
     limited = [r for r in results if isinstance(r, RetryAfter)]
-    assert took < 1.0 and (len(ok), len(limited)) == (30, 10)
+    assert (len(ok), len(limited)) == (30, 10)
     assert all(r.retry_after == timedelta(seconds=1) for r in limited)
