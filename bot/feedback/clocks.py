@@ -15,10 +15,22 @@ import holidays
 # 20 at stage 2 (the Ombudsman's own summary; the paragraph is not yet verified).
 ACKNOWLEDGE_WITHIN = {1: 5, 2: 5}
 RESPOND_WITHIN = {1: 10, 2: 20}
-# Awaab's Law: emergency hazards made safe within 24 hours; significant damp and
-# mould investigated within 10 working days of the landlord becoming aware.
+# Awaab's Law (the Hazards in Social Housing (Prescribed Requirements) (England)
+# Regulations 2025, SI 2025/1042; docs/regulation-complaints-and-hazards.md, section 3,
+# whose numbers come from sources that agree with each other and the government's draft
+# guidance, the regulations' own text not yet checked): an emergency hazard investigated
+# and made safe within 24 hours of the landlord becoming aware (reg 5, the stricter of the
+# two readings); a significant (damp and mould) hazard investigated within 10 working
+# days of awareness (reg 6). Once the investigation concludes: the written summary to the
+# tenant within 3 working days (reg 9), a significant hazard's relevant safety work done
+# within 5 working days (reg 11(2)(a): done, not begun), supplementary preventive works
+# physically started within 12 weeks (counted here from the investigation's end: the
+# sources do not say from what).
 EMERGENCY_MAKE_SAFE = timedelta(hours=24)
 DAMP_INVESTIGATE_WITHIN = 10
+SUMMARY_WITHIN = 3
+SAFETY_WORK_WITHIN = 5
+PREVENTIVE_WORKS_START_WITHIN = timedelta(weeks=12)
 
 _SUBDIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
@@ -92,3 +104,38 @@ def make_safe_due(aware_at: datetime) -> datetime:
 def damp_investigation_due(aware_at: datetime, tz: ZoneInfo, region: str) -> date:
     """Awaab's Law: significant damp and mould investigated within 10 working days."""
     return add_working_days(aware_at.astimezone(tz).date(), DAMP_INVESTIGATE_WITHIN, region)
+
+
+@dataclass(frozen=True)
+class AfterInvestigation:
+    """Awaab's Law dates that the end of an investigation starts (last permitted day)."""
+
+    summary_by: date
+    safety_work_by: date | None  # a significant hazard's; an emergency's is 24 hours
+    preventive_works_by: date
+
+
+def after_investigation(
+    investigated_at: datetime, hazard_kind: str, tz: ZoneInfo, region: str
+) -> AfterInvestigation:
+    """The summary, safety work and preventive works dates from the investigation's end."""
+    day = investigated_at.astimezone(tz).date()
+    return AfterInvestigation(
+        summary_by=add_working_days(day, SUMMARY_WITHIN, region),
+        safety_work_by=(
+            add_working_days(day, SAFETY_WORK_WITHIN, region)
+            if hazard_kind == "damp_mould"
+            else None
+        ),
+        preventive_works_by=day + PREVENTIVE_WORKS_START_WITHIN,
+    )
+
+
+def awaabs_law_applies(region: str, in_england: bool | None) -> bool:
+    """Whether Awaab's Law clocks run for a home: it applies in England only (docs/
+    regulation-complaints-and-hazards.md, section 3). ``in_england`` is the home's
+    neighbourhood's setting, None when the report names no neighbourhood: then the
+    association's region decides (England and Wales: the clocks run, the safer error)."""
+    if region != "england-and-wales":
+        return False
+    return in_england is not False

@@ -1,11 +1,12 @@
 """A report's legal deadlines: which clocks run, which are overdue, and warning staff.
 
 The Complaint Handling Code's clocks run for a complaint: acknowledge while it waits for
-acknowledgement (new, or just escalated), respond while it is unanswered. Awaab's Law
-clocks (make safe in 24 hours, investigate damp and mould in 10 working days) run until
-the report is resolved or closed. Due dates are the stored ones, computed in working days
-by ``clocks`` when the report arrived, was acknowledged or escalated. ``clocks_of`` (for a
-page) and ``overdue_condition`` (for SQL) are the same rule.
+acknowledgement (new, or just escalated), respond while it is unanswered. Each Awaab's
+Law clock (``HazardClock``) runs while the report is classified as its kind of hazard,
+its step is not recorded and the report is not resolved or closed. Due dates are the
+stored ones, computed in working days by ``clocks`` when the report arrived, was
+acknowledged, escalated, classified or investigated. ``clocks_of`` (for a page) and
+``overdue_condition`` (for SQL) are the same rule.
 """
 
 from __future__ import annotations
@@ -36,24 +37,94 @@ from bot.staff.service import staff_chats_for
 
 @dataclass(frozen=True)
 class Clock:
-    """One legal deadline of a report: what, by when (local day or moment), and whether late."""
+    """One legal deadline of a report: what, by when (local day or moment), whether it
+    still runs and is late, and when its step was done (Awaab's Law steps)."""
 
     name: str
     due: date | datetime
     running: bool
     overdue: bool
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HazardClock:
+    """An Awaab's Law deadline (``bot.feedback.hazards``): the Feedback columns holding its
+    due date (or moment) and the moment its step was done; ``kind``: the one hazard kind
+    it belongs to (None: both)."""
+
+    name: str
+    due: str
+    done: str
+    kind: str | None = None
+
+    def runs(self, report: Feedback) -> bool:
+        """Whether this clock still runs for the report (see ``running_sql``)."""
+        return (
+            report.hazard_kind is not None
+            and self.kind in (None, report.hazard_kind)
+            and report.status not in FINISHED_STATUSES
+            and getattr(report, self.done) is None
+        )
+
+    def running_sql(self) -> ColumnElement[bool]:
+        """``runs`` in SQL."""
+        kind = (
+            Feedback.hazard_kind.is_not(None)
+            if self.kind is None
+            else Feedback.hazard_kind == self.kind
+        )
+        return and_(
+            kind,
+            Feedback.status.not_in(FINISHED_STATUSES),
+            getattr(Feedback, self.done).is_(None),
+        )
+
+
+# The clocks and their rules: bot.feedback.clocks (the regulations' paragraphs).
+MAKE_SAFE = HazardClock(
+    "Investigate and make safe (Awaab's Law, 24 hours)",
+    "make_safe_due_at",
+    "safety_work_done_at",
+    "emergency",
+)
+HAZARD_DATE_CLOCKS = (
+    HazardClock(
+        "Investigate (Awaab's Law, 10 working days)",
+        "investigate_due_on",
+        "investigated_at",
+        "damp_mould",
+    ),
+    HazardClock(
+        "Written summary to the resident (Awaab's Law, 3 working days)",
+        "summary_due_on",
+        "summary_sent_at",
+    ),
+    HazardClock(
+        "Safety work done (Awaab's Law, 5 working days)",
+        "safety_work_due_on",
+        "safety_work_done_at",
+        "damp_mould",
+    ),
+    HazardClock(
+        "Preventive works started (Awaab's Law, 12 weeks)",
+        "preventive_works_due_on",
+        "preventive_works_started_at",
+    ),
+)
 
 
 def clocks_of(report: Feedback, now: datetime, today: date) -> list[Clock]:
     """The report's deadlines, each marked running (still applies) and overdue."""
-    unfinished = report.status not in FINISHED_STATUSES
     found: list[Clock] = []
 
-    def add(name: str, due: date | datetime | None, running: bool) -> None:
+    def add(
+        name: str, due: date | datetime | None, running: bool, done: datetime | None = None
+    ) -> None:
         if due is None:
             return
         late = due < now if isinstance(due, datetime) else due < today
-        found.append(Clock(name, due, running, running and late))
+        found.append(Clock(name, due, running, running and late, done))
 
     stage = report.complaint_stage or 1
     add(
@@ -66,14 +137,13 @@ def clocks_of(report: Feedback, now: datetime, today: date) -> list[Clock]:
         report.response_due_on,
         report.is_complaint and report.status in AWAITING_RESPONSE,
     )
-    add("Make safe (Awaab's Law, 24 hours)", report.make_safe_due_at, unfinished)
-    add("Investigate (Awaab's Law)", report.investigate_due_on, unfinished)
+    for clock in (MAKE_SAFE, *HAZARD_DATE_CLOCKS):
+        add(clock.name, getattr(report, clock.due), clock.runs(report), getattr(report, clock.done))
     return found
 
 
 def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
     """SQL for "one of its running clocks is past due", the same rule as ``clocks_of``."""
-    unfinished = Feedback.status.not_in(FINISHED_STATUSES)
     complaint = Feedback.is_complaint.is_(True)
     return or_(
         and_(
@@ -82,8 +152,11 @@ def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
             Feedback.ack_due_on < today,
         ),
         and_(complaint, Feedback.status.in_(AWAITING_RESPONSE), Feedback.response_due_on < today),
-        and_(unfinished, Feedback.make_safe_due_at < now),
-        and_(unfinished, Feedback.investigate_due_on < today),
+        and_(MAKE_SAFE.running_sql(), Feedback.make_safe_due_at < now),
+        *(
+            and_(clock.running_sql(), getattr(Feedback, clock.due) < today)
+            for clock in HAZARD_DATE_CLOCKS
+        ),
     )
 
 
@@ -98,7 +171,7 @@ def next_due_on() -> ColumnElement[Any]:
     A complaint waiting for acknowledgement is due to be acknowledged before it is due
     an answer (the answer's date is counted from the acknowledgement or its deadline),
     so its Code date is one CASE. The 24-hour make-safe deadline is a moment, not a
-    day; those reports come first whatever the sort.
+    day: ``make_safe_by`` gives it.
     """
     complaint = Feedback.is_complaint.is_(True)
     code_due = case(
@@ -106,10 +179,22 @@ def next_due_on() -> ColumnElement[Any]:
         (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
         else_=None,
     )
-    investigate = case(
-        (Feedback.status.not_in(FINISHED_STATUSES), Feedback.investigate_due_on), else_=None
-    )
-    return _earlier(code_due, investigate)
+    return _earlier(code_due, next_hazard_due_on())
+
+
+def next_hazard_due_on() -> ColumnElement[Any]:
+    """The earliest day a running Awaab's Law date clock falls due (None when none runs)."""
+    earliest: ColumnElement[Any] | None = None
+    for clock in HAZARD_DATE_CLOCKS:
+        due = case((clock.running_sql(), getattr(Feedback, clock.due)), else_=None)
+        earliest = due if earliest is None else _earlier(earliest, due)
+    assert earliest is not None
+    return earliest
+
+
+def make_safe_by() -> ColumnElement[Any]:
+    """The moment an emergency must be made safe by, while that clock runs (else None)."""
+    return case((MAKE_SAFE.running_sql(), Feedback.make_safe_due_at), else_=None)
 
 
 # ----- warning staff of complaint deadlines ------------------------------------------------------

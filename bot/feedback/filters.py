@@ -41,6 +41,7 @@ class InboxFilters:
     neighbourhood_id: int | None = None
     stage: str | None = None  # "1", "2" or "none"
     overdue: bool = False
+    hazard: bool = False  # Awaab's Law cases only
     received_from: date | None = None
     received_to: date | None = None
     text: str = ""
@@ -59,6 +60,7 @@ class InboxFilters:
             "neighbourhood": str(values.neighbourhood_id or ""),
             "stage": values.stage or "",
             "overdue": "yes" if values.overdue else "",
+            "hazard": "yes" if values.hazard else "",
             "from": values.received_from.isoformat() if values.received_from else "",
             "to": values.received_to.isoformat() if values.received_to else "",
             "q": values.text,
@@ -99,6 +101,9 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     overdue = get("overdue")
     if overdue not in ("", "yes"):
         raise BadFilter("Overdue only is either ticked or not.")
+    hazard = get("hazard")
+    if hazard not in ("", "yes"):
+        raise BadFilter("Hazard cases only is either ticked or not.")
     received_from, received_to = _day(get("from"), "from"), _day(get("to"), "to")
     if received_from and received_to and received_from > received_to:
         raise BadFilter("The from date must not be after the to date.")
@@ -120,6 +125,7 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
         neighbourhood_id=int(area) if area else None,
         stage=stage,
         overdue=overdue == "yes",
+        hazard=hazard == "yes",
         received_from=received_from,
         received_to=received_to,
         text=text,

@@ -46,7 +46,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feedback.deadlines import next_due_on, overdue_condition
+from bot.feedback.deadlines import (
+    make_safe_by,
+    next_due_on,
+    next_hazard_due_on,
+    overdue_condition,
+)
 from bot.feedback.filters import InboxFilters
 from bot.feedback.reports import seen_within
 from bot.feedback.statuses import FINISHED_STATUSES
@@ -79,6 +84,7 @@ class InboxRow:
     next_due: date | None
     overdue: bool
     assignee: str | None = None
+    make_safe_by: datetime | None = None  # an emergency's 24 hours, while they run
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ def conditions(
         where.append(Feedback.complaint_stage == int(filters.stage))
     if filters.overdue:
         where.append(overdue_condition(now, today))
+    if filters.hazard:
+        where.append(Feedback.hazard_kind.is_not(None))
     if filters.assigned == "nobody":
         where.append(Feedback.assigned_staff_id.is_(None))
     elif filters.assigned == "me":
@@ -166,11 +174,10 @@ def sort_order(filters: InboxFilters) -> list[ColumnExpressionArgument[Any]]:
         return [Feedback.received_at, Feedback.id]
     if filters.sort == "due":
         due = next_due_on()
-        open_emergency = and_(
-            Feedback.make_safe_due_at.is_not(None), Feedback.status.not_in(FINISHED_STATUSES)
-        )
+        safe_by = make_safe_by()
         return [
-            case((open_emergency, 0), else_=1),
+            case((safe_by.is_(None), 1), else_=0),
+            safe_by,
             case((due.is_(None), 1), else_=0),
             due,
             Feedback.received_at,
@@ -236,6 +243,7 @@ async def _rows(
             # Enough of the words for a line of the list; the detail page has them all.
             func.substr(Feedback.description, 1, 160).label("excerpt"),
             next_due_on().label("next_due"),
+            make_safe_by().label("make_safe_by"),
             case((overdue_condition(now, today), true()), else_=false()).label("overdue"),
             StaffMember.name.label("assignee"),
         )
@@ -259,6 +267,7 @@ async def _rows(
             next_due=_as_date(row.next_due),
             overdue=bool(row.overdue),
             assignee=row.assignee,
+            make_safe_by=row.make_safe_by,
         )
         for row in await session.execute(statement)
     }
@@ -283,6 +292,11 @@ class Glance:
     escalated: int  # stage 2, not yet acknowledged again
     overdue: int
     assigned_to_me: int
+    # Open Awaab's Law cases, and their nearest deadline: a moment (an emergency's 24
+    # hours) and a day (the other stages), each None when no such clock runs.
+    hazards: int = 0
+    hazard_make_safe_by: datetime | None = None
+    hazard_due_on: date | None = None
 
 
 async def at_a_glance(
@@ -314,7 +328,20 @@ async def at_a_glance(
                     if staff_id is not None
                     else false()
                 ),
+                counted(and_(still_open, Feedback.hazard_kind.is_not(None))),
+                func.min(make_safe_by()),
+                func.min(next_hazard_due_on()),
             ).where(*within)
         )
     ).one()
-    return Glance(*(int(value) for value in row))
+    opened, new, escalated, overdue, mine, hazards, safe_by, hazard_due = row
+    return Glance(
+        open=int(opened),
+        new=int(new),
+        escalated=int(escalated),
+        overdue=int(overdue),
+        assigned_to_me=int(mine),
+        hazards=int(hazards),
+        hazard_make_safe_by=safe_by,
+        hazard_due_on=_as_date(hazard_due),
+    )

@@ -30,6 +30,7 @@ from bot.models import (
     FeedbackMessage,
     FeedbackNote,
     FeedbackStatusChange,
+    HazardStep,
     Neighbourhood,
     Resident,
     StaffMember,
@@ -38,7 +39,14 @@ from bot.scope import Scope, may_see_report
 from bot.text import whole_number
 
 # The rows kept about a report, each with its ``feedback_id``.
-R = TypeVar("R", FeedbackStatusChange, FeedbackAttachment, FeedbackAssignment, FeedbackExtension)
+R = TypeVar(
+    "R",
+    FeedbackStatusChange,
+    FeedbackAttachment,
+    FeedbackAssignment,
+    FeedbackExtension,
+    HazardStep,
+)
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,7 @@ class CaseFile:
     assignments: Sequence[FeedbackAssignment]
     extensions: Sequence[FeedbackExtension]
     staff_names: dict[int, str]
+    hazard_steps: Sequence[HazardStep] = ()  # Awaab's Law steps, as recorded
 
     def name_of(self, staff_id: int | None) -> str:
         """A staff member's name ("" for nobody; their number when they were deleted)."""
@@ -209,4 +218,5 @@ async def case_file(session: AsyncSession, report: Feedback) -> CaseFile:
     names = {
         member.id: member.name for member in (await session.scalars(select(StaffMember))).all()
     }
-    return CaseFile(notes, assignments, extensions, names)
+    steps = await _of_report(session, HazardStep, report.id, HazardStep.id)
+    return CaseFile(notes, assignments, extensions, names, steps)

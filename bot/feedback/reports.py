@@ -24,6 +24,7 @@ from bot.models import (
     Feedback,
     FeedbackAttachment,
     FeedbackStatusChange,
+    Neighbourhood,
     ReferenceCounter,
     Resident,
 )
@@ -88,7 +89,13 @@ async def submit_report(
         urgent=draft.urgent,
         received_at=received,
     )
-    _start_clocks(report, draft, received, tz, region)
+    area = (
+        await session.get(Neighbourhood, resident.neighbourhood_id)
+        if resident.neighbourhood_id is not None
+        else None
+    )
+    hazards_apply = clocks.awaabs_law_applies(region, area.in_england if area else None)
+    _start_clocks(report, draft, received, tz, region, hazards_apply=hazards_apply)
     report.attachments = [
         FeedbackAttachment(kind="photo", telegram_file_id=file_id, file_unique_id=unique_id)
         for file_id, unique_id in draft.photos
@@ -107,12 +114,21 @@ async def submit_report(
 
 
 def _start_clocks(
-    report: Feedback, draft: ReportDraft, received: datetime, tz: ZoneInfo, region: str
+    report: Feedback,
+    draft: ReportDraft,
+    received: datetime,
+    tz: ZoneInfo,
+    region: str,
+    *,
+    hazards_apply: bool,
 ) -> None:
-    """The Code's stage-1 dates for a complaint, Awaab's Law dates for a hazard."""
+    """The Code's stage-1 dates for a complaint, Awaab's Law dates for a hazard in a home
+    the law covers (England: ``clocks.awaabs_law_applies``)."""
     if report.is_complaint:
         due = clocks.complaint_due_dates(received, tz, region, stage=1)
         report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by
+    if not hazards_apply:
+        return
     if draft.category == "damp_mould":
         report.hazard_kind = "damp_mould"
         report.investigate_due_on = clocks.damp_investigation_due(received, tz, region)

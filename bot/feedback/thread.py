@@ -35,6 +35,7 @@ from bot.text import require_text
 
 REPLY_MAX_LENGTH = 3000
 REPLY_KIND = "staff_reply"
+REPLY_HEADING = N_("Reply about {reference}:")
 
 UNREACHABLE = N_(
     "The resident who sent {reference} can no longer be contacted: they asked us to erase "
@@ -99,10 +100,12 @@ async def add_staff_reply(
     now: datetime | None = None,
     *,
     send_now: bool = False,
+    heading: str = REPLY_HEADING,
 ) -> ReplyOutcome:
     """Keep a staff reply in the report's thread and send it to the resident with the reference.
 
     It waits for quiet hours to end unless the case is urgent or staff chose ``send_now``.
+    ``heading``: the message's first line (a catalog message with ``{reference}``).
     """
     moment = now or utcnow()
     body = require_text(text, REPLY_MAX_LENGTH)
@@ -118,7 +121,7 @@ async def add_staff_reply(
     _ = gettext_for(resident.language)
     words = "\n\n".join(
         [
-            _("Reply about {reference}:").format(reference=report.reference),
+            _(heading).format(reference=report.reference),
             body,
             _("To answer, press Reply below."),
         ]

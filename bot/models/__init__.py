@@ -15,6 +15,7 @@ from bot.models.feedback import (
     FeedbackMessage,
     FeedbackNote,
     FeedbackStatusChange,
+    HazardStep,
     ReferenceCounter,
 )
 from bot.models.neighbourhood import Neighbourhood, Topic
@@ -43,6 +44,7 @@ __all__ = [
     "FeedbackMessage",
     "FeedbackNote",
     "FeedbackStatusChange",
+    "HazardStep",
     "LoginAttempt",
     "Neighbourhood",
     "ReferenceCounter",

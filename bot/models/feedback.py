@@ -68,6 +68,18 @@ class Feedback(TimestampMixin, Base):
     hazard_kind: Mapped[str | None] = mapped_column(String(16))
     make_safe_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     investigate_due_on: Mapped[date | None] = mapped_column(Date)
+    # Awaab's Law stages (bot/feedback/hazards.py): each done moment, and the due dates the
+    # investigation starts (stored then, never recomputed). "Safety work done" is the
+    # emergency made safe, or a damp and mould hazard's relevant safety work.
+    investigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary_due_on: Mapped[date | None] = mapped_column(Date)
+    summary_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    safety_work_due_on: Mapped[date | None] = mapped_column(Date)
+    safety_work_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preventive_works_due_on: Mapped[date | None] = mapped_column(Date)
+    preventive_works_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "offered", "declined" (offered, the household chose to stay) or "not_needed".
+    alternative_accommodation: Mapped[str | None] = mapped_column(String(16))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Case handling (the dashboard): who has the report now, and who handled each stage of a
     # complaint. The Code needs a different handler at stage 2 than at stage 1; the stage-1
@@ -176,6 +188,27 @@ class FeedbackNote(Base):
     )
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class HazardStep(Base):
+    """One step of an Awaab's Law case, as done: classified (or reclassified, with the
+    reason), investigated, summary sent, safety work done, preventive works started,
+    alternative accommodation. Who and when; never changed once written."""
+
+    __tablename__ = "hazard_steps"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    step: Mapped[str] = mapped_column(String(24), nullable=False)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    # The hazard kind after a classification ("" for none), the accommodation answer.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FeedbackAssignment(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, TimestampMixin
@@ -17,6 +17,11 @@ class Neighbourhood(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Awaab's Law applies to social homes in England only (docs/regulation-complaints-
+    # and-hazards.md, section 3): admins say which neighbourhoods are there.
+    in_england: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), nullable=False
+    )
 
 
 class Topic(TimestampMixin, Base):

@@ -7,11 +7,13 @@ events), each within what the person may see (``bot.scope.scope_of_user``).
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.events.listings import published_between
 from bot.feedback import inbox
+from bot.feedback.web.display import local
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
 from bot.scope import scope_of_user
@@ -43,6 +45,7 @@ async def home(request: web.Request) -> web.StreamResponse:
         {
             "areas": areas,
             "glance": glance,
+            "hazard_next": _hazard_next(glance, tz),
             "events": [
                 (event, event.starts_at.astimezone(tz).strftime("%a %d %b, %H:%M"))
                 for event in events[:HOME_EVENTS_SHOWN]
@@ -51,6 +54,13 @@ async def home(request: web.Request) -> web.StreamResponse:
             "linked": staff is not None,
         },
     )
+
+
+def _hazard_next(glance: inbox.Glance, tz: ZoneInfo) -> str:
+    """The nearest Awaab's Law deadline: an emergency's moment first, else a stage's day."""
+    if glance.hazard_make_safe_by is not None:
+        return local(glance.hazard_make_safe_by, tz)
+    return glance.hazard_due_on.isoformat() if glance.hazard_due_on else ""
 
 
 def add_routes(app: web.Application) -> None:

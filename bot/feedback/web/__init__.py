@@ -22,5 +22,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/feedback/{feedback_id}/assign", actions.feedback_assign)
     app.router.add_post("/feedback/{feedback_id}/escalate", actions.feedback_escalate)
     app.router.add_post("/feedback/{feedback_id}/extend", actions.feedback_extend)
+    app.router.add_post("/feedback/{feedback_id}/hazard", actions.feedback_hazard)
+    app.router.add_post("/feedback/{feedback_id}/hazard/step", actions.feedback_hazard_step)
+    app.router.add_post("/feedback/{feedback_id}/hazard/summary", actions.feedback_hazard_summary)
+    app.router.add_post(
+        "/feedback/{feedback_id}/hazard/accommodation", actions.feedback_hazard_accommodation
+    )
     app.router.add_get("/feedback/{feedback_id}/photos/{attachment_id}", photos.feedback_photo)
     app.router.add_get("/feedback/{feedback_id}/record", record.feedback_record)

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.association.service import effective_settings
+from bot.feedback import hazards
 from bot.feedback.casework import add_note, assign, escalate
 from bot.feedback.extensions import extend_deadline
 from bot.feedback.lifecycle import acknowledge, change_status
@@ -168,3 +170,81 @@ async def feedback_extend(request: web.Request, form: Form) -> web.StreamRespons
             act.notices,
         )
     return _done(act, "extended")
+
+
+def _done_at(form: Form, act: Acting) -> datetime | None:
+    """When a step was done, from a date-and-time field in local time ("" for now)."""
+    value = _text(form, "done_at").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Refused(
+            "Give when it was done as a date and time, like 2026-04-29 14:30, or leave it "
+            "empty for now.",
+            400,
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=act.notices.tz)
+    return moment
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_hazard(request: web.Request, form: Form) -> web.StreamResponse:
+    """Classify (or reclassify) the report under Awaab's Law, with a reason."""
+    async with acting_on(request) as act:
+        changed = await hazards.classify(
+            act.db,
+            act.report.id,
+            act.staff,
+            _text(form, "kind"),
+            _text(form, "reason"),
+            act.notices,
+        )
+    return _done(act, "classified" if changed else "unchanged")
+
+
+# The hazard steps a plain form records (the summary and accommodation have their own).
+PLAIN_STEPS = ("investigated", "safety_work_done", "preventive_works_started")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_hazard_step(request: web.Request, form: Form) -> web.StreamResponse:
+    """Record an Awaab's Law step as done: now, or when it was done."""
+    step = _text(form, "step")
+    if step not in PLAIN_STEPS:
+        raise Refused("Choose which step was done.", 400)
+    async with acting_on(request) as act:
+        when = _done_at(form, act)
+        if step == "investigated":
+            await hazards.record_investigation(
+                act.db, act.report.id, act.staff, act.notices, done_at=when
+            )
+        elif step == "safety_work_done":
+            await hazards.record_safety_work(act.db, act.report.id, act.staff, done_at=when)
+        else:
+            await hazards.record_preventive_works(act.db, act.report.id, act.staff, done_at=when)
+    return _done(act, step)
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_hazard_summary(request: web.Request, form: Form) -> web.StreamResponse:
+    """Send the investigation's written summary to the resident through the bot."""
+    async with acting_on(request) as act:
+        await hazards.send_summary(
+            act.db, act.report.id, act.staff, _text(form, "summary"), act.notices
+        )
+    return _done(act, "summary_sent")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_hazard_accommodation(request: web.Request, form: Form) -> web.StreamResponse:
+    """Record the offer of alternative accommodation (or that none is needed)."""
+    async with acting_on(request) as act:
+        await hazards.record_accommodation(act.db, act.report.id, act.staff, _text(form, "answer"))
+    return _done(act, "accommodation")

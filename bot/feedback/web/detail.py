@@ -21,13 +21,13 @@ from bot.accounts.users import has_role
 from bot.association.service import effective_settings
 from bot.delivery import holding
 from bot.delivery.outbox import QuietHours, Urgency
-from bot.feedback import casework, extensions
+from bot.feedback import casework, extensions, hazards
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allowed_statuses
 from bot.feedback.thread import REPLY_MAX_LENGTH, reply_deliveries
 from bot.feedback.web import display
 from bot.i18n import gettext_for
-from bot.models import Delivery, Feedback, StaffMember
+from bot.models import Delivery, Feedback, HazardStep, StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, path_id, render, staff_member_of
@@ -44,8 +44,14 @@ NOTICES = {
     "assigned": "The report's handler has changed.",
     "escalated": "The complaint is at stage 2 with its new handler.",
     "extended": "The response date is extended; the resident is told why.",
+    "classified": "The hazard classification is recorded, with its reason.",
+    "investigated": "The investigation is recorded; the next stages' dates are set.",
+    "summary_sent": "The written summary is kept in the thread and sent to the resident.",
+    "safety_work_done": "The safety work is recorded.",
+    "preventive_works_started": "The start of the preventive works is recorded.",
+    "accommodation": "The alternative accommodation answer is recorded.",
 }
-TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended")
+TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended", "summary_sent")
 # The dashboard is in English; the words come from the same catalog as Telegram's.
 _ = gettext_for("en")
 
@@ -70,6 +76,7 @@ class _Case:
     reply_states: dict[int, str]
     last_to_resident: str | None
     today: date  # the association's local date
+    hazards_apply: bool  # Awaab's Law covers the report's home
 
 
 async def _read(request: web.Request) -> _Case:
@@ -83,7 +90,8 @@ async def _read(request: web.Request) -> _Case:
         if record is None:
             raise web.HTTPNotFound()
         actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
-        quiet = QuietHours.of(await effective_settings(db, request.app[SETTINGS]))
+        in_force = await effective_settings(db, request.app[SETTINGS])
+        quiet = QuietHours.of(in_force)
         urgency = holding.for_report(record.report)
         deliveries = await reply_deliveries(db, record.thread)
         last = await _last_to_resident(db, record.report)
@@ -100,6 +108,9 @@ async def _read(request: web.Request) -> _Case:
             },
             last_to_resident=holding.delivery_state(last, tz, _, now) if last else None,
             today=now.astimezone(tz).date(),
+            hazards_apply=await hazards.hazards_apply(
+                db, record.report, in_force.bank_holiday_region
+            ),
         )
 
 
@@ -158,6 +169,8 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
                 "due": display.due_words(clock.due, tz),
                 "running": clock.running,
                 "overdue": clock.overdue,
+                "done": display.local(clock.done_at, tz),
+                "done_late": display.done_late(clock.due, clock.done_at, tz),
             }
             for clock in record.clocks
         ],
@@ -176,11 +189,57 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
         "stage1_handler": case.name_of(casework.stage1_handler_of(report)),
         "stage2_handler": case.name_of(report.stage2_handler_id),
         "extensions": display.extensions(case, tz),
+        "hazard_steps": [
+            {
+                "at": display.local(step.done_at, tz),
+                "step": hazards.STEPS.get(step.step, step.step),
+                "by": case.name_of(step.staff_id) or "someone who has left",
+                "outcome": _step_outcome(step),
+                "reason": step.reason or "",
+            }
+            for step in case.hazard_steps
+        ],
         "photos": [
             {"url": f"/feedback/{report.id}/photos/{p.id}", "number": number}
             for number, p in enumerate(record.photos, start=1)
             if p.kind == "photo"
         ],
+    }
+
+
+def _step_outcome(step: HazardStep) -> str:
+    """What a classification or an accommodation step decided, in words."""
+    if step.step == "classified":
+        return hazards.HAZARD_KINDS.get(step.outcome or "", "Not a hazard")
+    return hazards.ACCOMMODATION.get(step.outcome or "", "")
+
+
+def _hazard_forms(read: _Case) -> dict[str, Any]:
+    """The Awaab's Law forms: classify, and the steps not yet recorded."""
+    report = read.record.report
+    kind = report.hazard_kind
+    return {
+        "hazards_apply": read.hazards_apply,
+        "hazard_kinds": list(hazards.HAZARD_KINDS.items()),
+        "hazard_label": hazards.HAZARD_KINDS.get(kind or "", ""),
+        "accommodation_label": hazards.ACCOMMODATION.get(
+            report.alternative_accommodation or "", ""
+        ),
+        "open_steps": [
+            (step, hazards.STEPS[step])
+            for step, done in (
+                ("investigated", report.investigated_at),
+                ("safety_work_done", report.safety_work_done_at),
+                ("preventive_works_started", report.preventive_works_started_at),
+            )
+            if kind is not None and done is None
+        ],
+        "can_send_summary": kind is not None
+        and report.investigated_at is not None
+        and report.summary_sent_at is None
+        and read.record.contactable,
+        "accommodation_choices": list(hazards.ACCOMMODATION.items()),
+        "hazard_reason_max": hazards.REASON_MAX_LENGTH,
     }
 
 
@@ -214,6 +273,7 @@ def _forms(read: _Case) -> dict[str, Any]:
         "urgent_case": read.urgent_case,
         "note_max": casework.NOTE_MAX_LENGTH,
         "reason_max": extensions.REASON_MAX_LENGTH,
+        **_hazard_forms(read),
     }
 
 

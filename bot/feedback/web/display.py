@@ -25,6 +25,15 @@ def due_words(value: date | datetime, tz: ZoneInfo) -> str:
     return local(value, tz) if isinstance(value, datetime) else value.isoformat()
 
 
+def done_late(due: date | datetime, done: datetime | None, tz: ZoneInfo) -> bool:
+    """Whether a step was done after its due moment (or, for a day, after that day)."""
+    if done is None:
+        return False
+    if isinstance(due, datetime):
+        return done > due
+    return done.astimezone(tz).date() > due
+
+
 def report_words(report: Feedback, tz: ZoneInfo) -> dict[str, Any]:
     """The report's category, status and dates as the pages show them."""
     return {

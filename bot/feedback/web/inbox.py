@@ -91,7 +91,10 @@ def _row(row: inbox.InboxRow, tz: ZoneInfo) -> dict[str, Any]:
         "hazard": row.hazard_kind,
         "received": local(row.received_at, tz),
         "excerpt": row.description,
-        "due": row.next_due.isoformat() if row.next_due else "",
+        # An emergency's 24 hours come before any day's deadline.
+        "due": local(row.make_safe_by, tz)
+        if row.make_safe_by
+        else (row.next_due.isoformat() if row.next_due else ""),
         "overdue": row.overdue,
         "assignee": row.assignee or "",
     }

@@ -174,7 +174,10 @@ async def test_paging_and_sorting(web: Web) -> None:
         response_due_on=utcnow().date() + timedelta(days=20),
     )
     due_sooner = await add_report(
-        web, category="damp_mould", investigate_due_on=utcnow().date() + timedelta(days=1)
+        web,
+        category="damp_mould",
+        hazard_kind="damp_mould",  # as the bot stores a damp and mould report
+        investigate_due_on=utcnow().date() + timedelta(days=1),
     )
     admin = await web.logged_in("viewer")
     newest = [r.reference for r in sorted(made, key=lambda r: r.received_at, reverse=True)]
