@@ -381,3 +381,23 @@ async def residents_by_neighbourhood(session: AsyncSession) -> dict[int | None, 
         .group_by(Resident.neighbourhood_id)
     )
     return {area_id: int(count) for area_id, count in rows}
+
+
+async def set_in_england(
+    session: AsyncSession, area: Neighbourhood, in_england: bool, *, actor: str
+) -> Neighbourhood:
+    """Say whether a neighbourhood's homes are in England, where Awaab's Law applies
+    (``bot.feedback.clocks.awaabs_law_applies``): its reports' hazard clocks start from
+    then on; a case already classified keeps its clocks (staff reclassify it if wrong)."""
+    if area.in_england != in_england:
+        record_action(
+            session,
+            actor,
+            "neighbourhood.in_england_changed",
+            "neighbourhood",
+            area.id,
+            {"before": {"in_england": area.in_england}, "after": {"in_england": in_england}},
+        )
+        area.in_england = in_england
+        await session.flush()
+    return area

@@ -17,6 +17,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(
         "/neighbourhoods/{neighbourhood_id}/active", neighbourhoods.neighbourhood_active
     )
+    app.router.add_post(
+        "/neighbourhoods/{neighbourhood_id}/england", neighbourhoods.neighbourhood_england
+    )
     app.router.add_get(
         "/neighbourhoods/{neighbourhood_id}/poster", neighbourhoods.neighbourhood_poster
     )

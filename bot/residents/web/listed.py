@@ -17,6 +17,7 @@ NOTICES = {
     "renamed": "Renamed.",
     "deactivated": "Taken off the list. Residents who chose it keep it.",
     "reactivated": "Back on the list.",
+    "england": "Saved: reports from its homes start Awaab's Law clocks only if it is in England.",
 }
 
 

@@ -86,6 +86,19 @@ async def neighbourhood_active(request: web.Request, form: Form) -> web.Response
 
 
 @access("admin")
+@form_action(refused_in_a_row(_neighbourhoods_page))
+async def neighbourhood_england(request: web.Request, form: Form) -> web.Response:
+    """Say whether the neighbourhood's homes are in England (Awaab's Law applies there)."""
+    in_england = form.get("in_england") == "yes"
+    async with request.app[SESSIONS].begin() as db:
+        area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
+        await residents.set_in_england(
+            db, area, in_england, actor=user_actor(current_user(request))
+        )
+    return see_other("/neighbourhoods?done=england")
+
+
+@access("admin")
 async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
     """A printable A4 poster: the neighbourhood's name, a QR code of its deep link, steps."""
     async with request.app[SESSIONS]() as db:

@@ -91,12 +91,44 @@ async def test_admin_adds_renames_deactivates_neighbourhoods_and_residents_keep_
     assert actions[2][1] == {"before": {"name": SCRIPT}, "after": {"name": "Oak Rise"}}
 
 
+async def test_admin_says_which_neighbourhoods_are_in_england(web: Web, sessions: Sessions) -> None:
+    async with sessions.begin() as db:
+        area = await add_neighbourhood(db, "wrexham", "Acton Park, Wrexham")
+    assert area.in_england  # the default: an association in England
+    admin = await web.logged_in("admin")
+    token = await page_token(admin, "/neighbourhoods")
+    wales = await admin.post(
+        f"/neighbourhoods/{area.id}/england", data={"csrf_token": token, "in_england": "no"}
+    )
+    assert wales.status == 200 and "clocks only if it is in England" in (await wales.text())
+    again = await admin.post(
+        f"/neighbourhoods/{area.id}/england", data={"csrf_token": token, "in_england": "no"}
+    )
+    assert again.status == 200
+    async with sessions() as db:
+        row = await db.get(Neighbourhood, area.id)
+    assert row is not None and not row.in_england
+    assert await audit_actions(sessions) == [
+        (
+            "neighbourhood.in_england_changed",
+            {"before": {"in_england": True}, "after": {"in_england": False}},
+        )
+    ]  # once: the second press changed nothing
+    staff = await web.logged_in("staff", "sam")
+    refused = await staff.post(
+        f"/neighbourhoods/{area.id}/england",
+        data={"csrf_token": await page_token(staff), "in_england": "yes"},
+    )
+    assert refused.status == 403
+
+
 async def test_forged_neighbourhood_and_topic_ids_are_not_found(web: Web) -> None:
     admin = await web.logged_in("admin")
     token = await page_token(admin)
     for path in [
         "/neighbourhoods/999999/rename",
         "/neighbourhoods/0/active",
+        "/neighbourhoods/0/england",
         "/neighbourhoods/99999999999999999999/rename",
         "/neighbourhoods/-1/active",
         "/neighbourhoods/%C2%B2/active",
