@@ -70,8 +70,8 @@ async def test_viewers_see_the_report_with_charts_and_escaped_names(
     html = await response.text()
     assert "Social impact and compliance report" in html
     assert "1 June 2026 to 31 August 2026" in html
-    # Six charts (residents, category, outcome, CH02, two hazards), drawn as inline SVG.
-    assert html.count("<svg") == 6
+    # Charts drawn as inline SVG: residents, category, outcome, CH02, five Awaab's Law stages.
+    assert html.count("<svg") == 9
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     chart = re.search(r'<svg[^>]*aria-label="Registered residents[^"]*".*?</svg>', html, re.S)
@@ -203,7 +203,7 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
             await page.get_by_label("From").fill("2026-06-01")
             await page.get_by_label("To").fill("2026-08-31")
             await page.get_by_role("button", name="Show").click()
-            await expect(page.locator(".chart-wrap svg")).to_have_count(6, timeout=TIMEOUT_MS)
+            await expect(page.locator(".chart-wrap svg")).to_have_count(9, timeout=TIMEOUT_MS)
             bars = page.locator(".chart-wrap svg rect")
             assert await bars.count() > 0
             box = await page.locator(".chart-wrap svg").first.bounding_box()
