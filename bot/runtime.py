@@ -27,7 +27,7 @@ from bot.feedback.jobs import (
     RETENTION_HOUR,
     RETENTION_MINUTE,
     apply_retention,
-    warn_of_complaint_deadlines,
+    warn_of_deadlines,
 )
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.jobs import expire_idle_conversations
@@ -249,13 +249,13 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         id="expire_idle_conversations",
         replace_existing=True,
     )
-    # Every replica runs it; a unique key makes each complaint-deadline warning go once.
+    # Every replica runs it; a unique key makes each deadline warning go once.
     scheduler.add_job(
-        warn_of_complaint_deadlines,
+        warn_of_deadlines,
         "interval",
         minutes=DEADLINE_CHECK_MINUTES,
         args=[services.sessions, settings],
-        id="complaint_deadlines",
+        id="deadline_warnings",
         replace_existing=True,
     )
     # Every replica runs it; the unique key on event_reminders makes each reminder go once.

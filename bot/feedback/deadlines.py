@@ -12,7 +12,7 @@ acknowledged, escalated, classified or investigated. ``clocks_of`` (for a page) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, select
@@ -27,7 +27,7 @@ from bot.feedback.statuses import (
     AWAITING_RESPONSE,
     FINISHED_STATUSES,
 )
-from bot.i18n import N_, Gettext, format_day, gettext_for
+from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
 from bot.models import Feedback, FeedbackDeadlineAlert
 from bot.models.base import utcnow
 from bot.staff.service import staff_chats_for
@@ -53,6 +53,7 @@ class HazardClock:
     due date (or moment) and the moment its step was done; ``kind``: the one hazard kind
     it belongs to (None: both)."""
 
+    key: str  # in the warnings' kinds ("hazard_<key>_soon")
     name: str
     due: str
     done: str
@@ -83,31 +84,36 @@ class HazardClock:
 
 # The clocks and their rules: bot.feedback.clocks (the regulations' paragraphs).
 MAKE_SAFE = HazardClock(
-    "Investigate and make safe (Awaab's Law, 24 hours)",
+    "make_safe",
+    N_("Investigate and make safe (Awaab's Law, 24 hours)"),
     "make_safe_due_at",
     "safety_work_done_at",
     "emergency",
 )
 HAZARD_DATE_CLOCKS = (
     HazardClock(
-        "Investigate (Awaab's Law, 10 working days)",
+        "investigate",
+        N_("Investigate (Awaab's Law, 10 working days)"),
         "investigate_due_on",
         "investigated_at",
         "damp_mould",
     ),
     HazardClock(
-        "Written summary to the resident (Awaab's Law, 3 working days)",
+        "summary",
+        N_("Written summary to the resident (Awaab's Law, 3 working days)"),
         "summary_due_on",
         "summary_sent_at",
     ),
     HazardClock(
-        "Safety work done (Awaab's Law, 5 working days)",
+        "safety_work",
+        N_("Safety work done (Awaab's Law, 5 working days)"),
         "safety_work_due_on",
         "safety_work_done_at",
         "damp_mould",
     ),
     HazardClock(
-        "Preventive works started (Awaab's Law, 12 weeks)",
+        "preventive_works",
+        N_("Preventive works started (Awaab's Law, 12 weeks)"),
         "preventive_works_due_on",
         "preventive_works_started_at",
     ),
@@ -197,11 +203,28 @@ def make_safe_by() -> ColumnElement[Any]:
     return case((MAKE_SAFE.running_sql(), Feedback.make_safe_due_at), else_=None)
 
 
-# ----- warning staff of complaint deadlines ------------------------------------------------------
+# ----- warning staff of deadlines ---------------------------------------------------------------
+
+# An emergency's 24 hours are warned of this long before they run out (the job runs
+# every few minutes), and again once they have.
+MAKE_SAFE_WARNING = timedelta(hours=6)
 
 
-def _deadline_alerts(report: Feedback, today: date, horizon: date) -> list[tuple[str, date]]:
-    """The Code deadlines of a complaint that are due by ``horizon``: (kind, due date)."""
+@dataclass(frozen=True)
+class _Alert:
+    """A warning due about one deadline: its kind (the alert's key), day and words."""
+
+    kind: str
+    due_on: date
+    header: str
+
+
+def _complaint_alerts(
+    _: Gettext, report: Feedback, today: date, horizon: date, language: str
+) -> list[_Alert]:
+    """The Code deadlines of a complaint that are due by ``horizon``."""
+    if not report.is_complaint:
+        return []
     stage = report.complaint_stage or 1
     alerts = []
     due_dates = (
@@ -211,7 +234,39 @@ def _deadline_alerts(report: Feedback, today: date, horizon: date) -> list[tuple
     for what, due in due_dates:
         if due is not None and due <= horizon:
             when = "overdue" if today > due else "soon"
-            alerts.append((f"stage{stage}_{what}_{when}", due))
+            header = _(_DEADLINE_HEADERS[f"{what}_{when}"]).format(
+                reference=report.reference, date=format_day(due, language), stage=stage
+            )
+            alerts.append(_Alert(f"stage{stage}_{what}_{when}", due, header))
+    return alerts
+
+
+def _hazard_alerts(
+    _: Gettext, report: Feedback, now: datetime, horizon: date, notices: StaffNotices
+) -> list[_Alert]:
+    """The Awaab's Law deadlines of a hazard case that are close or past: a day's by
+    ``horizon``, an emergency's 24 hours within ``MAKE_SAFE_WARNING``."""
+    today = now.astimezone(notices.tz).date()
+    alerts = []
+    for clock in (MAKE_SAFE, *HAZARD_DATE_CLOCKS):
+        due = getattr(report, clock.due)
+        if due is None or not clock.runs(report):
+            continue
+        if isinstance(due, datetime):
+            if due > now + MAKE_SAFE_WARNING:
+                continue
+            late, day = now > due, due.astimezone(notices.tz).date()
+            words = format_moment(due, notices.tz, notices.staff_language)
+        else:
+            if due > horizon:
+                continue
+            late, day = today > due, due
+            words = format_day(due, notices.staff_language)
+        when = "overdue" if late else "soon"
+        header = _(_HAZARD_HEADERS[when]).format(
+            reference=report.reference, stage=_(clock.name), due=words
+        )
+        alerts.append(_Alert(f"hazard_{clock.key}_{when}", day, header))
     return alerts
 
 
@@ -246,12 +301,17 @@ _DEADLINE_HEADERS = {
         "OVERDUE: complaint {reference} should have been answered by {date} (stage {stage})."
     ),
 }
+_HAZARD_HEADERS = {
+    "soon": N_("Hazard case {reference}: {stage} is due by {due}."),
+    "overdue": N_("OVERDUE: hazard case {reference}: {stage} was due by {due}."),
+}
 
 
-async def notify_complaint_deadlines(
+async def notify_deadlines(
     session: AsyncSession, notices: StaffNotices, now: datetime | None = None
 ) -> int:
-    """Warn staff of complaints due by the next working day or overdue, once per deadline.
+    """Warn staff of complaint deadlines due by the next working day or overdue, and of
+    Awaab's Law deadlines as close (``_hazard_alerts``) or overdue: once per deadline.
 
     Safe to run from several processes at once: each warning is claimed by an INSERT
     that the unique key of ``feedback_deadline_alerts`` lets only one of them make.
@@ -260,13 +320,26 @@ async def notify_complaint_deadlines(
     moment = now or utcnow()
     today = moment.astimezone(notices.tz).date()
     horizon = clocks.add_working_days(today, 1, notices.region)
+    hazard_due = [
+        and_(clock.running_sql(), getattr(Feedback, clock.due) <= horizon)
+        for clock in HAZARD_DATE_CLOCKS
+    ]
     candidates = (
         await session.scalars(
             select(Feedback)
             .where(
-                Feedback.is_complaint.is_(True),
-                Feedback.status.in_(AWAITING_RESPONSE),
-                or_(Feedback.ack_due_on <= horizon, Feedback.response_due_on <= horizon),
+                or_(
+                    and_(
+                        Feedback.is_complaint.is_(True),
+                        Feedback.status.in_(AWAITING_RESPONSE),
+                        or_(Feedback.ack_due_on <= horizon, Feedback.response_due_on <= horizon),
+                    ),
+                    and_(
+                        MAKE_SAFE.running_sql(),
+                        Feedback.make_safe_due_at <= moment + MAKE_SAFE_WARNING,
+                    ),
+                    *hazard_due,
+                )
             )
             .order_by(Feedback.id)
         )
@@ -286,33 +359,26 @@ async def notify_complaint_deadlines(
     _ = gettext_for(notices.staff_language)
     claimed = 0
     for report in candidates:
-        for kind, due in _deadline_alerts(report, today, horizon):
-            if (report.id, kind, due) not in already and await _warn(
-                session, _, report, kind, due, notices, moment
+        alerts = [
+            *_complaint_alerts(_, report, today, horizon, notices.staff_language),
+            *_hazard_alerts(_, report, moment, horizon, notices),
+        ]
+        for alert in alerts:
+            if (report.id, alert.kind, alert.due_on) not in already and await _warn(
+                session, report, alert, notices, moment
             ):
                 claimed += 1
     return claimed
 
 
 async def _warn(
-    session: AsyncSession,
-    _: Gettext,
-    report: Feedback,
-    kind: str,
-    due: date,
-    notices: StaffNotices,
-    now: datetime,
+    session: AsyncSession, report: Feedback, alert: _Alert, notices: StaffNotices, now: datetime
 ) -> bool:
     """Claim and queue one warning; False when nobody can hear it yet or it was claimed."""
     chats = await staff_chats_for(session, report.neighbourhood_id, notices.staff_chat_id)
     if not chats:
         return False  # nobody to tell yet: keep the warning for when there is
-    if not await _claim_alert(session, report.id, kind, due, now):
+    if not await _claim_alert(session, report.id, alert.kind, alert.due_on, now):
         return False
-    header = _(_DEADLINE_HEADERS[kind.split("_", 1)[1]]).format(
-        reference=report.reference,
-        date=format_day(due, notices.staff_language),
-        stage=report.complaint_stage or 1,
-    )
-    await tell_report_staff(session, report, header, notices, now, chats=chats)
+    await tell_report_staff(session, report, alert.header, notices, now, chats=chats)
     return True

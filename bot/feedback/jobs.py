@@ -1,5 +1,5 @@
-"""Scheduled feedback work: warnings of complaint deadlines, and anonymising closed
-reports past their retention period."""
+"""Scheduled feedback work: warnings of complaint and Awaab's Law deadlines, and
+anonymising closed reports past their retention period."""
 
 from __future__ import annotations
 
@@ -10,32 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association.service import effective_settings
 from bot.config import Settings
-from bot.feedback.deadlines import notify_complaint_deadlines
+from bot.feedback.deadlines import notify_deadlines
 from bot.feedback.notify import StaffNotices
 from bot.feedback.retention import BATCH_SIZE, anonymise_expired
 from bot.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-# How often the scheduler looks for complaint deadlines (APScheduler "interval", minutes).
+# How often the scheduler looks for deadlines (APScheduler "interval", minutes).
 DEADLINE_CHECK_MINUTES = 15
 # Once a day, at night (APScheduler "cron" trigger, local time).
 RETENTION_HOUR = 2
 RETENTION_MINUTE = 30
 
 
-async def warn_of_complaint_deadlines(
+async def warn_of_deadlines(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None
 ) -> int:
-    """One run, one transaction: queue a warning for each complaint deadline not yet warned of.
+    """One run, one transaction: queue a warning for each deadline not yet warned of.
 
-    Every replica runs this; each warning is sent once (see notify_complaint_deadlines).
+    Every replica runs this; each warning is sent once (see notify_deadlines).
     """
     async with sessions.begin() as session:
         notices = StaffNotices.from_settings(await effective_settings(session, settings))
-        claimed = await notify_complaint_deadlines(session, notices, now)
+        claimed = await notify_deadlines(session, notices, now)
     if claimed:
-        log.info("complaint deadline warnings queued: %d", claimed)
+        log.info("deadline warnings queued: %d", claimed)
     return claimed
 
 

@@ -48,12 +48,12 @@ async def test_an_extension_moves_the_date_the_deadline_alerts_read(
                 session, report.id, staff, 1, "Again", NOTICES, now=MONDAY
             )
         # The old date is no longer due: no warning for it the day before.
-        assert await deadlines.notify_complaint_deadlines(session, NOTICES, day_before) == 0
+        assert await deadlines.notify_deadlines(session, NOTICES, day_before) == 0
     after = datetime.combine(
         extension.due_after - timedelta(days=1), datetime.min.time(), tzinfo=TZ
     ).replace(hour=10)
     async with sessions.begin() as session:
-        assert await deadlines.notify_complaint_deadlines(session, NOTICES, after) == 1
+        assert await deadlines.notify_deadlines(session, NOTICES, after) == 1
     warning = (await deliveries(sessions, kind="notification"))[-1]
     assert "must be answered by" in warning.payload["text"]
     (told,) = await deliveries(sessions, kind="extension")

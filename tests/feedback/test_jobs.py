@@ -7,7 +7,7 @@ import asyncio
 from datetime import time, timedelta
 
 from bot.config import load_settings
-from bot.feedback.jobs import warn_of_complaint_deadlines
+from bot.feedback.jobs import warn_of_deadlines
 from bot.models.base import utcnow
 from tests.feedback.factories import (
     TZ,
@@ -31,7 +31,7 @@ async def test_replicas_running_the_deadline_job_together_warn_once(
         database_url=database_url, quiet_hours_start=time(0), quiet_hours_end=time(0)
     )
     claimed = await asyncio.gather(
-        *(warn_of_complaint_deadlines(sessions, settings) for _ in range(4))
+        *(warn_of_deadlines(sessions, settings) for _ in range(4))
     )
     assert sum(claimed) == 1
     overdue = [
