@@ -43,6 +43,6 @@ async def test_replicas_running_the_deadline_job_together_warn_once(
 
 
 async def test_the_deadline_job_is_scheduled_every_fifteen_minutes(doorstep: BotHarness) -> None:
-    job = doorstep.runtime.scheduler.get_job("complaint_deadlines")
+    job = doorstep.runtime.scheduler.get_job("deadline_warnings")
     assert job is not None
     assert job.trigger.interval == timedelta(minutes=15)
