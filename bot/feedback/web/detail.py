@@ -27,7 +27,7 @@ from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allo
 from bot.feedback.thread import REPLY_MAX_LENGTH, reply_deliveries
 from bot.feedback.web import display
 from bot.i18n import gettext_for
-from bot.models import Delivery, Feedback, HazardStep, StaffMember
+from bot.models import Delivery, Feedback, StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, path_id, render, staff_member_of
@@ -163,17 +163,7 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
     record, case = read.record, read.case
     report = record.report
     return {
-        "clocks": [
-            {
-                "name": clock.name,
-                "due": display.due_words(clock.due, tz),
-                "running": clock.running,
-                "overdue": clock.overdue,
-                "done": display.local(clock.done_at, tz),
-                "done_late": display.done_late(clock.due, clock.done_at, tz),
-            }
-            for clock in record.clocks
-        ],
+        "clocks": display.clocks(record.clocks, tz),
         "thread": [
             {
                 "author": m.author,
@@ -189,29 +179,13 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
         "stage1_handler": case.name_of(casework.stage1_handler_of(report)),
         "stage2_handler": case.name_of(report.stage2_handler_id),
         "extensions": display.extensions(case, tz),
-        "hazard_steps": [
-            {
-                "at": display.local(step.done_at, tz),
-                "step": hazards.STEPS.get(step.step, step.step),
-                "by": case.name_of(step.staff_id) or "someone who has left",
-                "outcome": _step_outcome(step),
-                "reason": step.reason or "",
-            }
-            for step in case.hazard_steps
-        ],
+        "hazard_steps": display.hazard_steps(case, tz),
         "photos": [
             {"url": f"/feedback/{report.id}/photos/{p.id}", "number": number}
             for number, p in enumerate(record.photos, start=1)
             if p.kind == "photo"
         ],
     }
-
-
-def _step_outcome(step: HazardStep) -> str:
-    """What a classification or an accommodation step decided, in words."""
-    if step.step == "classified":
-        return hazards.HAZARD_KINDS.get(step.outcome or "", "Not a hazard")
-    return hazards.ACCOMMODATION.get(step.outcome or "", "")
 
 
 def _hazard_forms(read: _Case) -> dict[str, Any]:

@@ -5,10 +5,13 @@ Dashboard text is English only for now (staff-facing; not marked for translation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.feedback import hazards
+from bot.feedback.deadlines import Clock
 from bot.feedback.draft import CATEGORIES
 from bot.feedback.record import CaseFile, ReportRecord
 from bot.feedback.statuses import STATUS_WORDS
@@ -25,13 +28,49 @@ def due_words(value: date | datetime, tz: ZoneInfo) -> str:
     return local(value, tz) if isinstance(value, datetime) else value.isoformat()
 
 
-def done_late(due: date | datetime, done: datetime | None, tz: ZoneInfo) -> bool:
+def _done_late(due: date | datetime, done: datetime | None, tz: ZoneInfo) -> bool:
     """Whether a step was done after its due moment (or, for a day, after that day)."""
     if done is None:
         return False
     if isinstance(due, datetime):
         return done > due
     return done.astimezone(tz).date() > due
+
+
+def clocks(found: Sequence[Clock], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """A report's deadlines as the pages show them: due, running, overdue, done (late?)."""
+    return [
+        {
+            "name": clock.name,
+            "awaab": "Awaab" in clock.name,
+            "due": due_words(clock.due, tz),
+            "running": clock.running,
+            "overdue": clock.overdue,
+            "done": local(clock.done_at, tz),
+            "done_late": _done_late(clock.due, clock.done_at, tz),
+        }
+        for clock in found
+    ]
+
+
+def hazard_steps(case: CaseFile, tz: ZoneInfo) -> list[dict[str, str]]:
+    """The Awaab's Law steps recorded: when, what, what was decided, who, why."""
+    rows = []
+    for step in case.hazard_steps:
+        if step.step == "classified":
+            outcome = hazards.HAZARD_KINDS.get(step.outcome or "", "Not a hazard")
+        else:
+            outcome = hazards.ACCOMMODATION.get(step.outcome or "", "")
+        rows.append(
+            {
+                "at": local(step.done_at, tz),
+                "step": hazards.STEPS.get(step.step, step.step),
+                "outcome": outcome,
+                "by": case.name_of(step.staff_id) or "someone who has left",
+                "reason": step.reason or "",
+            }
+        )
+    return rows
 
 
 def report_words(report: Feedback, tz: ZoneInfo) -> dict[str, Any]:

@@ -84,11 +84,8 @@ def _record_context(
             }
             for d in deadlines
         ],
-        "awaab": [
-            {"name": c.name, "due": display.due_words(c.due, tz), "overdue": c.overdue}
-            for c in record.clocks
-            if "Awaab" in c.name
-        ],
+        "awaab": [c for c in display.clocks(record.clocks, tz) if c["awaab"]],
+        "hazard_steps": display.hazard_steps(case, tz),
         "history": display.history(record, case, tz),
         "thread": [
             {
