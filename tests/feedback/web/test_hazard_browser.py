@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Locator, Page, async_playwright, expect
 from sqlalchemy import select
 
 from bot.accounts.users import create_user
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_quiet_hours]
 LONDON = ZoneInfo("Europe/London")
 
 
-def clock_row(page: Page, name: str) -> object:
+def clock_row(page: Page, name: str) -> Locator:
     return page.locator("table.clocks tr").filter(has_text=name)
 
 
@@ -83,23 +83,19 @@ async def test_an_officer_takes_a_damp_and_mould_case_through_its_stages(
             await _submit(page, "/hazard", "Record the classification")
             await expect(page.get_by_role("status")).to_contain_text("classification is recorded")
             investigate = clock_row(page, "Investigate (Awaab's Law, 10 working days)")
-            await expect(investigate).to_contain_text("2026-05-14")  # type: ignore[arg-type]
-            await expect(investigate).to_contain_text("running")  # type: ignore[arg-type]
+            await expect(investigate).to_contain_text("2026-05-14")
+            await expect(investigate).to_contain_text("running")
 
             # The investigation: the next stages' clocks start from today.
             await page.get_by_label("Step done").select_option(label="Investigation concluded")
             await _submit(page, "/hazard/step", "Record the step")
             await expect(page.get_by_role("status")).to_contain_text("investigation is recorded")
-            await expect(investigate).to_contain_text("in time")  # type: ignore[arg-type]
+            await expect(investigate).to_contain_text("in time")
             summary = clock_row(page, "Written summary to the resident")
-            await expect(summary).to_contain_text("2026-05-05")  # type: ignore[arg-type]
-            await expect(summary).to_contain_text("running")  # type: ignore[arg-type]
-            await expect(
-                clock_row(page, "Safety work done")  # type: ignore[arg-type]
-            ).to_contain_text("2026-05-07")
-            await expect(
-                clock_row(page, "Preventive works started")  # type: ignore[arg-type]
-            ).to_contain_text("2026-07-22")
+            await expect(summary).to_contain_text("2026-05-05")
+            await expect(summary).to_contain_text("running")
+            await expect(clock_row(page, "Safety work done")).to_contain_text("2026-05-07")
+            await expect(clock_row(page, "Preventive works started")).to_contain_text("2026-07-22")
 
             # A time in the future is refused, and nothing typed is lost.
             await page.get_by_label("Step done").select_option(
@@ -114,7 +110,7 @@ async def test_an_officer_takes_a_damp_and_mould_case_through_its_stages(
             await page.get_by_label("Written summary of the investigation").fill(words)
             await _submit(page, "/hazard/summary", "Send the summary")
             await expect(page.get_by_role("status")).to_contain_text("written summary")
-            await expect(summary).to_contain_text("in time")  # type: ignore[arg-type]
+            await expect(summary).to_contain_text("in time")
             told = texts(await ann.wait_for_text(words, timeout=PROACTIVE))
             assert f"Written summary of our investigation into {reference}" in told
             await expect(page.locator("table.hazard-steps")).to_contain_text(
