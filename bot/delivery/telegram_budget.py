@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 _OFFSET_SAMPLES = 64  # round trips remembered for the clock offset
 _BATCH = 4  # slots taken per round trip
 _PRUNE_ABOVE = 4096  # replies heard kept before those over a minute old are dropped
+_LISTEN_BACKOFF_MAX = 60.0  # the longest wait before trying to listen again
 _SENDER_LOCK = 0x446F6F72  # the advisory lock of the replica that sends the outbox ("Door")
 _LOCK_CHECK_SECONDS = 1.0  # how often the sender makes sure its lock connection lives
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
@@ -145,6 +146,8 @@ class SharedSlots:
         self._listener: AsyncConnection | None = None
         self._hearing: Any = None  # the asyncpg connection that LISTENs
         self._starting: asyncio.Task[None] | None = None
+        self._listen_backoff = 0.0  # seconds between tries, after a failure
+        self._listen_again_at = float("-inf")
 
     def _local(self, epoch: float, db_now: float) -> float:
         """A database time as this process's clock, learning the offset as it goes."""
@@ -243,26 +246,35 @@ class SharedSlots:
         """Whether replies are being heard; if not, start listening (in the background)."""
         if self.hearing:
             return True
-        if self._starting is None or self._starting.done():
+        starting = self._starting is not None and not self._starting.done()
+        if not starting and self._clock() >= self._listen_again_at:
             self._starting = asyncio.create_task(self._listen(), name="send budget replies")
         return False
 
     async def _listen(self) -> None:
+        """Start listening; after a failure, not again for a while (doubling up to a
+        minute: a database refusing connections gets no storm of them, nor the log)."""
         await self._close_listener()
         self._replies.clear()  # what was missed while deaf is read from the table first
+        connection: AsyncConnection | None = None
         try:
             connection = await self.engine.connect()
-        except Exception:
-            log.warning("send budget: cannot listen for replies; reading instead", exc_info=True)
-            return
-        try:
             raw = await connection.get_raw_connection()
             hearing: Any = raw.driver_connection  # asyncpg's
             await hearing.add_listener(_CHANNEL, self._heard)
         except Exception:
-            await connection.close()
-            log.warning("send budget: cannot listen for replies; reading instead", exc_info=True)
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            self._listen_backoff = min(_LISTEN_BACKOFF_MAX, self._listen_backoff * 2 or 1.0)
+            self._listen_again_at = self._clock() + self._listen_backoff
+            log.warning(
+                "send budget: cannot listen for replies; reading instead, trying again in %.0f s",
+                self._listen_backoff,
+                exc_info=True,
+            )
             return
+        self._listen_backoff = 0.0
         self._listener, self._hearing = connection, hearing
 
     def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:

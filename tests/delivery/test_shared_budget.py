@@ -153,3 +153,39 @@ async def test_chats_noted_over_a_minute_ago_are_deleted(two_replicas: list[Asyn
     async with two_replicas[0].connect() as connection:
         kept = set(await connection.scalars(text("SELECT chat_id FROM send_budget_chats")))
     assert kept == {2, 3}
+
+
+async def test_a_listener_that_cannot_connect_waits_longer_before_each_try(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Port 1: nothing listens there, so every connection is refused at once.
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+    now = [100.0]
+    slots = SharedSlots(engine, clock=lambda: now[0])
+
+    async def tries_at(moment: float) -> int:
+        """Ask to hear at ``moment``; how many tries that started (0 or 1)."""
+        now[0] = moment
+        before = slots._starting
+        slots._listening()
+        started = slots._starting is not before
+        if started:
+            assert slots._starting is not None
+            await slots._starting
+        return int(started)
+
+    try:
+        with caplog.at_level("WARNING", logger="bot.delivery.telegram_budget"):
+            assert [await tries_at(t) for t in (100.0, 100.5, 101.1, 102.9, 103.2)] == [
+                1,  # refused: not again for 1 s
+                0,
+                1,  # refused again: 2 s
+                0,
+                1,  # 4 s next
+            ]
+        waits = [r.getMessage().rsplit("in ", 1)[1] for r in caplog.records]
+        assert waits == ["1 s", "2 s", "4 s"]
+        assert not slots.hearing
+    finally:
+        await slots.close()
+        await engine.dispose()
