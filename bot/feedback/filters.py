@@ -6,6 +6,7 @@ value with a plain reason, ``BadFilter``); ``bot.feedback.inbox`` turns them int
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -110,6 +111,9 @@ def parse_filters(query: Mapping[str, str]) -> InboxFilters:
     text = get("q")
     if len(text) > TEXT_MAX_LENGTH:
         raise BadFilter(f"Search for at most {TEXT_MAX_LENGTH} characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        # NUL and friends are never meant, and PostgreSQL refuses NUL in text.
+        raise BadFilter("Search for words or a reference, without control characters.")
     sort = get("sort") or "newest"
     if sort not in SORTS:
         raise BadFilter("The list can be sorted by newest, oldest or next due date.")

@@ -91,6 +91,8 @@ async def test_staff_export_only_their_neighbourhoods(web: Web, neighbourhoods: 
         assert "There is no such neighbourhood." in await refused.text()
         bad = await staff.get(f"{path}?from=yesterday")
         assert bad.status == 400 and "The from date must look like 2026-04-30." in await bad.text()
+        nul = await staff.get(f"{path}?q=boiler%00")
+        assert nul.status == 400 and "without control characters" in await nul.text()
     unlinked = await web.logged_in("staff", "nobody")
     assert await csv_rows(unlinked) == []
 
