@@ -3,7 +3,8 @@
 - ``users``: usernames, roles, creating accounts, changing roles, (de)activating,
   changing one's own password.
 - ``passwords``: the password policy and argon2 hashing.
-- ``login``: one login from start to finish; ``throttle``: the limits on failed logins.
+- ``login``: one login from start to finish; ``throttle``: the limits on failed logins
+  (atomic across replicas); ``recheck``: the current password asked again, as a login.
 - ``sessions``: the database-backed sessions behind the cookie, logging out, CSRF tokens.
 - ``totp``: two-step login with an authenticator app (RFC 6238).
 

@@ -5,7 +5,9 @@ open a new session.
 The caller runs ``start_login`` and ``finish_login`` in two transactions with
 ``password_matches`` (and ``fresh_hash``, from ``bot.accounts.passwords``) between them.
 Every refusal after the throttle is the same ``None``, so the page can say one thing
-whether the name, the password or the code was wrong.
+whether the name, the password or the code was wrong; only a right code used already
+(``CodeUsed``, after the right password) is told apart, so that its owner waits for the
+next one instead of doubting the password.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ async def finish_login(
     """After a good password: check the code, end the browser's old session (``replaces``:
     one session per login), mark the attempt a success and open a new session (audited).
 
-    None when the account was deactivated meanwhile or the code is wrong or used.
+    None when the account was deactivated meanwhile or the code is wrong; CodeUsed when
+    the code is right but used already.
     """
     user = await session.get(DashboardUser, user_id, with_for_update=True)
     if user is None or not user.active or not accept_totp(user, code, now):

@@ -1,9 +1,11 @@
-"""The password policy and argon2id hashing (changing one's own: ``users.change_password``)."""
+"""The password policy and argon2id hashing (changing one's own: ``users.change_password``,
+after the current one is given again: ``bot.accounts.recheck``)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -28,6 +30,17 @@ _hasher = PasswordHasher()
 
 class WeakPassword(AccessError):
     """The password does not meet the policy; the message says why, plainly."""
+
+
+@dataclass(frozen=True)
+class PasswordChecked:
+    """That the account's current password was just given again, and was right (counted
+    by the login throttle): what a change to how the account is secured takes.
+
+    Made only by ``bot.accounts.recheck.recheck_passed``.
+    """
+
+    user_id: int
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,9 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
+# What no database column can hold: NUL (PostgreSQL refuses it) and lone surrogates
+# (bytes in a request that are not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class NewSession:
 
     token: str
     session: WebSession
+
+
+def storable(text: str) -> str:
+    """Text from a request as the database can keep it: NUL and lone surrogates become
+    U+FFFD (a User-Agent header, a username typed)."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def token_hash(token: str) -> str:
@@ -61,8 +71,8 @@ async def open_session(
         created_at=moment,
         last_seen_at=moment,
         expires_at=moment + ABSOLUTE_TIMEOUT,
-        ip=(ip or "")[:64] or None,
-        user_agent=(user_agent or "")[:200] or None,
+        ip=storable(ip or "")[:64] or None,
+        user_agent=storable(user_agent or "")[:200] or None,
     )
     session.add(row)
     await session.flush()
@@ -77,7 +87,7 @@ async def load_session(
     None when the token is unknown, revoked, idle for 30 minutes, past 12 hours, or its
     user is deactivated. Expired sessions are marked revoked so they never come back.
     """
-    if not token or len(token) > 128:
+    if not token or len(token) > 128 or not token.isascii():
         return None
     moment = now or utcnow()
     row = await session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))
@@ -145,5 +155,5 @@ def csrf_token_for(session_token: str) -> str:
 
 
 def tokens_match(given: str, expected: str) -> bool:
-    """Constant-time comparison of two tokens."""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    """Constant-time comparison of two tokens (one sent with other than ASCII is no match)."""
+    return given.isascii() and hmac.compare_digest(given.encode(), expected.encode())

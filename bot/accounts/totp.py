@@ -1,7 +1,9 @@
 """Two-step login (TOTP, RFC 6238): setting it up, turning it off, checking a code.
 
 A code is good for its 30-second step and one step either side, and only once: the last
-step used is kept, so a code seen over someone's shoulder cannot be replayed.
+step used is kept, so a code seen over someone's shoulder cannot be replayed. Turning
+two-step login on or off takes the current password again (``bot.accounts.recheck``): a
+stolen session alone cannot bind its own app and lock the owner out.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.errors import AccessError
-from bot.accounts.passwords import password_matches
+from bot.accounts.passwords import PasswordChecked
 from bot.accounts.users import locked_account
 from bot.audit import record_action, user_actor
 from bot.models import DashboardUser
 from bot.models.base import utcnow
 
 TOTP_ISSUER = "Doorstep"
+
+
+class CodeUsed(AccessError):
+    """A right code whose 30-second step has been used already (typed twice, or replayed)."""
 
 
 def totp_uri(user: DashboardUser, secret: str) -> str:
@@ -49,9 +55,10 @@ async def start_totp_enrolment(session: AsyncSession, user_id: int) -> None:
         user.totp_pending_secret = pyotp.random_base32()
 
 
-async def confirm_totp(session: AsyncSession, user_id: int, code: str) -> None:
-    """Turn on two-step login once the app shows a good code for the pending secret."""
-    user = await locked_account(session, user_id)
+async def confirm_totp(session: AsyncSession, checked: PasswordChecked, code: str) -> None:
+    """Turn on two-step login once the app shows a good code for the pending secret (and
+    the password was given again)."""
+    user = await locked_account(session, checked.user_id)
     if user.totp_pending_secret is None:
         raise AccessError("Start setting up two-step login first.")
     step = totp_step(user.totp_pending_secret, code)
@@ -65,11 +72,9 @@ async def confirm_totp(session: AsyncSession, user_id: int, code: str) -> None:
     record_action(session, user_actor(user), "dashboard.totp_enabled", "dashboard_user", user.id)
 
 
-async def disable_totp(session: AsyncSession, user_id: int, password: str) -> None:
-    """Turn two-step login off (needs the password again)."""
-    user = await locked_account(session, user_id)
-    if not await password_matches(user, password):
-        raise AccessError("The password is not right.")
+async def disable_totp(session: AsyncSession, checked: PasswordChecked) -> None:
+    """Turn two-step login off (the password given again)."""
+    user = await locked_account(session, checked.user_id)
     user.totp_secret = user.totp_pending_secret = None
     user.totp_last_step = None
     record_action(session, user_actor(user), "dashboard.totp_disabled", "dashboard_user", user.id)
@@ -77,11 +82,14 @@ async def disable_totp(session: AsyncSession, user_id: int, password: str) -> No
 
 def accept_totp(user: DashboardUser, code: str, now: datetime | None = None) -> bool:
     """True (and the step used up) when the code is good and not used before; True when
-    two-step login is off."""
+    two-step login is off. CodeUsed when it is good but its step is used up: the person
+    is told to wait for the next code rather than that something was wrong."""
     if user.totp_secret is None:
         return True
     step = totp_step(user.totp_secret, code, now)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
+    if user.totp_last_step is not None and step <= user.totp_last_step:
+        raise CodeUsed("That code was just used — wait for the next one.")
     user.totp_last_step = step
     return True

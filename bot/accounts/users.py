@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.errors import AccessError
-from bot.accounts.passwords import check_password_policy, hash_password, password_matches
-from bot.accounts.sessions import revoke_all_sessions
+from bot.accounts.passwords import PasswordChecked, check_password_policy, hash_password
+from bot.accounts.sessions import revoke_all_sessions, storable
 from bot.audit import record_action, user_actor
 from bot.models import DashboardUser, StaffMember
 from bot.models.base import utcnow
@@ -35,8 +35,10 @@ def _check_role(role: str) -> None:
 
 
 def normalise_username(username: str) -> str:
-    """Usernames are compared case-insensitively: kept lower-case, trimmed."""
-    return username.strip().lower()
+    """Usernames are compared case-insensitively: kept lower-case, trimmed (and storable,
+    so that a name typed with a NUL in it is looked up and counted, not a database error;
+    U+FFFD is in no username)."""
+    return storable(username.strip().lower())
 
 
 def check_username(username: str) -> str:
@@ -146,16 +148,14 @@ async def set_active(
 
 async def change_password(
     session: AsyncSession,
-    user_id: int,
-    current: str,
+    checked: PasswordChecked,
     new: str,
     *,
     keep_session_id: int | None,
 ) -> None:
-    """Change one's own password; every other session of the account ends (audited)."""
-    user = await locked_account(session, user_id)
-    if not await password_matches(user, current):
-        raise AccessError("The current password is not right.")
+    """Change one's own password (the current one given again); every other session of the
+    account ends (audited)."""
+    user = await locked_account(session, checked.user_id)
     check_password_policy(new, user.username)
     user.password_hash = await asyncio.to_thread(hash_password, new)
     user.password_changed_at = utcnow()

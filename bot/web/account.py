@@ -1,19 +1,41 @@
-"""One's own account: change the password, turn two-step login on or off."""
+"""One's own account: change the password, turn two-step login on or off.
+
+Each of these asks for the current password again (``bot.accounts.recheck``), checked as
+a login is: throttled on the same account, argon2 outside any transaction.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.accounts.passwords import PASSWORD_MIN_LENGTH
+from bot.accounts.passwords import PASSWORD_MIN_LENGTH, PasswordChecked, password_matches
+from bot.accounts.recheck import WRONG_PASSWORD, recheck_passed, start_recheck
+from bot.accounts.throttle import Throttled
 from bot.accounts.totp import confirm_totp, disable_totp, start_totp_enrolment, totp_uri
 from bot.accounts.users import change_password
 from bot.models import DashboardUser
 from bot.web.pages import Failure, Form, Refused, form_action, qr_svg, render, see_other
-from bot.web.security import SESSIONS, USER, WEB_SESSION, access
+from bot.web.security import SESSIONS, USER, WEB_SESSION, access, client_address
 
 
 def _my_id(request: web.Request) -> int:
     return request[WEB_SESSION].user_id
+
+
+async def _password_again(request: web.Request, password: str) -> PasswordChecked:
+    """The current password, given again, checked as a login is (refused 429 when too many
+    were wrong lately, 400 when it is wrong)."""
+    sessions = request.app[SESSIONS]
+    try:
+        async with sessions.begin() as db:
+            attempt_id, user = await start_recheck(db, _my_id(request), client_address(request))
+    except Throttled as refusal:
+        raise Refused(str(refusal), 429) from None
+    # The argon2 work happens outside any transaction (as a login's).
+    if not await password_matches(user, password):
+        raise Refused(WRONG_PASSWORD, 400)
+    async with sessions.begin() as db:
+        return await recheck_passed(db, attempt_id, user.id)
 
 
 async def account_page(request: web.Request, failure: Failure | None = None) -> web.Response:
@@ -56,14 +78,9 @@ async def password_change(request: web.Request, form: Form) -> web.StreamRespons
     new = str(form.get("new_password", ""))
     if new != str(form.get("new_password_again", "")):
         raise Refused("The new passwords do not match.", 400)
+    checked = await _password_again(request, str(form.get("current_password", "")))
     async with request.app[SESSIONS].begin() as db:
-        await change_password(
-            db,
-            _my_id(request),
-            str(form.get("current_password", "")),
-            new,
-            keep_session_id=request[WEB_SESSION].id,
-        )
+        await change_password(db, checked, new, keep_session_id=request[WEB_SESSION].id)
     return see_other("/account?done=password")
 
 
@@ -78,9 +95,10 @@ async def totp_start(request: web.Request) -> web.StreamResponse:
 @access("viewer")
 @form_action(account_page)
 async def totp_confirm(request: web.Request, form: Form) -> web.StreamResponse:
-    """Turn two-step login on with a code from the app."""
+    """Turn two-step login on with the password and a code from the app."""
+    checked = await _password_again(request, str(form.get("password", "")))
     async with request.app[SESSIONS].begin() as db:
-        await confirm_totp(db, _my_id(request), str(form.get("code", "")))
+        await confirm_totp(db, checked, str(form.get("code", "")))
     return see_other("/account?done=totp-on")
 
 
@@ -88,8 +106,9 @@ async def totp_confirm(request: web.Request, form: Form) -> web.StreamResponse:
 @form_action(account_page)
 async def totp_disable(request: web.Request, form: Form) -> web.StreamResponse:
     """Turn two-step login off (password needed)."""
+    checked = await _password_again(request, str(form.get("password", "")))
     async with request.app[SESSIONS].begin() as db:
-        await disable_totp(db, _my_id(request), str(form.get("password", "")))
+        await disable_totp(db, checked)
     return see_other("/account?done=totp-off")
 
 

@@ -6,6 +6,7 @@ The log is written by ``bot.audit.record_action``; this page only reads it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,10 +23,24 @@ from bot.web.security import SESSIONS, SETTINGS, access
 AUDIT_PAGE_SIZE = 50
 
 
+# Actors and actions are plain words: a control character (NUL, which PostgreSQL cannot
+# even compare with) is never part of one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _parse_day(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
+        return None
+
+
+def _local_midnight(day: date, tz: ZoneInfo, *, days_after: int = 0) -> datetime | None:
+    """When a local day (``days_after`` later) begins, in UTC; None beyond the calendar's
+    ends (year 1 or 9999): no bound on that side."""
+    try:
+        return datetime.combine(day + timedelta(days=days_after), time(), tz).astimezone(UTC)
+    except OverflowError:
         return None
 
 
@@ -41,8 +56,11 @@ class AuditFilters:
 
     @classmethod
     def of(cls, request: web.Request) -> AuditFilters:
-        """The filters in the page's query string (anything unreadable is ignored)."""
+        """The filters in the page's query string (an unreadable date or number is ignored;
+        a control character in a word is a 400)."""
         query = request.query
+        if any(_CONTROL.search(query.get(name, "")) for name in ("actor", "action")):
+            raise web.HTTPBadRequest(text="An actor or action cannot have control characters.")
         return cls(
             actor=query.get("actor", "").strip()[:64],
             action=query.get("action", "").strip()[:64],
@@ -67,11 +85,11 @@ class AuditFilters:
             query = query.where(AuditEntry.actor.startswith(self.actor, autoescape=True))
         if self.action:
             query = query.where(AuditEntry.action.startswith(self.action, autoescape=True))
-        if self.since:
-            start = datetime.combine(self.since, time(), tz).astimezone(UTC)
+        start = _local_midnight(self.since, tz) if self.since else None
+        if start is not None:
             query = query.where(AuditEntry.at >= start)
-        if self.until:
-            end = datetime.combine(self.until + timedelta(days=1), time(), tz).astimezone(UTC)
+        end = _local_midnight(self.until, tz, days_after=1) if self.until else None
+        if end is not None:
             query = query.where(AuditEntry.at < end)
         if self.before_id is not None:
             query = query.where(AuditEntry.id < self.before_id)

@@ -8,6 +8,7 @@ from bot.accounts.login import finish_login, start_login
 from bot.accounts.passwords import fresh_hash, password_matches
 from bot.accounts.sessions import NewSession, log_out, log_out_everywhere
 from bot.accounts.throttle import Throttled
+from bot.accounts.totp import CodeUsed
 from bot.accounts.users import USERNAME_MAX_LENGTH
 from bot.web.forms import read_form
 from bot.web.pages import render, see_other
@@ -69,11 +70,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     """Check username, password (and TOTP code when turned on); open a new session.
 
     Not a ``form_action``: its refusals answer 401 or 429 rather than 400, say one vague
-    sentence instead of the rule's own words, keep nothing typed, and the argon2 work
-    runs between two transactions (``_log_in``).
+    sentence instead of the rule's own words (but for a code used already), keep nothing
+    typed, and the argon2 work runs between two transactions (``_log_in``).
     """
     form = await read_form(request)
     target = safe_next(str(form.get("next", "")))
+    error, status = WRONG, 401
     try:
         opened = await _log_in(
             request,
@@ -82,12 +84,12 @@ async def login(request: web.Request) -> web.StreamResponse:
             str(form.get("code", "")),
         )
     except Throttled as refusal:
-        return _login_page(
-            request, login_csrf_value(request), error=str(refusal), status=429, next_path=target
-        )
+        opened, error, status = None, str(refusal), 429
+    except CodeUsed as refusal:  # the password was right: say why the code was refused
+        opened, error = None, str(refusal)
     if opened is None:
         return _login_page(
-            request, login_csrf_value(request), error=WRONG, status=401, next_path=target
+            request, login_csrf_value(request), error=error, status=status, next_path=target
         )
     response = see_other(target)
     set_session_cookie(response, request, opened.token)

@@ -10,18 +10,20 @@ CSRF: every POST, PUT, PATCH and DELETE carries a synchronizer token (form field
 ``csrf_token`` or header ``X-CSRF-Token``). For a logged-in user it is an HMAC keyed by
 the session token (``bot.accounts.sessions.csrf_token_for``); the login form, before
 any session exists, uses a random value in a SameSite=Strict cookie that the form must echo.
+The posted form is read here, once, before the handler: one that cannot be read is a 400.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError
@@ -42,6 +44,7 @@ PUBLIC = "public"
 OWN_SECRET = "own-secret"  # noqa: S105 - an access level's name, not a secret
 LEVELS = (PUBLIC, OWN_SECRET, *ROLE_RANK)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -173,10 +176,14 @@ def clear_session_cookie(response: web.StreamResponse, request: web.Request) -> 
     )
 
 
+# What secrets.token_urlsafe(32) makes (and nothing a forged cookie could break a page with).
+_LOGIN_CSRF = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
 def login_csrf_value(request: web.Request) -> str:
     """The login form's CSRF value from its cookie ("" when there is none yet)."""
     value = request.cookies.get(login_cookie_name(request), "")
-    return value if len(value) >= 32 else ""
+    return value if _LOGIN_CSRF.fullmatch(value) else ""
 
 
 def new_login_csrf(request: web.Request, response: web.StreamResponse) -> str:
@@ -223,9 +230,26 @@ def plain_page(status: int, title: str, message: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/html")
 
 
+# In a path to go back to: anything but printable ASCII (TAB, CR, LF, NUL, space, DEL,
+# other scripts: the dashboard's own paths come percent-encoded), and the backslash.
+_NOT_IN_NEXT = re.compile(r"[^!-~]|\\")
+# The same once percent-decoded, but for the space ("?q=a%20b" is a path of ours).
+_NOT_IN_DECODED_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target: str | None) -> str:
-    """A local path to go back to after login; anything else (other sites) becomes /."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """A path on this site to go back to after login; anything else becomes /.
+
+    Browsers read "//host" and "/\\host" as another site, and drop a TAB or a line break
+    from a URL before reading it ("/<TAB>/host" is "//host"); CR or LF would also split
+    the Location header. So a target is only a path starting with one "/", in printable
+    ASCII without a backslash, and the same holds once percent-decoded ("/%09/host",
+    "/%5Chost", "/%2F/host"), in case anything decodes it again.
+    """
+    if not target or not target.startswith("/") or _NOT_IN_NEXT.search(target):
+        return "/"
+    decoded = unquote(target)
+    if decoded.startswith("//") or _NOT_IN_DECODED_NEXT.search(decoded):
         return "/"
     return target
 
@@ -241,12 +265,32 @@ async def _load_session(request: web.Request) -> None:
         request[SESSION_TOKEN] = token
 
 
+async def _form_readable(request: web.Request) -> bool:
+    """Read a posted form here, once (the handler gets the same), so that a malformed
+    body is a 400 on every route, never a 500; False when it cannot be read.
+
+    aiohttp refuses a malformed body with almost any exception (ValueError for a missing
+    boundary or name, LookupError for an unknown charset, RuntimeError for an unknown
+    content encoding, AssertionError...): whatever goes wrong while parsing what a
+    client sent is the client's fault. Its HTTP answers (413 too large) stand.
+    """
+    if request.content_type not in FORM_TYPES:
+        return True
+    try:
+        await read_form(request)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        log.info(
+            "unreadable form on %s %s (%s)", request.method, request.path, type(error).__name__
+        )
+        return False
+    return True
+
+
 async def _csrf_ok(request: web.Request) -> bool:
     given = request.headers.get(CSRF_HEADER, "")
-    if not given and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
+    if not given and request.content_type in FORM_TYPES:
         form = await read_form(request)
         value = form.get(CSRF_FIELD, "")
         given = value if isinstance(value, str) else ""
@@ -277,7 +321,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not has_role(user.role, level):
             log.info("user %s refused %s %s (needs %s)", user.id, request.method, route, level)
             return plain_page(403, "Not allowed", "Your role does not allow this page.")
-    if request.method not in SAFE_METHODS and not await _csrf_ok(request):
+    if request.method in SAFE_METHODS:
+        return await handler(request)
+    if not await _form_readable(request):
+        return plain_page(400, "Form not readable", "The form could not be read. Try again.")
+    if not await _csrf_ok(request):
         log.info("CSRF check failed on %s %s", request.method, request.path)
         return plain_page(
             403,

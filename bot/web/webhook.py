@@ -17,7 +17,8 @@ and across replicas the conversation row lock does the same (PostgreSQL).
 
 Requests are checked before anything else: a missing or wrong
 ``X-Telegram-Bot-Api-Secret-Token`` gets 403 without the body being read; a body that is
-too large, not JSON or not an update gets 400. Logs carry update ids only.
+too large, not JSON, nested deeper than any update is, or not an update gets 400. Logs
+carry update ids only.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 # Updates are small (a message's text is at most 4096 characters; files come as ids).
 MAX_BODY_BYTES = 1 << 20
 _READ_CHUNK = 1 << 16
+# Updates nest a dozen levels at most (update, message, reply, markup, rows, buttons...);
+# far deeper JSON is an attack on the recursive code that reads it.
+MAX_DEPTH = 64
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -83,6 +87,21 @@ async def _read_capped(request: web.Request) -> bytes | None:
     return bytes(body)
 
 
+def _too_deep(data: object) -> bool:
+    """Whether parsed JSON nests deeper than MAX_DEPTH (walked without recursion)."""
+    level: list[object] = [data]
+    for _depth in range(MAX_DEPTH):
+        level = [
+            inner
+            for item in level
+            if isinstance(item, dict | list)
+            for inner in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def _refuse(endpoint: WebhookEndpoint, reason: str, status: int, why: str) -> web.Response:
     endpoint.metrics.webhook_rejected.labels(reason).inc()
     log.warning("webhook request refused (%s): %s", status, why)
@@ -101,8 +120,12 @@ async def receive_update(request: web.Request) -> web.Response:
         return _refuse(endpoint, "malformed", 400, "body too large")
     try:
         data = json.loads(body)
+    except RecursionError:  # the parser's own limit (about a thousand levels)
+        return _refuse(endpoint, "malformed", 400, "body is nested too deeply")
     except ValueError:
         return _refuse(endpoint, "malformed", 400, "body is not JSON")
+    if _too_deep(data):
+        return _refuse(endpoint, "malformed", 400, "body is nested too deeply")
     update_id = data.get("update_id") if isinstance(data, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         return _refuse(endpoint, "malformed", 400, "not a Telegram update")

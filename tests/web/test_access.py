@@ -467,10 +467,16 @@ async def _two_step_login(web: Web, caplog: pytest.LogCaptureFixture) -> None:
     assert "<svg" in page
     secret = page.split("<code>")[1].split("</code>")[0]
     totp = pyotp.TOTP(secret)
-    wrong = await client.post("/account/totp/confirm", data={"csrf_token": token, "code": "000000"})
-    assert wrong.status == 400 and "not right" in await wrong.text()
+    wrong = await client.post(
+        "/account/totp/confirm",
+        data={"csrf_token": token, "code": "000000", "password": PASSWORDS["staff"]},
+    )
+    assert wrong.status == 400 and "That code is not right" in await wrong.text()
     used = totp.now()
-    on = await client.post("/account/totp/confirm", data={"csrf_token": token, "code": used})
+    on = await client.post(
+        "/account/totp/confirm",
+        data={"csrf_token": token, "code": used, "password": PASSWORDS["staff"]},
+    )
     assert on.status == 200 and "Two-step login is on" in await on.text()
 
     fresh = await web.client()

@@ -95,6 +95,10 @@ async def test_malformed_bodies_get_400(webhook_doorstep: BotHarness) -> None:
         json.dumps({"update_id": 10**9, "message": {"message_id": 1, "text": "hi"}}).encode(),
         # Over the 1 MiB cap.
         b'{"update_id": 5, "padding": "' + b"a" * (1 << 20) + b'"}',
+        # Nested deeper than Python's parser goes (RecursionError), and than any update.
+        b'{"update_id": 6, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"update_id": 7, "x": ' + b'{"y": ' * 100_000 + b"1" + b"}" * 100_000 + b"}",
+        b'{"update_id": 8, "x": ' + b"[" * 100 + b"]" * 100 + b"}",
     ]
     for body in bodies:
         status, _text = await post_update(harness.runtime, body)

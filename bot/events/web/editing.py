@@ -54,6 +54,16 @@ async def _choices(db: AsyncSession, scope: Scope) -> list[Neighbourhood]:
     return await neighbourhoods_by_name(db, scope)
 
 
+def _within_scope(area_ids: list[int], scope: Scope, *, for_everyone: bool = False) -> list[int]:
+    """The neighbourhoods an event is saved for, by the rule for an announcement's
+    audience: someone limited to some neighbourhoods who ticks none means all of theirs,
+    never everyone (but an event already for everyone, changed, stays so). Admins and
+    staff covering everything may open an event to everyone."""
+    if scope is None or area_ids or for_everyone:
+        return area_ids
+    return sorted(scope)
+
+
 def _kept_areas(event: Event, choices: list[Neighbourhood]) -> list[Neighbourhood]:
     """The event's neighbourhoods the user does not cover: they stay as they are."""
     chosen = {area.id for area in choices}
@@ -65,6 +75,7 @@ def _form_page(
     form: EventForm,
     choices: list[Neighbourhood],
     *,
+    scope: Scope,
     event: Event | None = None,
     kept_areas: list[Neighbourhood] | None = None,
     sequence: int | None = None,
@@ -79,6 +90,8 @@ def _form_page(
         {
             "form": form,
             "choices": choices,
+            # Limited to some neighbourhoods: ticking none means all of theirs.
+            "restricted": scope is not None,
             "event": event,
             "kept_areas": kept_areas or [],
             "sequence": sequence,
@@ -151,19 +164,23 @@ async def event_new_form(request: web.Request) -> web.StreamResponse:
     """The form for a new event."""
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        choices = await _choices(db, await scope_of_user(db, user))
+        scope = await scope_of_user(db, user)
+        choices = await _choices(db, scope)
         actor = await staff_member_of(db, user)
-    return _form_page(request, EventForm.blank(), choices, error=None if actor else UNLINKED)
+    return _form_page(
+        request, EventForm.blank(), choices, scope=scope, error=None if actor else UNLINKED
+    )
 
 
 async def _new_form_refused(request: web.Request, failure: Failure) -> web.StreamResponse:
     """The new-event form drawn again as it was posted, with why it was refused."""
     posted = await read_form(request)
     async with request.app[SESSIONS]() as db:
-        choices = await _choices(db, await scope_of_user(db, current_user(request)))
+        scope = await scope_of_user(db, current_user(request))
+        choices = await _choices(db, scope)
     form = EventForm.read(posted, choices)
     error = _explain(request, form, failure)
-    return _form_page(request, form, choices, error=error, status=failure.status)
+    return _form_page(request, form, choices, scope=scope, error=error, status=failure.status)
 
 
 @access("staff")
@@ -175,9 +192,11 @@ async def event_create(request: web.Request, posted: Form) -> web.StreamResponse
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
-        choices = await _choices(db, await scope_of_user(db, user))
+        scope = await scope_of_user(db, user)
+        choices = await _choices(db, scope)
         form = EventForm.read(posted, choices)
         staff = await acting_staff(db, user)
+        form.area_ids = _within_scope(form.area_ids, scope)
         form.take_photo(uploaded)
         plan = _planned(form, tz, form.photo_file_id)
         now = utcnow()
@@ -185,7 +204,7 @@ async def event_create(request: web.Request, posted: Form) -> web.StreamResponse
             event = await publish_event(db, plan, staff, now=now)
             return see_other(f"/events/{event.id}?done=published")
         check_plan(plan, now)
-    return _form_page(request, form, choices, preview=_preview(plan, choices, tz))
+    return _form_page(request, form, choices, scope=scope, preview=_preview(plan, choices, tz))
 
 
 # ----- changing an event ----------------------------------------------------------------------
@@ -215,6 +234,7 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
         request,
         EventForm.of(event, tz),
         choices,
+        scope=scope,
         event=event,
         kept_areas=_kept_areas(event, choices),
         sequence=event.sequence,
@@ -235,6 +255,7 @@ async def _edit_form_refused(request: web.Request, failure: Failure) -> web.Stre
         request,
         form,
         choices,
+        scope=scope,
         event=event,
         kept_areas=_kept_areas(event, choices),
         sequence=_sequence_of(posted),
@@ -259,7 +280,11 @@ async def event_update(request: web.Request, posted: Form) -> web.StreamResponse
         form = EventForm.read(posted, choices)
         staff = await acting_staff(db, user)
         # Neighbourhoods this user does not cover stay as they were.
-        form.area_ids = sorted(set(form.area_ids) | {n.id for n in _kept_areas(event, choices)})
+        form.area_ids = _within_scope(
+            sorted(set(form.area_ids) | {n.id for n in _kept_areas(event, choices)}),
+            scope,
+            for_everyone=not event.neighbourhoods,
+        )
         form.take_photo(uploaded)
         kept_photo = None if posted.get("remove_photo") == "yes" else event.photo_file_id
         plan = _planned(form, settings.tz, form.photo_file_id or kept_photo)
