@@ -36,6 +36,8 @@ DEFAULT_EMERGENCY_WORDS = (
 )
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+# The longest quiet period before a resolved report closes by itself (days).
+RESOLVED_CLOSE_DAYS_MAX = 90
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 # Telegram's rule for a webhook's secret_token.
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -71,9 +73,13 @@ class Settings(BaseSettings):
     default_language: Literal["en", "cy"] = "en"
     # Closed feedback is anonymised this many months after closing; complaints are kept
     # longer, on their own lawful basis (the Code requires their full record). Admins can
-    # change these, the name, contacts, quiet hours, region and homes on the dashboard.
+    # change these, the name, contacts, quiet hours, region, homes and the quiet period
+    # before a resolved report closes on the dashboard.
     retention_months: int = Field(default=24, ge=1, le=600)
     complaint_retention_months: int = Field(default=72, ge=1, le=600)
+    # A resolved report closes by itself this many calendar days after it was resolved,
+    # unless the resident says it is not sorted; closing starts its retention period.
+    resolved_close_days: int = Field(default=14, ge=1, le=RESOLVED_CLOSE_DAYS_MAX)
     # The number of homes the association manages (CH01: complaints per 1,000 homes).
     homes: int | None = Field(default=None, ge=1)
     web_host: str = "127.0.0.1"

@@ -23,10 +23,13 @@ from bot.db import create_engine, create_sessionmaker
 from bot.delivery.telegram_worker import DeliveryWorker
 from bot.events.jobs import REMINDER_CHECK_SECONDS, queue_event_reminders
 from bot.feedback.jobs import (
+    AUTO_CLOSE_HOUR,
+    AUTO_CLOSE_MINUTE,
     DEADLINE_CHECK_MINUTES,
     RETENTION_HOUR,
     RETENTION_MINUTE,
     apply_retention,
+    close_resolved_reports,
     warn_of_deadlines,
 )
 from bot.tg.application import build_application, make_services, register_commands
@@ -265,6 +268,19 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         seconds=REMINDER_CHECK_SECONDS,
         args=[services.sessions, settings],
         id="event_reminders",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Resolved reports close after the quiet period, before retention looks at them; every
+    # replica runs it, rows locked (SKIP LOCKED), so each report closes once.
+    scheduler.add_job(
+        close_resolved_reports,
+        "cron",
+        hour=AUTO_CLOSE_HOUR,
+        minute=AUTO_CLOSE_MINUTE,
+        args=[services.sessions, settings],
+        id="close_resolved_reports",
         replace_existing=True,
         coalesce=True,
         max_instances=1,

@@ -18,7 +18,7 @@ from typing import Any, get_args
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action
-from bot.config import Settings
+from bot.config import RESOLVED_CLOSE_DAYS_MAX, Settings
 from bot.errors import InvalidInput
 from bot.models import AssociationSettings
 from bot.models.association import SETTINGS_ROW_ID
@@ -46,6 +46,7 @@ EDITABLE = (
     "bank_holiday_region",
     "retention_months",
     "complaint_retention_months",
+    "resolved_close_days",
     "homes",
 )
 
@@ -159,6 +160,12 @@ def parse_settings_form(form: Mapping[str, str]) -> dict[str, Any]:
             form.get("complaint_retention_months", ""),
             1,
             MONTHS_MAX,
+        ),
+        "resolved_close_days": _whole(
+            "Resolved reports close after",
+            form.get("resolved_close_days", ""),
+            1,
+            RESOLVED_CLOSE_DAYS_MAX,
         ),
         "homes": _whole("Number of homes", form.get("homes", ""), 1, HOMES_MAX, optional=True),
     }

@@ -160,11 +160,16 @@ def _when(report: Feedback, done_at: datetime | None, now: datetime) -> datetime
     return done_at
 
 
-def _once(report: Feedback, done: datetime | None, what: str) -> None:
+_ALREADY_INVESTIGATED = N_("The investigation of {reference} is already recorded.")
+_ALREADY_SUMMARISED = N_("The written summary of {reference} was already sent.")
+_ALREADY_SAFE = N_("The safety work on {reference} is already recorded.")
+_ALREADY_STARTED = N_("The start of the preventive works on {reference} is already recorded.")
+
+
+def _once(report: Feedback, done: datetime | None, already: str) -> None:
+    """Refuse a step recorded before (``already``: the words saying so)."""
     if done is not None:
-        raise InvalidInput(
-            "{what} is already recorded for {reference}.", what=what, reference=report.reference
-        )
+        raise InvalidInput(already, reference=report.reference)
 
 
 async def _hazard_case(session: AsyncSession, feedback_id: int) -> Feedback:
@@ -190,7 +195,7 @@ async def record_investigation(
     start from its day."""
     moment = now or utcnow()
     report = await _hazard_case(session, feedback_id)
-    _once(report, report.investigated_at, "The investigation")
+    _once(report, report.investigated_at, _ALREADY_INVESTIGATED)
     when = _when(report, done_at, moment)
     kind = report.hazard_kind or ""
     due = clocks.after_investigation(when, kind, notices.tz, notices.region)
@@ -217,7 +222,7 @@ async def send_summary(
     report = await _hazard_case(session, feedback_id)
     if report.investigated_at is None:
         raise InvalidInput("Record the investigation first: the summary describes what it found.")
-    _once(report, report.summary_sent_at, "The written summary")
+    _once(report, report.summary_sent_at, _ALREADY_SUMMARISED)
     require_text(text, SUMMARY_MAX_LENGTH)
     await add_staff_reply(session, report.id, staff, text, notices, moment, heading=SUMMARY_HEADING)
     report.summary_sent_at = moment
@@ -226,45 +231,32 @@ async def send_summary(
     return report
 
 
-async def record_safety_work(
+# The works a step records: the Feedback column of its moment, and the words when it is
+# recorded twice. "safety_work_done": the emergency made safe, or a damp and mould
+# hazard's relevant safety work; "preventive_works_started": physically started.
+WORKS = {
+    "safety_work_done": ("safety_work_done_at", _ALREADY_SAFE),
+    "preventive_works_started": ("preventive_works_started_at", _ALREADY_STARTED),
+}
+
+
+async def record_works(
     session: AsyncSession,
     feedback_id: int,
     staff: StaffMember,
+    step: str,
     *,
     done_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Feedback:
-    """The emergency is made safe, or the damp and mould hazard's safety work is done."""
+    """Record one of the ``WORKS`` steps as done (now, or at ``done_at``)."""
     moment = now or utcnow()
+    column, already = WORKS[step]
     report = await _hazard_case(session, feedback_id)
-    _once(report, report.safety_work_done_at, "The safety work")
-    report.safety_work_done_at = _when(report, done_at, moment)
-    _step(session, report, staff, "safety_work_done", report.safety_work_done_at, moment)
-    await session.flush()
-    return report
-
-
-async def record_preventive_works(
-    session: AsyncSession,
-    feedback_id: int,
-    staff: StaffMember,
-    *,
-    done_at: datetime | None = None,
-    now: datetime | None = None,
-) -> Feedback:
-    """The supplementary preventive works have physically started."""
-    moment = now or utcnow()
-    report = await _hazard_case(session, feedback_id)
-    _once(report, report.preventive_works_started_at, "The start of the preventive works")
-    report.preventive_works_started_at = _when(report, done_at, moment)
-    _step(
-        session,
-        report,
-        staff,
-        "preventive_works_started",
-        report.preventive_works_started_at,
-        moment,
-    )
+    _once(report, getattr(report, column), already)
+    when = _when(report, done_at, moment)
+    setattr(report, column, when)
+    _step(session, report, staff, step, when, moment)
     await session.flush()
     return report
 

@@ -1,4 +1,6 @@
-"""Moving a report along its lifecycle: acknowledge, change status, escalate to stage 2.
+"""Moving a report along its lifecycle: acknowledge, change status, escalate to stage 2;
+the resident reopening a resolved report or adding to an open one; resolved reports
+closing by themselves after a quiet period.
 
 Each move writes the report's timestamps and clocks, its status history, the audit entry
 and the resident's message in the outbox, in the caller's transaction; the dashboard and
@@ -9,34 +11,44 @@ the Telegram buttons call the same functions. Which moves are allowed is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action, staff_actor
 from bot.delivery import holding
-from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
+from bot.delivery.outbox import Button, Priority, Urgency, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import clocks
+from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
 from bot.feedback.notify import StaffNotices, contactable_resident, tell_report_staff
-from bot.feedback.reports import get_report
+from bot.feedback.reports import get_report, resident_report
 from bot.feedback.statuses import (
     AWAITING_ACKNOWLEDGEMENT,
     CLOSED_STATUSES,
+    CLOSES_ON,
+    REOPENS_TO,
     STATUS_WORDS,
     allowed_statuses,
+    closing_day,
+    open_to_resident,
 )
 from bot.feedback.steps import FeedbackButton
+from bot.feedback.thread import add_resident_answer
 from bot.i18n import N_, format_day, gettext_for
 from bot.models import (
     Delivery,
     Feedback,
     FeedbackAssignment,
+    FeedbackAttachment,
+    FeedbackMessage,
     FeedbackStatusChange,
     Resident,
     StaffMember,
 )
 from bot.models.base import utcnow
+from bot.text import is_blank, require_text
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,8 @@ async def change_status(
     now: datetime | None = None,
     note: str | None = None,
 ) -> StatusOutcome:
-    """Move a report along its lifecycle; the resident is told in plain words.
+    """Move a report along its lifecycle; the resident is told in plain words (a resolved
+    report: with the day it will close, from ``notices.resolved_close_days``).
 
     Not a status at all: StaleAction (a forged button). A status the report can't reach
     from where it is: InvalidInput, in the words both Telegram and the dashboard show.
@@ -90,11 +103,35 @@ async def change_status(
             "Press Change status to see the choices.",
             reference=report.reference,
         )
-    return await move(session, report, to_status, staff, notices, now or utcnow(), note)
+    return await move(
+        session,
+        report,
+        to_status,
+        staff,
+        notices,
+        now or utcnow(),
+        note,
+    )
 
 
-# A complaint answered at stage 1: the resident may ask for stage 2 from here.
-ANSWERED_AT_STAGE_ONE = frozenset({"resolved", "closed"})
+# What a resident is told about a report closed (or anonymised) when they try to change it
+# or add to it; a closed report can still be read under My reports.
+REPORT_CLOSED = N_(
+    "{reference} is closed, so it can no longer be changed or added to here. If you still "
+    "need us, please send a new report or contact the office."
+)
+
+
+def require_open_to_resident(report: Feedback) -> None:
+    """InvalidInput (REPORT_CLOSED) unless the resident may still add to the report."""
+    if not open_to_resident(report):
+        raise InvalidInput(REPORT_CLOSED, reference=report.reference)
+
+
+# A complaint answered at stage 1: the resident may ask for stage 2 from here until it
+# closes (by staff, or by itself after the quiet period: see close_quiet_resolved); after
+# that they contact the office, and staff can still escalate it (closed -> escalated).
+ANSWERED_AT_STAGE_ONE = frozenset({"resolved"})
 # What the resident is offered then, with the stage 1 answer or when they sound unhappy.
 STAGE_TWO_OFFER = N_(
     "If you are not satisfied with our answer, you can ask for your complaint to go to "
@@ -133,6 +170,7 @@ async def request_stage_two(
         raise StaleAction("That button no longer works.")
     if report.is_complaint and report.complaint_stage == 2:
         return StatusOutcome(report, changed=False)
+    require_open_to_resident(report)
     if not may_ask_for_stage_two(report):
         raise InvalidInput(
             "{reference} can go to stage 2 once we have given you our stage 1 answer.",
@@ -159,6 +197,49 @@ async def _tell_staff_of_request(
     await tell_report_staff(session, report, header, notices, now)
 
 
+# ----- the resident reopening a resolved report ------------------------------------------------
+
+REOPEN_OFFER = N_("If it is not sorted, press the button below and we will reopen it.")
+REOPEN_BUTTON = N_("Not sorted - reopen")
+
+
+def may_reopen(report: Feedback) -> bool:
+    """Whether the resident may reopen the report: resolved, and not a complaint.
+
+    A complaint's answer is the Code's: a resident not satisfied at stage 1 asks for stage
+    2 (``request_stage_two``), and reopening it would move the date it was answered on,
+    which CH02 judges. After stage 2 the next step is the Housing Ombudsman, not us.
+    """
+    return report.status == "resolved" and not report.is_complaint
+
+
+async def reopen(
+    session: AsyncSession,
+    feedback_id: int,
+    resident: Resident,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> StatusOutcome:
+    """The resident says their resolved report is not sorted: it goes back to REOPENS_TO
+    (history actor "resident") and its staff are told. Before it has closed only (a closed
+    one: InvalidInput REPORT_CLOSED); pressed twice, nothing more happens. Someone else's
+    report, or a complaint (never offered the button): StaleAction."""
+    moment = now or utcnow()
+    report = await resident_report(session, resident, feedback_id, lock=True)
+    if report.is_complaint:
+        raise StaleAction("That button no longer works.")
+    require_open_to_resident(report)
+    if not may_reopen(report):
+        return StatusOutcome(report, changed=False)  # reopened already
+    outcome = await move(session, report, REOPENS_TO, None, notices, moment, None)
+    _ = gettext_for(notices.staff_language)
+    header = _("The resident says {reference} is not sorted: it is open again, in progress.")
+    await tell_report_staff(
+        session, report, header.format(reference=report.reference), notices, moment
+    )
+    return outcome
+
+
 async def move(
     session: AsyncSession,
     report: Feedback,
@@ -167,12 +248,14 @@ async def move(
     notices: StaffNotices,
     now: datetime,
     note: str | None,
+    *,
+    actor: str | None = None,
 ) -> StatusOutcome:
     """Apply one step of the lifecycle (already checked) with its timestamps, history,
     audit entry and message to the resident. ``staff`` is None for the resident's own
-    request for stage 2."""
+    moves (stage 2, reopening: actor "resident") and the system's (``actor`` names it)."""
     was = report.status
-    actor = "resident" if staff is None else staff_actor(staff)
+    actor = actor or ("resident" if staff is None else staff_actor(staff))
     if was in AWAITING_ACKNOWLEDGEMENT and to_status != "escalated":
         assert staff is not None  # taking a report up is staff's
         _take_up(report, staff, notices, now)
@@ -202,7 +285,14 @@ async def move(
         {"reference": report.reference, "from": was, "to": to_status},
         now=now,
     )
-    told, delivery = await tell_resident_of_status(session, report, notices, now)
+    closes_on = (
+        closing_day(now, notices.tz, notices.resolved_close_days)
+        if to_status == "resolved" and notices.resolved_close_days
+        else None
+    )
+    told, delivery = await tell_resident_of_status(
+        session, report, notices, now, closes_on=closes_on, by_itself=actor == AUTO_CLOSE_ACTOR
+    )
     await session.flush()
     return StatusOutcome(report, changed=True, resident=told, delivery=delivery)
 
@@ -260,9 +350,20 @@ def _to_stage2(
 
 
 async def tell_resident_of_status(
-    session: AsyncSession, report: Feedback, notices: StaffNotices, now: datetime
+    session: AsyncSession,
+    report: Feedback,
+    notices: StaffNotices,
+    now: datetime,
+    *,
+    closes_on: date | None = None,
+    by_itself: bool = False,
 ) -> tuple[str, Delivery | None]:
     """Queue the status change, in plain words and the resident's language.
+
+    A resolved report says the day it will close (``closes_on``, when known) and offers
+    stage 2 (a complaint answered at stage 1) or reopening. A report that closed by itself
+    (``by_itself``) says so, as a routine message that waits out quiet hours whatever the
+    report: nothing about it is urgent.
 
     Returns "told", "inactive" (queued, but they stopped using the bot) or "unreachable",
     with the message queued (None when unreachable).
@@ -294,6 +395,8 @@ async def tell_resident_of_status(
                 "final answer by {respond} at the latest."
             ).format(ack=day(report.ack_due_on), respond=day(report.response_due_on))
         )
+    if closes_on is not None:
+        lines.append(_(CLOSES_ON).format(date=day(closes_on)))
     buttons: list[list[Button]] = []
     if may_ask_for_stage_two(report):
         # Code 6.10: the resident decides whether the stage-1 answer settles it.
@@ -301,6 +404,16 @@ async def tell_resident_of_status(
         buttons = [
             [Button(_(STAGE_TWO_BUTTON), anywhere_data(FeedbackButton.STAGE_TWO, report.id))]
         ]
+    elif may_reopen(report):
+        lines.append(_(REOPEN_OFFER))
+        buttons = [[Button(_(REOPEN_BUTTON), anywhere_data(FeedbackButton.REOPEN, report.id))]]
+    if by_itself:
+        lines.append(
+            _(
+                "Nobody told us it was not sorted, so it has closed. If the problem comes "
+                "back, please send a new report."
+            )
+        )
     lines.append(_("You can follow it under My reports."))
     delivery = await enqueue(
         session,
@@ -308,10 +421,127 @@ async def tell_resident_of_status(
         chat_id=resident.chat_id or 0,
         body=payload("\n\n".join(lines), buttons=buttons),
         quiet_hours=notices.quiet_hours,
-        urgency=holding.for_report(report),
-        priority=Priority.REPLY,
+        urgency=Urgency.ROUTINE if by_itself else holding.for_report(report),
+        priority=Priority.NOTIFICATION if by_itself else Priority.REPLY,
         resident_id=resident.id,
         feedback_id=report.id,
         now=now,
     )
     return ("told" if resident.active else "inactive"), delivery
+
+
+# ----- resolved reports closing by themselves -------------------------------------------------
+
+AUTO_CLOSE_ACTOR = "system:auto-close"
+
+
+async def close_quiet_resolved(
+    session: AsyncSession,
+    notices: StaffNotices,
+    now: datetime,
+    *,
+    limit: int,
+) -> list[str]:
+    """Close up to ``limit`` reports whose closing day (``closing_day``) has come; returns
+    their references.
+
+    A report left at "resolved" never reached retention (only closing sets ``closed_at``),
+    so each resolved report closes once the association's quiet period has passed with no
+    word from the resident: history actor AUTO_CLOSE_ACTOR, and the resident is told.
+
+    Complaints close the same way, after the same period: the stage-1 answer offers stage 2
+    until then (Code 6.10), and the resident was told the day; afterwards they contact the
+    office and staff can still escalate it. Keeping complaints open for as long as stage 2
+    could be asked would keep them out of retention with no end, and a rule per kind of
+    report would be one more thing for residents and staff to learn.
+
+    Idempotent (only reports still resolved are picked) and safe with several processes:
+    the rows are locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two runs never
+    take the same report (SQLite has one writer at a time).
+    """
+    assert notices.resolved_close_days is not None  # from_settings always sets it
+    last_day_resolved = now.astimezone(notices.tz).date() - timedelta(
+        days=notices.resolved_close_days
+    )
+    resolved_before = datetime.combine(
+        last_day_resolved + timedelta(days=1), time(0), notices.tz
+    ).astimezone(UTC)
+    reports = (
+        await session.scalars(
+            select(Feedback)
+            .where(Feedback.status == "resolved", Feedback.resolved_at < resolved_before)
+            .order_by(Feedback.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for report in reports:
+        await move(session, report, "closed", None, notices, now, None, actor=AUTO_CLOSE_ACTOR)
+    return [report.reference for report in reports]
+
+
+# ----- the resident adding to an open report --------------------------------------------------
+
+
+async def add_information(
+    session: AsyncSession,
+    resident: Resident,
+    feedback_id: int,
+    text: str | None,
+    notices: StaffNotices,
+    now: datetime | None = None,
+) -> Feedback:
+    """The resident adds words to their report while it is open: kept in its thread and
+    passed to staff as an answer is (``add_resident_answer``). Closed: REPORT_CLOSED."""
+    report = await resident_report(session, resident, feedback_id)
+    require_open_to_resident(report)
+    await add_resident_answer(session, resident, report.id, text, notices, now)
+    return report
+
+
+async def add_resident_photo(
+    session: AsyncSession,
+    resident: Resident,
+    feedback_id: int,
+    photo: tuple[str, str],
+    notices: StaffNotices,
+    *,
+    caption: str | None = None,
+    tell_staff: bool = True,
+    now: datetime | None = None,
+) -> Feedback:
+    """The resident adds a photo (Telegram's file id and unique id) to their open report.
+
+    Kept as one of the report's attachments; a caption goes in its thread. Its staff are
+    told (``tell_staff``: the shell says it once for a whole album). Closed: REPORT_CLOSED.
+    """
+    moment = now or utcnow()
+    report = await resident_report(session, resident, feedback_id)
+    require_open_to_resident(report)
+    words = (
+        None
+        if caption is None or is_blank(caption)
+        else require_text(caption, DESCRIPTION_MAX_LENGTH)
+    )
+    file_id, unique_id = photo
+    session.add(
+        FeedbackAttachment(
+            feedback_id=report.id,
+            kind="photo",
+            telegram_file_id=file_id,
+            file_unique_id=unique_id,
+            created_at=moment,
+        )
+    )
+    if words is not None:
+        session.add(
+            FeedbackMessage(feedback_id=report.id, author="resident", body=words, created_at=moment)
+        )
+    await session.flush()
+    if tell_staff:
+        _ = gettext_for(notices.staff_language)
+        header = _("The resident added a photo to {reference}.").format(reference=report.reference)
+        await tell_report_staff(
+            session, report, header if words is None else f"{header}\n\n{words}", notices, moment
+        )
+    return report

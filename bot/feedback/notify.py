@@ -45,6 +45,7 @@ class StaffNotices:
 
     ``staff_chat_id``: a staff group chat that gets every notification instead of each
     staff member's own chat. ``staff_language``: the language of staff notifications.
+    ``resolved_close_days``: see ``bot.feedback.lifecycle.close_quiet_resolved``.
     """
 
     tz: ZoneInfo
@@ -52,6 +53,9 @@ class StaffNotices:
     quiet_hours: QuietHours | None = None
     staff_chat_id: int | None = None
     staff_language: str = "en"
+    # The association's quiet period before a resolved report closes by itself (None: not
+    # known here, so a resident told their report is resolved is not told the day).
+    resolved_close_days: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StaffNotices:
@@ -62,6 +66,7 @@ class StaffNotices:
             quiet_hours=QuietHours.of(settings),
             staff_chat_id=settings.staff_chat_id,
             staff_language=settings.default_language,
+            resolved_close_days=settings.resolved_close_days,
         )
 
 

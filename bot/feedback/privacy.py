@@ -1,27 +1,92 @@
 """A resident's reports and their privacy: the subject-access copy, and anonymising.
 
-Used by ``/mydata`` and ``/forget`` and by retention (``bot.feedback.retention``).
+Used by ``/mydata`` and ``/forget`` (``bot.privacy``) and by retention
+(``bot.feedback.retention``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.models import Feedback, FeedbackAttachment, FeedbackMessage, FeedbackNote
+from bot.models import (
+    Feedback,
+    FeedbackAssignment,
+    FeedbackAttachment,
+    FeedbackDeadlineAlert,
+    FeedbackExtension,
+    FeedbackMessage,
+    FeedbackNote,
+    FeedbackStatusChange,
+    HazardStep,
+)
 from bot.models.base import utcnow
 from bot.residents.privacy import iso
 
 ERASED_TEXT = "[erased at the resident's request]"
 
+# Complaints and Awaab's Law hazard cases: the records the landlord keeps on their own
+# lawful basis, as evidence (UK GDPR Article 17(3)(b) and (e); see bot.privacy.evidence).
+EVIDENCE: ColumnElement[bool] = or_(
+    Feedback.is_complaint.is_(True), Feedback.hazard_kind.is_not(None)
+)
+
+# The rows kept about a report, each with its ``feedback_id``.
+R = TypeVar(
+    "R",
+    FeedbackMessage,
+    FeedbackNote,
+    FeedbackAssignment,
+    FeedbackExtension,
+    HazardStep,
+    FeedbackDeadlineAlert,
+)
+
+
+def who_did(actor: str) -> str:
+    """Who did something, as the resident's copy says it: "you", "staff" or "automatic".
+
+    Staff are not named (their names are their own data); the record keeps who they were.
+    """
+    if actor == "resident":
+        return "you"
+    return "automatic" if actor.startswith("system") else "staff"
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The rows held about the resident's reports, by report id."""
+
+    thread: dict[int, list[FeedbackMessage]]
+    notes: dict[int, list[FeedbackNote]]
+    assignments: dict[int, list[FeedbackAssignment]]
+    extensions: dict[int, list[FeedbackExtension]]
+    hazard_steps: dict[int, list[HazardStep]]
+    warnings: dict[int, list[FeedbackDeadlineAlert]]
+
+
+async def _by_report(
+    session: AsyncSession, model: type[R], reports: Select[Any]
+) -> dict[int, list[R]]:
+    """The rows of one kind about ``reports``, oldest first, by report id."""
+    grouped: dict[int, list[R]] = {}
+    for row in await session.scalars(
+        select(model).where(model.feedback_id.in_(reports)).order_by(model.id)
+    ):
+        grouped.setdefault(row.feedback_id, []).append(row)
+    return grouped
+
 
 async def reports_for_subject_access(
     session: AsyncSession, resident_id: int
 ) -> list[dict[str, Any]]:
-    """Everything held in the resident's reports, for their subject-access copy."""
+    """Everything held in and about the resident's reports, for their subject-access copy:
+    staff's internal notes, assignments, extensions and hazard steps included."""
     reports = (
         await session.execute(
             select(Feedback)
@@ -34,20 +99,19 @@ async def reports_for_subject_access(
             .order_by(Feedback.id)
         )
     ).scalars()
-    threads: dict[int, list[FeedbackMessage]] = {}
-    for message in (
-        await session.scalars(
-            select(FeedbackMessage)
-            .join(Feedback, Feedback.id == FeedbackMessage.feedback_id)
-            .where(Feedback.resident_id == resident_id)
-            .order_by(FeedbackMessage.id)
-        )
-    ).all():
-        threads.setdefault(message.feedback_id, []).append(message)
-    return [_copy_of(r, threads.get(r.id, [])) for r in reports]
+    theirs = select(Feedback.id).where(Feedback.resident_id == resident_id)
+    held = _Held(
+        thread=await _by_report(session, FeedbackMessage, theirs),
+        notes=await _by_report(session, FeedbackNote, theirs),
+        assignments=await _by_report(session, FeedbackAssignment, theirs),
+        extensions=await _by_report(session, FeedbackExtension, theirs),
+        hazard_steps=await _by_report(session, HazardStep, theirs),
+        warnings=await _by_report(session, FeedbackDeadlineAlert, theirs),
+    )
+    return [_copy_of(r, held) for r in reports]
 
 
-def _copy_of(r: Feedback, thread: list[FeedbackMessage]) -> dict[str, Any]:
+def _copy_of(r: Feedback, held: _Held) -> dict[str, Any]:
     """One report as it appears in the subject-access copy."""
     return {
         "reference": r.reference,
@@ -73,23 +137,68 @@ def _copy_of(r: Feedback, thread: list[FeedbackMessage]) -> dict[str, Any]:
         "closed_at": iso(r.closed_at),
         "acknowledge_by": iso(r.ack_due_on),
         "respond_by": iso(r.response_due_on),
+        "stage1_acknowledge_by": iso(r.stage1_ack_due_on),
+        "stage1_respond_by": iso(r.stage1_response_due_on),
         "make_safe_by": iso(r.make_safe_due_at),
         "investigate_by": iso(r.investigate_due_on),
+        "investigated_at": iso(r.investigated_at),
+        "written_summary_by": iso(r.summary_due_on),
+        "written_summary_sent_at": iso(r.summary_sent_at),
+        "safety_work_by": iso(r.safety_work_due_on),
+        "safety_work_done_at": iso(r.safety_work_done_at),
+        "preventive_works_by": iso(r.preventive_works_due_on),
+        "preventive_works_started_at": iso(r.preventive_works_started_at),
+        "alternative_accommodation": r.alternative_accommodation,
         "history": [
-            {"at": iso(c.changed_at), "from": c.from_status, "to": c.to_status}
+            {
+                "at": iso(c.changed_at),
+                "from": c.from_status,
+                "to": c.to_status,
+                "by": who_did(c.actor),
+                "note": c.note,
+            }
             for c in r.status_changes
         ],
-        "messages": [{"at": iso(m.created_at), "from": m.author, "text": m.body} for m in thread],
+        "messages": [
+            {"at": iso(m.created_at), "from": m.author, "text": m.body}
+            for m in held.thread.get(r.id, [])
+        ],
+        "staff_internal_notes": [
+            {"at": iso(n.created_at), "text": n.body} for n in held.notes.get(r.id, [])
+        ],
+        "assignments": [
+            {"at": iso(a.assigned_at), "stage": a.stage, "staff_member": a.staff_id}
+            for a in held.assignments.get(r.id, [])
+        ],
+        "deadline_extensions": [
+            {
+                "at": iso(e.created_at),
+                "stage": e.stage,
+                "working_days": e.working_days,
+                "due_before": iso(e.due_before),
+                "due_after": iso(e.due_after),
+                "reason": e.reason,
+                "good_reason_for_a_longer_one": e.good_reason,
+            }
+            for e in held.extensions.get(r.id, [])
+        ],
+        "hazard_steps": [
+            {"step": s.step, "done_at": iso(s.done_at), "outcome": s.outcome, "reason": s.reason}
+            for s in held.hazard_steps.get(r.id, [])
+        ],
+        "deadline_warnings_to_staff": [
+            {"at": iso(w.created_at), "kind": w.kind, "due_on": iso(w.due_on)}
+            for w in held.warnings.get(r.id, [])
+        ],
     }
 
 
 async def anonymise_reports_of(session: AsyncSession, resident_id: int) -> None:
-    """Unlink the resident's reports from them, keeping the statistics.
+    """Unlink all the resident's reports from them, keeping the statistics; complaints keep
+    their words, unlinked (see anonymise_reports).
 
-    Complaints keep their words (and their thread and internal notes), unlinked from the
-    person, because the Complaint Handling Code requires the full record; other reports
-    lose their words, photos, location, the resident's side of their thread and staff's
-    internal notes (which may say who the resident is).
+    An erasure does not use this: it keeps the complaints and hazard cases still needed
+    as evidence as they are, and anonymises the rest in full (``bot.privacy.erasure``).
     """
     await anonymise_reports(session, Feedback.resident_id == resident_id)
 
@@ -100,10 +209,17 @@ async def anonymise_reports(
     *,
     erased_text: str = ERASED_TEXT,
     complaints_too: bool = False,
+    now: datetime | None = None,
 ) -> None:
-    """Anonymise the reports ``which`` picks (see anonymise_reports_of).
+    """Anonymise the reports ``which`` picks: unlinked from the resident (and their name),
+    keeping what the statistics need (category, neighbourhood, dates, statuses).
 
-    ``complaints_too``: complaints lose their words as well (their own retention is over).
+    They lose everything written in them that may say who the resident is: the words,
+    photos and location, the resident's side of the thread, and the free text staff wrote
+    about the case (internal notes, notes on status changes, hazard steps' reasons,
+    extensions' reasons: a household may be named there). Staff's replies stay, as sent.
+    ``complaints_too``: complaints lose their words as well (their own retention is over);
+    without it a complaint keeps its words and staff's text, unlinked.
     """
     wiped = which if complaints_too else and_(which, Feedback.is_complaint.is_(False))
     wiped_ids = select(Feedback.id).where(wiped)
@@ -115,14 +231,23 @@ async def anonymise_reports(
         .where(FeedbackMessage.feedback_id.in_(wiped_ids), FeedbackMessage.author == "resident")
         .values(body=erased_text)
     )
+    for text, report in (
+        (FeedbackNote.body, FeedbackNote.feedback_id),
+        (FeedbackStatusChange.note, FeedbackStatusChange.feedback_id),
+        (HazardStep.reason, HazardStep.feedback_id),
+        (FeedbackExtension.reason, FeedbackExtension.feedback_id),
+        (FeedbackExtension.good_reason, FeedbackExtension.feedback_id),
+    ):
+        await session.execute(
+            update(text.class_)
+            .where(report.in_(wiped_ids), text.is_not(None))
+            .values({text: erased_text})
+        )
     await session.execute(
         update(Feedback).where(wiped).values(description=erased_text, latitude=None, longitude=None)
     )
     await session.execute(
-        update(FeedbackNote).where(FeedbackNote.feedback_id.in_(wiped_ids)).values(body=erased_text)
-    )
-    await session.execute(
         update(Feedback)
         .where(which)
-        .values(resident_id=None, shares_name=False, anonymised_at=utcnow())
+        .values(resident_id=None, shares_name=False, anonymised_at=now or utcnow())
     )

@@ -187,9 +187,11 @@ async def find_report(session: AsyncSession, reference: str, *, scope: Scope) ->
     return report
 
 
-async def resident_report(session: AsyncSession, resident: Resident, feedback_id: int) -> Feedback:
+async def resident_report(
+    session: AsyncSession, resident: Resident, feedback_id: int, *, lock: bool = False
+) -> Feedback:
     """One of the resident's own reports, or StaleAction (someone else's, or gone)."""
-    report = await session.get(Feedback, feedback_id)
+    report = await session.get(Feedback, feedback_id, with_for_update=lock or None)
     if report is None or report.resident_id is None or report.resident_id != resident.id:
         raise StaleAction("That button no longer works.")
     return report

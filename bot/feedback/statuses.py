@@ -1,4 +1,5 @@
-"""A report's statuses: what each means to a resident, and where each may go next.
+"""A report's statuses: what each means to a resident, and where each may go next; the
+dates that matter to a resident in each, and when a resolved report closes by itself.
 
 The lifecycle (PRODUCT.md, "Feedback lifecycle"): staff acknowledge a report, work on
 it, resolve and close it, or close it with an outcome (duplicate, not a complaint...). A
@@ -8,7 +9,9 @@ moves themselves, with their clocks and messages, are in ``bot.feedback.lifecycl
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from datetime import date, datetime, timedelta, tzinfo
+
+from bot.i18n import N_, Gettext, format_day, format_moment
 from bot.models import Feedback
 
 # Status code -> what it means to a resident, in plain words (gettext msgids).
@@ -33,6 +36,9 @@ FINISHED_STATUSES = frozenset({"resolved", *CLOSED_STATUSES})
 AWAITING_ACKNOWLEDGEMENT = frozenset({"new", "escalated"})
 # Not yet answered: the Code's response clock is running.
 AWAITING_RESPONSE = frozenset({"new", "acknowledged", "in_progress", "escalated"})
+# Where a resolved report goes when its resident says it is not sorted: back to work on
+# it (acknowledged already, so not "new"; resolved -> in progress is a move staff make too).
+REOPENS_TO = "in_progress"
 
 # Where a report may go from each status. Escalation (stage 2) is for stage-1 complaints
 # only; "not a complaint" for complaints only (see allowed_statuses).
@@ -69,3 +75,62 @@ def allowed_statuses(report: Feedback) -> list[str]:
             continue
         choices.append(status)
     return choices
+
+
+def open_to_resident(report: Feedback) -> bool:
+    """Whether the resident may still add to or change a report (information, a photo,
+    reopening, stage 2): not once it is closed (with any outcome) or anonymised; they can
+    still read it."""
+    return report.status not in CLOSED_STATUSES and report.anonymised_at is None
+
+
+CLOSES_ON = N_("It will close on {date}.")
+
+
+def closing_day(resolved_at: datetime, tz: tzinfo, close_after_days: int) -> date:
+    """The day a report resolved at ``resolved_at`` closes by itself: ``close_after_days``
+    calendar days after the local day it was resolved. The resident may reopen it (or ask
+    for stage 2) until that day's run of the job closes it (``lifecycle.close_quiet_resolved``).
+    """
+    return resolved_at.astimezone(tz).date() + timedelta(days=close_after_days)
+
+
+def dates_for_resident(
+    report: Feedback, _: Gettext, language: str, tz: tzinfo, *, close_after_days: int
+) -> list[str]:
+    """The dates the resident can hold us to, line by line, while they run: the Complaint
+    Handling Code's for the complaint's current stage, Awaab's Law's for a hazard case
+    (each stage until it is done), and the day a resolved report will close; first,
+    whether it is urgent."""
+
+    def day(value: date) -> str:
+        return format_day(value, language)
+
+    lines = []
+    if report.urgent or report.hazard_kind == "emergency":
+        lines.append(_("Urgent: yes"))
+    if report.is_complaint:
+        if report.status in AWAITING_ACKNOWLEDGEMENT and report.ack_due_on:
+            lines.append(
+                _("We will confirm we have it by {date}").format(date=day(report.ack_due_on))
+            )
+        if report.status in AWAITING_RESPONSE and report.response_due_on:
+            lines.append(_("Full answer due by {date}").format(date=day(report.response_due_on)))
+    if report.hazard_kind is not None and report.status not in CLOSED_STATUSES:
+        if report.make_safe_due_at and report.safety_work_done_at is None:
+            when = format_moment(report.make_safe_due_at, tz, language)
+            lines.append(_("To be made safe by {when}").format(when=when))
+        elif report.investigate_due_on and report.investigated_at is None:
+            lines.append(
+                _("To be investigated by {date}").format(date=day(report.investigate_due_on))
+            )
+        if report.summary_due_on and report.summary_sent_at is None:
+            lines.append(
+                _("Written summary of the investigation due by {date}").format(
+                    date=day(report.summary_due_on)
+                )
+            )
+    if report.status == "resolved" and report.resolved_at is not None:
+        closes_on = closing_day(report.resolved_at, tz, close_after_days)
+        lines.append(_(CLOSES_ON).format(date=day(closes_on)))
+    return lines

@@ -23,10 +23,13 @@ class FeedbackStep(StrEnum):
     ANSWER = "fb_answer"
     # "Take this to stage 2?": the resident confirms an escalation request.
     STAGE_TWO = "fb_stage_two"
+    # Adding to an opened report under My reports: words, or photos.
+    ADD_INFO = "fb_add_info"
+    ADD_PHOTO = "fb_add_photo"
 
 
 class FeedbackButton(StrEnum):
-    """Buttons in the resident's conversation; the last three work at any step."""
+    """Buttons in the resident's conversation; the last seven work at any step."""
 
     CATEGORY = "cat"
     BACK = "back"
@@ -39,11 +42,17 @@ class FeedbackButton(StrEnum):
     CANCEL = "cancel"
     OFFER = "offer"
     STAGE_TWO_YES = "s2yes"
-    # Anywhere buttons (revision 0): "Show older reports", Reply under a staff reply, and
-    # "take this to stage 2" under a stage-1 answer to a complaint.
+    DONE = "done"
+    # Anywhere buttons (revision 0): "Show older reports", Reply under a staff reply,
+    # "take this to stage 2" under a stage-1 answer to a complaint; opening a report under
+    # My reports, adding information or a photo to it, and reopening a resolved one.
     OLDER_REPORTS = "reports"
     ANSWER = "fbr"
     STAGE_TWO = "fbs2"
+    OPEN_REPORT = "fbo"
+    ADD_INFO = "fbi"
+    ADD_PHOTO = "fbp"
+    REOPEN = "fbro"
 
 
 class StaffFeedbackStep(StrEnum):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
+from telegram import Message
+
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import (
     CATEGORIES,
@@ -119,17 +121,9 @@ async def handle_description(turn: Turn) -> None:
     if message is None:
         raise InvalidInput("Please type what is happening.")
     added = []
-    if message.document is not None:
-        # Phones often send a picture "as a file"; anything else cannot be attached.
-        if not (message.document.mime_type or "").startswith("image/"):
-            raise InvalidInput(
-                "Sorry, I can only attach photos, not other files. Please send it as a photo."
-            )
-        add_photo(draft, message.document.file_id, message.document.file_unique_id)
-        added.append(_("Photo added."))
-    if message.photo:
-        largest = message.photo[-1]
-        add_photo(draft, largest.file_id, largest.file_unique_id)
+    photo = sent_photo(message)
+    if photo is not None:
+        add_photo(draft, *photo)
         added.append(_("Photo added."))
     if message.location:
         set_location(draft, message.location.latitude, message.location.longitude)
@@ -160,6 +154,24 @@ async def handle_description(turn: Turn) -> None:
         return
     turn.reply(" ".join(added))
     await prompt_description(turn)
+
+
+def sent_photo(message: Message) -> tuple[str, str] | None:
+    """The photo in a message (Telegram's file id and unique id; the largest size), if any.
+
+    Phones often send a picture "as a file": an image file counts; any other file is
+    refused with InvalidInput, as it cannot be attached.
+    """
+    if message.document is not None:
+        if not (message.document.mime_type or "").startswith("image/"):
+            raise InvalidInput(
+                "Sorry, I can only attach photos, not other files. Please send it as a photo."
+            )
+        return message.document.file_id, message.document.file_unique_id
+    if message.photo:
+        largest = message.photo[-1]
+        return largest.file_id, largest.file_unique_id
+    return None
 
 
 async def _asked_about_danger(turn: Turn, draft: ReportDraft, words: str) -> bool:

@@ -31,6 +31,7 @@ class AssociationSettings(Base):
     bank_holiday_region: Mapped[str | None] = mapped_column(String(32))
     retention_months: Mapped[int | None] = mapped_column(Integer)
     complaint_retention_months: Mapped[int | None] = mapped_column(Integer)
+    resolved_close_days: Mapped[int | None] = mapped_column(Integer)
     homes: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_by: Mapped[str | None] = mapped_column(String(64))

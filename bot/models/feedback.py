@@ -233,8 +233,8 @@ class FeedbackAssignment(Base):
 class FeedbackExtension(Base):
     """An extension of a complaint stage's response deadline, with its reason.
 
-    The Code allows one per stage (at most 10 working days at stage 1, 20 at stage 2);
-    the unique key keeps it to one even when two people press at once.
+    One per stage (``bot.feedback.extensions``): the unique key keeps it to one even when
+    two people press at once. Longer than the standard length only with ``good_reason``.
     """
 
     __tablename__ = "feedback_extensions"
@@ -249,6 +249,9 @@ class FeedbackExtension(Base):
     due_before: Mapped[date] = mapped_column(Date, nullable=False)
     due_after: Mapped[date] = mapped_column(Date, nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
+    # Why it is longer than the standard length (Code 6.4: "without good reason"), told
+    # to the resident; None for an extension within it.
+    good_reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

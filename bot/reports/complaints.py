@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback import clocks
-from bot.models import Feedback, FeedbackStatusChange
+from bot.models import Feedback, FeedbackExtension, FeedbackStatusChange
 from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Shown, shown, suppress
 from bot.reports.timing import aware, aware_or_none
 
@@ -58,6 +58,10 @@ class StageFigures:
     share_in_time: Shown  # a percentage, or a suppression word
     # Received (stage 2: escalated) in the period but not counted, by why (NOT_COUNTED).
     not_counted: list[tuple[str, Shown]]
+    # Extensions agreed in the period at this stage, and of those the ones longer than the
+    # standard length, with a recorded good reason (Code 6.4; bot.feedback.extensions).
+    extended: Shown = 0
+    extended_beyond_standard: Shown = 0
 
 
 def _per_thousand(count: int, homes: int | None) -> Shown:
@@ -75,6 +79,7 @@ def stage_figures(
     answered: int,
     in_time: int,
     not_counted: dict[str, int],
+    extended: tuple[int, int] = (0, 0),
 ) -> StageFigures:
     """One stage's figures; in time and late are a breakdown of those answered."""
     split = suppress(TIMELINESS, {"in_time": in_time, "late": answered - in_time})
@@ -97,6 +102,8 @@ def stage_figures(
         answered_late=late_shown,
         share_in_time=share,
         not_counted=[(label, shown(not_counted.get(why, 0))) for why, label in NOT_COUNTED.items()],
+        extended=shown(extended[0]),
+        extended_beyond_standard=shown(extended[1]),
     )
 
 
@@ -126,6 +133,19 @@ async def complaint_stages(
             tally.received[1] += count
     connection = await session.connection()
     tally.count(await connection.execute(_escalated_or_answered(finish, within)))
+    extended = {
+        stage: (int(count), int(beyond or 0))
+        for stage, count, beyond in await session.execute(
+            select(
+                FeedbackExtension.stage,
+                func.count(),
+                func.count(FeedbackExtension.good_reason),
+            )
+            .join(Feedback, Feedback.id == FeedbackExtension.feedback_id)
+            .where(Feedback.status.not_in(NOT_COUNTED), within(FeedbackExtension.created_at))
+            .group_by(FeedbackExtension.stage)
+        )
+    }
     return [
         stage_figures(
             stage,
@@ -134,6 +154,7 @@ async def complaint_stages(
             answered=tally.answered[stage][0],
             in_time=tally.answered[stage][1],
             not_counted=tally.not_counted[stage],
+            extended=extended.get(stage, (0, 0)),
         )
         for stage in (1, 2)
     ]

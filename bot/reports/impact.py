@@ -153,6 +153,12 @@ def figure_rows(report: ImpactReport) -> list[tuple[str, str, Shown]]:
             (section, "Answered late", stage.answered_late),
             (section, "CH02 % answered in time", stage.share_in_time),
             *((section, f"Not counted: {label}", count) for label, count in stage.not_counted),
+            (section, "Extensions agreed", stage.extended),
+            (
+                section,
+                "Extensions longer than standard (good reason)",
+                stage.extended_beyond_standard,
+            ),
         ]
     for hazard in report.hazards:
         rows += _breakdown_rows(f"Awaab's Law: {hazard.label}", hazard.outcomes)

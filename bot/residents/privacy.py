@@ -3,6 +3,7 @@ its erasure. ``bot.privacy`` puts these together with the other features' parts.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -21,7 +22,7 @@ def iso(value: Any) -> Any:
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
     """What the residents side holds about a resident: profile and conversation in progress.
 
-    The reports and bookings are added by their features (``bot.privacy.subject_access``).
+    The reports, bookings and the rest are added by ``bot.privacy.subject_access``.
     """
     await load_profile(resident)
     conversation = (
@@ -46,15 +47,16 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
             if conversation is not None and conversation.step
             else None
         ),
-        "generated_at": iso(utcnow()),
     }
 
 
-async def forget_resident(session: AsyncSession, resident: Resident) -> None:
+async def forget_resident(
+    session: AsyncSession, resident: Resident, *, now: datetime | None = None
+) -> None:
     """Erase the resident's identity, settings and conversation, keeping a tombstone.
 
     The tombstone (no Telegram id, no name) keeps registration counts by neighbourhood
-    honest. Their bookings and reports are unlinked first (``bot.privacy.erasure``).
+    honest. Their bookings and reports are dealt with first (``bot.privacy.erasure``).
     """
     if resident.chat_id is not None:
         await session.execute(
@@ -68,5 +70,5 @@ async def forget_resident(session: AsyncSession, resident: Resident) -> None:
     resident.display_name = None
     resident.active = False
     resident.inactive_reason = "forgotten"
-    resident.forgotten_at = utcnow()
+    resident.forgotten_at = now or utcnow()
     await session.flush()

@@ -24,6 +24,7 @@ FORM = {
     "bank_holiday_region": "england-and-wales",
     "retention_months": "24",
     "complaint_retention_months": "72",
+    "resolved_close_days": "14",
     "homes": "12,500",
 }
 
@@ -94,6 +95,9 @@ async def test_the_environment_is_the_default_and_saved_values_override_it(
         ({"retention_months": "-3"}, "Retention of closed records: type a whole number"),
         ({"retention_months": "١٢"}, "Retention of closed records: type a whole number"),
         ({"complaint_retention_months": "12"}, "keep complaints at least as long"),
+        ({"resolved_close_days": "0"}, "Resolved reports close after: type a whole number"),
+        ({"resolved_close_days": "91"}, "Resolved reports close after: type a whole number"),
+        ({"resolved_close_days": ""}, "Resolved reports close after: type a whole number"),
         ({"homes": "lots"}, "Number of homes: type a whole number"),
         ({"homes": "99999999999"}, "Number of homes: type a whole number"),
     ],
@@ -181,3 +185,11 @@ def test_the_environment_too_must_keep_complaints_at_least_as_long() -> None:
     with pytest.raises(ConfigError, match="HOMES"):
         load_settings(homes=0)
     assert load_settings(homes="").homes is None
+
+
+def test_the_environments_quiet_period_before_resolved_reports_close_is_checked() -> None:
+    for days in (0, 91):
+        with pytest.raises(ConfigError, match="RESOLVED_CLOSE_DAYS"):
+            load_settings(resolved_close_days=days)
+    assert load_settings(resolved_close_days="90").resolved_close_days == 90
+    assert load_settings().resolved_close_days == 14

@@ -112,8 +112,12 @@ async def test_hazard_deadlines_are_warned_of_before_and_after_they_pass(
     assert await run(datetime(2026, 3, 3, 10, 30, tzinfo=UTC)) == 1  # past
     # Made safe: no more warnings about it.
     async with sessions.begin() as session:
-        await hazards.record_safety_work(
-            session, emergency.id, staff, now=datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
+        await hazards.record_works(
+            session,
+            emergency.id,
+            staff,
+            "safety_work_done",
+            now=datetime(2026, 3, 3, 11, 0, tzinfo=UTC),
         )
     # Friday 13 March: the investigation is due by the next working day (Monday 16th).
     assert await run(datetime(2026, 3, 13, 9, 0, tzinfo=UTC)) == 1

@@ -76,10 +76,17 @@ async def test_extensions_are_for_open_acknowledged_complaints_only(
     async with sessions.begin() as session:
         with pytest.raises(InvalidInput, match="has been answered"):
             await extensions.extend_deadline(session, complaint.id, staff, 3, "Why", NOTICES)
-    for raw in ("", "0", "21", "x", "٣"):
+    for raw in ("", "0", "61", "x", "٣"):
         with pytest.raises(InvalidInput):
-            extensions.parse_working_days(raw, 2)
-    assert extensions.parse_working_days(" 20 ", 2) == 20
+            extensions.parse_working_days(raw)
+    assert extensions.parse_working_days(" 60 ") == 60
+    assert extensions.checked_good_reason(20, 2, None) is None
+    assert extensions.checked_good_reason(11, 1, " A contractor's report ") == (
+        "A contractor's report"
+    )
+    for missing in (None, "", "   "):
+        with pytest.raises(InvalidInput, match="good reason"):
+            extensions.checked_good_reason(21, 2, missing)
 
 
 async def test_two_extensions_at_once_make_one(sessions: Sessions, neighbourhoods: None) -> None:

@@ -133,7 +133,9 @@ async def test_an_emergency_must_be_made_safe_within_24_hours_of_arrival(
     assert row.make_safe_due_at == datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
     made_safe = datetime(2026, 4, 14, 10, 0, tzinfo=UTC)  # an hour late
     async with sessions.begin() as session:
-        row = await hazards.record_safety_work(session, report.id, staff, now=made_safe)
+        row = await hazards.record_works(
+            session, report.id, staff, "safety_work_done", now=made_safe
+        )
     (make_safe,) = [c for c in clocks_of(row, made_safe, made_safe.date()) if "24" in c.name]
     assert not make_safe.running and make_safe.done_at == made_safe
     assert make_safe.done_at > make_safe.due  # late, and the page says so

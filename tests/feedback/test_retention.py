@@ -124,7 +124,7 @@ async def test_only_closed_reports_past_their_period_are_anonymised_once_and_aud
     assert len(audit) == 1 and audit[0].actor == "system:retention"
     assert audit[0].action == "feedback.retention_anonymised"
     assert sorted(audit[0].details["before"]["references"]) == sorted(done)
-    assert audit[0].details["after"]["complaints"] == 2
+    assert audit[0].details["after"]["complaints_and_hazard_cases"] == 2
 
     # Idempotent: nothing left to do, nothing written.
     assert await jobs.apply_retention(sessions, settings, NOW) == 0

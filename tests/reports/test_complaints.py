@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.feedback import clocks
+from bot.models import FeedbackExtension
 from bot.reports.complaints import SET_HOMES
 from bot.reports.period import Period
 from bot.reports.suppression import FEWER_THAN_5, HIDDEN
@@ -179,3 +180,46 @@ async def test_complaints_closed_as_not_complaints_duplicates_or_withdrawn_are_n
         ("Duplicate", 0),
         ("Withdrawn", 5),
     ]
+
+
+async def test_extensions_in_the_period_are_counted_with_those_beyond_the_standard_length(
+    sessions: Sessions,
+) -> None:
+    received = london(date(2026, 6, 1))
+    complaint: dict[str, Any] = {"is_complaint": True, "complaint_stage": 1, "status": "resolved"}
+    for number in range(7):
+        row = await report(sessions, received, **complaint)
+        async with sessions.begin() as db:
+            db.add(
+                FeedbackExtension(
+                    feedback_id=row.id,
+                    stage=1,
+                    working_days=10 if number < 5 else 15,
+                    due_before=date(2026, 6, 16),
+                    due_after=date(2026, 6, 30) if number < 5 else date(2026, 7, 7),
+                    reason="Waiting for a surveyor",
+                    good_reason=None if number < 5 else "The surveyor's report is due 3 July",
+                    actor="staff:1",
+                    created_at=london(date(2026, 6, 10)),
+                )
+            )
+    # Agreed before the period, and one on a complaint withdrawn since: not counted.
+    for when, status in ((london(date(2026, 5, 20)), "resolved"), (received, "withdrawn")):
+        row = await report(sessions, received, **{**complaint, "status": status})
+        async with sessions.begin() as db:
+            db.add(
+                FeedbackExtension(
+                    feedback_id=row.id,
+                    stage=1,
+                    working_days=5,
+                    due_before=date(2026, 6, 16),
+                    due_after=date(2026, 6, 23),
+                    reason="Why",
+                    actor="staff:1",
+                    created_at=when,
+                )
+            )
+    result = await figures(sessions, JUNE)
+    stage1, stage2 = result.stages
+    assert (stage1.extended, stage1.extended_beyond_standard) == (7, FEWER_THAN_5)
+    assert (stage2.extended, stage2.extended_beyond_standard) == (0, 0)

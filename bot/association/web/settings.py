@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.association import service as association
 from bot.audit import user_actor
+from bot.config import RESOLVED_CLOSE_DAYS_MAX
 from bot.delivery.holding import retime_held
 from bot.delivery.outbox import QuietHours
 from bot.models.base import utcnow
@@ -50,6 +51,7 @@ async def _settings_page(request: web.Request, failure: Failure | None = None) -
             "name_max": association.NAME_MAX_LENGTH,
             "contacts_max": association.CONTACTS_MAX_LENGTH,
             "months_max": association.MONTHS_MAX,
+            "close_days_max": RESOLVED_CLOSE_DAYS_MAX,
             "notice": NOTICES.get(request.query.get("done", "")),
             "error": failure.message if failure else None,
             "timezone": request.app[SETTINGS].timezone,

@@ -159,7 +159,8 @@ async def feedback_escalate(request: web.Request, form: Form) -> web.StreamRespo
 @access("staff")
 @form_action(detail_page)
 async def feedback_extend(request: web.Request, form: Form) -> web.StreamResponse:
-    """Extend the stage's response date once, with a reason the resident is told."""
+    """Extend the stage's response date once, with a reason the resident is told (and,
+    beyond the standard length, a good reason)."""
     async with acting_on(request) as act:
         await extend_deadline(
             act.db,
@@ -168,6 +169,7 @@ async def feedback_extend(request: web.Request, form: Form) -> web.StreamRespons
             _text(form, "days"),
             _text(form, "reason"),
             act.notices,
+            good_reason=_text(form, "good_reason"),
         )
     return _done(act, "extended")
 
@@ -207,7 +209,7 @@ async def feedback_hazard(request: web.Request, form: Form) -> web.StreamRespons
 
 
 # The hazard steps a plain form records (the summary and accommodation have their own).
-PLAIN_STEPS = ("investigated", "safety_work_done", "preventive_works_started")
+PLAIN_STEPS = ("investigated", *hazards.WORKS)
 
 
 @access("staff")
@@ -223,10 +225,8 @@ async def feedback_hazard_step(request: web.Request, form: Form) -> web.StreamRe
             await hazards.record_investigation(
                 act.db, act.report.id, act.staff, act.notices, done_at=when
             )
-        elif step == "safety_work_done":
-            await hazards.record_safety_work(act.db, act.report.id, act.staff, done_at=when)
         else:
-            await hazards.record_preventive_works(act.db, act.report.id, act.staff, done_at=when)
+            await hazards.record_works(act.db, act.report.id, act.staff, step, done_at=when)
     return _done(act, step)
 
 

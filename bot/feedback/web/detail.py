@@ -238,7 +238,8 @@ def _forms(read: _Case) -> dict[str, Any]:
         "stage2_choices": [m for m in read.handlers if m.id != stage1],
         "can_extend": extensions.may_extend(report, read.today) and not extended_now,
         "extension_stage": stage,
-        "extension_max": extensions.EXTENSION_MAX_DAYS[stage],
+        "extension_standard": extensions.STANDARD_DAYS[stage],
+        "extension_max": extensions.LONGEST_DAYS,
         "reply_max": REPLY_MAX_LENGTH,
         # Before sending: when the resident's message would arrive, and whether "send now"
         # would change that (a routine message in quiet hours).

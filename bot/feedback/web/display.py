@@ -118,6 +118,7 @@ def extensions(case: CaseFile, tz: ZoneInfo) -> list[dict[str, Any]]:
             "before": e.due_before.isoformat(),
             "after": e.due_after.isoformat(),
             "reason": e.reason,
+            "good_reason": e.good_reason,
             "by": case.actor_name(e.actor),
             "at": local(e.created_at, tz),
         }

@@ -2,7 +2,8 @@
 
 It does what the resident's own /forget does (``bot.privacy.erasure.erase_resident``),
 after a ticked confirmation, and is audited. The confirmation sits on the list itself
-(``residents.html``); a refusal is a small page saying why, with the way back.
+(``residents.html``). The answer is a page saying what was erased, which reports were
+kept, why and until when; a refusal is the same page saying why nothing was erased.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from aiohttp import web
 
 from bot.association.service import effective_settings
 from bot.audit import user_actor
-from bot.events.notices import Notices
 from bot.models import Resident
 from bot.models.base import utcnow
 from bot.privacy.erasure import erase_resident
-from bot.web.pages import Failure, Form, Refused, form_action, path_id, render, see_other
+from bot.privacy.evidence import EXCEPTION, retention_months
+from bot.web.pages import Failure, Form, Refused, form_action, path_id, render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
+
+HAZARDS = {"emergency": "emergency hazard", "damp_mould": "damp and mould hazard"}
 
 
 async def _refused(request: web.Request, failure: Failure) -> web.StreamResponse:
@@ -26,7 +29,8 @@ async def _refused(request: web.Request, failure: Failure) -> web.StreamResponse
 @access("admin")
 @form_action(_refused)
 async def resident_erase(request: web.Request, form: Form) -> web.Response:
-    """Erase a resident's data (ticked to confirm): places given up, reports anonymised."""
+    """Erase a resident's data (ticked to confirm): places given up, reports anonymised but
+    the complaints and hazard cases kept as evidence, which the answer lists."""
     resident_id = path_id(request, "resident_id")
     if form.get("confirm") != "yes":
         raise Refused("Tick the box to confirm that this resident's data is to be erased.", 400)
@@ -35,11 +39,27 @@ async def resident_erase(request: web.Request, form: Form) -> web.Response:
         if resident is None:
             raise web.HTTPNotFound()
         settings = await effective_settings(db, request.app[SETTINGS])
-        await erase_resident(
-            db,
-            resident,
-            Notices.of(settings),
-            now=utcnow(),
-            actor=user_actor(current_user(request)),
+        kept = await erase_resident(
+            db, resident, settings, now=utcnow(), actor=user_actor(current_user(request))
         )
-    return see_other("/residents?done=erased")
+    return render(
+        request,
+        "resident_erase.html",
+        {
+            "erased": resident_id,
+            "kept": [
+                {
+                    "id": k.id,
+                    "reference": k.reference,
+                    "kinds": ", ".join(
+                        (["complaint"] if k.is_complaint else [])
+                        + ([HAZARDS.get(k.hazard_kind, k.hazard_kind)] if k.hazard_kind else [])
+                    ),
+                    "until": k.until.strftime("%d %b %Y") if k.until else None,
+                }
+                for k in kept
+            ],
+            "exception": EXCEPTION,
+            "months": retention_months(settings),
+        },
+    )

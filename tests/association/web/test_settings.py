@@ -34,10 +34,17 @@ async def test_admin_changes_settings_and_every_reader_gets_them(
     html = await page.text()
     assert page.status == 200 and "Association settings" in html
     assert 'value="21:00"' in html and 'value="08:00"' in html
+    assert 'name="resolved_close_days" value="14"' in html
     token = await page_token(admin, "/settings")
     saved = await admin.post(
         "/settings",
-        data={**FORM, "csrf_token": token, "quiet_hours_start": "22:15", "homes": "4000"},
+        data={
+            **FORM,
+            "csrf_token": token,
+            "quiet_hours_start": "22:15",
+            "homes": "4000",
+            "resolved_close_days": "30",
+        },
         allow_redirects=False,
     )
     assert saved.status == 303 and saved.headers["Location"] == "/settings?done=settings"
@@ -47,11 +54,16 @@ async def test_admin_changes_settings_and_every_reader_gets_them(
     async with sessions() as db:
         now = await effective_settings(db, web.app[SETTINGS])
     assert now.quiet_hours_start == time(22, 15) and now.homes == 4000
+    assert now.resolved_close_days == 30 and 'name="resolved_close_days" value="30"' in shown
     assert now.association_name == "Riverside Homes"
     [(action, details)] = await audit_actions(sessions)
     assert action == "settings.changed"
     assert details["before"]["quiet_hours_start"] == "21:00"
     assert details["after"]["quiet_hours_start"] == "22:15"
+    assert (details["before"]["resolved_close_days"], details["after"]["resolved_close_days"]) == (
+        14,
+        30,
+    )
 
 
 async def test_bad_settings_are_refused_plainly_and_what_was_typed_is_kept(
@@ -65,6 +77,7 @@ async def test_bad_settings_are_refused_plainly_and_what_was_typed_is_kept(
         ({"quiet_hours_start": "07:00", "quiet_hours_end": "07:00"}, "the same time"),
         ({"quiet_hours_end": "7pm"}, "Quiet hours end: type a time"),
         ({"retention_months": "two"}, "Retention of closed records"),
+        ({"resolved_close_days": "91"}, "Resolved reports close after: type a whole number"),
         ({"bank_holiday_region": "france"}, "Bank holidays"),
     ]:
         typed = {**FORM, "emergency_contacts": f"Call {SCRIPT} now", **change}

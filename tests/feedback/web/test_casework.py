@@ -254,12 +254,17 @@ async def test_extension_once_per_stage_with_reason_told_to_the_resident_in_wels
     acknowledged_due = (await report_row(web, report.id)).response_due_on
     assert acknowledged_due is not None
 
-    for days in ("11", "0", "ten", "-3", "1.5"):
+    for days in ("61", "0", "ten", "-3", "1.5"):
         refused = await post(sam, url, days=days, reason="Surveyor")
         text = await refused.text()
         assert refused.status == 400, days
-        assert "whole number of working days from 1 to 10" in text
+        assert "whole number of working days from 1 to 60" in text
         assert ">Surveyor</textarea>" in text  # the reason typed is kept
+    # More than 10 only with a good reason; what was typed is kept when it is missing.
+    longer = await post(sam, url, days="11", reason="Surveyor", good_reason=" ")
+    text = await longer.text()
+    assert longer.status == 400 and "up to 10 working days. For 11" in text
+    assert ">Surveyor</textarea>" in text and 'value="11"' in text
     no_reason = await post(sam, url, days="10", reason="  ")
     assert no_reason.status == 400 and 'value="10"' in await no_reason.text()
 
@@ -333,8 +338,26 @@ async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods: Non
         stored.complaint_stage, stored.status = 2, "in_progress"
     url = f"/feedback/{report.id}/extend"
     refused = await post(sam, url, days="21", reason="Independent review")
-    assert refused.status == 400 and "from 1 to 20" in await refused.text()
+    assert refused.status == 400 and "up to 20 working days. For 21" in await refused.text()
     assert (await post(sam, url, days="20", reason="Independent review")).status == 200
+
+
+async def test_a_longer_extension_keeps_its_good_reason_and_the_resident_is_told_it(
+    web: Web, neighbourhoods: None
+) -> None:
+    report, _ = await complaint(web, status="in_progress", acknowledged_at=utcnow())
+    _, sam = await staff_client(web, "sam", ["riverside"])
+    cause = "The structural survey report is due in five weeks"
+    done = await post(
+        sam, f"/feedback/{report.id}/extend", days="25", reason="Surveyor", good_reason=cause
+    )
+    assert done.status == 200 and cause in await done.text()
+    (extension,) = await rows(web, FeedbackExtension, feedback_id=report.id)
+    assert (extension.working_days, extension.good_reason) == (25, cause)
+    (told,) = await rows(web, Delivery, kind="extension")
+    assert f"Why it takes longer than 10 working days: {cause}" in told.payload["text"]
+    record = await (await sam.get(f"/feedback/{report.id}/record")).text()
+    assert cause in record
 
 
 async def test_photos_come_from_the_bot_api_as_jpeg_only(

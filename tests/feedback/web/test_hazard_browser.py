@@ -20,14 +20,17 @@ import time_machine
 from playwright.async_api import Locator, Page, async_playwright, expect
 from sqlalchemy import select
 
-from bot.accounts.users import create_user
 from bot.models import Feedback, HazardStep
-from tests.feedback.web.test_casework_browser import TIMEOUT_MS, _staff, _submit
+from tests.feedback.web.test_casework_browser import (
+    TIMEOUT_MS,
+    _submit,
+    dashboard_officer,
+    log_in,
+)
 from tests.journeys import begin_report, onboard, review_report, send_report, texts
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.staff.test_telegram import PROACTIVE
 from tests.support.harness import BotHarness
-from tests.support.web import PASSWORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_quiet_hours]
 LONDON = ZoneInfo("Europe/London")
@@ -43,11 +46,7 @@ async def test_an_officer_takes_a_damp_and_mould_case_through_its_stages(
 ) -> None:
     ensure_chromium()
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    sam_id = await _staff(doorstep, "Sam Officer")
-    async with doorstep.sessions.begin() as db:
-        await create_user(
-            db, "sam", PASSWORDS["staff"], "staff", actor="test", staff_member_id=sam_id
-        )
+    await dashboard_officer(doorstep, "Sam Officer", "sam")
     ann = doorstep.user(first_name="Ann")
     await onboard(ann, name="Ann Example")
     await begin_report(ann, "Repairs")
@@ -63,10 +62,7 @@ async def test_an_officer_takes_a_damp_and_mould_case_through_its_stages(
             page = await (
                 await browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
             ).new_page()
-            await page.goto(f"{base}/feedback")
-            await page.get_by_label("Username").fill("sam")
-            await page.get_by_label("Password").fill(PASSWORDS["staff"])
-            await page.get_by_role("button", name="Log in").click()
+            await log_in(page, base, "sam")
             await page.get_by_role("link", name=reference).click()
             await expect(page.get_by_role("heading", name=reference)).to_be_visible(
                 timeout=TIMEOUT_MS
