@@ -19,7 +19,7 @@ Rules (the Housing Ombudsman's Complaint Handling Code, PRODUCT.md "Rules we mus
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -235,13 +235,19 @@ async def escalate(
     handler_id: int | None,
     notices: StaffNotices,
     now: datetime | None = None,
+    *,
+    asked_on: date | None = None,
 ) -> StatusOutcome:
     """Take a stage-1 complaint to stage 2, handled by ``handler_id`` (not the stage-1 handler).
 
-    The resident is told, as for any status change; the stage-2 clocks start now.
+    The resident is told, as for any status change. The stage-2 clocks start on
+    ``asked_on``, the day the resident asked for it by phone, letter or in person (Code
+    6.11), which is kept in the history; without it, now. Not before the complaint
+    arrived, nor after today.
     """
     moment = now or utcnow()
     report = await get_report(session, feedback_id, lock=True)
+    asked_at = _asked_at(report, asked_on, notices, moment)
     if "escalated" not in allowed_statuses(report):
         raise InvalidInput(
             "{reference} can't be escalated: only a stage-1 complaint can go to stage 2.",
@@ -250,8 +256,32 @@ async def escalate(
     if handler_id is None:
         raise InvalidInput("Choose who handles stage 2.")
     await _check_handler(session, report, handler_id, at_stage2=True)
-    outcome = await move(session, report, "escalated", staff, notices, moment, None)
+    note = (
+        None
+        if asked_at is None
+        else f"The resident asked for stage 2 on {asked_on:%d %B %Y}; its clocks start then."
+    )
+    outcome = await move(
+        session, report, "escalated", staff, notices, moment, note, stage2_asked_at=asked_at
+    )
     _record_assignment(session, report, handler_id, staff, moment)
     await session.flush()
     await _tell_assignee(session, report, handler_id, staff, notices, moment)
     return outcome
+
+
+def _asked_at(
+    report: Feedback, asked_on: date | None, notices: StaffNotices, now: datetime
+) -> datetime | None:
+    """The start of the day the resident asked for stage 2 (None: not given, or today)."""
+    today = now.astimezone(notices.tz).date()
+    if asked_on is None or asked_on == today:
+        return None
+    if asked_on > today:
+        raise InvalidInput("The day the resident asked can't be in the future.")
+    if asked_on < report.received_at.astimezone(notices.tz).date():
+        raise InvalidInput(
+            "The day the resident asked can't be before {reference} arrived.",
+            reference=report.reference,
+        )
+    return datetime.combine(asked_on, time(12), notices.tz)

@@ -250,17 +250,19 @@ async def move(
     note: str | None,
     *,
     actor: str | None = None,
+    stage2_asked_at: datetime | None = None,
 ) -> StatusOutcome:
     """Apply one step of the lifecycle (already checked) with its timestamps, history,
     audit entry and message to the resident. ``staff`` is None for the resident's own
-    moves (stage 2, reopening: actor "resident") and the system's (``actor`` names it)."""
+    moves (stage 2, reopening: actor "resident") and the system's (``actor`` names it).
+    ``stage2_asked_at``: when the resident asked for stage 2, if before now (_to_stage2)."""
     was = report.status
     actor = actor or ("resident" if staff is None else staff_actor(staff))
     if was in AWAITING_ACKNOWLEDGEMENT and to_status != "escalated":
         assert staff is not None  # taking a report up is staff's
         _take_up(report, staff, notices, now)
     if to_status == "escalated":
-        _to_stage2(session, report, actor, notices, now)
+        _to_stage2(session, report, actor, notices, now, stage2_asked_at or now)
     elif to_status == "resolved":
         report.resolved_at = now
     elif to_status in CLOSED_STATUSES:
@@ -326,9 +328,13 @@ def _to_stage2(
     actor: str,
     notices: StaffNotices,
     now: datetime,
+    asked_at: datetime,
 ) -> None:
     """Stage 2 needs someone who has not dealt with it: the stage-1 handler is kept for
-    that check, and the report waits for a stage-2 handler (the dashboard names one)."""
+    that check, and the report waits for a stage-2 handler (the dashboard names one).
+    Its clocks start when the resident asked for it (Code 6.11: acknowledged within 5
+    working days of the escalation request), which staff recording a request made by
+    phone or letter give; otherwise now."""
     report.stage1_handler_id = report.stage1_handler_id or report.assigned_staff_id
     report.stage1_ack_due_on = report.ack_due_on
     report.stage1_response_due_on = report.response_due_on
@@ -344,7 +350,7 @@ def _to_stage2(
             )
         )
     report.complaint_stage = 2
-    due = clocks.complaint_due_dates(now, notices.tz, notices.region, stage=2)
+    due = clocks.complaint_due_dates(asked_at, notices.tz, notices.region, stage=2)
     report.ack_due_on, report.response_due_on = due.acknowledge_by, due.respond_by
     report.closed_at = None
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InvalidInput, StaleAction
-from bot.feedback import extensions, lifecycle
+from bot.feedback import casework, extensions, lifecycle
 from bot.models import Feedback, FeedbackStatusChange, Resident, StaffMember
 from tests.feedback.factories import (
     NOTICES,
@@ -197,3 +197,43 @@ async def resident_of(sessions: Sessions, report: Feedback) -> Resident:
         resident = await session.get(Resident, report.resident_id)
     assert resident is not None
     return resident
+
+
+async def test_staff_record_a_stage_two_request_made_by_phone_from_the_day_it_was_made(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    staff, report = await complaint_received(sessions, 12201)
+    other = await make_staff(sessions, 12203, name="Bo")
+    await moved(sessions, report, "resolved", datetime(2026, 4, 27, 9, 0, tzinfo=UTC), staff)
+    recorded = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)  # Tuesday 5 May: a week later
+    async with sessions.begin() as session:
+        for wrong, words in ((date(2026, 5, 6), "future"), (date(2026, 4, 12), "before")):
+            with pytest.raises(InvalidInput, match=words):
+                await casework.escalate(
+                    session, report.id, staff, other.id, NOTICES, now=recorded, asked_on=wrong
+                )
+    async with sessions.begin() as session:
+        outcome = await casework.escalate(
+            session,
+            report.id,
+            staff,
+            other.id,
+            NOTICES,
+            now=recorded,
+            asked_on=date(2026, 4, 28),  # the resident rang on Tuesday 28 April
+        )
+    # From 28 April, not 5 May: acknowledge by Wednesday 6 May (29, 30 April, 1 May, then
+    # 5 and 6 May: 4 May is a bank holiday), answer by Thursday 4 June (20 working days;
+    # 25 May a bank holiday).
+    assert (outcome.report.ack_due_on, outcome.report.response_due_on) == (
+        date(2026, 5, 6),
+        date(2026, 6, 4),
+    )
+    async with sessions() as session:
+        note = await session.scalar(
+            select(FeedbackStatusChange.note).where(
+                FeedbackStatusChange.feedback_id == report.id,
+                FeedbackStatusChange.to_status == "escalated",
+            )
+        )
+    assert note == "The resident asked for stage 2 on 28 April 2026; its clocks start then."

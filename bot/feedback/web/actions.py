@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,10 +149,20 @@ async def feedback_assign(request: web.Request, form: Form) -> web.StreamRespons
 @access("staff")
 @form_action(detail_page)
 async def feedback_escalate(request: web.Request, form: Form) -> web.StreamResponse:
-    """Take a stage-1 complaint to stage 2 with a different handler."""
+    """Take a stage-1 complaint to stage 2 with a different handler, its clocks from the
+    day the resident asked (today unless given)."""
+    asked = _text(form, "asked_on").strip()
+    try:
+        asked_on = date.fromisoformat(asked) if asked else None
+    except ValueError:
+        raise Refused(
+            "Give the day the resident asked as a date, like 2026-04-29, or leave it empty "
+            "for today.",
+            400,
+        ) from None
     async with acting_on(request) as act:
         handler = _staff_id(form, "handler_id")
-        await escalate(act.db, act.report.id, act.staff, handler, act.notices)
+        await escalate(act.db, act.report.id, act.staff, handler, act.notices, asked_on=asked_on)
     return _done(act, "escalated")
 
 

@@ -211,6 +211,10 @@ async def test_escalation_needs_a_different_stage2_handler(web: Web, neighbourho
     assert by_status.status == 400 and "Escalate form" in await by_status.text()
     none = await post(ann_client, url, handler_id="")
     assert none.status == 400 and "Choose who handles stage 2." in await none.text()
+    no_day = await post(ann_client, url, handler_id=str(bo.id), asked_on="last Tuesday")
+    text = await no_day.text()
+    assert no_day.status == 400 and "like 2026-04-29" in text
+    assert 'value="last Tuesday"' in text  # kept, to correct
     assert (await report_row(web, report.id)).status == "acknowledged"
 
     escalated = await post(ann_client, url, handler_id=str(bo.id))
