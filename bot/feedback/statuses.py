@@ -119,7 +119,7 @@ def dates_for_resident(
     if report.hazard_kind is not None and report.status not in CLOSED_STATUSES:
         if report.make_safe_due_at and report.safety_work_done_at is None:
             when = format_moment(report.make_safe_due_at, tz, language)
-            lines.append(_("To be made safe by {when}").format(when=when))
+            lines.append(_("We will make it safe by {when}").format(when=when))
         elif report.investigate_due_on and report.investigated_at is None:
             lines.append(
                 _("To be investigated by {date}").format(date=day(report.investigate_due_on))

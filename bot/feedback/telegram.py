@@ -385,8 +385,8 @@ def _sent_words(turn: Turn, report: Feedback) -> str:
     if report.hazard_kind == "emergency" and report.make_safe_due_at:
         lines.append(
             _(
-                "This has been marked urgent. If anyone is in danger, call 999 now. An "
-                "emergency must be made safe by {due}."
+                "This has been marked urgent. If anyone is in danger, call 999 now. We must "
+                "make it safe by {due}."
             ).format(due=format_moment(report.make_safe_due_at, turn.settings.tz, turn.language))
         )
     if report.investigate_due_on:

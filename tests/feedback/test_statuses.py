@@ -64,7 +64,7 @@ def test_a_hazard_cases_dates_are_shown_until_each_stage_is_done_or_it_closes() 
         hazard_kind="emergency",
         make_safe_due_at=datetime(2026, 7, 1, 9, 30, tzinfo=UTC),  # 10:30 in London (BST)
     )
-    assert dates(emergency) == ["Urgent: yes", "To be made safe by 1 Jul 2026 10:30"]
+    assert dates(emergency) == ["Urgent: yes", "We will make it safe by 1 Jul 2026 10:30"]
     emergency.safety_work_done_at = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
     assert dates(emergency) == ["Urgent: yes"]
 

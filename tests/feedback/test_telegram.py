@@ -115,6 +115,7 @@ async def test_emergency_words_show_contacts_at_once_and_ask_if_urgent(
     assert "Urgent: yes" in texts(replies)
     reference, answer = await send_report(user)
     assert "marked urgent" in answer
+    assert "We must make it safe by" in answer  # we, not the resident (issue 13)
     row = await stored(doorstep.sessions, reference)
     assert row.urgent and row.hazard_kind == "emergency"
     assert row.make_safe_due_at == row.received_at + timedelta(hours=24)

@@ -124,13 +124,13 @@ async def test_a_report_opens_with_the_dates_that_matter_and_its_thread(
     assert labels == ["Add information", "Add a photo"]
 
     text = await opened(ann, emergency.reference)
-    assert "Urgent: yes\nTo be made safe by 3 Mar 2026 10:00" in text
+    assert "Urgent: yes\nWe will make it safe by 3 Mar 2026 10:00" in text
     # Investigated: the summary's date matters now, not the investigation's.
     text = await opened(ann, damp.reference)
     assert "Written summary of the investigation due by 10 Mar 2026" in text
     assert "To be investigated" not in text
     listed = texts(await ann_lists(ann))
-    assert "To be made safe by 3 Mar 2026 10:00" in listed
+    assert "We will make it safe by 3 Mar 2026 10:00" in listed
     assert "Full answer due by 23 Mar 2026" in listed
 
     # Someone else's report, or one that is gone: the stale answer, nothing shown.
