@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from bot.events import telegram as resident_telegram
 from bot.events import (
@@ -28,6 +29,7 @@ from bot.i18n import format_moment, gettext_for
 from bot.models import Delivery, Event, EventBooking, Resident
 from bot.models.base import utcnow
 from bot.sandbox.client import SandboxUser
+from bot.staff.service import set_staff_neighbourhoods
 from bot.tg.routes import assemble
 from tests.journeys import PNG, texts, wait_for_button
 from tests.support.broadcasts import Places, add_resident, delivered_to, london, wait_newest
@@ -122,8 +124,10 @@ async def to_preview(
     *,
     title: str = "Coffee morning",
     day: date | None = None,
+    everyone: str = "All neighbourhoods",
 ) -> dict[str, Any]:
-    """/newevent with the shortest answers, up to the preview; returns its summary message."""
+    """/newevent with the shortest answers, up to the preview; returns its summary message.
+    ``everyone``: the button that chooses every neighbourhood the staff member may."""
     day = day or later_day()
     await sam.send("/newevent")
     await sam.wait_for_text("What is the event called?")
@@ -139,7 +143,7 @@ async def to_preview(
     await sam.wait_for_text("When does it finish?")
     await sam.send("12:00")
     await sam.wait_for_text("Who is it for?")
-    await sam.press("All neighbourhoods")
+    await sam.press(everyone)
     await sam.wait_for_text("How many people can come")
     await sam.press("No limit")
     await sam.wait_for_text("How many people may one resident book for")
@@ -402,6 +406,22 @@ async def test_residents_are_refused_staff_commands_and_forged_staff_buttons(
     row = await event_row(h.sessions, event_id)
     assert row.status == "published"
     assert await notices_by_chat(h.sessions) == Counter()
+
+
+async def test_staff_covering_one_neighbourhood_publish_only_to_it(
+    open_doorstep: BotHarness, places: Places, staff_id: int
+) -> None:
+    h = open_doorstep
+    async with h.sessions.begin() as db:
+        await set_staff_neighbourhoods(db, staff_id, ["riverside"], actor="test")
+    sam = staff(h)
+    # Their "all" is all of theirs: Oakfield is neither offered nor chosen.
+    await to_preview(sam, everyone="All my neighbourhoods")
+    await sam.press("Publish")
+    await sam.wait_for_text("Published: Coffee morning")
+    async with h.sessions() as db:
+        event = await db.scalar(select(Event).options(selectinload(Event.neighbourhoods)))
+    assert event is not None and [n.id for n in event.neighbourhoods] == [places.riverside]
 
 
 async def test_a_double_pressed_publish_publishes_once(
