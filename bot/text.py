@@ -48,13 +48,13 @@ def require_text(text: str | None, max_length: int, *, single_line: bool = False
             limit=max_length,
             length=len(value),
         )
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in value):
+        # Control characters (NUL and friends) are never meant; PostgreSQL refuses NUL.
+        raise InvalidInput("That message has characters I can't store. Please type it again.")
     if single_line and any(
         unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029" for ch in value
     ):
         raise InvalidInput("Please keep this to one line, without line breaks.")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in value):
-        # Control characters (NUL and friends) are never meant; PostgreSQL refuses NUL.
-        raise InvalidInput("That message has characters I can't store. Please type it again.")
     return value
 
 

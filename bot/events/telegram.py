@@ -62,12 +62,12 @@ def _places_in_list(_: Gettext, event: Event, left: int | None) -> str:
 
 
 def _places_in_detail(_: Gettext, event: Event, left: int | None) -> str:
-    """Places in the detail: "Spaces left: 4 of 10", "Full - ...", "No limit on places"."""
+    """Places in the detail: "Places left: 4 of 10", "Full - ...", "No limit on places"."""
     if left is None or event.capacity is None:
         return _("No limit on places")
     if left == 0:
         return _("Full - you can join the waitlist")
-    return _("Spaces left: {left} of {capacity}").format(left=left, capacity=event.capacity)
+    return _("Places left: {left} of {capacity}").format(left=left, capacity=event.capacity)
 
 
 def holding_words(_: Gettext, booking: EventBooking | None, rank: int | None) -> str | None:

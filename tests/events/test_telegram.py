@@ -126,7 +126,7 @@ async def test_list_detail_party_sign_up_calendar_my_events_cancel_and_promotion
     assert await ann.reply_keyboard() is not None  # the main menu stays
 
     await ann.press("Garden party")
-    detail = texts(await ann.wait_for_text("Spaces left: 3 of 3"))
+    detail = texts(await ann.wait_for_text("Places left: 3 of 3"))
     assert "Tea, cake and a chat" in detail and "Where: Riverside community hall" in detail
     await ann.press("Sign up")
     await ann.wait_for_text("How many people are coming to Garden party, including you?")

@@ -34,6 +34,8 @@ async def test_name_too_long_or_empty_or_a_sticker_is_refused_and_step_kept(
     await user.wait_for_text("Please type your name, or press the button below")
     await user.send("Line one\nLine two")
     await user.wait_for_text("one line")
+    await user.send("Siân\x00")  # a NUL is not a line break: said as it is (issue 13)
+    await user.wait_for_text("characters I can't store")
     await user.send("Siân ap Dafydd 🏡")
     await user.wait_for_text("Thank you, Siân ap Dafydd 🏡.")
     await user.wait_for_text("Which neighbourhood")

@@ -171,11 +171,15 @@ def _moment(day_text: str, clock_text: str, tz: ZoneInfo, *, what: str) -> datet
     return local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
 
 
+# An example of each, as a map gives it (a London one: its longitude is near zero).
+_EXAMPLE = {"latitude": "51.50135", "longitude": "-0.14189"}
+
+
 def _coordinate(text: str, limit: float, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise FormProblem(f"Please give the {name} as a number, like 51.50135.") from None
+        raise FormProblem(f"Please give the {name} as a number, like {_EXAMPLE[name]}.") from None
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise FormProblem(f"The {name} must be between -{limit:g} and {limit:g}.")
     return value
@@ -186,10 +190,13 @@ def _pin(form: EventForm) -> tuple[float | None, float | None]:
     lat, lon = form.values["latitude"].strip(), form.values["longitude"].strip()
     if not lat and not lon:
         return None, None
-    latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude"))
-    longitude = form.check("longitude", lambda: _coordinate(lon, 180, "longitude"))
-    if not lat or not lon:
-        form.errors.setdefault("latitude", "Give both the latitude and the longitude, or neither.")
+    latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude")) if lat else None
+    longitude = (
+        form.check("longitude", lambda: _coordinate(lon, 180, "longitude")) if lon else None
+    )
+    if not lat or not lon:  # the one left empty says so
+        missing = "longitude" if lat else "latitude"
+        form.errors[missing] = "Give both the latitude and the longitude, or neither."
     return latitude, longitude
 
 
