@@ -191,9 +191,7 @@ def _pin(form: EventForm) -> tuple[float | None, float | None]:
     if not lat and not lon:
         return None, None
     latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude")) if lat else None
-    longitude = (
-        form.check("longitude", lambda: _coordinate(lon, 180, "longitude")) if lon else None
-    )
+    longitude = form.check("longitude", lambda: _coordinate(lon, 180, "longitude")) if lon else None
     if not lat or not lon:  # the one left empty says so
         missing = "longitude" if lat else "latitude"
         form.errors[missing] = "Give both the latitude and the longitude, or neither."
