@@ -32,6 +32,7 @@ from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
 from bot.web import account, audit, home, login, users
+from bot.web.errors import not_found_page
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
 
@@ -151,6 +152,15 @@ async def prometheus_metrics(request: web.Request) -> web.Response:
     )
 
 
+@access("public")
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """The tab's icon, where browsers look for it without being told."""
+    return web.FileResponse(
+        WEB_DIR / "static" / "favicon.svg",
+        headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"},
+    )
+
+
 def create_app(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -160,7 +170,7 @@ def create_app(
     bot_token: str | None = None,
 ) -> web.Application:
     """The web application served beside the bot (``bot_token``: for residents' photos)."""
-    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[not_found_page, guard], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[SESSIONS] = sessions
     app[METRICS] = metrics_registry or Metrics()
@@ -175,6 +185,7 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus_metrics)
+    app.router.add_get("/favicon.ico", favicon)
     home.add_routes(app)
     login.add_routes(app)
     account.add_routes(app)

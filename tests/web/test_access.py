@@ -200,7 +200,7 @@ async def test_logout_ends_this_session_and_logout_everywhere_ends_all(web: Web)
 # ----- every route --------------------------------------------------------------------------------
 
 
-async def test_every_route_declares_who_may_use_it_and_only_login_health_metrics_are_public(
+async def test_every_route_declares_who_may_use_it_and_only_login_health_metrics_icon_public(
     web: Web,
 ) -> None:
     table = route_table(web.app)
@@ -211,6 +211,7 @@ async def test_every_route_declares_who_may_use_it_and_only_login_health_metrics
         ("POST", "/login"),
         ("GET", "/healthz"),
         ("GET", "/metrics"),
+        ("GET", "/favicon.ico"),
         ("GET", "/static"),
     }
 
@@ -679,3 +680,19 @@ async def test_staff_see_their_neighbourhoods(web: Web, neighbourhoods: None) ->
     assert "not linked to a staff member" in await (await unlinked.get("/")).text()
     admin = await web.logged_in("admin")
     assert "whole association" in await (await admin.get("/")).text()
+
+
+async def test_a_page_not_found_is_the_dashboards_own_and_says_what_to_do(web: Web) -> None:
+    browser = await web.client()
+    anonymous = await (await browser.get("/no/such/page")).text()
+    admin = await web.logged_in("admin")
+    response = await admin.get("/feedback/999999")  # a 404 a page gives itself
+    page = await response.text()
+    assert response.status == 404
+    for body in (anonymous, page):
+        assert "<h1>Page not found</h1>" in body and 'href="/static/dashboard.css"' in body
+        assert "404: Not Found" not in body
+    assert 'href="/admin/audit"' in page  # logged in: the menu is there
+    assert 'href="/admin/audit"' not in anonymous
+    icon = await browser.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
