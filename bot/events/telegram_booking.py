@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.errors import InvalidInput, StaleAction
+from bot.errors import InvalidInput, NotFound, StaleAction
 from bot.events.attendance import record_rating, record_went
 from bot.events.browsing import view_event
 from bot.events.notices import Notices
@@ -29,16 +29,29 @@ from bot.tg.conversation import Flow, Turn, TurnHandler, inline
 
 # ----- sign-up --------------------------------------------------------------------------------
 
+# The third argument of "Wait for N": the whole party waits, even though some places are
+# left. (A booking is one row per resident, so a party cannot be split between a place
+# and the waitlist: a bigger party is offered the places left or the waitlist for all.)
+WAIT_FOR_ALL = "w"
+
 
 async def on_join(turn: Turn) -> None:
-    """Sign up / Join the waitlist: ask the party size when more than one may come, then book."""
+    """Sign up / Join the waitlist: ask the party size when more than one may come, then book.
+
+    A party bigger than the places left is first offered those places, or the waitlist.
+    """
     resident = resident_pressing(turn)
     press = pressed(turn)
     event_id = press.int_arg(0)
     now = utcnow()
     if len(press.args) > 1:
         party_size = press.int_arg(1)
-        turn.edit_buttons(None)  # the party-size question is answered
+        turn.edit_buttons(None)  # the party-size question (or the offer) is answered
+        waits = len(press.args) > 2
+        if waits and press.arg(2) != WAIT_FOR_ALL:
+            raise StaleAction("That button no longer works.")
+        if not waits and await _offered_places_left(turn, resident, event_id, party_size, now):
+            return
     elif await _asked_party_size(turn, resident, event_id, now):
         return
     else:
@@ -66,6 +79,59 @@ async def _asked_party_size(turn: Turn, resident: Resident, event_id: int, now: 
     turn.reply(
         turn._("How many people are coming to {title}, including you?").format(title=event.title),
         inline([sizes[i : i + 5] for i in range(0, len(sizes), 5)]),
+    )
+    return True
+
+
+async def _offered_places_left(
+    turn: Turn, resident: Resident, event_id: int, party_size: int, now: datetime
+) -> bool:
+    """Some places left, but fewer than the party: offer them, or the waitlist for all.
+
+    False (sign up as asked) when the party fits, nothing is left, or the service would
+    refuse anyway. The offer is only an offer: the sign-up decides under the event's lock.
+    """
+    try:
+        view = await view_event(turn.session, resident, event_id, now)
+    except NotFound:
+        return False  # the sign-up refuses it, saying why
+    left = view.places_left
+    if left is None or not 0 < left < party_size:
+        return False
+    if view.holding or view.closed_reason(now) is not None or party_size > view.event.max_party:
+        return False
+    _ = turn._
+    event = view.event
+    turn.answer_press()
+    turn.reply(
+        _(
+            "Places left at {title}: {left}, and your party is {party}. You can book {left} "
+            "now, or join the waitlist to wait until there are places for all {party} "
+            "(a party can't be split between a place and the waitlist)."
+        ).format(title=event.title, left=left, party=party_size),
+        inline(
+            [
+                [
+                    turn.button(
+                        _("Book {count} now").format(count=left),
+                        EventButton.JOIN,
+                        event.id,
+                        left,
+                        anywhere=True,
+                    )
+                ],
+                [
+                    turn.button(
+                        _("Wait for {count}").format(count=party_size),
+                        EventButton.JOIN,
+                        event.id,
+                        party_size,
+                        WAIT_FOR_ALL,
+                        anywhere=True,
+                    )
+                ],
+            ]
+        ),
     )
     return True
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+import unicodedata
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -61,6 +62,44 @@ async def register_resident(
 def clean_name(text: str | None) -> str:
     """A display name as the resident typed it, checked for length and line breaks."""
     return require_text(text, NAME_MAX_LENGTH, single_line=True)
+
+
+# Words a resident may leave out of a name ("Riverside" for "Riverside Estate"), when that
+# still names one choice only.
+OPTIONAL_NAME_WORDS = frozenset({"estate", "gardens"})
+
+Choice = TypeVar("Choice", bound=Hashable)
+
+
+def _name_words(text: str) -> list[str]:
+    """A name as words to compare: case, accents' forms, punctuation and spacing ignored."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c if c.isalnum() else " " for c in folded).split()
+
+
+def choices_named(typed: str, names: Mapping[Choice, Sequence[str]]) -> list[Choice]:
+    """The choices a typed answer names, forgivingly (one: found; none or more: ask again).
+
+    ``names``: each choice's names (a button's label, and any other word for it). An exact
+    match, ignoring case, punctuation and spacing, wins; failing that, names are compared
+    without the words in OPTIONAL_NAME_WORDS.
+    """
+    wanted = _name_words(typed)
+    if not wanted:
+        return []
+    exact = [c for c, labels in names.items() if any(_name_words(n) == wanted for n in labels)]
+    if exact:
+        return exact
+
+    def short(words: list[str]) -> list[str]:
+        return [w for w in words if w not in OPTIONAL_NAME_WORDS]
+
+    wanted = short(wanted)
+    return [
+        c
+        for c, labels in names.items()
+        if wanted and any(short(_name_words(n)) == wanted for n in labels)
+    ]
 
 
 async def neighbourhoods_by_name(

@@ -7,12 +7,14 @@ answer the resident goes back to the Settings menu instead of on to the next que
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.errors import InvalidInput, StaleAction
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_, Gettext, gettext_for
 from bot.residents import service as residents
-from bot.residents.service import NEIGHBOURHOOD_CODE
+from bot.residents.service import NEIGHBOURHOOD_CODE, Choice
 from bot.residents.steps import (
     NO_AREA,
     Mode,
@@ -57,19 +59,43 @@ async def start(turn: Turn, payload: str | None) -> None:
     turn.reply(_("Welcome back! Choose what you would like to do from the menu."), turn.menu())
 
 
+def _languages_first(turn: Turn) -> list[str]:
+    """Every language, the resident's own (or their Telegram app's) first."""
+    return [turn.language, *(code for code in LANGUAGES if code != turn.language)]
+
+
+def _in_every_language(
+    turn: Turn, text: Callable[[Gettext], str], between: str = "\n\n— — —\n\n"
+) -> str:
+    """``text`` in every language, the resident's first: said before they have chosen."""
+    return between.join(text(gettext_for(code)) for code in _languages_first(turn))
+
+
 async def show_privacy_notice(turn: Turn, payload: str | None) -> None:
-    """The association's welcome and the short privacy notice, with Agree / Not now."""
-    _ = turn._
+    """The association's welcome and the short privacy notice, with Agree / Not now, in
+    every language: agreeing in one also chooses it (nothing is stored before Agree)."""
     code = ""
     if payload:
         area = await residents.neighbourhood_by_code(turn.session, payload)
         if area is not None:
             code = area.code
-    text = "\n\n".join(
+    rows = []
+    for language in _languages_first(turn):
+        _ = gettext_for(language)
+        rows.append(
+            [
+                turn.button(_("Agree"), OnboardingButton.AGREE, code, language, anywhere=True),
+                turn.button(_("Not now"), OnboardingButton.NOT_NOW, language, anywhere=True),
+            ]
+        )
+    association = turn.settings.association_name
+    turn.reply(_in_every_language(turn, lambda _: _notice(_, association)), inline(rows))
+
+
+def _notice(_: Gettext, association: str) -> str:
+    return "\n\n".join(
         [
-            _("Welcome to {association}'s resident bot.").format(
-                association=turn.settings.association_name
-            ),
+            _("Welcome to {association}'s resident bot.").format(association=association),
             _(
                 "Here you can report a problem, make a complaint, follow your reports, "
                 "hear about your neighbourhood and sign up for events."
@@ -84,19 +110,23 @@ async def show_privacy_notice(turn: Turn, payload: str | None) -> None:
             ),
         ]
     )
-    markup = inline(
-        [
-            [
-                turn.button(_("Agree"), OnboardingButton.AGREE, code, anywhere=True),
-                turn.button(_("Not now"), OnboardingButton.NOT_NOW, anywhere=True),
-            ]
-        ]
-    )
-    turn.reply(text, markup)
+
+
+def _chosen_language(turn: Turn, index: int) -> str:
+    """The language of the notice's row that was pressed (notices sent before it had one
+    row per language carry none: the Telegram app's)."""
+    assert turn.press is not None
+    if index >= len(turn.press.args):
+        return turn.language
+    language = turn.press.args[index]
+    if language not in LANGUAGES:
+        raise StaleAction("That button no longer works.")
+    return language
 
 
 async def on_consent(turn: Turn) -> None:
-    """Agree registers the resident and starts set-up; Not now stores nothing."""
+    """Agree registers the resident in the language agreed in and starts set-up; Not now
+    stores nothing."""
     _ = turn._
     assert turn.press is not None
     turn.edit_buttons(None)
@@ -112,6 +142,7 @@ async def on_consent(turn: Turn) -> None:
             )
         return
     if turn.press.action == OnboardingButton.NOT_NOW:
+        _ = gettext_for(_chosen_language(turn, 0))
         turn.answer_press()
         turn.reply(
             _("No problem - nothing has been saved. Send /start whenever you are ready."),
@@ -119,10 +150,12 @@ async def on_consent(turn: Turn) -> None:
         )
         return
     code = turn.press.args[0] if turn.press.args else ""
+    language = _chosen_language(turn, 1)
     area = await residents.neighbourhood_by_code(turn.session, code) if code else None
     turn.resident = await residents.register_resident(
-        turn.session, turn.user_id, turn.chat_id, turn.language, area
+        turn.session, turn.user_id, turn.chat_id, language, area
     )
+    _ = turn._
     turn.answer_press(_("Thank you."))
     turn.go(OnboardingStep.LANGUAGE, {"mode": Mode.ONBOARDING, "preset_area": area is not None})
     await turn.prompt_current()
@@ -177,6 +210,7 @@ async def _went_back(turn: Turn) -> bool:
     if target is None:
         raise StaleAction("That button no longer works.")
     turn.answer_press()
+    turn.edit_buttons(None)
     if target == SettingsStep.MENU:
         await _back_to_settings(turn)
     else:
@@ -185,37 +219,82 @@ async def _went_back(turn: Turn) -> bool:
     return True
 
 
+# ----- answers typed instead of pressed --------------------------------------------------------
+
+# What a typed answer naming more than one of the buttons is told (the buttons come again).
+MORE_THAN_ONE = N_("That could be more than one of the choices. Please choose with the buttons.")
+
+# What a language may be called when typed: its name on the button, its code, and more.
+_OTHER_WORDS = {"en": ("Saesneg",), "cy": ("Welsh",)}
+LANGUAGE_WORDS = {
+    code: (name, code, *_OTHER_WORDS.get(code, ())) for code, name in LANGUAGES.items()
+}
+
+
+def typed_choice(turn: Turn, names: Mapping[Choice, Sequence[str]], unknown: str) -> Choice:
+    """The one choice the resident typed (a button's label, forgivingly matched).
+
+    Otherwise a refusal, ``unknown`` (a msgid) or MORE_THAN_ONE, and the buttons again.
+    """
+    found = residents.choices_named(turn.text or "", names)
+    if len(found) == 1:
+        return found[0]
+    raise InvalidInput(MORE_THAN_ONE if found else unknown)
+
+
+def _pressed_or_typed(turn: Turn, action: OnboardingButton) -> bool:
+    """True for a press of ``action``; False for a typed answer; stale for another button."""
+    if turn.press is None:
+        return False
+    if turn.press.action != action:
+        raise StaleAction("That button no longer works.")
+    turn.answer_press()
+    turn.edit_buttons(None)  # answered: the question's buttons go
+    return True
+
+
 # ----- the questions --------------------------------------------------------------------------
 
 
 async def prompt_language(turn: Turn) -> None:
-    """Which language?"""
+    """Which language? (asked in every language, each named in itself)"""
     buttons = [
         turn.button(name, OnboardingButton.LANGUAGE, code) for code, name in LANGUAGES.items()
     ]
-    turn.reply(turn._("Which language would you like to use?"), _with_back(turn, [buttons]))
+    question = _in_every_language(
+        turn, lambda _: _("Which language would you like to use?"), between="\n"
+    )
+    turn.reply(question, _with_back(turn, [buttons]))
 
 
 async def handle_language(turn: Turn) -> None:
-    """Take the language from its button."""
+    """Take the language from its button, or its name typed."""
     assert turn.resident is not None
     if await _went_back(turn):
         return
-    if turn.press is None or turn.press.action != OnboardingButton.LANGUAGE:
-        raise InvalidInput("Please choose a language with the buttons.")
-    residents.set_language(turn.resident, turn.press.arg(0), list(LANGUAGES))
-    turn.answer_press()
+    if _pressed_or_typed(turn, OnboardingButton.LANGUAGE):
+        assert turn.press is not None
+        language = turn.press.arg(0)
+    else:
+        language = typed_choice(
+            turn, LANGUAGE_WORDS, N_("Please choose a language with the buttons.")
+        )
+    residents.set_language(turn.resident, language, list(LANGUAGES))
     await after_answer(turn, OnboardingStep.NAME)
+
+
+def _no_name_label(turn: Turn) -> str:
+    """The name question's button: Skip, or in Settings, Remove my name."""
+    return turn._("Remove my name") if _changing_setting(turn) else turn._("Skip")
 
 
 async def prompt_name(turn: Turn) -> None:
     """What should we call you (optional)?"""
     _ = turn._
+    rows = [[turn.button(_no_name_label(turn), OnboardingButton.NO_NAME)]]
     if _changing_setting(turn):
-        rows = [[turn.button(_("Remove my name"), OnboardingButton.NO_NAME)]]
         question = _("Type the name you would like us to use, or remove your name.")
     else:
-        rows = [[turn.button(_("Skip"), OnboardingButton.NO_NAME)]]
         question = _(
             "What would you like us to call you? Type a name, or press Skip - "
             "you don't have to give one."
@@ -224,14 +303,14 @@ async def prompt_name(turn: Turn) -> None:
 
 
 async def handle_name(turn: Turn) -> None:
-    """Take a typed name; Skip (or, in Settings, Remove my name) leaves none."""
+    """Take a typed name; Skip (or, in Settings, Remove my name), pressed or typed, leaves
+    none."""
     assert turn.resident is not None
     if await _went_back(turn):
         return
-    if turn.press is not None:
-        if turn.press.action != OnboardingButton.NO_NAME:
-            raise StaleAction("That button no longer works.")
-        turn.answer_press()
+    if _pressed_or_typed(turn, OnboardingButton.NO_NAME) or residents.choices_named(
+        turn.text or "", {None: [_no_name_label(turn)]}
+    ):
         turn.resident.display_name = None
     else:
         if turn.message is None or turn.message.text is None:
@@ -258,16 +337,27 @@ async def prompt_neighbourhood(turn: Turn) -> None:
 
 
 async def handle_neighbourhood(turn: Turn) -> None:
-    """Take the neighbourhood from its button."""
+    """Take the neighbourhood from its button, or its name typed."""
     assert turn.resident is not None
     if await _went_back(turn):
         return
-    if turn.press is None or turn.press.action != OnboardingButton.AREA:
+    area_id: int | None
+    if _pressed_or_typed(turn, OnboardingButton.AREA):
+        assert turn.press is not None
+        area_id = None if turn.press.arg(0) == NO_AREA else turn.press.int_arg(0)
+    elif turn.text is None:
         raise InvalidInput("Please choose your neighbourhood with the buttons.")
-    choice = turn.press.arg(0)
-    area_id = None if choice == NO_AREA else turn.press.int_arg(0)
+    else:
+        names: dict[int | None, list[str]] = {
+            area.id: [area.name] for area in await residents.active_neighbourhoods(turn.session)
+        }
+        names[None] = [turn._("My area is not listed")]
+        area_id = typed_choice(
+            turn,
+            names,
+            N_("I couldn't find a neighbourhood by that name. Please choose with the buttons."),
+        )
     await residents.set_neighbourhood(turn.session, turn.resident, area_id)
-    turn.answer_press()
     await after_answer(turn, OnboardingStep.TOPICS)
 
 
@@ -303,26 +393,35 @@ async def prompt_topics(turn: Turn) -> None:
 
 
 async def handle_topics(turn: Turn) -> None:
-    """Toggle a topic, or finish with Done."""
+    """Toggle a topic, or finish with Done (pressed, or a topic's name or Done typed)."""
     assert turn.resident is not None
     if await _went_back(turn):
         return
-    if turn.press is None:
-        raise InvalidInput("Please tap the topics you want, then press Done.")
     chosen = set(turn.data.get("topics", []))
-    if turn.press.action == OnboardingButton.TOPIC:
-        topics = await _topic_choices(turn)
-        topic_id = turn.press.int_arg(0)
-        if topic_id not in {t for t, _label in topics}:
+    topics = await _topic_choices(turn)
+    choice: int | None  # a topic, or None for Done
+    if turn.press is None:
+        names: dict[int | None, list[str]] = {topic_id: [label] for topic_id, label in topics}
+        names[None] = [turn._("Done")]
+        choice = typed_choice(turn, names, N_("Please tap the topics you want, then press Done."))
+    elif turn.press.action == OnboardingButton.TOPIC:
+        choice = turn.press.int_arg(0)
+        if choice not in {t for t, _label in topics}:
             raise StaleAction("That button no longer works.")
-        chosen ^= {topic_id}
-        turn.data["topics"] = sorted(chosen)
-        turn.touch()
-        turn.answer_press()
-        turn.edit_buttons(_topics_markup(turn, topics, chosen))
-        return
-    if turn.press.action != OnboardingButton.DONE:
+    elif turn.press.action == OnboardingButton.DONE:
+        choice = None
+    else:
         raise StaleAction("That button no longer works.")
+    if choice is not None:
+        chosen ^= {choice}
+        turn.keep(topics=sorted(chosen))
+        if turn.press is not None:
+            turn.answer_press()
+            turn.edit_buttons(_topics_markup(turn, topics, chosen))
+        else:  # typed: the list again, the old buttons out of date
+            turn.go(OnboardingStep.TOPICS)
+            await turn.prompt_current()
+        return
     await residents.set_topics(turn.session, turn.resident, sorted(chosen))
     turn.answer_press()
     turn.edit_buttons(None)
