@@ -32,8 +32,9 @@ browser:
 faketime:
 	@[ -x /usr/bin/faketime ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
 
+# `make demo PORT=8081` when 8080 is taken.
 demo: $(VENV)/.installed
-	$(BIN)/doorstep demo
+	$(BIN)/doorstep demo $(if $(PORT),--web-port $(PORT))
 
 run: $(VENV)/.installed
 	$(BIN)/doorstep run

@@ -128,7 +128,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """End this session."""
     async with request.app[SESSIONS].begin() as db:
         await log_out(db, current_user(request), request[WEB_SESSION].id)
-    response = see_other("/login")
+    response = see_other("/login?done=logged-out")
     clear_session_cookie(response, request)
     return response
 
@@ -138,7 +138,7 @@ async def logout_everywhere(request: web.Request) -> web.StreamResponse:
     """End every session of this account, this one included."""
     async with request.app[SESSIONS].begin() as db:
         await log_out_everywhere(db, current_user(request))
-    response = see_other("/login")
+    response = see_other("/login?done=logged-out-everywhere")
     clear_session_cookie(response, request)
     return response
 

@@ -34,6 +34,8 @@ NOTICES = {
     "user-created": "The user has been created.",
     "user-saved": "The change has been saved.",
     "everywhere": "Every other session of yours has been logged out.",
+    "logged-out": "You are logged out.",
+    "logged-out-everywhere": "You are logged out, here and on every other device.",
 }
 
 

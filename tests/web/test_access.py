@@ -180,7 +180,9 @@ async def test_logout_ends_this_session_and_logout_everywhere_ends_all(web: Web)
     out = await phone.post(
         "/logout", data={"csrf_token": await page_token(phone)}, allow_redirects=False
     )
-    assert out.status == 303 and out.headers["Location"] == "/login"
+    assert out.status == 303 and out.headers["Location"] == "/login?done=logged-out"
+    said = await (await phone.get(out.headers["Location"])).text()
+    assert 'role="status">You are logged out.</p>' in said  # it says so (issue 13)
     assert (await phone.get("/", allow_redirects=False)).status == 303
     assert (await laptop.get("/")).status == 200
 
@@ -189,6 +191,8 @@ async def test_logout_ends_this_session_and_logout_everywhere_ends_all(web: Web)
         "/logout-everywhere", data={"csrf_token": await page_token(laptop)}, allow_redirects=False
     )
     assert everywhere.status == 303
+    said = await (await laptop.get(everywhere.headers["Location"])).text()
+    assert "You are logged out, here and on every other device." in said
     assert (await phone.get("/", allow_redirects=False)).status == 303
     assert (await laptop.get("/", allow_redirects=False)).status == 303
     async with web.sessions() as db:
