@@ -346,10 +346,17 @@ async def test_stage2_extension_allows_twenty_days(web: Web, neighbourhoods: Non
     assert (await post(sam, url, days="20", reason="Independent review")).status == 200
 
 
+# Wednesday 29 April 2026, noon in London: acknowledged now, the answer due 20 May, still
+# ahead, whatever the wall clock says.
+@time_machine.travel(datetime(2026, 4, 29, 12, 0, tzinfo=LONDON), tick=True)
 async def test_a_longer_extension_keeps_its_good_reason_and_the_resident_is_told_it(
     web: Web, neighbourhoods: None
 ) -> None:
-    report, _ = await complaint(web, status="in_progress", acknowledged_at=utcnow())
+    report, _ = await complaint(
+        web,
+        status="in_progress",
+        acknowledged_at=datetime(2026, 4, 29, 11, 0, tzinfo=LONDON),
+    )
     _, sam = await staff_client(web, "sam", ["riverside"])
     cause = "The structural survey report is due in five weeks"
     done = await post(
