@@ -32,10 +32,10 @@ from bot.audit import record_action, staff_actor
 from bot.errors import InvalidInput
 from bot.feedback import clocks
 from bot.feedback.notify import StaffNotices
-from bot.feedback.reports import get_report
+from bot.feedback.reports import awaabs_law_covers, get_report
 from bot.feedback.thread import REPLY_MAX_LENGTH, add_staff_reply
 from bot.i18n import N_
-from bot.models import Feedback, HazardStep, Neighbourhood, StaffMember
+from bot.models import Feedback, HazardStep, StaffMember
 from bot.models.base import utcnow
 from bot.text import require_text
 
@@ -62,16 +62,6 @@ SUMMARY_MAX_LENGTH = REPLY_MAX_LENGTH
 SUMMARY_HEADING = N_("Written summary of our investigation into {reference} (Awaab's Law):")
 # A step recorded a little ahead of the server's clock (a slow phone's) is not "future".
 _CLOCK_SKEW = timedelta(minutes=2)
-
-
-async def hazards_apply(session: AsyncSession, report: Feedback, region: str) -> bool:
-    """Whether Awaab's Law covers the report's home (its neighbourhood's setting)."""
-    area = (
-        await session.get(Neighbourhood, report.neighbourhood_id)
-        if report.neighbourhood_id is not None
-        else None
-    )
-    return clocks.awaabs_law_applies(region, area.in_england if area else None)
 
 
 def _step(
@@ -124,10 +114,13 @@ async def classify(
     report = await get_report(session, feedback_id, lock=True)
     if (report.hazard_kind or NOT_A_HAZARD) == kind:
         return False
-    if kind != NOT_A_HAZARD and not await hazards_apply(session, report, notices.region):
+    if kind != NOT_A_HAZARD and not await awaabs_law_covers(
+        session, report.neighbourhood_id, notices.region
+    ):
         raise InvalidInput(
             "Awaab's Law applies to homes in England only, and {reference}'s neighbourhood "
-            "is not marked as in England (Settings), so no hazard clock can run for it.",
+            "is not marked as in England (on the Neighbourhoods page), so no hazard clock "
+            "can run for it.",
             reference=report.reference,
         )
     aware = report.received_at

@@ -89,13 +89,8 @@ async def submit_report(
         urgent=draft.urgent,
         received_at=received,
     )
-    area = (
-        await session.get(Neighbourhood, resident.neighbourhood_id)
-        if resident.neighbourhood_id is not None
-        else None
-    )
-    hazards_apply = clocks.awaabs_law_applies(region, area.in_england if area else None)
-    _start_clocks(report, draft, received, tz, region, hazards_apply=hazards_apply)
+    in_england = await awaabs_law_covers(session, resident.neighbourhood_id, region)
+    _start_clocks(report, draft, received, tz, region, hazards_apply=in_england)
     report.attachments = [
         FeedbackAttachment(kind="photo", telegram_file_id=file_id, file_unique_id=unique_id)
         for file_id, unique_id in draft.photos
@@ -111,6 +106,15 @@ async def submit_report(
         session, report, notices or StaffNotices(tz=tz, region=region), resident=resident
     )
     return report
+
+
+async def awaabs_law_covers(
+    session: AsyncSession, neighbourhood_id: int | None, region: str
+) -> bool:
+    """Whether Awaab's Law covers a home in the neighbourhood (its England setting;
+    ``clocks.awaabs_law_applies``)."""
+    area = await session.get(Neighbourhood, neighbourhood_id) if neighbourhood_id else None
+    return clocks.awaabs_law_applies(region, area.in_england if area else None)
 
 
 def _start_clocks(

@@ -23,6 +23,7 @@ from bot.delivery import holding
 from bot.delivery.outbox import QuietHours, Urgency
 from bot.feedback import casework, extensions, hazards
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
+from bot.feedback.reports import awaabs_law_covers
 from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allowed_statuses
 from bot.feedback.thread import REPLY_MAX_LENGTH, reply_deliveries
 from bot.feedback.web import display
@@ -108,8 +109,8 @@ async def _read(request: web.Request) -> _Case:
             },
             last_to_resident=holding.delivery_state(last, tz, _, now) if last else None,
             today=now.astimezone(tz).date(),
-            hazards_apply=await hazards.hazards_apply(
-                db, record.report, in_force.bank_holiday_region
+            hazards_apply=await awaabs_law_covers(
+                db, record.report.neighbourhood_id, in_force.bank_holiday_region
             ),
         )
 
