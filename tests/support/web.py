@@ -146,6 +146,9 @@ PASSWORDS = {
     "staff": "marble otters quietly juggling",
     "viewer": "seven copper kettles whistling",
 }
+# What a page says of a message it has just queued, read back from the outbox while the
+# worker may already be sending it: due, claimed or sent, but never held.
+NOT_HELD = re.compile(r"Message to the resident: (on its way|sending|sent \d\d:\d\d)\.")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
