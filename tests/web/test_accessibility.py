@@ -80,7 +80,7 @@ class Checker:
         self.found.extend(_violations(where, results.response))
 
 
-async def _seed(web: Web) -> dict[str, int]:
+async def seed_every_page(web: Web) -> dict[str, int]:
     """The records every page shows something of; returns the ids the pages need."""
     sessions = web.sessions
     async with sessions() as db:
@@ -269,7 +269,7 @@ async def _check_chat(context: BrowserContext, checker: Checker) -> None:
 @time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=LONDON), tick=True)
 async def test_every_page_meets_wcag_2_2_aa(web: Web, neighbourhoods: None, width: str) -> None:
     ensure_chromium()
-    ids = await _seed(web)
+    ids = await seed_every_page(web)
     base = str(web.server.make_url("/")).rstrip("/")
     checker = Checker()
     async with async_playwright() as pw:
