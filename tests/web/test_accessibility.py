@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,8 +204,12 @@ async def _shown_in_the_tab(route: Route) -> None:
     await route.fulfill(response=response, headers=headers)
 
 
+# Pages people look at first, kept as pictures for review (test-artifacts/screenshots/).
+SCREENSHOTS = {"/": "home", "/feedback": "inbox", "/report": "report"}
+
+
 async def _check_dashboard(
-    context: BrowserContext, checker: Checker, base: str, ids: dict[str, int]
+    context: BrowserContext, checker: Checker, base: str, ids: dict[str, int], shots: Path
 ) -> None:
     page = await context.new_page()
     await page.goto(f"{base}/login")
@@ -219,9 +224,12 @@ async def _check_dashboard(
     await _log_in(page, base, "priya", "admin")
     # A report's record is a download (a self-contained HTML file): shown in the tab instead.
     await page.route("**/record", _shown_in_the_tab)
+    pictured = {**SCREENSHOTS, f"/feedback/{ids['complaint']}": "a-report"}
     for path in _admin_pages(ids):
         await _open(page, base, path)
         await checker.check(page, f"admin {path}")
+        if path in pictured:
+            await page.screenshot(path=str(shots / f"{pictured[path]}-en.png"), full_page=True)
     # A form drawn again with an error: the settings with a mistake.
     await page.goto(f"{base}/settings")
     await page.get_by_label("Number of homes").fill("twelve hundred")
@@ -267,7 +275,9 @@ async def _check_chat(context: BrowserContext, checker: Checker) -> None:
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 @time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=LONDON), tick=True)
-async def test_every_page_meets_wcag_2_2_aa(web: Web, neighbourhoods: None, width: str) -> None:
+async def test_every_page_meets_wcag_2_2_aa(
+    web: Web, neighbourhoods: None, width: str, artifacts_dir: Path
+) -> None:
     ensure_chromium()
     ids = await seed_every_page(web)
     base = str(web.server.make_url("/")).rstrip("/")
@@ -276,7 +286,9 @@ async def test_every_page_meets_wcag_2_2_aa(web: Web, neighbourhoods: None, widt
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = await browser.new_context(viewport=WIDTHS[width], locale="en-GB")
-            await _check_dashboard(context, checker, base, ids)
+            shots = artifacts_dir / "screenshots" / width
+            shots.mkdir(parents=True, exist_ok=True)
+            await _check_dashboard(context, checker, base, ids, shots)
             await _check_chat(context, checker)
         finally:
             await browser.close()
