@@ -237,3 +237,20 @@ async def test_staff_record_a_stage_two_request_made_by_phone_from_the_day_it_wa
             )
         )
     assert note == "The resident asked for stage 2 on 28 April 2026; its clocks start then."
+
+
+async def test_the_answer_date_the_resident_is_told_never_moves_back_later(
+    sessions: Sessions, neighbourhoods: None
+) -> None:
+    """Seen on main before issue 12: told 29 Dec, then 18 Dec, then 29 Dec again."""
+    staff, report = await complaint_received(sessions, 12041)
+    for status, when in (
+        ("acknowledged", datetime(2026, 4, 15, 9, 0, tzinfo=UTC)),
+        ("in_progress", datetime(2026, 4, 20, 9, 0, tzinfo=UTC)),
+        ("resolved", datetime(2026, 4, 28, 9, 0, tzinfo=UTC)),
+    ):
+        report = await moved(sessions, report, status, when, staff)
+        assert report.response_due_on == date(2026, 4, 29), status
+    told = [d.payload["text"] for d in await deliveries(sessions, resident_id=report.resident_id)]
+    assert len(told) == 3 and "29 Apr 2026" in told[0]
+    assert not any("5 May 2026" in text or "May" in text for text in told), told
