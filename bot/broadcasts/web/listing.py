@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.users import has_role
@@ -24,6 +25,7 @@ from bot.broadcasts.sending import BROADCAST_STATUS_WORDS
 from bot.broadcasts.web.confirm import announcement_id_of
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
+from bot.reports.charts import bar_chart
 from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
 from bot.web.pages import (
@@ -55,6 +57,29 @@ NOTICES = {
 
 def _counts_row(counts: reports.Counts) -> dict[str, int]:
     return {"recipients": counts.recipients, **counts.by_outcome}
+
+
+# The delivery chart's bars, in the order of the counts beside it: (outcome, label, tone).
+DELIVERY_BARS = (
+    ("sent", "Sent", "good"),
+    ("waiting", "Waiting", "warn"),
+    ("held", "Held for quiet hours", "warn"),
+    ("failed", "Failed", "bad"),
+    ("blocked", "Blocked", "muted"),
+    ("skipped", "Skipped", "muted"),
+)
+
+
+def delivery_chart(counts: reports.Counts) -> Markup:
+    """The delivery report at a glance: a bar per outcome out of all the recipients."""
+    rows = [(label, counts[outcome], tone) for outcome, label, tone in DELIVERY_BARS]
+    top = max(counts.recipients, *(count for _label, count, _tone in rows))
+    return bar_chart(
+        f"Delivery to {counts.recipients} recipient{'s' if counts.recipients != 1 else ''}",
+        rows,
+        scale_max=top,
+        key="delivery",
+    )
 
 
 def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
@@ -144,6 +169,7 @@ async def _detail_context(
             for run in found.runs
         ],
         "total": _counts_row(found.total),
+        "chart": delivery_chart(found.total),
         "can_cancel": acting and row.status == "scheduled",
         "staff": await staff_member_of(db, user) if acting else None,
         "within": reports.within(row, scope),

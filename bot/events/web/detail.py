@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.accounts.users import has_role
 from bot.association.service import effective_settings
@@ -19,6 +20,7 @@ from bot.events.notices import Notices, latest_notice, notice_arrival
 from bot.events.web.lookup import EN, PHASE_WORDS, event_id_of, visible_event
 from bot.i18n import N_
 from bot.models.base import utcnow
+from bot.reports.charts import bar_chart
 from bot.scope import scope_of_user
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
@@ -62,6 +64,47 @@ def _roster_rows(roster: Roster, tz: ZoneInfo) -> dict[str, list[dict[str, Any]]
     }
 
 
+def _charts(roster: Roster, started: bool) -> list[Markup]:
+    """Places at a glance; once it has started, who came; and the ratings, once there are any.
+
+    People (parties added up), as the page's own figures count them; the figures come as a
+    table too, since "did not come", "not marked" and the ratings are nowhere else in words.
+    """
+    event = roster.event
+    places: list[tuple[str, int, str]] = [
+        ("Booked", roster.booked_people, "plain"),
+        ("Waiting list", roster.waiting_people, "warn"),
+    ]
+    if event.capacity is not None:
+        places.append(("Places left", max(event.capacity - roster.booked_people, 0), "muted"))
+    top = max(event.capacity or 0, roster.booked_people, roster.waiting_people)
+    shown = [bar_chart("Places (people)", places, scale_max=top, key="places", figures=True)]
+    if started:
+        marks = [line.booking for line in roster.booked]
+        came = [
+            ("Came", sum(b.party_size for b in marks if b.attended is True), "good"),
+            ("Did not come", sum(b.party_size for b in marks if b.attended is False), "bad"),
+            ("Not marked yet", sum(b.party_size for b in marks if b.attended is None), "muted"),
+        ]
+        shown.append(
+            bar_chart(
+                "Who came (people)", came, scale_max=roster.booked_people, key="came", figures=True
+            )
+        )
+        ratings = [b.rating for b in marks if b.rating is not None]
+        if ratings:
+            spread = [(f"{score} of 5", ratings.count(score)) for score in range(5, 0, -1)]
+            shown.append(
+                bar_chart(
+                    f"Ratings residents gave ({len(ratings)})",
+                    spread,
+                    key="ratings",
+                    figures=True,
+                )
+            )
+    return shown
+
+
 async def _detail_page(
     request: web.Request, *, error: str | None = None, status: int = 200
 ) -> web.Response:
@@ -96,6 +139,7 @@ async def _detail_page(
             "actor": actor,
             "can_change": where in ("open", "signup_closed"),
             "started": where in ("under_way", "finished"),
+            "charts": _charts(roster, where in ("under_way", "finished")),
             "notice": notice,
             "error": error,
             "timezone": str(tz),

@@ -22,6 +22,7 @@ from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
 from bot.reports import charts, impact
+from bot.reports.awaabs_law import HAZARD_OUTCOMES
 from bot.reports.period import BadPeriod, Period, parse_period
 from bot.reports.suppression import SMALL
 from bot.tables import neutralise
@@ -47,6 +48,16 @@ async def _report(request: web.Request, period: Period) -> impact.ImpactReport:
         )
 
 
+# Awaab's Law outcomes as the charts colour them (each bar is labelled in words as well).
+HAZARD_TONES = {
+    HAZARD_OUTCOMES["met"]: "good",
+    HAZARD_OUTCOMES["late"]: "bad",
+    HAZARD_OUTCOMES["overdue"]: "bad",
+    HAZARD_OUTCOMES["pending"]: "muted",
+    HAZARD_OUTCOMES["ended"]: "muted",
+}
+
+
 def _charts(report: impact.ImpactReport) -> dict[str, Markup]:
     shares: list[tuple[str, int | float | str]] = [
         (f"Stage {stage.stage}", stage.share_in_time if stage.share_in_time != "" else "none")
@@ -58,11 +69,19 @@ def _charts(report: impact.ImpactReport) -> dict[str, Markup]:
         ),
         "category": charts.bar_chart("Feedback by category", report.by_category.rows),
         "outcome": charts.bar_chart("Feedback by outcome", report.by_outcome.rows),
+        "ratings": charts.bar_chart("Event ratings residents gave", report.ratings.rows),
         "ch02": charts.bar_chart(
             "Complaints answered in time (CH02)", shares, unit="%", scale_max=100
         ),
         **{
-            f"hazard_{hazard.kind}": charts.bar_chart(hazard.label, hazard.outcomes.rows)
+            f"hazard_{hazard.kind}": charts.bar_chart(
+                hazard.label,
+                [
+                    (label, value, HAZARD_TONES.get(label, "plain"))
+                    for label, value in hazard.outcomes.rows
+                ],
+                key=f"hazard-{hazard.kind}",
+            )
             for hazard in report.hazards
         },
     }

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import ConsoleMessage, Dialog, Error, async_playwright, expect
+from playwright.async_api import (
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Page,
+    async_playwright,
+    expect,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,12 +77,24 @@ async def test_viewers_see_the_report_with_charts_and_escaped_names(
     html = await response.text()
     assert "Social impact and compliance report" in html
     assert "1 June 2026 to 31 August 2026" in html
-    # Charts drawn as inline SVG: residents, category, outcome, CH02, five Awaab's Law stages.
-    assert html.count("<svg") == 9
+    # Charts drawn as inline SVG: residents, category, outcome, CH02, five Awaab's Law stages,
+    # the event ratings.
+    assert html.count("<svg") == 10
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    chart = re.search(r'<svg[^>]*aria-label="Registered residents[^"]*".*?</svg>', html, re.S)
+    chart = re.search(
+        r'<div class="chart" id="chart-registered-residents-by-neighbourhood">.*?</svg>', html, re.S
+    )
     assert chart and "&lt;script&gt;" in chart.group(0)
+    # Full width, named by its visible title, described by a text listing every figure.
+    assert 'width="100%"' in chart.group(0) and 'role="img"' in chart.group(0)
+    assert 'aria-labelledby="chart-registered-residents-by-neighbourhood-title"' in chart.group(0)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", chart.group(0), re.S)
+    assert desc and desc.group(1) == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;: 6; =HYPERLINK(&#34;http://x&#34;,&#34;y&#34;): 6; "
+        "No neighbourhood: 0."
+    )
+    assert len(set(re.findall(r' id="([^"]+)"', html))) == len(re.findall(r' id="', html))
     # Homes unknown: CH01 says what to do instead of a figure.
     assert "set the number of homes" in html
     assert "Download the figures (CSV)" in html
@@ -161,6 +180,32 @@ async def test_the_csv_has_the_figures_formula_safe_and_is_audited(
     assert entry.details == {"from": "2026-06-01", "to": "2026-08-31"}
 
 
+async def charts_readable(page: Page, problems: list[str]) -> None:
+    """Each chart as wide as its box, the box as wide as its section's content or at least
+    300 px (side by side on a wide screen, never squeezed below a phone's width), every
+    word in it at least 14 px tall on screen, and nothing drawn past its right edge."""
+    found = await page.evaluate(
+        """() => [...document.querySelectorAll('.chart svg')].map(svg => {
+            const box = svg.getBoundingClientRect();
+            const section = svg.closest('section');
+            const style = getComputedStyle(section);
+            const room = section.clientWidth - parseFloat(style.paddingLeft)
+                - parseFloat(style.paddingRight);
+            const texts = [...svg.querySelectorAll('text')].map(t => [
+                parseFloat(getComputedStyle(t).fontSize), t.getBoundingClientRect().right]);
+            const own = svg.closest('.chart').clientWidth;
+            return {width: box.width, right: box.right, own, room, texts};
+        })"""
+    )
+    assert found
+    for chart in found:
+        if abs(chart["width"] - chart["own"]) > 1 or chart["width"] < min(chart["room"] - 1, 300):
+            problems.append(f"chart {chart['width']} px wide in {chart['room']} px of room")
+        for size, right in chart["texts"]:
+            if size < 14 or right > chart["right"] + 1:
+                problems.append(f"chart text {size} px, right edge {right} > {chart['right']}")
+
+
 @pytest.mark.browser
 async def test_the_report_in_chromium_on_screen_and_in_print(
     web: Web, sessions: Sessions, database_url: str, artifacts_dir: Path
@@ -203,11 +248,13 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
             await page.get_by_label("From").fill("2026-06-01")
             await page.get_by_label("To").fill("2026-08-31")
             await page.get_by_role("button", name="Show").click()
-            await expect(page.locator(".chart-wrap svg")).to_have_count(9, timeout=TIMEOUT_MS)
-            bars = page.locator(".chart-wrap svg rect")
+            await expect(page.locator(".chart svg")).to_have_count(10, timeout=TIMEOUT_MS)
+            bars = page.locator(".chart svg rect")
             assert await bars.count() > 0
-            box = await page.locator(".chart-wrap svg").first.bounding_box()
-            assert box and box["width"] > 200 and box["height"] > 30
+            await charts_readable(page, problems)
+            await expect(
+                page.get_by_role("img", name="Registered residents by neighbourhood")
+            ).to_be_visible()
             await expect(page.locator("svg text").filter(has_text=SCRIPT).first).to_be_attached()
             await page.screenshot(
                 path=str(artifacts_dir / f"dashboard-report-{backend}.png"), full_page=True
@@ -215,15 +262,16 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
             await page.emulate_media(media="print")
             assert not await page.locator("header.top").is_visible()
             assert not await page.locator("form.filters").is_visible()
-            await expect(page.locator(".chart-wrap svg").first).to_be_visible()
+            await expect(page.locator(".chart svg").first).to_be_visible()
             await page.screenshot(
                 path=str(artifacts_dir / f"dashboard-report-print-{backend}.png"), full_page=True
             )
             await page.emulate_media(media="screen")
             await page.set_viewport_size({"width": 390, "height": 844})
-            await expect(page.locator(".chart-wrap svg").first).to_be_visible()
+            await expect(page.locator(".chart svg").first).to_be_visible()
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 400, width
+            await charts_readable(page, problems)
             if backend == "sqlite":
                 await page.screenshot(
                     path=str(artifacts_dir / "dashboard-report-phone.png"), full_page=True
