@@ -1,4 +1,4 @@
-"""Reading a chart (``bot.reports.charts``) back out of a page, as a test checks it."""
+"""Reading a chart (``bot.web.charts``) back out of a page, as a test checks it."""
 
 from __future__ import annotations
 

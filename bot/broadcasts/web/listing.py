@@ -25,9 +25,9 @@ from bot.broadcasts.sending import BROADCAST_STATUS_WORDS
 from bot.broadcasts.web.confirm import announcement_id_of
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
-from bot.reports.charts import bar_chart
 from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
+from bot.web.charts import bar_chart
 from bot.web.pages import (
     UNLINKED,
     Failure,

@@ -20,8 +20,8 @@ from bot.events.notices import Notices, latest_notice, notice_arrival
 from bot.events.web.lookup import EN, PHASE_WORDS, event_id_of, visible_event
 from bot.i18n import N_
 from bot.models.base import utcnow
-from bot.reports.charts import bar_chart
 from bot.scope import scope_of_user
+from bot.web.charts import bar_chart
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

@@ -21,11 +21,12 @@ from markupsafe import Markup
 from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
-from bot.reports import charts, impact
+from bot.reports import impact
 from bot.reports.awaabs_law import HAZARD_OUTCOMES
 from bot.reports.period import BadPeriod, Period, parse_period
 from bot.reports.suppression import SMALL
 from bot.tables import neutralise
+from bot.web import charts
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 

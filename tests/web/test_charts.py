@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from bot.reports.charts import FONT, TONES, bar_chart, share
+from bot.web.charts import FONT, TONES, bar_chart, share
 from tests.support.charts import SVG, parse
 
 
