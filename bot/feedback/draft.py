@@ -13,7 +13,13 @@ from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.text import require_text
 
-DESCRIPTION_MAX_LENGTH = 3000
+# The longest text one Telegram message carries: whatever a resident sends in one message
+# is taken whole (Telegram counts UTF-16 units, so no accepted message has more characters).
+MESSAGE_MAX_LENGTH = 4096
+# A description may come in several messages (a client splits a text longer than 4096
+# characters into consecutive messages): they are joined up to this generous total, about
+# 2,000 words. More than that belongs in the report's thread once it is sent.
+DESCRIPTION_MAX_LENGTH = 12_000
 MAX_PHOTOS = 10
 
 # Category code -> label (a gettext msgid). Order is the order residents see.
@@ -65,14 +71,20 @@ def check_category(code: str) -> str:
 
 
 def add_description(draft: ReportDraft, text: str | None) -> None:
-    """Add a message to the description (several messages are joined), within the limit."""
+    """Add a message to the description (several messages are joined in order).
+
+    A message that would take the whole over DESCRIPTION_MAX_LENGTH is refused whole,
+    never cut: what came before is kept, and the resident is told how to send the rest.
+    """
     part = require_text(text, DESCRIPTION_MAX_LENGTH)
     combined = f"{draft.description}\n{part}" if draft.description else part
     if len(combined) > DESCRIPTION_MAX_LENGTH:
         raise InvalidInput(
-            "That would make your description longer than {limit} characters. "
-            "Please send a shorter message - what you wrote before is kept.",
-            limit=DESCRIPTION_MAX_LENGTH,
+            "Your description can hold up to {limit} characters, and that message would take "
+            "it over, so it was not added. Everything you wrote before it is kept. Press "
+            "Continue to send your report; after that you can send the rest under My reports, "
+            "with Add information.",
+            limit=format(DESCRIPTION_MAX_LENGTH, ","),  # "12,000"
         )
     draft.description = combined
 

@@ -30,13 +30,70 @@ from bot.delivery.outbox import (
 from bot.feedback.draft import CATEGORIES
 from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, AWAITING_RESPONSE, STATUS_WORDS
 from bot.feedback.steps import StaffFeedbackButton
-from bot.i18n import Gettext, format_day, format_moment, gettext_for
+from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
 from bot.models import Delivery, Feedback, FeedbackAttachment, Neighbourhood, Resident
 from bot.models.base import utcnow
 from bot.staff.service import StaffChat, staff_chats_for
+from bot.tg.formatting import utf16_len
 
-# The resident's words are cut to this in a staff notification, so it fits one message.
+# Telegram's longest text message, in UTF-16 units (as Telegram counts): a delivery over
+# it would be refused by Telegram and lost, so what we send is cut or split to fit.
+TELEGRAM_TEXT_LIMIT = 4096
+# The resident's words are cut to this (UTF-16 units) in a staff notification, with a
+# pointer to the dashboard, so the notification with its other lines fits one message.
 NOTIFICATION_EXCERPT = 3000
+CUT_SHORT = N_(
+    "(Cut short here: the whole text, {length} characters, is on the report's page in the "
+    "dashboard.)"
+)
+
+
+def _fitting(text: str, room: int) -> int:
+    """How many of ``text``'s first characters fit in ``room`` UTF-16 units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > room:
+            return index
+    return len(text)
+
+
+def cut_to_fit(text: str, room: int) -> str:
+    """``text`` cut with an ellipsis to at most ``room`` UTF-16 units (as Telegram counts)."""
+    if utf16_len(text) <= room:
+        return text
+    return text[: _fitting(text, room - 1)] + "…"
+
+
+def excerpt_for_staff(_: Gettext, text: str, room: int = NOTIFICATION_EXCERPT) -> str:
+    """A resident's words for a staff message: whole if they fit in ``room`` UTF-16 units,
+    else cut, saying so and where the whole text is (never silently shortened)."""
+    if utf16_len(text) <= room:
+        return text
+    note = _(CUT_SHORT).format(length=f"{len(text):,}")
+    return cut_to_fit(text, room - utf16_len(note) - 1) + "\n" + note
+
+
+def split_to_fit(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """``text`` as consecutive messages of at most ``limit`` UTF-16 units, in order.
+
+    Like Telegram's own clients, each part ends at a paragraph, line or word break in its
+    second half where there is one, so nothing is lost and words are rarely broken.
+    """
+    parts: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        head = rest[: _fitting(rest, limit)]
+        cut = len(head)
+        for mark in ("\n\n", "\n", " "):
+            found = head.rfind(mark)
+            if found > len(head) // 2:
+                cut = found + len(mark)
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    parts.append(rest)
+    return [part for part in parts if part]
 
 
 @dataclass(frozen=True)
@@ -113,7 +170,8 @@ async def staff_summary(
 ) -> list[str]:
     """What staff need to know about a report, line by line (names only if shared).
 
-    The resident's words come last, cut to ``excerpt`` characters.
+    The resident's words come last, cut to ``excerpt`` UTF-16 units with a pointer to
+    the dashboard (``excerpt_for_staff``).
     """
     lines = [
         _("Category: {category}").format(
@@ -136,10 +194,7 @@ async def staff_summary(
     lines += _code_lines(_, report, language)
     lines += await _resident_lines(session, _, report, resident)
     if with_description:
-        words = report.description
-        if len(words) > excerpt:
-            words = words[: excerpt - 1] + "…"
-        lines += ["", words]
+        lines += ["", excerpt_for_staff(_, report.description, excerpt)]
     return lines
 
 

@@ -22,15 +22,19 @@ from bot.feedback.draft import (
     add_photo,
     set_location,
 )
-from bot.feedback.notify import StaffNotices
+from bot.feedback.notify import StaffNotices, cut_to_fit
 from bot.feedback.reports import submit_report
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.feedback.steps import FeedbackButton, FeedbackStep
 from bot.i18n import Gettext, format_day, format_moment
 from bot.models import Feedback
 from bot.tg.conversation import Flow, Press, Step, Turn, inline, pairs
+from bot.tg.formatting import utf16_len
 
 FEEDBACK = "feedback"
+# The description shown back before Send is cut to this (UTF-16 units, as Telegram counts)
+# so the check fits one message; all of it is sent, and the resident is told so.
+CONFIRM_SHOWN = 3000
 
 
 def _draft(turn: Turn) -> ReportDraft:
@@ -312,7 +316,7 @@ async def prompt_confirm(turn: Turn) -> None:
     lines = [
         _("Please check your report:"),
         _("Type: {value}").format(value=_kind(_, draft)),
-        _("What is happening: {value}").format(value=draft.description),
+        _("What is happening: {value}").format(value=_shown(_, draft.description)),
     ]
     if draft.photos:
         lines.append(_("Photos: {count}").format(count=len(draft.photos)))
@@ -337,6 +341,16 @@ async def prompt_confirm(turn: Turn) -> None:
             ]
         ),
     )
+
+
+def _shown(_: Gettext, description: str) -> str:
+    """The description as shown before Send: whole, or cut saying that all of it is sent."""
+    if utf16_len(description) <= CONFIRM_SHOWN:
+        return description
+    note = _("(Shortened here: all {length} characters will be sent.)").format(
+        length=f"{len(description):,}"
+    )
+    return cut_to_fit(description, CONFIRM_SHOWN) + "\n" + note
 
 
 async def handle_confirm(turn: Turn) -> None:
@@ -428,7 +442,17 @@ async def prompt_offer(turn: Turn) -> None:
 
 
 async def handle_offer(turn: Turn) -> None:
-    """Start a complaint with the words already given, or leave it."""
+    """Start a complaint with the words already given, or leave it.
+
+    More words before a button is pressed (a long text a client split into several
+    messages) are kept with the first, up to the description's limit.
+    """
+    if turn.press is None and turn.message is not None and turn.message.text is not None:
+        draft = ReportDraft(category="complaint", description=str(turn.data.get("text") or ""))
+        add_description(draft, turn.message.text)
+        turn.keep(text=draft.description)
+        await prompt_offer(turn)
+        return
     if turn.press is None or turn.press.action != FeedbackButton.OFFER:
         raise InvalidInput("Please answer with the buttons.")
     turn.answer_press()

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton
 from telegram.constants import MessageLimit
 
 from bot.errors import InvalidInput, StaleAction
-from bot.feedback.draft import CATEGORIES
+from bot.feedback.draft import CATEGORIES, MESSAGE_MAX_LENGTH
 from bot.feedback.lifecycle import (
     REOPEN_BUTTON,
     REPORT_CLOSED,
@@ -26,7 +26,7 @@ from bot.feedback.lifecycle import (
     request_stage_two,
     require_open_to_resident,
 )
-from bot.feedback.notify import StaffNotices
+from bot.feedback.notify import StaffNotices, cut_to_fit
 from bot.feedback.reports import count_reports_of, reports_of, resident_report
 from bot.feedback.screening import sounds_unhappy
 from bot.feedback.statuses import STATUS_WORDS, dates_for_resident, open_to_resident
@@ -43,6 +43,10 @@ REPORTS_PAGE = 5
 # The resident's own words at the top of an opened report are cut to this, to leave room
 # for the thread in one message.
 OPENED_DESCRIPTION = 1000
+# A text at least this long may be the first part of one a Telegram client split (clients
+# split text over 4096 characters at a break in the second half of each part): after it,
+# the step stays open for the rest until the resident presses Done.
+MAY_CONTINUE = MESSAGE_MAX_LENGTH // 2
 
 
 def status_words(_: Gettext, status: str) -> str:
@@ -178,7 +182,7 @@ def fit_newest(
         size = utf16_len(entry + gap)
         if size > room:
             if not kept:
-                kept.append(_cut(entry, room - len(gap)))
+                kept.append(cut_to_fit(entry, room - len(gap)))
             break
         kept.insert(0, entry)
         room -= size
@@ -186,16 +190,6 @@ def fit_newest(
     if len(kept) < len(entries):
         parts.append(left_out(len(entries) - len(kept)))
     return gap.join(parts + kept)
-
-
-def _cut(text: str, room: int) -> str:
-    """``text`` cut with an ellipsis to at most ``room`` UTF-16 units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > room - 1:
-            return text[:index] + "…"
-    return text
 
 
 def _report_buttons(turn: Turn, report: Feedback) -> list[list[InlineKeyboardButton]]:
@@ -250,6 +244,9 @@ async def on_add_press(turn: Turn) -> None:
 async def prompt_add_info(turn: Turn) -> None:
     """Ask what the resident wants to add."""
     _ = turn._
+    if turn.data.get("continuing"):
+        _ask_for_the_rest(turn)
+        return
     turn.reply(
         _(
             "Type what you would like to add to {reference}, and we will pass it to the staff "
@@ -263,6 +260,8 @@ async def handle_add_info(turn: Turn) -> None:
     """Keep the words in the report's thread and pass them on, or cancel; then carry on."""
     _ = turn._
     if turn.press is not None:
+        if await _finished(turn):
+            return
         _cancel(turn, _("Nothing was added."))
     else:
         message = turn.message
@@ -280,6 +279,8 @@ async def handle_add_info(turn: Turn) -> None:
             StaffNotices.from_settings(turn.settings),
         )
         thanks = _("Thank you. What you added to {reference} has been passed on.")
+        if _may_continue(turn, message.text):
+            return
         _passed_on(turn, report, message.text, thanks.format(reference=report.reference))
     await carry_on(turn)
 
@@ -386,6 +387,9 @@ async def _in_passing(turn: Turn, step: str, report: Feedback) -> None:
 async def prompt_answer(turn: Turn) -> None:
     """Ask for the resident's answer to the staff."""
     _ = turn._
+    if turn.data.get("continuing"):
+        _ask_for_the_rest(turn)
+        return
     turn.reply(
         _(
             "Type your answer about {reference}, and we will pass it to the staff dealing with it."
@@ -398,6 +402,8 @@ async def handle_answer(turn: Turn) -> None:
     """Pass the typed answer to the staff, or cancel; then carry on where the resident was."""
     _ = turn._
     if turn.press is not None:
+        if await _finished(turn):
+            return
         _cancel(turn, _("Your answer was not sent."))
     else:
         message = turn.message
@@ -415,9 +421,46 @@ async def handle_answer(turn: Turn) -> None:
         thanks = _("Thank you. Your answer about {reference} has been passed on.").format(
             reference=turn.data.get("reference", "")
         )
+        if _may_continue(turn, message.text):
+            return
         report = await resident_report(turn.session, turn.resident, feedback_id)
         _passed_on(turn, report, message.text, thanks)
     await carry_on(turn)
+
+
+def _may_continue(turn: Turn, words: str) -> bool:
+    """After a long text was passed on (maybe the first part of a split one), stay at the
+    step for the rest: each further message is passed on too, in order, until Done."""
+    if len(words) < MAY_CONTINUE and not turn.data.get("continuing"):
+        return False
+    turn.keep(continuing=True)
+    _ask_for_the_rest(turn)
+    return True
+
+
+def _ask_for_the_rest(turn: Turn) -> None:
+    _ = turn._
+    turn.reply(
+        _(
+            "Thank you. What you sent about {reference} has been passed on. If your message "
+            "goes on, send the rest now; press Done when you have finished."
+        ).format(reference=turn.data.get("reference", "")),
+        inline([[turn.button(_("Done"), FeedbackButton.DONE)]]),
+    )
+
+
+async def _finished(turn: Turn) -> bool:
+    """Done, after a long message and the rest of it: carry on where the resident was.
+    (The first Cancel button, pressed now, also finishes: what was sent is not undone.)"""
+    assert turn.press is not None
+    finishing = turn.press.action in (FeedbackButton.DONE, FeedbackButton.CANCEL)
+    if not finishing or not turn.data.get("continuing"):
+        return False
+    turn.answer_press()
+    turn.edit_buttons(None)
+    turn.reply(turn._("Thank you. Everything you sent has been passed on."), turn.menu())
+    await carry_on(turn)
+    return True
 
 
 def _cancel(turn: Turn, words: str) -> None:

@@ -18,11 +18,13 @@ from bot.audit import record_action, staff_actor
 from bot.delivery import holding
 from bot.delivery.outbox import Button, Priority, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput
-from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
+from bot.feedback.draft import MESSAGE_MAX_LENGTH
 from bot.feedback.notify import (
     StaffNotices,
     contactable_resident,
+    excerpt_for_staff,
     notify_staff_chats,
+    split_to_fit,
     staff_summary,
 )
 from bot.feedback.reports import get_report, resident_report
@@ -33,7 +35,10 @@ from bot.models.base import utcnow
 from bot.staff.service import StaffChat, staff_chats_for
 from bot.text import require_text
 
-REPLY_MAX_LENGTH = 3000
+# A reply, staff's or the resident's, is at most one whole Telegram message. With its
+# heading and footer a staff reply may then be longer than Telegram takes: it is sent to
+# the resident in consecutive parts (``split_to_fit``), the Reply button under the last.
+REPLY_MAX_LENGTH = MESSAGE_MAX_LENGTH
 REPLY_KIND = "staff_reply"
 REPLY_HEADING = N_("Reply about {reference}:")
 
@@ -70,7 +75,8 @@ async def reply_deliveries(
     """The outbox row of each staff reply in a thread, by message id.
 
     A reply and its row are written in one transaction with the same moment, which pairs
-    them (a row is gone only if its resident was erased).
+    them (a row is gone only if its resident was erased). A reply sent in parts has a row
+    per part: the last, with the Reply button, stands for it.
     """
     replies = {m.created_at: m.id for m in thread if m.author == "staff"}
     if not replies:
@@ -127,18 +133,22 @@ async def add_staff_reply(
         ]
     )
     answer = Button(_("Reply"), anywhere_data(FeedbackButton.ANSWER, report.id))
-    delivery = await enqueue(
-        session,
-        kind=REPLY_KIND,
-        chat_id=resident.chat_id or 0,
-        body=payload(words, buttons=[[answer]]),
-        quiet_hours=notices.quiet_hours,
-        urgency=holding.for_report(report, send_now=send_now),
-        priority=Priority.REPLY,
-        resident_id=resident.id,  # the recipient; the author is on the FeedbackMessage
-        feedback_id=report.id,
-        now=moment,
-    )
+    parts = split_to_fit(words)
+    deliveries = [
+        await enqueue(
+            session,
+            kind=REPLY_KIND,
+            chat_id=resident.chat_id or 0,
+            body=payload(part, buttons=[[answer]] if number == len(parts) else ()),
+            quiet_hours=notices.quiet_hours,
+            urgency=holding.for_report(report, send_now=send_now),
+            priority=Priority.REPLY,
+            resident_id=resident.id,  # the recipient; the author is on the FeedbackMessage
+            feedback_id=report.id,
+            now=moment,
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
     record_action(
         session,
         staff_actor(staff),
@@ -148,7 +158,7 @@ async def add_staff_reply(
         {"reference": report.reference, "message_id": message.id},
         now=moment,
     )
-    return ReplyOutcome(report, message, resident.active, delivery)
+    return ReplyOutcome(report, message, resident.active, deliveries[-1])
 
 
 async def add_resident_answer(
@@ -162,10 +172,11 @@ async def add_resident_answer(
     """Keep the resident's answer in the thread and pass it to the staff who replied.
 
     If that staff member has gone, the report's staff (or the staff group) hear instead.
+    A long answer reaches them cut short, with a pointer to the whole text in the dashboard.
     """
     moment = now or utcnow()
     report = await resident_report(session, resident, feedback_id)
-    body = require_text(text, DESCRIPTION_MAX_LENGTH)
+    body = require_text(text, REPLY_MAX_LENGTH)
     message = FeedbackMessage(
         feedback_id=report.id, author="resident", body=body, created_at=moment
     )
@@ -185,7 +196,7 @@ async def add_resident_answer(
         [
             _("Answer from the resident about {reference}:").format(reference=report.reference),
             "",
-            body,
+            excerpt_for_staff(_, body),
             "",
             *lines,
         ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.sandbox.bot_api.files import photo_sizes
 from bot.sandbox.state import SandboxState
-from bot.tg.formatting import command_entities
+from bot.tg.formatting import command_entities, utf16_len
 
 JSONDict = dict[str, Any]
 # A tiny valid OGG-looking blob and WebP-looking blob: enough for downloads to work.
@@ -29,7 +29,7 @@ def user_content(state: SandboxState, body: JSONDict) -> JSONDict:
     if body.get("voice"):
         return _voice(state)
     caption = body.get("caption")
-    if caption is not None and (not isinstance(caption, str) or len(caption) > 1024):
+    if caption is not None and (not isinstance(caption, str) or utf16_len(caption) > 1024):
         raise ContentRefused("caption must be a string of at most 1024 characters")
     extra: JSONDict = {"caption": caption} if caption else {}
     if "photo_base64" in body:
@@ -117,7 +117,7 @@ def _text(body: JSONDict) -> JSONDict:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ContentRefused("text (or sticker/voice/photo/document/location) is required")
-    if len(text) > 4096:
+    if utf16_len(text) > 4096:  # as Telegram counts: a longer text a client splits first
         raise ContentRefused("text is longer than 4096 characters")
     content: JSONDict = {"text": text}
     entities = command_entities(text)

@@ -338,7 +338,7 @@ async def test_words_and_photos_are_added_to_an_open_report_only(
             await lifecycle.add_information(session, someone_else, report.id, "Hi", NOTICES)
     with pytest.raises(InvalidInput, match="too long"):
         async with sessions.begin() as session:
-            await lifecycle.add_information(session, resident, report.id, "x" * 3001, NOTICES)
+            await lifecycle.add_information(session, resident, report.id, "x" * 4097, NOTICES)
     async with sessions.begin() as session:
         await lifecycle.change_status(session, report.id, "withdrawn", staff, NOTICES)
     with pytest.raises(InvalidInput) as refused:

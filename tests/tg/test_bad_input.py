@@ -47,10 +47,12 @@ async def test_description_over_limits_keeps_what_was_given(doorstep: BotHarness
     await begin_report(user)
     await user.send("The boiler is broken.")
     await user.wait_for_text("press Continue")
-    await user.send("x" * 4096)  # Telegram's most (a client splits longer text); over our 3000
-    await user.wait_for_text("That is too long")
-    await user.send("y" * 2990)  # fits alone, not with what came before
-    await user.wait_for_text("what you wrote before is kept")
+    await user.send("x" * 4096)  # Telegram's most (a client splits longer text): taken whole
+    await user.wait_for_text("press Continue")
+    await user.send("y" * 4096)
+    await user.wait_for_text("press Continue")
+    await user.send("z" * 4096)  # fits alone, not with what came before (12,000 in all)
+    await user.wait_for_text("Everything you wrote before it is kept")
     await user.send_sticker()
     await user.wait_for_text("I can only take text, photos or a location")
     replies = await review_report(user, share_name=False)

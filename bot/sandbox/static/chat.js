@@ -5,6 +5,13 @@
 
   const API = "/sandbox/api";
   const DEMO_LOCATION = { latitude: 51.5072, longitude: -0.1276 };
+  const DEFAULT_NAME = "Demo Resident";
+  // Telegram's longest text message, in UTF-16 units (what a JS string's length counts).
+  // A longer text is sent as consecutive messages, as Telegram's own apps do.
+  const TEXT_LIMIT = 4096;
+  const CAPTION_LIMIT = 1024; // a photo's caption
+  const COUNT_FROM = 3500; // the counter shows from here, near the limit
+  const MOST_PARTS = 10; // a longer paste is refused with a clear word, and kept in the box
 
   const $ = (id) => document.getElementById(id);
   const list = $("messages");
@@ -15,18 +22,18 @@
   const keyboardBtn = $("keyboard-btn");
   const statusEl = $("status");
 
-  function userId() {
-    let id = sessionStorage.getItem("sandbox_user_id");
-    if (!id) {
-      id = String(100000000 + Math.floor(Math.random() * 900000000));
-      sessionStorage.setItem("sandbox_user_id", id);
-    }
+  // Each tab is one resident: a Telegram user id kept for the tab (sessionStorage), and
+  // replaced by New resident. The name box is that user's Telegram first name: like a
+  // renamed Telegram profile, it goes with the next message and does not change the id.
+  function freshUserId() {
+    const id = String(100000000 + Math.floor(Math.random() * 900000000));
+    sessionStorage.setItem("sandbox_user_id", id);
     return id;
   }
-  const USER_ID = userId();
-  nameInput.value = sessionStorage.getItem("sandbox_name") || "Demo Resident";
+  let USER_ID = sessionStorage.getItem("sandbox_user_id") || freshUserId();
+  nameInput.value = sessionStorage.getItem("sandbox_name") || DEFAULT_NAME;
   nameInput.addEventListener("change", () => {
-    sessionStorage.setItem("sandbox_name", nameInput.value.trim() || "Demo Resident");
+    sessionStorage.setItem("sandbox_name", nameInput.value.trim() || DEFAULT_NAME);
   });
 
   let revision = 0;
@@ -101,7 +108,11 @@
       const img = el("img", "photo");
       img.src = msg.download_url;
       img.alt = msg.caption || "Photo";
-      img.loading = "lazy";
+      // A photo has no height until it loads: keep the chat at its end once it has,
+      // if the photo is the newest message (or the reader was at the end already).
+      img.addEventListener("load", () => {
+        if (isNewest(msg.message_id) || nearEnd(img.offsetHeight + 80)) scrollToEnd();
+      });
       body.appendChild(img);
     }
     if (msg.document) {
@@ -253,6 +264,15 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function nearEnd(margin) {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < margin;
+  }
+
+  function isNewest(messageId) {
+    for (const id of rendered.keys()) if (id > messageId) return false;
+    return true;
+  }
+
   let toastTimer = null;
   function toast(text) {
     const t = $("toast");
@@ -277,23 +297,27 @@
     }
   }
 
-  async function api(path, body) {
+  async function api(path, body, signal) {
     const res = await fetch(API + path, {
       method: body ? "POST" : "GET",
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
+      signal,
     });
     const data = await res.json();
     if (!data.ok) throw new Error(data.error || "request failed");
     return data;
   }
 
+  // Sends one message; true when the sandbox took it (else says why, and false).
   async function sendBody(body) {
-    const first = nameInput.value.trim() || "Demo Resident";
+    const first = nameInput.value.trim() || DEFAULT_NAME;
     try {
       await api(`/users/${USER_ID}/send`, Object.assign({ first_name: first }, body));
+      return true;
     } catch (e) {
       toast("Could not send: " + e.message);
+      return false;
     }
   }
 
@@ -308,12 +332,120 @@
     }
   }
 
+  // A text as Telegram's apps send it: consecutive messages of at most TEXT_LIMIT units,
+  // each ending at a paragraph, line or word break in its second half where there is one
+  // (never inside a surrogate pair); the breaks' spaces are dropped, nothing else is.
+  function splitText(text) {
+    const parts = [];
+    let rest = text;
+    while (rest.length > TEXT_LIMIT) {
+      let cut = TEXT_LIMIT;
+      const code = rest.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+      const head = rest.slice(0, cut);
+      for (const mark of ["\n\n", "\n", " "]) {
+        const found = head.lastIndexOf(mark);
+        if (found > head.length / 2) {
+          cut = found + mark.length;
+          break;
+        }
+      }
+      parts.push(rest.slice(0, cut).trimEnd());
+      rest = rest.slice(cut).replace(/^\n+/, "");
+    }
+    parts.push(rest);
+    return parts.filter((part) => part.trim());
+  }
+
+  function showCount() {
+    const counter = $("counter");
+    const length = textInput.value.length;
+    counter.classList.remove("over", "refused");
+    if (length < COUNT_FROM) {
+      counter.hidden = true;
+      return;
+    }
+    const parts = length > TEXT_LIMIT ? splitText(textInput.value).length : 1;
+    const count = length.toLocaleString("en-GB");
+    if (parts > MOST_PARTS) {
+      counter.textContent = `${count} characters: too long to send (at most ${MOST_PARTS} messages of ${TEXT_LIMIT.toLocaleString("en-GB")}).`;
+      counter.classList.add("refused");
+    } else if (parts > 1) {
+      counter.textContent = `${count} characters: sent as ${parts} messages, as Telegram does.`;
+      counter.classList.add("over");
+    } else {
+      counter.textContent = `${count} / ${TEXT_LIMIT.toLocaleString("en-GB")} characters`;
+    }
+    counter.hidden = false;
+  }
+
+  function fitHeight() {
+    textInput.style.height = "auto";
+    textInput.style.height = Math.min(textInput.scrollHeight + 2, 168) + "px";
+  }
+
+  textInput.addEventListener("input", () => {
+    showCount();
+    fitHeight();
+  });
+
+  // Enter sends, Shift+Enter starts a new line (not while an input method is composing).
+  textInput.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  let sending = false;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const text = textInput.value;
-    if (!text.trim()) return;
+    if (sending || !textInput.value.trim()) return;
+    const parts = splitText(textInput.value);
+    if (parts.length > MOST_PARTS) {
+      showCount();
+      toast(`That is too long to send in one go: at most ${MOST_PARTS} messages. Your text is kept.`);
+      return;
+    }
+    sending = true;
+    const whole = textInput.value;
     textInput.value = "";
-    await sendBody({ text });
+    showCount();
+    fitHeight();
+    let sent = 0;
+    for (const part of parts) {
+      if (!(await sendBody({ text: part }))) break;
+      sent += 1;
+    }
+    if (sent < parts.length && !textInput.value) {
+      // What was not sent goes back in the box, so nothing typed is lost.
+      textInput.value = sent ? parts.slice(sent).join("\n") : whole;
+      showCount();
+      fitHeight();
+    }
+    sending = false;
+    textInput.focus();
+  });
+
+  // New resident: a new Telegram user in this tab, with an empty chat.
+  let generation = 0;
+  let waiting = null;
+  $("new-resident").addEventListener("click", () => {
+    generation += 1;
+    if (waiting) waiting.abort();
+    USER_ID = freshUserId();
+    sessionStorage.removeItem("sandbox_name");
+    nameInput.value = DEFAULT_NAME;
+    revision = 0;
+    rendered.clear();
+    list.replaceChildren($("empty"));
+    keyboard = { messageId: 0, markup: null, hidden: false };
+    renderReplyKeyboard();
+    updateEmpty();
+    textInput.value = "";
+    showCount();
+    fitHeight();
+    toast("You are now a new resident, with an empty chat.");
     textInput.focus();
   });
 
@@ -330,9 +462,17 @@
     const reader = new FileReader();
     reader.onload = async () => {
       const base64 = String(reader.result).split(",", 2)[1] || "";
+      // The text in the box becomes the caption if it fits Telegram's 1,024; if not,
+      // the photo goes alone and the text stays in the box to send as a message.
       const caption = textInput.value.trim();
-      textInput.value = "";
-      await sendBody(caption ? { photo_base64: base64, caption } : { photo_base64: base64 });
+      const fits = caption.length <= CAPTION_LIMIT;
+      const body = caption && fits ? { photo_base64: base64, caption } : { photo_base64: base64 };
+      if (await sendBody(body)) {
+        if (fits) textInput.value = "";
+        else toast("A caption can be up to 1,024 characters, so your text is kept: press Send to send it as a message.");
+        showCount();
+        fitHeight();
+      }
       $("photo-input").value = "";
     };
     reader.readAsDataURL(file);
@@ -340,9 +480,13 @@
 
   async function poll() {
     for (;;) {
+      const mine = generation;
+      waiting = new AbortController();
       try {
-        const data = await api(`/users/${USER_ID}/wait?since=${revision}&timeout=25`);
-        const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+        const data = await api(
+          `/users/${USER_ID}/wait?since=${revision}&timeout=25`, undefined, waiting.signal);
+        if (mine !== generation) continue; // a new resident began while this one waited
+        const atEnd = nearEnd(80);
         data.messages.sort((a, b) => a.message_id - b.message_id).forEach(applyMessage);
         showAnswers(data.callback_answers);
         revision = Math.max(revision, data.revision);
@@ -352,6 +496,7 @@
         }
         statusEl.textContent = "online";
       } catch (e) {
+        if (mine !== generation) continue;
         statusEl.textContent = "reconnecting…";
         await new Promise((r) => setTimeout(r, 1000));
       }
