@@ -32,9 +32,9 @@ browser:
 faketime:
 	@[ -x /usr/bin/faketime ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
 
-# `make demo PORT=8081` when 8080 is taken.
+# `make demo PORT=8081` when 8080 is taken; `make demo KEEP=1` reuses last time's data.
 demo: $(VENV)/.installed
-	$(BIN)/doorstep demo $(if $(PORT),--web-port $(PORT))
+	$(BIN)/doorstep demo $(if $(PORT),--web-port $(PORT)) $(if $(KEEP),--keep)
 
 run: $(VENV)/.installed
 	$(BIN)/doorstep run

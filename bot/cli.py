@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
 from bot.config import ConfigError, Settings, load_settings
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_demo_logging, configure_logging
 
 T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
@@ -67,14 +67,21 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Run everything locally against the sandbox."""
-    from bot.demo import fresh_demo_database, run_demo
+    from bot.demo import DEMO_LOG, prepare_demo_database, run_demo
     from bot.runtime import StartupError
 
-    settings = _settings(database_url=fresh_demo_database(), web_port=args.web_port)
-    configure_logging("WARNING" if not args.verbose else "INFO")
+    database = prepare_demo_database(keep=args.keep)
+    settings = _settings(database_url=database.url, web_port=args.web_port)
+    configure_demo_logging(DEMO_LOG, verbose=args.verbose)
     try:
         asyncio.run(
-            run_demo(settings, sandbox_port=args.port, flood_control=not args.no_flood_control)
+            run_demo(
+                settings,
+                sandbox_port=args.port,
+                flood_control=not args.no_flood_control,
+                database=database,
+                log_file=DEMO_LOG,
+            )
         )
     except StartupError as exc:
         _fail(str(exc).replace("WEB_PORT:", "--web-port:"))
@@ -325,16 +332,27 @@ def add_running_commands(commands: Commands) -> None:
         "demo",
         help="try Doorstep locally: no Telegram account, no internet",
         description="Start a local Telegram sandbox, the bot against it with a fresh demo "
-        "database (data/demo.sqlite3) and sample neighbourhoods, and print the web chat URL "
-        "where you play a resident, and the staff dashboard's URL with a demo admin's "
-        "password.",
+        "database (data/demo.sqlite3: the previous one is replaced unless --keep) holding a "
+        "year of sample history, and print the web chat URL where you play a resident, and "
+        "the staff dashboard's URL with two demo logins (an admin and a second officer, so "
+        "complaints can go to stage 2). The log goes to data/demo.log.",
     )
     demo.add_argument("--port", type=int, default=8081, help="sandbox port (default 8081)")
     demo.add_argument("--web-port", type=int, default=8080, help="web server port (default 8080)")
     demo.add_argument(
         "--no-flood-control", action="store_true", help="turn off Telegram-like rate limits"
     )
-    demo.add_argument("--verbose", action="store_true", help="log what the bot is doing")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="reuse the demo database from last time instead of starting afresh "
+        "(the demo logins get new passwords)",
+    )
+    demo.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show what the bot is doing in the terminal too (it is always in data/demo.log)",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     migrate_cmd = commands.add_parser(

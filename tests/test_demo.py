@@ -148,7 +148,13 @@ async def test_newcomer_onboards_and_reports_within_a_minute(
             assert report.neighbourhood_id == resident.neighbourhood_id
             assert report.description == "The bathroom extractor fan has stopped working."
             assert report.shares_name
-            assert await session.scalar(select(func.count()).select_from(Feedback)) == 1
+            # The seeded history aside, the newcomer's report is their only one.
+            mine = (
+                select(func.count())
+                .select_from(Feedback)
+                .where(Feedback.resident_id == resident.id)
+            )
+            assert await session.scalar(mine) == 1
     finally:
         await engine.dispose()
 
@@ -162,11 +168,29 @@ def _lines(stream: Iterable[str], into: queue.Queue[str]) -> None:
 
 
 def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    shown = _run_demo_command(tmp_path)
+    assert "Started with fresh demo data." in shown["text"]
+    assert "logged to data/demo.log" in shown["text"]
+    assert (tmp_path / "data" / "demo.sqlite3").exists()
+    assert (tmp_path / "data" / "demo.log").exists()
+
+    # Again: the previous database is replaced, and the terminal says so.
+    again = _run_demo_command(tmp_path)
+    assert "the previous demo database was replaced" in again["text"]
+    # With --keep it is reused, and the logins printed (new passwords) work.
+    kept = _run_demo_command(tmp_path, "--keep")
+    assert "Kept the demo data from last time" in kept["text"]
+    assert kept["passwords"] != again["passwords"]
+
+
+def _run_demo_command(tmp_path: Path, *extra: str) -> dict[str, object]:
+    """Run ``doorstep demo`` until it has printed its start, check the chat page and both
+    logins, stop it with Ctrl+C; what it printed, and the passwords."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WEB_PORT")}
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("w") as stderr:
         demo = subprocess.Popen(
-            [DOORSTEP, "demo", "--port", "0", "--web-port", "0"],
+            [DOORSTEP, "demo", "--port", "0", "--web-port", "0", *extra],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -177,37 +201,32 @@ def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Pa
         reader = threading.Thread(target=_lines, args=(demo.stdout, lines), daemon=True)
         reader.start()
         try:
-            chat_url = None
-            deadline = time.monotonic() + 30
-            while chat_url is None and time.monotonic() < deadline:
+            printed: list[str] = []
+            deadline = time.monotonic() + 45
+            while not printed or not printed[-1].startswith("Press Ctrl+C"):
                 try:
-                    line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                    printed.append(lines.get(timeout=max(0.1, deadline - time.monotonic())).strip())
                 except queue.Empty:
                     break
-                if line.strip().startswith("http://"):
-                    chat_url = line.strip()
-            assert chat_url is not None, "the demo printed no chat URL within 30 seconds"
+            urls = [line for line in printed if line.startswith("http://")]
+            assert len(urls) == 2, f"the demo printed no URLs within 45 seconds: {printed}"
+            chat_url, login_url = urls
             assert chat_url.startswith("http://127.0.0.1:") and chat_url.endswith("/chat")
             assert not chat_url.startswith("http://127.0.0.1:0/")
+            assert login_url.endswith("/login")
 
             with urllib.request.urlopen(chat_url, timeout=10) as response:
                 assert response.status == 200
                 assert response.headers.get_content_type() == "text/html"
                 assert "resident chat" in response.read().decode()
 
-            # The dashboard is open too, with a demo admin whose password is printed.
-            printed: dict[str, str] = {}
-            while "password" not in printed and time.monotonic() < deadline + 10:
-                line = lines.get(timeout=10).strip()
-                if line.startswith("http://") and line.endswith("/login"):
-                    printed["url"] = line
-                elif ": " in line:
-                    key, value = line.split(": ", 1)
-                    printed[key] = value
-            assert printed["username"] == "demo-admin"
-            assert "Hello, demo-admin" in _dashboard_login(
-                printed["url"], printed["username"], printed["password"]
-            )
+            # The dashboard is open too, with two demo logins whose passwords are printed.
+            pairs = [line.split(": ", 1) for line in printed if ": " in line]
+            usernames = [value for key, value in pairs if key == "username"]
+            passwords = [value for key, value in pairs if key == "password"]
+            assert usernames == ["demo-admin", "demo-officer"]
+            for username, password in zip(usernames, passwords, strict=True):
+                assert f"Hello, {username}" in _dashboard_login(login_url, username, password)
 
             demo.send_signal(signal.SIGINT)
             assert demo.wait(timeout=10) == 0
@@ -217,9 +236,10 @@ def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Pa
                 demo.wait()
         reader.join(timeout=5)
 
-    assert (tmp_path / "data" / "demo.sqlite3").exists()
     errors = stderr_path.read_text()
     assert "Traceback" not in errors, errors
+    assert "WARNING" not in errors, errors  # library warnings go to the log file
+    return {"text": "\n".join(printed), "passwords": passwords}
 
 
 def _dashboard_login(login_url: str, username: str, password: str) -> str:
@@ -245,7 +265,10 @@ def _dashboard_login(login_url: str, username: str, password: str) -> str:
     ("command", "words"),
     [
         ([sys.executable, "-m", "bot", "--help"], ["run", "demo", "migrate", "export"]),
-        ([DOORSTEP, "demo", "--help"], ["sandbox", "--port", "--web-port", "chat"]),
+        (
+            [DOORSTEP, "demo", "--help"],
+            ["sandbox", "--port", "--web-port", "chat", "--keep", "data/demo.log"],
+        ),
         ([DOORSTEP, "run", "--help"], ["TELEGRAM_BOT_TOKEN", "migrations", "web server"]),
         (
             [DOORSTEP, "export", "feedback", "--help"],

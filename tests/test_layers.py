@@ -31,6 +31,7 @@ COMPOSITION = {
     "bot/__main__.py",
     "bot/cli.py",
     "bot/demo.py",
+    "bot/demo_history.py",
     "bot/runtime.py",
     "bot/tg/application.py",
     "bot/tg/router.py",
