@@ -10,7 +10,7 @@ memory, so a change made on one replica holds on every replica at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time
 from typing import Any, get_args
@@ -131,54 +131,70 @@ def _whole(label: str, raw: str, low: int, high: int, *, optional: bool = False)
     return int(value)
 
 
-def parse_settings_form(form: Mapping[str, str]) -> dict[str, Any]:
-    """The submitted settings, checked; InvalidInput names the first field at fault."""
-    region = form.get("bank_holiday_region", "")
-    if region not in REGIONS:
+class SettingsInvalid(InvalidInput):
+    """Settings that cannot be saved: every field at fault with its message ("Number of
+    homes: type a whole number..."), in the form's order, so the page can show each beside
+    its field at once. Its own message is all of them, for callers that show one line."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("{problems}", problems=" ".join(errors.values()))
+        self.errors = errors
+
+
+def _region(raw: str) -> str:
+    if raw not in REGIONS:
         raise InvalidInput("Bank holidays: choose one of the regions on the list.")
-    values: dict[str, Any] = {
-        "association_name": _text(
-            "Association name",
-            form.get("association_name", ""),
-            NAME_MAX_LENGTH,
-            single_line=True,
-        ),
-        "emergency_contacts": _text(
-            "Emergency contacts",
-            form.get("emergency_contacts", ""),
-            CONTACTS_MAX_LENGTH,
-            single_line=False,
-        ),
-        "quiet_hours_start": _time("Quiet hours start", form.get("quiet_hours_start", "")),
-        "quiet_hours_end": _time("Quiet hours end", form.get("quiet_hours_end", "")),
-        "bank_holiday_region": region,
-        "retention_months": _whole(
-            "Retention of closed records", form.get("retention_months", ""), 1, MONTHS_MAX
-        ),
-        "complaint_retention_months": _whole(
-            "Retention of complaints",
-            form.get("complaint_retention_months", ""),
-            1,
-            MONTHS_MAX,
-        ),
-        "resolved_close_days": _whole(
-            "Resolved reports close after",
-            form.get("resolved_close_days", ""),
-            1,
-            RESOLVED_CLOSE_DAYS_MAX,
-        ),
-        "homes": _whole("Number of homes", form.get("homes", ""), 1, HOMES_MAX, optional=True),
-    }
-    if values["quiet_hours_start"] == values["quiet_hours_end"]:
-        raise InvalidInput(
-            "Quiet hours: the start and the end are the same time. Choose a different end "
-            "(e.g. 21:00 to 08:00)."
+    return raw
+
+
+# Each editable setting's check: the typed text -> the value, or InvalidInput saying why.
+_CHECKS: dict[str, Callable[[str], Any]] = {
+    "association_name": lambda raw: _text(
+        "Association name", raw, NAME_MAX_LENGTH, single_line=True
+    ),
+    "emergency_contacts": lambda raw: _text(
+        "Emergency contacts", raw, CONTACTS_MAX_LENGTH, single_line=False
+    ),
+    "quiet_hours_start": lambda raw: _time("Quiet hours start", raw),
+    "quiet_hours_end": lambda raw: _time("Quiet hours end", raw),
+    "bank_holiday_region": _region,
+    "retention_months": lambda raw: _whole("Retention of closed records", raw, 1, MONTHS_MAX),
+    "complaint_retention_months": lambda raw: _whole("Retention of complaints", raw, 1, MONTHS_MAX),
+    "resolved_close_days": lambda raw: _whole(
+        "Resolved reports close after", raw, 1, RESOLVED_CLOSE_DAYS_MAX
+    ),
+    "homes": lambda raw: _whole("Number of homes", raw, 1, HOMES_MAX, optional=True),
+}
+
+
+def parse_settings_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The submitted settings, every field checked (not only up to the first mistake);
+    SettingsInvalid names each field at fault, so one correction round is enough."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, check in _CHECKS.items():
+        try:
+            values[name] = check(form.get(name, ""))
+        except InvalidInput as exc:
+            errors[name] = _plain(exc)
+    start, end = values.get("quiet_hours_start"), values.get("quiet_hours_end")
+    if start is not None and start == end:
+        errors["quiet_hours_end"] = _plain(
+            InvalidInput(
+                "Quiet hours: the start and the end are the same time. Choose a different end "
+                "(e.g. 21:00 to 08:00)."
+            )
         )
-    if values["complaint_retention_months"] < values["retention_months"]:
-        raise InvalidInput(
-            "Retention of complaints: keep complaints at least as long as other closed "
-            "records (the Complaint Handling Code needs their full record)."
+    kept, complaints = values.get("retention_months"), values.get("complaint_retention_months")
+    if kept is not None and complaints is not None and complaints < kept:
+        errors["complaint_retention_months"] = _plain(
+            InvalidInput(
+                "Retention of complaints: keep complaints at least as long as other closed "
+                "records (the Complaint Handling Code needs their full record)."
+            )
         )
+    if errors:
+        raise SettingsInvalid({name: errors[name] for name in EDITABLE if name in errors})
     return values
 
 
@@ -206,6 +222,9 @@ async def save_settings(
     if changed:
         row.updated_at = utcnow()
         row.updated_by = actor[:64]
+        # Quiet hours are read as a pair ("21:00-08:00"): either changed, both are recorded.
+        pair = {"quiet_hours_start", "quiet_hours_end"}
+        recorded = [n for n in EDITABLE if n in changed or (pair & set(changed) and n in pair)]
         record_action(
             session,
             actor,
@@ -213,8 +232,8 @@ async def save_settings(
             "association",
             SETTINGS_ROW_ID,
             {
-                "before": {name: _shown(getattr(before, name)) for name in changed},
-                "after": {name: _shown(wanted[name]) for name in changed},
+                "before": {name: _shown(getattr(before, name)) for name in recorded},
+                "after": {name: _shown(wanted[name]) for name in recorded},
             },
         )
     await session.flush()

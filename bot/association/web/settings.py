@@ -1,5 +1,9 @@
 """The dashboard's settings page: the association's settings, each beside the value
-configured on the server. Admins only; the service checks and audits every change."""
+configured on the server. Admins only; the service checks and audits every change.
+
+A refusal follows the GOV.UK pattern: every field is checked, each mistake is shown beside
+its field and listed in an error summary at the top, and everything typed stays in the
+form (nothing is saved until all of it is right)."""
 
 from __future__ import annotations
 
@@ -31,7 +35,9 @@ def _shown(value: Any) -> str:
     return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)
 
 
-async def _settings_page(request: web.Request, failure: Failure | None = None) -> web.Response:
+async def _settings_page(
+    request: web.Request, failure: Failure | None = None, errors: dict[str, str] | None = None
+) -> web.Response:
     async with request.app[SESSIONS]() as db:
         values = await association.setting_values(db, request.app[SETTINGS])
     fields = {
@@ -53,7 +59,9 @@ async def _settings_page(request: web.Request, failure: Failure | None = None) -
             "months_max": association.MONTHS_MAX,
             "close_days_max": RESOLVED_CLOSE_DAYS_MAX,
             "notice": NOTICES.get(request.query.get("done", "")),
-            "error": failure.message if failure else None,
+            # Mistakes in fields are beside them (and summarised); another refusal on top.
+            "error": failure.message if failure and not errors else None,
+            "errors": errors or {},
             "timezone": request.app[SETTINGS].timezone,
         },
         status=failure.status if failure else 200,
@@ -71,12 +79,15 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 async def settings_save(request: web.Request, form: Form) -> web.Response:
     """Save the settings (checked, audited); a refusal keeps what was typed."""
     typed = {name: str(form.get(name, "")) for name in association.EDITABLE}
-    async with request.app[SESSIONS].begin() as db:
-        changed = await association.save_settings(
-            db, request.app[SETTINGS], typed, actor=user_actor(current_user(request))
-        )
-        if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
-            # Messages held by the old quiet hours move at once, earlier or later.
-            in_force = await association.effective_settings(db, request.app[SETTINGS])
-            await retime_held(db, QuietHours.of(in_force), utcnow())
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            changed = await association.save_settings(
+                db, request.app[SETTINGS], typed, actor=user_actor(current_user(request))
+            )
+            if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
+                # Messages held by the old quiet hours move at once, earlier or later.
+                in_force = await association.effective_settings(db, request.app[SETTINGS])
+                await retime_held(db, QuietHours.of(in_force), utcnow())
+    except association.SettingsInvalid as invalid:  # rolled back: nothing saved
+        return await _settings_page(request, Failure("", 400, typed), invalid.errors)
     return see_other("/settings?done=" + ("settings" if changed else "unchanged"))
