@@ -14,3 +14,9 @@ class AccessError(DomainError):
 
     def __str__(self) -> str:
         return self.message_id.format(**self.params)
+
+
+class CodeUsed(AccessError):
+    """A right second-step code that was used already (a TOTP code whose 30-second step is
+    used up, or a recovery code spent before): its owner is told so, after the right
+    password, rather than left doubting the password."""

@@ -1,6 +1,6 @@
 """One login, start to finish: count the attempt, find the account, check the password
-(outside any transaction: argon2 is slow on purpose), then check the two-step code and
-open a new session.
+(outside any transaction: argon2 is slow on purpose), then check the two-step code (or a
+recovery code) and open a new session.
 
 The caller runs ``start_login`` and ``finish_login`` in two transactions with
 ``password_matches`` (and ``fresh_hash``, from ``bot.accounts.passwords``) between them.
@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts.recovery import use_recovery_code
 from bot.accounts.sessions import NewSession, open_session, revoke_session
 from bot.accounts.throttle import attempt_succeeded, start_attempt
 from bot.accounts.totp import accept_totp
@@ -61,11 +62,14 @@ async def finish_login(
     """After a good password: check the code, end the browser's old session (``replaces``:
     one session per login), mark the attempt a success and open a new session (audited).
 
-    None when the account was deactivated meanwhile or the code is wrong; CodeUsed when
-    the code is right but used already.
+    The code is the app's or a recovery code. None when the account was deactivated
+    meanwhile or the code is wrong; CodeUsed when the code is right but used already.
     """
     user = await session.get(DashboardUser, user_id, with_for_update=True)
-    if user is None or not user.active or not accept_totp(user, code, now):
+    if user is None or not user.active:
+        return None
+    # The app's code, or else one of the recovery codes (each once, its use audited).
+    if not (accept_totp(user, code, now) or await use_recovery_code(session, user, code, now)):
         return None
     if replaces is not None:
         await revoke_session(session, replaces)

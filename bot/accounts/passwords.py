@@ -24,6 +24,11 @@ _ZXCVBN_MAX = 72
 # zxcvbn score 0-4: 3 means "safely unguessable" (about 10^8 guesses or more).
 _MIN_SCORE = 3
 
+# Crockford's base32: no i, l, o or u, so nothing read aloud or copied by hand is mistaken.
+SECRET_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # noqa: S105 - an alphabet
+# What people type for those look-alikes, read as the letter they meant.
+_LOOK_ALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
+
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
 
@@ -69,6 +74,25 @@ def check_password_policy(password: str, username: str | None = None) -> None:
             "That password is too easy to guess{reason}; try a few unrelated words together.",
             reason=f" ({warning.lower()})" if warning else "",
         )
+
+
+def readable_secret(groups: int = 4) -> str:
+    """A random secret of ``groups`` groups of four base32 characters, from ``secrets``
+    (20 bits a group: four groups are 80 bits), e.g. "7k2m-q9xd-4hzp-b3nw".
+
+    Read from a screen and typed or said aloud (a recovery code, a temporary password):
+    lower case, no look-alike letters, hyphens to keep one's place.
+    """
+    return "-".join(
+        "".join(secrets.choice(SECRET_ALPHABET) for _ in range(4)) for _ in range(groups)
+    )
+
+
+def typed_secret(text: str) -> str:
+    """A readable secret as typed, reduced to its characters: case, spaces and hyphens
+    ignored, O read as 0 and I or L as 1 (Crockford's rule)."""
+    kept = "".join(ch for ch in text.lower() if ch not in " -\t")
+    return kept.translate(_LOOK_ALIKES)
 
 
 def hash_password(password: str) -> str:

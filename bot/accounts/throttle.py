@@ -111,3 +111,14 @@ async def attempt_succeeded(session: AsyncSession, attempt_id: int) -> None:
     await session.execute(
         update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=True)
     )
+
+
+async def forget_failures(session: AsyncSession, username: str) -> None:
+    """Forget an account's failed logins: an admin has just given it a new password, so
+    the person it was reset for can log in at once (the guesses were at the old one)."""
+    await session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == normalise_username(username),
+            LoginAttempt.success.is_(False),
+        )
+    )

@@ -3,7 +3,8 @@
 A code is good for its 30-second step and one step either side, and only once: the last
 step used is kept, so a code seen over someone's shoulder cannot be replayed. Turning
 two-step login on or off takes the current password again (``bot.accounts.recheck``): a
-stolen session alone cannot bind its own app and lock the owner out.
+stolen session alone cannot bind its own app and lock the owner out. Turning it on makes
+ten recovery codes (``bot.accounts.recovery``).
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ from datetime import datetime
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts.errors import AccessError
+from bot.accounts.errors import AccessError, CodeUsed
 from bot.accounts.passwords import PasswordChecked
+from bot.accounts.recovery import delete_recovery_codes, new_recovery_codes
 from bot.accounts.users import locked_account
 from bot.audit import record_action, user_actor
 from bot.models import DashboardUser
 from bot.models.base import utcnow
 
 TOTP_ISSUER = "Doorstep"
-
-
-class CodeUsed(AccessError):
-    """A right code whose 30-second step has been used already (typed twice, or replayed)."""
 
 
 def totp_uri(user: DashboardUser, secret: str) -> str:
@@ -55,9 +53,9 @@ async def start_totp_enrolment(session: AsyncSession, user_id: int) -> None:
         user.totp_pending_secret = pyotp.random_base32()
 
 
-async def confirm_totp(session: AsyncSession, checked: PasswordChecked, code: str) -> None:
+async def confirm_totp(session: AsyncSession, checked: PasswordChecked, code: str) -> list[str]:
     """Turn on two-step login once the app shows a good code for the pending secret (and
-    the password was given again)."""
+    the password was given again); returns its new recovery codes, to be shown once."""
     user = await locked_account(session, checked.user_id)
     if user.totp_pending_secret is None:
         raise AccessError("Start setting up two-step login first.")
@@ -70,13 +68,15 @@ async def confirm_totp(session: AsyncSession, checked: PasswordChecked, code: st
         step,
     )
     record_action(session, user_actor(user), "dashboard.totp_enabled", "dashboard_user", user.id)
+    return await new_recovery_codes(session, user)
 
 
 async def disable_totp(session: AsyncSession, checked: PasswordChecked) -> None:
-    """Turn two-step login off (the password given again)."""
+    """Turn two-step login off (the password given again); its recovery codes go too."""
     user = await locked_account(session, checked.user_id)
     user.totp_secret = user.totp_pending_secret = None
     user.totp_last_step = None
+    await delete_recovery_codes(session, user.id)
     record_action(session, user_actor(user), "dashboard.totp_disabled", "dashboard_user", user.id)
 
 

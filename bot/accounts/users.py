@@ -61,6 +61,16 @@ async def staff_to_link(session: AsyncSession) -> Sequence[StaffMember]:
     return (await session.scalars(select(StaffMember).order_by(StaffMember.name))).all()
 
 
+async def display_name(session: AsyncSession, user: DashboardUser) -> str:
+    """How a dashboard user is named to people: their linked staff member's name, or else
+    their username."""
+    if user.staff_member_id is not None:
+        member = await session.get(StaffMember, user.staff_member_id)
+        if member is not None:
+            return member.name
+    return user.username
+
+
 async def locked_account(session: AsyncSession, user_id: int) -> DashboardUser:
     """The account, locked for this transaction; AccessError when there is none."""
     user = await session.get(DashboardUser, user_id, with_for_update=True)
@@ -154,11 +164,12 @@ async def change_password(
     keep_session_id: int | None,
 ) -> None:
     """Change one's own password (the current one given again); every other session of the
-    account ends (audited)."""
+    account ends (audited). A temporary password from an admin's reset is done with."""
     user = await locked_account(session, checked.user_id)
     check_password_policy(new, user.username)
     user.password_hash = await asyncio.to_thread(hash_password, new)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     await revoke_all_sessions(session, user.id, except_id=keep_session_id)
     record_action(
         session, user_actor(user), "dashboard.password_changed", "dashboard_user", user.id

@@ -1,10 +1,11 @@
-"""The dashboard's people and their logins: accounts, server-side sessions, login attempts."""
+"""The dashboard's people and their logins: accounts, server-side sessions, login attempts,
+two-step recovery codes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, BigId, UTCDateTime, utcnow
@@ -39,6 +40,29 @@ class DashboardUser(Base):
     password_changed_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, nullable=False
     )
+    # Set when an admin gives the account a temporary password: until the person chooses
+    # their own, the dashboard shows them only the form to change it.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the app's code at login (when the phone is lost).
+
+    Ten are made when two-step login is turned on, shown once; only a hash of each is kept
+    (``bot.accounts.recovery`` says which and why). ``used_at`` marks one used up.
+    """
+
+    __tablename__ = "dashboard_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebSession(Base):

@@ -1,7 +1,9 @@
-"""One's own account: change the password, turn two-step login on or off.
+"""One's own account: change the password, turn two-step login on or off, make a new set
+of recovery codes.
 
 Each of these asks for the current password again (``bot.accounts.recheck``), checked as
-a login is: throttled on the same account, argon2 outside any transaction.
+a login is: throttled on the same account, argon2 outside any transaction. Recovery codes
+are shown in the answer to the form that made them, once: never in a page fetched later.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ from aiohttp import web
 
 from bot.accounts.passwords import PASSWORD_MIN_LENGTH, PasswordChecked, password_matches
 from bot.accounts.recheck import WRONG_PASSWORD, recheck_passed, start_recheck
+from bot.accounts.recovery import recovery_codes_left, renew_recovery_codes
 from bot.accounts.throttle import Throttled
 from bot.accounts.totp import confirm_totp, disable_totp, start_totp_enrolment, totp_uri
 from bot.accounts.users import change_password
 from bot.models import DashboardUser
-from bot.web.pages import Failure, Form, Refused, form_action, qr_svg, render, see_other
+from bot.web.pages import (
+    NOTICES,
+    Failure,
+    Form,
+    Refused,
+    form_action,
+    qr_svg,
+    render,
+    see_other,
+)
 from bot.web.security import SESSIONS, USER, WEB_SESSION, access, client_address
 
 
@@ -22,9 +34,9 @@ def _my_id(request: web.Request) -> int:
     return request[WEB_SESSION].user_id
 
 
-async def _password_again(request: web.Request, password: str) -> PasswordChecked:
-    """The current password, given again, checked as a login is (refused 429 when too many
-    were wrong lately, 400 when it is wrong)."""
+async def password_again(request: web.Request, password: str) -> PasswordChecked:
+    """The logged-in user's current password, given again, checked as a login is (refused
+    429 when too many were wrong lately, 400 when it is wrong); the admin pages use it too."""
     sessions = request.app[SESSIONS]
     try:
         async with sessions.begin() as db:
@@ -41,15 +53,28 @@ async def _password_again(request: web.Request, password: str) -> PasswordChecke
 async def account_page(request: web.Request, failure: Failure | None = None) -> web.Response:
     """The account page, with the reason when a change was refused (passwords never shown
     again)."""
+    return await _account_view(request, failure=failure)
+
+
+async def _account_view(
+    request: web.Request,
+    *,
+    failure: Failure | None = None,
+    codes: list[str] | None = None,
+    notice: str | None = None,
+) -> web.Response:
+    """The account page; ``codes``: recovery codes just made, shown this once."""
     # Reloaded: a failed change may have rolled back (and expired) the request's copy.
     async with request.app[SESSIONS]() as db:
         user = await db.get(DashboardUser, _my_id(request))
+        codes_left = await recovery_codes_left(db, _my_id(request))
     assert user is not None
     request[USER] = user
     qr = uri = None
     if user.totp_pending_secret:
         uri = totp_uri(user, user.totp_pending_secret)
         qr = qr_svg(uri)
+    extra = {"notice": notice} if notice else {}
     return render(
         request,
         "account.html",
@@ -60,6 +85,10 @@ async def account_page(request: web.Request, failure: Failure | None = None) -> 
             "totp_secret": user.totp_pending_secret,
             "totp_qr": qr,
             "min_length": PASSWORD_MIN_LENGTH,
+            "must_change_password": user.must_change_password,
+            "recovery_codes": codes or [],
+            "codes_left": codes_left,
+            **extra,
         },
         status=failure.status if failure else 200,
     )
@@ -78,7 +107,7 @@ async def password_change(request: web.Request, form: Form) -> web.StreamRespons
     new = str(form.get("new_password", ""))
     if new != str(form.get("new_password_again", "")):
         raise Refused("The new passwords do not match.", 400)
-    checked = await _password_again(request, str(form.get("current_password", "")))
+    checked = await password_again(request, str(form.get("current_password", "")))
     async with request.app[SESSIONS].begin() as db:
         await change_password(db, checked, new, keep_session_id=request[WEB_SESSION].id)
     return see_other("/account?done=password")
@@ -95,18 +124,30 @@ async def totp_start(request: web.Request) -> web.StreamResponse:
 @access("viewer")
 @form_action(account_page)
 async def totp_confirm(request: web.Request, form: Form) -> web.StreamResponse:
-    """Turn two-step login on with the password and a code from the app."""
-    checked = await _password_again(request, str(form.get("password", "")))
+    """Turn two-step login on with the password and a code from the app; show its
+    recovery codes."""
+    checked = await password_again(request, str(form.get("password", "")))
     async with request.app[SESSIONS].begin() as db:
-        await confirm_totp(db, checked, str(form.get("code", "")))
-    return see_other("/account?done=totp-on")
+        codes = await confirm_totp(db, checked, str(form.get("code", "")))
+    # Not a redirect: the recovery codes are in this answer only (no-store), never again.
+    return await _account_view(request, codes=codes, notice=NOTICES["totp-on"])
+
+
+@access("viewer")
+@form_action(account_page)
+async def recovery_codes_renew(request: web.Request, form: Form) -> web.StreamResponse:
+    """A new set of recovery codes (password needed); the old set stops working."""
+    checked = await password_again(request, str(form.get("password", "")))
+    async with request.app[SESSIONS].begin() as db:
+        codes = await renew_recovery_codes(db, checked)
+    return await _account_view(request, codes=codes, notice=NOTICES["recovery-codes"])
 
 
 @access("viewer")
 @form_action(account_page)
 async def totp_disable(request: web.Request, form: Form) -> web.StreamResponse:
-    """Turn two-step login off (password needed)."""
-    checked = await _password_again(request, str(form.get("password", "")))
+    """Turn two-step login off (password needed); its recovery codes are deleted."""
+    checked = await password_again(request, str(form.get("password", "")))
     async with request.app[SESSIONS].begin() as db:
         await disable_totp(db, checked)
     return see_other("/account?done=totp-off")
@@ -119,3 +160,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/account/totp/start", totp_start)
     app.router.add_post("/account/totp/confirm", totp_confirm)
     app.router.add_post("/account/totp/disable", totp_disable)
+    app.router.add_post("/account/recovery-codes", recovery_codes_renew)

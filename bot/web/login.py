@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.accounts.errors import CodeUsed
 from bot.accounts.login import finish_login, start_login
 from bot.accounts.passwords import fresh_hash, password_matches
-from bot.accounts.sessions import NewSession, log_out, log_out_everywhere
+from bot.accounts.sessions import log_out, log_out_everywhere
 from bot.accounts.throttle import Throttled
-from bot.accounts.totp import CodeUsed
 from bot.accounts.users import USERNAME_MAX_LENGTH
 from bot.web.forms import read_form
 from bot.web.pages import render, see_other
 from bot.web.security import (
+    MUST_CHANGE,
     SESSIONS,
     USER,
     WEB_SESSION,
@@ -91,15 +92,18 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(
             request, login_csrf_value(request), error=error, status=status, next_path=target
         )
-    response = see_other(target)
-    set_session_cookie(response, request, opened.token)
+    token, must_change = opened
+    # A temporary password from an admin's reset: their own password first, then the rest.
+    response = see_other(MUST_CHANGE if must_change else target)
+    set_session_cookie(response, request, token)
     return response
 
 
 async def _log_in(
     request: web.Request, username: str, password: str, code: str
-) -> NewSession | None:
-    """A new session, or None for a wrong name, password or code (Throttled: too many)."""
+) -> tuple[str, bool] | None:
+    """A new session's token and whether its password must be changed first, or None for
+    a wrong name, password or code (Throttled: too many)."""
     sessions = request.app[SESSIONS]
     address = client_address(request)
     async with sessions.begin() as db:
@@ -111,7 +115,7 @@ async def _log_in(
     # A session the browser already had (logged in before) ends: one per login.
     old = request.get(WEB_SESSION)
     async with sessions.begin() as db:
-        return await finish_login(
+        opened = await finish_login(
             db,
             attempt_id,
             user.id,
@@ -121,6 +125,7 @@ async def _log_in(
             user_agent=request.headers.get("User-Agent"),
             new_hash=new_hash,
         )
+    return None if opened is None else (opened.token, user.must_change_password)
 
 
 @access("viewer")

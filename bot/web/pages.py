@@ -31,6 +31,7 @@ NOTICES = {
     "password": "Your password has been changed. Other sessions have been logged out.",
     "totp-on": "Two-step login is on. You will need a code from your app each time.",
     "totp-off": "Two-step login is off.",
+    "recovery-codes": "Here is a new set of recovery codes. The old ones no longer work.",
     "user-created": "The user has been created.",
     "user-saved": "The change has been saved.",
     "everywhere": "Every other session of yours has been logged out.",
@@ -96,12 +97,14 @@ def see_other(location: str) -> web.Response:
 def render(
     request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> web.Response:
-    """A page from the dashboard's templates (autoescaped) with the user and the CSRF token."""
+    """A page from the dashboard's templates (autoescaped) with the user, the CSRF token
+    and the path (the menu marks the section it is in)."""
     notice = NOTICES.get(request.query.get("done", ""))
     full = {
         "user": request.get(USER),
         "csrf_token": csrf_token(request),
         "notice": notice,
+        "current_path": request.path,
         **context,
     }
     return aiohttp_jinja2.render_template(template, request, full, status=status)

@@ -47,6 +47,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# Where someone given a temporary password by an admin goes first, and all they may use
+# until they have chosen their own (the guard sends them back there).
+MUST_CHANGE = "/account#password"
+WHILE_MUST_CHANGE = frozenset({"/account", "/account/password", "/logout", "/logout-everywhere"})
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
@@ -321,6 +325,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not has_role(user.role, level):
             log.info("user %s refused %s %s (needs %s)", user.id, request.method, route, level)
             return plain_page(403, "Not allowed", "Your role does not allow this page.")
+        if user.must_change_password and request.path not in WHILE_MUST_CHANGE:
+            # A temporary password from an admin: nothing else until they choose their own.
+            if request.method in SAFE_METHODS:
+                raise web.HTTPSeeOther(location=MUST_CHANGE)
+            return plain_page(403, "Change your password first", "Choose your own password.")
     if request.method in SAFE_METHODS:
         return await handler(request)
     if not await _form_readable(request):
