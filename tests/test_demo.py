@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from playwright.async_api import Page, async_playwright, expect
@@ -169,21 +170,28 @@ def _lines(stream: Iterable[str], into: queue.Queue[str]) -> None:
 
 def test_demo_command_prints_a_working_chat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     shown = _run_demo_command(tmp_path)
-    assert "Started with fresh demo data." in shown["text"]
-    assert "logged to data/demo.log" in shown["text"]
+    assert "Started with fresh demo data." in shown.text
+    assert "logged to data/demo.log" in shown.text
     assert (tmp_path / "data" / "demo.sqlite3").exists()
     assert (tmp_path / "data" / "demo.log").exists()
 
     # Again: the previous database is replaced, and the terminal says so.
     again = _run_demo_command(tmp_path)
-    assert "the previous demo database was replaced" in again["text"]
+    assert "the previous demo database was replaced" in again.text
     # With --keep it is reused, and the logins printed (new passwords) work.
     kept = _run_demo_command(tmp_path, "--keep")
-    assert "Kept the demo data from last time" in kept["text"]
-    assert kept["passwords"] != again["passwords"]
+    assert "Kept the demo data from last time" in kept.text
+    assert kept.passwords != again.passwords
 
 
-def _run_demo_command(tmp_path: Path, *extra: str) -> dict[str, object]:
+class Shown(NamedTuple):
+    """What a demo run printed, and the passwords among it."""
+
+    text: str
+    passwords: list[str]
+
+
+def _run_demo_command(tmp_path: Path, *extra: str) -> Shown:
     """Run ``doorstep demo`` until it has printed its start, check the chat page and both
     logins, stop it with Ctrl+C; what it printed, and the passwords."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WEB_PORT")}
@@ -239,7 +247,7 @@ def _run_demo_command(tmp_path: Path, *extra: str) -> dict[str, object]:
     errors = stderr_path.read_text()
     assert "Traceback" not in errors, errors
     assert "WARNING" not in errors, errors  # library warnings go to the log file
-    return {"text": "\n".join(printed), "passwords": passwords}
+    return Shown("\n".join(printed), passwords)
 
 
 def _dashboard_login(login_url: str, username: str, password: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, FilePayload, Page, async_playwright, expect
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -224,9 +224,8 @@ async def test_chat_stays_at_the_end_after_a_photo_loads(
     for n in range(8):  # enough to scroll
         await send(page, f"message {n}")
         await expect(page.locator(".msg.bot .text").last).to_have_text(f"You said: message {n}")
-    await page.set_input_files(
-        "#photo-input", files=[{"name": "damp.png", "mimeType": "image/png", "buffer": tall_png()}]
-    )
+    tall: FilePayload = {"name": "damp.png", "mimeType": "image/png", "buffer": tall_png()}
+    await page.set_input_files("#photo-input", files=[tall])
     photo = page.locator(".msg.me img.photo")
     await expect(photo).to_have_count(1)
     await page.wait_for_function("() => document.querySelector('.msg.me img.photo').complete")
