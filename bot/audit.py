@@ -7,11 +7,13 @@ application (the flush guard in ``bot.models.staff``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.models import AuditEntry, DashboardUser, StaffMember
 from bot.models.base import utcnow
 
@@ -51,260 +53,345 @@ def record_action(
 
 # ----- the log in words ---------------------------------------------------------------------------
 # Each action written above, as the audit page says it: (what it is, in a few words, for the
-# "What" filter; the sentence). In a sentence {actor} is who did it and {thing} what it was
-# done to (a link where the thing has a page); the other fields come from the entry's
-# details (``bot.web.audit`` fills them). An action missing here is still shown, in the
-# words of its name ("<actor> did <action words> on <thing>"): a new feature's entries are
-# never hidden, only plainer until they get words here (tests/web/test_audit_sentences.py
-# checks that every action the code writes has them).
+# "What" filter; the sentence), each a msgid the page shows in the reader's language. In a
+# sentence {actor} is who did it and {thing} what it was done to (a link where the thing
+# has a page); the other fields come from the entry's details (``bot.web.audit_sentences`` fills
+# them). An action missing here is still shown, in the words of its name ("<actor> did
+# <action words> on <thing>"): a new feature's entries are never hidden, only plainer until
+# they get words here (tests/web/test_audit_sentences.py checks that every action the code
+# writes has them).
 
 AREAS = {
-    "feedback": "Reports and complaints",
-    "event": "Events",
-    "announcement": "Announcements",
-    "staff": "Staff",
-    "neighbourhood": "Neighbourhoods",
-    "topic": "Topics",
-    "resident": "Residents",
-    "report": "The report",
-    "settings": "Settings",
-    "dashboard": "Dashboard accounts",
+    "feedback": N_("Reports and complaints"),
+    "event": N_("Events"),
+    "announcement": N_("Announcements"),
+    "staff": N_("Staff"),
+    "neighbourhood": N_("Neighbourhoods"),
+    "topic": N_("Topics"),
+    "resident": N_("Residents"),
+    "report": N_("The report"),
+    "settings": N_("Settings"),
+    "dashboard": N_("Dashboard accounts"),
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {
     # Reports and complaints
-    "feedback.viewed": ("Opened a report in Telegram", "{actor} opened {thing} in Telegram"),
-    "feedback.acknowledged": ("Acknowledged a report", "{actor} acknowledged {thing}"),
-    "feedback.status_changed": (
-        "Changed a report's status",
-        "{actor} moved {thing} from {from} to {to}",
+    "feedback.viewed": (
+        N_("Opened a report in Telegram"),
+        N_("{actor} opened {thing} in Telegram"),
     ),
-    "feedback.replied": ("Replied to a resident", "{actor} replied to the resident on {thing}"),
-    "feedback.note_added": ("Added an internal note", "{actor} added an internal note to {thing}"),
-    "feedback.assigned": ("Assigned a report", "{actor} assigned {thing} to {after}"),
+    "feedback.acknowledged": (N_("Acknowledged a report"), N_("{actor} acknowledged {thing}")),
+    "feedback.status_changed": (
+        N_("Changed a report's status"),
+        N_("{actor} moved {thing} from {from} to {to}"),
+    ),
+    "feedback.replied": (
+        N_("Replied to a resident"),
+        N_("{actor} replied to the resident on {thing}"),
+    ),
+    "feedback.note_added": (
+        N_("Added an internal note"),
+        N_("{actor} added an internal note to {thing}"),
+    ),
+    "feedback.assigned": (N_("Assigned a report"), N_("{actor} assigned {thing} to {after}")),
     "feedback.unassigned": (
-        "Unassigned a report",
-        "{actor} took {thing} off {before}'s list (now unassigned)",
+        N_("Unassigned a report"),
+        N_("{actor} took {thing} off {before}'s list (now unassigned)"),
     ),
     "feedback.extended": (
-        "Extended a complaint's deadline",
-        "{actor} extended the stage {stage} answer date of {thing} by {working_days} "
-        "working days, from {before} to {after}",
+        N_("Extended a complaint's deadline"),
+        N_(
+            "{actor} extended the stage {stage} answer date of {thing} by {working_days} "
+            "working days, from {before} to {after}"
+        ),
     ),
     "feedback.hazard_classified": (
-        "Classified a hazard (Awaab's Law)",
-        "{actor} classified {thing} as {hazard}: {reason}",
+        N_("Classified a hazard (Awaab's Law)"),
+        N_("{actor} classified {thing} as {hazard}: {reason}"),
     ),
     "feedback.hazard_investigated": (
-        "Concluded a hazard's investigation",
-        "{actor} recorded that the investigation of {thing} concluded on {done_at}",
+        N_("Concluded a hazard's investigation"),
+        N_("{actor} recorded that the investigation of {thing} concluded on {done_at}"),
     ),
     "feedback.hazard_summary_sent": (
-        "Sent a hazard's written summary",
-        "{actor} sent the resident the written summary of the investigation of {thing}",
+        N_("Sent a hazard's written summary"),
+        N_("{actor} sent the resident the written summary of the investigation of {thing}"),
     ),
     "feedback.hazard_safety_work_done": (
-        "Recorded a hazard made safe",
-        "{actor} recorded that {thing} was made safe (relevant safety work done) on {done_at}",
+        N_("Recorded a hazard made safe"),
+        N_("{actor} recorded that {thing} was made safe (relevant safety work done) on {done_at}"),
     ),
     "feedback.hazard_preventive_works_started": (
-        "Recorded preventive works started",
-        "{actor} recorded that preventive works on {thing} started on {done_at}",
+        N_("Recorded preventive works started"),
+        N_("{actor} recorded that preventive works on {thing} started on {done_at}"),
     ),
     "feedback.hazard_accommodation": (
-        "Recorded alternative accommodation",
-        "{actor} recorded alternative accommodation for {thing} as {outcome}",
+        N_("Recorded alternative accommodation"),
+        N_("{actor} recorded alternative accommodation for {thing} as {outcome}"),
     ),
     "feedback.record_exported": (
-        "Downloaded a report's full record",
-        "{actor} downloaded the full record of {thing}",
+        N_("Downloaded a report's full record"),
+        N_("{actor} downloaded the full record of {thing}"),
     ),
-    "feedback.exported": ("Exported the inbox", "{actor} exported the inbox as {format}"),
+    "feedback.exported": (N_("Exported the inbox"), N_("{actor} exported the inbox as {format}")),
     "feedback.retention_anonymised": (
-        "Anonymised reports past retention",
-        "{actor} anonymised closed reports past their retention period: {references}",
+        N_("Anonymised reports past retention"),
+        N_("{actor} anonymised closed reports past their retention period: {references}"),
     ),
     # Events
-    "event.published": ("Published an event", "{actor} published {thing}"),
-    "event.edited": ("Changed an event", "{actor} changed {thing}"),
-    "event.cancelled": ("Cancelled an event", "{actor} cancelled {thing}"),
+    "event.published": (N_("Published an event"), N_("{actor} published {thing}")),
+    "event.edited": (N_("Changed an event"), N_("{actor} changed {thing}")),
+    "event.cancelled": (N_("Cancelled an event"), N_("{actor} cancelled {thing}")),
     "event.attendance": (
-        "Recorded one party's attendance",
-        "{actor} recorded booking {booking} at {thing} as {attended}",
+        N_("Recorded one party's attendance"),
+        N_("{actor} recorded booking {booking} at {thing} as {attended}"),
     ),
     "event.attendance_all": (
-        "Recorded everyone's attendance",
-        "{actor} recorded all {parties} booked parties at {thing} as attended",
+        N_("Recorded everyone's attendance"),
+        N_("{actor} recorded all {parties} booked parties at {thing} as attended"),
     ),
     "event.closed": (
-        "Wrote an event's closing record",
-        "{actor} wrote the closing record of {thing}",
+        N_("Wrote an event's closing record"),
+        N_("{actor} wrote the closing record of {thing}"),
     ),
     "event.attendees_exported": (
-        "Downloaded an attendee list",
-        "{actor} downloaded the attendee list of {thing} as {format}",
+        N_("Downloaded an attendee list"),
+        N_("{actor} downloaded the attendee list of {thing} as {format}"),
     ),
     # Announcements
-    "announcement.sent": ("Sent an announcement", "{actor} sent {thing} to {recipients} residents"),
-    "announcement.scheduled": (
-        "Scheduled an announcement",
-        "{actor} scheduled {thing} for {recipients} residents",
+    "announcement.sent": (
+        N_("Sent an announcement"),
+        N_("{actor} sent {thing} to {recipients} residents"),
     ),
-    "announcement.cancelled": ("Cancelled an announcement", "{actor} cancelled {thing}"),
+    "announcement.scheduled": (
+        N_("Scheduled an announcement"),
+        N_("{actor} scheduled {thing} for {recipients} residents"),
+    ),
+    "announcement.cancelled": (N_("Cancelled an announcement"), N_("{actor} cancelled {thing}")),
     "announcement.deliveries_exported": (
-        "Downloaded a delivery report",
-        "{actor} downloaded the delivery report of {thing}",
+        N_("Downloaded a delivery report"),
+        N_("{actor} downloaded the delivery report of {thing}"),
     ),
     # Staff
     "staff.invite_created": (
-        "Created a staff invitation",
-        "{actor} created an invitation for a new {role}, valid until {expires_at}",
+        N_("Created a staff invitation"),
+        N_("{actor} created an invitation for a new {role}, valid until {expires_at}"),
     ),
     "staff.invite_redeemed": (
-        "Joined the staff",
-        "{actor} joined the staff as {role} with an invitation",
+        N_("Joined the staff"),
+        N_("{actor} joined the staff as {role} with an invitation"),
     ),
-    "staff.revoked": ("Removed a staff member", "{actor} removed {thing} ({role}) from the staff"),
+    "staff.revoked": (
+        N_("Removed a staff member"),
+        N_("{actor} removed {thing} ({role}) from the staff"),
+    ),
     "staff.neighbourhoods_set": (
-        "Set a staff member's neighbourhoods",
-        "{actor} limited {thing} to the neighbourhoods: {after}",
+        N_("Set a staff member's neighbourhoods"),
+        N_("{actor} limited {thing} to the neighbourhoods: {after}"),
     ),
     # Neighbourhoods and topics
-    "neighbourhood.added": ("Added a neighbourhood", "{actor} added the neighbourhood {thing}"),
+    "neighbourhood.added": (
+        N_("Added a neighbourhood"),
+        N_("{actor} added the neighbourhood {thing}"),
+    ),
     "neighbourhood.renamed": (
-        "Renamed a neighbourhood",
-        "{actor} renamed the neighbourhood {before_name} to {thing}",
+        N_("Renamed a neighbourhood"),
+        N_("{actor} renamed the neighbourhood {before_name} to {thing}"),
     ),
     "neighbourhood.deactivated": (
-        "Took a neighbourhood off the list",
-        "{actor} took the neighbourhood {thing} off the list",
+        N_("Took a neighbourhood off the list"),
+        N_("{actor} took the neighbourhood {thing} off the list"),
     ),
     "neighbourhood.reactivated": (
-        "Put a neighbourhood back on the list",
-        "{actor} put the neighbourhood {thing} back on the list",
+        N_("Put a neighbourhood back on the list"),
+        N_("{actor} put the neighbourhood {thing} back on the list"),
     ),
     "neighbourhood.in_england_changed": (
-        "Changed whether a neighbourhood is in England",
-        "{actor} set whether {thing} is in England (Awaab's Law) from {before_in_england} "
-        "to {after_in_england}",
+        N_("Changed whether a neighbourhood is in England"),
+        N_(
+            "{actor} set whether {thing} is in England (Awaab's Law) from {before_in_england} "
+            "to {after_in_england}"
+        ),
     ),
-    "topic.added": ("Added a topic", "{actor} added the topic {thing}"),
-    "topic.renamed": ("Renamed a topic", "{actor} renamed the topic {before_name} to {thing}"),
+    "topic.added": (N_("Added a topic"), N_("{actor} added the topic {thing}")),
+    "topic.renamed": (
+        N_("Renamed a topic"),
+        N_("{actor} renamed the topic {before_name} to {thing}"),
+    ),
     "topic.deactivated": (
-        "Took a topic off the list",
-        "{actor} took the topic {thing} off the list",
+        N_("Took a topic off the list"),
+        N_("{actor} took the topic {thing} off the list"),
     ),
     "topic.reactivated": (
-        "Put a topic back on the list",
-        "{actor} put the topic {thing} back on the list",
+        N_("Put a topic back on the list"),
+        N_("{actor} put the topic {thing} back on the list"),
     ),
     # Residents
-    "resident.erased": ("Erased a resident's data", "{actor} erased the personal data of {thing}"),
-    # The report
-    "report.exported": ("Exported the report", "{actor} exported the report for {from} to {to}"),
-    # Settings
-    "settings.changed": ("Changed the settings", "{actor} changed {changes}"),
-    # Dashboard accounts
-    "dashboard.login": ("Logged in", "{actor} logged in to the dashboard"),
-    "dashboard.logout": ("Logged out", "{actor} logged out of the dashboard"),
-    "dashboard.logout_everywhere": (
-        "Logged out everywhere",
-        "{actor} logged out everywhere ({sessions_ended} sessions ended)",
+    "resident.erased": (
+        N_("Erased a resident's data"),
+        N_("{actor} erased the personal data of {thing}"),
     ),
-    "dashboard.password_changed": ("Changed their password", "{actor} changed their password"),
-    "dashboard.totp_enabled": ("Turned on two-step login", "{actor} turned on two-step login"),
-    "dashboard.totp_disabled": ("Turned off two-step login", "{actor} turned off two-step login"),
+    # The report
+    "report.exported": (
+        N_("Exported the report"),
+        N_("{actor} exported the report for {from} to {to}"),
+    ),
+    # Settings
+    "settings.changed": (N_("Changed the settings"), N_("{actor} changed {changes}")),
+    # Dashboard accounts
+    "dashboard.login": (N_("Logged in"), N_("{actor} logged in to the dashboard")),
+    "dashboard.logout": (N_("Logged out"), N_("{actor} logged out of the dashboard")),
+    "dashboard.logout_everywhere": (
+        N_("Logged out everywhere"),
+        N_("{actor} logged out everywhere ({sessions_ended} sessions ended)"),
+    ),
+    "dashboard.password_changed": (
+        N_("Changed their password"),
+        N_("{actor} changed their password"),
+    ),
+    "dashboard.totp_enabled": (
+        N_("Turned on two-step login"),
+        N_("{actor} turned on two-step login"),
+    ),
+    "dashboard.totp_disabled": (
+        N_("Turned off two-step login"),
+        N_("{actor} turned off two-step login"),
+    ),
     "dashboard.user_created": (
-        "Created a dashboard account",
-        "{actor} created the dashboard account {thing} ({after_role})",
+        N_("Created a dashboard account"),
+        N_("{actor} created the dashboard account {thing} ({after_role})"),
     ),
     "dashboard.role_changed": (
-        "Changed a dashboard account's role",
-        "{actor} changed the role of {thing} from {before_role} to {after_role}",
+        N_("Changed a dashboard account's role"),
+        N_("{actor} changed the role of {thing} from {before_role} to {after_role}"),
     ),
     "dashboard.recovery_codes_renewed": (
-        "Made new recovery codes",
-        "{actor} made a new set of recovery codes (the old ones no longer work)",
+        N_("Made new recovery codes"),
+        N_("{actor} made a new set of recovery codes (the old ones no longer work)"),
     ),
     "dashboard.recovery_code_used": (
-        "Logged in with a recovery code",
-        "{actor} used a recovery code to log in ({codes_left} left)",
+        N_("Logged in with a recovery code"),
+        N_("{actor} used a recovery code to log in ({codes_left} left)"),
     ),
     "dashboard.password_reset": (
-        "Reset someone's password",
-        "{actor} reset the password of {thing}",
+        N_("Reset someone's password"),
+        N_("{actor} reset the password of {thing}"),
     ),
     "dashboard.two_step_reset": (
-        "Reset someone's two-step login",
-        "{actor} turned off two-step login for {thing} (a reset)",
+        N_("Reset someone's two-step login"),
+        N_("{actor} turned off two-step login for {thing} (a reset)"),
     ),
     "dashboard.user_activated": (
-        "Turned a dashboard account back on",
-        "{actor} turned the dashboard account {thing} back on",
+        N_("Turned a dashboard account back on"),
+        N_("{actor} turned the dashboard account {thing} back on"),
     ),
     "dashboard.user_deactivated": (
-        "Turned a dashboard account off",
-        "{actor} turned the dashboard account {thing} off",
+        N_("Turned a dashboard account off"),
+        N_("{actor} turned the dashboard account {thing} off"),
     ),
 }
 
-# The words for the ids and codes in entries: who (the actors that are not people), a
-# report's status, a hazard's kind, the answers and the settings' names.
+# The words for the ids and codes in entries (msgids): the roles (of dashboard accounts and
+# staff members), who (the actors that are not people), a report's status, a hazard's
+# kind, the answers and the settings' names.
+ROLE_WORDS = {"admin": N_("admin"), "staff": N_("staff"), "viewer": N_("viewer")}
 SYSTEM_ACTORS = {
-    "system": "Doorstep",
-    "system:auto-close": "Doorstep (closing resolved reports by itself)",
-    "system:retention": "Doorstep (the retention job)",
-    "cli": "An administrator at the command line",
-    "demo": "The demo's setup",
-    "resident": "A resident",
+    "system": N_("Doorstep"),
+    "system:auto-close": N_("Doorstep (closing resolved reports by itself)"),
+    "system:retention": N_("Doorstep (the retention job)"),
+    "cli": N_("An administrator at the command line"),
+    "demo": N_("The demo's setup"),
+    "resident": N_("A resident"),
 }
 STATUSES = {
-    "new": "new",
-    "acknowledged": "acknowledged",
-    "in_progress": "in progress",
-    "escalated": "stage 2 (escalated)",
-    "resolved": "resolved",
-    "closed": "closed",
-    "duplicate": "closed as already reported",
-    "not_a_complaint": "closed as a service request (not a complaint)",
-    "no_further_action": "closed with no further action",
-    "withdrawn": "withdrawn",
+    "new": N_("new"),
+    "acknowledged": N_("acknowledged"),
+    "in_progress": N_("in progress"),
+    "escalated": N_("stage 2 (escalated)"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+    "duplicate": N_("closed as already reported"),
+    "not_a_complaint": N_("closed as a service request (not a complaint)"),
+    "no_further_action": N_("closed with no further action"),
+    "withdrawn": N_("withdrawn"),
 }
 HAZARDS = {
-    "emergency": "an emergency hazard",
-    "damp_mould": "a significant damp and mould hazard",
-    "": "not a hazard",
+    "emergency": N_("an emergency hazard"),
+    "damp_mould": N_("a significant damp and mould hazard"),
+    "": N_("not a hazard"),
 }
 ACCOMMODATION = {
-    "offered": "offered",
-    "declined": "offered and declined by the household",
-    "not_needed": "not needed",
+    "offered": N_("offered"),
+    "declined": N_("offered and declined by the household"),
+    "not_needed": N_("not needed"),
 }
 SETTINGS_WORDS = {
-    "association_name": "the association's name",
-    "emergency_contacts": "the emergency contacts",
-    "quiet_hours": "the quiet hours",
-    "quiet_hours_start": "the start of the quiet hours",
-    "quiet_hours_end": "the end of the quiet hours",
-    "bank_holiday_region": "the bank holidays",
-    "retention_months": "the retention of closed reports (months)",
-    "complaint_retention_months": "the retention of complaints (months)",
-    "resolved_close_days": "the days before a resolved report closes",
-    "homes": "the number of homes",
+    "association_name": N_("the association's name"),
+    "emergency_contacts": N_("the emergency contacts"),
+    "quiet_hours": N_("the quiet hours"),
+    "quiet_hours_start": N_("the start of the quiet hours"),
+    "quiet_hours_end": N_("the end of the quiet hours"),
+    "bank_holiday_region": N_("the bank holidays"),
+    "retention_months": N_("the retention of closed reports (months)"),
+    "complaint_retention_months": N_("the retention of complaints (months)"),
+    "resolved_close_days": N_("the days before a resolved report closes"),
+    "homes": N_("the number of homes"),
+}
+# The other details' names, as labels (a detail not here is labelled with its name's words).
+DETAIL_WORDS = {
+    "active": N_("Active"),
+    "beyond_standard": N_("Beyond the standard"),
+    "code": N_("Code"),
+    "codes_left": N_("Codes left"),
+    "complaints_and_hazard_cases": N_("Complaints and hazard cases"),
+    "done_at": N_("Done at"),
+    "expires_at": N_("Expires at"),
+    "filters": N_("Filters"),
+    "format": N_("Format"),
+    "from": N_("From"),
+    "in_england": N_("In England"),
+    "length": N_("Length"),
+    "name": N_("Name"),
+    "name_cy": N_("Name in Welsh"),
+    "neighbourhoods": N_("Neighbourhoods"),
+    "outcome": N_("Outcome"),
+    "recovery_codes_deleted": N_("Recovery codes deleted"),
+    "references": N_("References"),
+    "reports": N_("Reports"),
+    "resident": N_("Resident"),
+    "role": N_("Role"),
+    "rows": N_("Rows"),
+    "sessions_ended": N_("Sessions ended"),
+    "stage": N_("Stage"),
+    "staff_member": N_("Staff member"),
+    "staff_member_id": N_("Staff member"),
+    "state": N_("State"),
+    "to": N_("To"),
+    "told_in_telegram": N_("Told in Telegram"),
+    "username": N_("Username"),
+    "working_days": N_("Working days"),
 }
 
 
-def action_words(action: str) -> str:
-    """What an action is, in a few words (its name's words when it has none here)."""
+def _as_is(message: str) -> str:
+    return message
+
+
+def action_words(action: str, translate: Callable[[str], str] = _as_is) -> str:
+    """What an action is, in a few words (its name's words when it has none here), in the
+    language of ``translate`` (a gettext ``_``; English by default)."""
     known = ACTIONS.get(action)
     if known:
-        return known[0]
+        return translate(known[0])
     area, _, rest = action.partition(".")
     words = (rest or area).replace("_", " ").replace(".", " ").strip()
-    return f"{AREAS.get(area, area.replace('_', ' '))}: {words}" if rest else words
+    known_area = AREAS.get(area)
+    named = translate(known_area) if known_area else area.replace("_", " ")
+    return f"{named}: {words}" if rest else words
 
 
-def action_area(action: str) -> str:
+def action_area(action: str, translate: Callable[[str], str] = _as_is) -> str:
     """The part of Doorstep an action belongs to, in words (its first name part)."""
     area = action.partition(".")[0]
-    return AREAS.get(area, area.replace("_", " ").capitalize())
+    known = AREAS.get(area)
+    return translate(known) if known else area.replace("_", " ").capitalize()

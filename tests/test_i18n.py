@@ -14,6 +14,7 @@ from bot.i18n import LANGUAGES, gettext_for
 from bot.i18n import check as check_module
 from bot.i18n.check import (
     EXTRACT_OPTIONS,
+    MAPPING,
     TEMPLATE_NAME,
     catalog_path,
     check_catalogs,
@@ -109,9 +110,9 @@ def test_welsh_menu_labels_are_distinct() -> None:
 def test_docstring_gives_the_extract_command() -> None:
     doc = check_module.__doc__ or ""
     command = re.sub(r"\s+", " ", doc.replace("\\\n", " "))
-    expected = " ".join(
-        ["pybabel extract", *EXTRACT_OPTIONS, "-o", f"bot/i18n/{TEMPLATE_NAME}", "bot"]
-    )
+    # The docstring names the mapping file from the repository root, as a person types it.
+    options = ["bot/i18n/babel.cfg" if o == str(MAPPING) else o for o in EXTRACT_OPTIONS]
+    expected = " ".join(["pybabel extract", *options, "-o", f"bot/i18n/{TEMPLATE_NAME}", "bot"])
     assert expected in command
 
 
@@ -147,7 +148,7 @@ def test_check_flags_missing_empty_and_placeholder_problems(tmp_path: Path) -> N
 def test_update_keeps_translations_and_adds_new_strings(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()
-    (source / "mod.py").write_text("_('Agree')\n_('Not now')\nturn._('A new string')\n")
+    (source / "mod.py").write_text("_('Agree')\n_('Not now')\nturn._('Quetzal xylophone 42')\n")
     catalogs = tmp_path / "i18n"
     po = catalog_path("cy", catalogs)
     po.parent.mkdir(parents=True)
@@ -159,10 +160,10 @@ def test_update_keeps_translations_and_adds_new_strings(tmp_path: Path) -> None:
     catalog = read_catalog(po, "cy")
     assert translation(catalog, "Agree") == "Cytuno"
     assert translation(catalog, "Not now") == "Dim nawr"
-    assert not translation(catalog, "A new string")
+    assert not translation(catalog, "Quetzal xylophone 42")
     assert catalog.get("Give feedback") is None  # no longer in the code: kept as obsolete
     assert "Give feedback" in {m.id for m in catalog.obsolete.values()}
-    assert check_catalogs(catalogs, source) == ["cy: untranslated: 'A new string'"]
+    assert check_catalogs(catalogs, source) == ["cy: untranslated: 'Quetzal xylophone 42'"]
     assert update_catalogs(catalogs, source) == []  # nothing changed: files left alone
 
     # A string marked again gets its old translation back.

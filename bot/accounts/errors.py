@@ -6,10 +6,12 @@ from bot.errors import DomainError
 
 
 class AccessError(DomainError):
-    """A refusal whose message is safe to show the person (one line, English only).
+    """A refusal whose message is safe to show the person (one line).
 
-    A ``DomainError``, so the dashboard's ``form_action`` shows it like any service's
-    refusal; ``str()`` is the finished sentence, for the command line.
+    A ``DomainError`` whose first argument is a catalog msgid (this class and its kinds are
+    extraction keywords, ``bot.i18n.check``), so the dashboard's ``form_action`` shows it
+    like any service's refusal, in the person's language (``refusal_words``); ``str()`` is
+    the finished English sentence, for the command line.
     """
 
     def __str__(self) -> str:

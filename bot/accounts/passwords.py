@@ -70,9 +70,10 @@ def check_password_policy(password: str, username: str | None = None) -> None:
     result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=inputs)
     if int(result["score"]) < _MIN_SCORE:
         warning = str(result.get("feedback", {}).get("warning") or "").rstrip(".")
+        reason = f" ({warning.lower()})" if warning else ""  # zxcvbn's words: English only
         raise WeakPassword(
             "That password is too easy to guess{reason}; try a few unrelated words together.",
-            reason=f" ({warning.lower()})" if warning else "",
+            reason=reason,
         )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import record_action
 from bot.config import RESOLVED_CLOSE_DAYS_MAX, Settings
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.models import AssociationSettings
 from bot.models.association import SETTINGS_ROW_ID
 from bot.models.base import utcnow
@@ -32,9 +33,9 @@ MONTHS_MAX = 600
 HOMES_MAX = 10_000_000
 REGIONS: tuple[str, ...] = get_args(Settings.model_fields["bank_holiday_region"].annotation)
 REGION_LABELS = {
-    "england-and-wales": "England and Wales",
-    "scotland": "Scotland",
-    "northern-ireland": "Northern Ireland",
+    "england-and-wales": N_("England and Wales"),
+    "scotland": N_("Scotland"),
+    "northern-ireland": N_("Northern Ireland"),
 }
 
 # The settings admins may change, in the order the form shows them.
@@ -97,15 +98,30 @@ async def setting_values(session: AsyncSession, settings: Settings) -> list[Sett
     ]
 
 
-def _plain(message: InvalidInput) -> str:
-    return message.message_id.format(**message.params)
+def _same(message: str) -> str:
+    return message
+
+
+def problem_words(problem: InvalidInput, translate: Callable[[str], str] = _same) -> str:
+    """A field's mistake as a sentence, in the language ``translate`` gives (default: the
+    English). Its ``label`` is a field's name (a msgid) and its ``reason`` may be another
+    mistake (the text check's), so both are said in that language too."""
+    params = {
+        key: problem_words(value, translate)
+        if isinstance(value, InvalidInput)
+        else translate(value)
+        if key == "label" and isinstance(value, str)
+        else value
+        for key, value in problem.params.items()
+    }
+    return translate(problem.message_id).format(**params)
 
 
 def _text(label: str, raw: str, limit: int, *, single_line: bool) -> str:
     try:
         return require_text(raw, limit, single_line=single_line)
     except InvalidInput as exc:
-        raise InvalidInput("{label}: {reason}", label=label, reason=_plain(exc)) from None
+        raise InvalidInput("{label}: {reason}", label=label, reason=exc) from None
 
 
 def _time(label: str, raw: str) -> time:
@@ -134,11 +150,18 @@ def _whole(label: str, raw: str, low: int, high: int, *, optional: bool = False)
 class SettingsInvalid(InvalidInput):
     """Settings that cannot be saved: every field at fault with its message ("Number of
     homes: type a whole number..."), in the form's order, so the page can show each beside
-    its field at once. Its own message is all of them, for callers that show one line."""
+    its field at once. Its own message is all of them, for callers that show one line.
+    ``problems`` keeps each as a msgid with its parameters, so the dashboard can say them
+    in the reader's language (``words``); ``errors`` is the English."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("{problems}", problems=" ".join(errors.values()))
-        self.errors = errors
+    def __init__(self, problems: dict[str, InvalidInput]) -> None:
+        self.problems = problems
+        self.errors = self.words()
+        super().__init__("{problems}", problems=" ".join(self.errors.values()))
+
+    def words(self, translate: Callable[[str], str] = _same) -> dict[str, str]:
+        """Each field's mistake in the language ``translate`` gives, in the form's order."""
+        return {name: problem_words(problem, translate) for name, problem in self.problems.items()}
 
 
 def _region(raw: str) -> str:
@@ -148,22 +171,25 @@ def _region(raw: str) -> str:
 
 
 # Each editable setting's check: the typed text -> the value, or InvalidInput saying why.
+# The labels are msgids: a mistake names its field in the reader's language.
 _CHECKS: dict[str, Callable[[str], Any]] = {
     "association_name": lambda raw: _text(
-        "Association name", raw, NAME_MAX_LENGTH, single_line=True
+        N_("Association name"), raw, NAME_MAX_LENGTH, single_line=True
     ),
     "emergency_contacts": lambda raw: _text(
-        "Emergency contacts", raw, CONTACTS_MAX_LENGTH, single_line=False
+        N_("Emergency contacts"), raw, CONTACTS_MAX_LENGTH, single_line=False
     ),
-    "quiet_hours_start": lambda raw: _time("Quiet hours start", raw),
-    "quiet_hours_end": lambda raw: _time("Quiet hours end", raw),
+    "quiet_hours_start": lambda raw: _time(N_("Quiet hours start"), raw),
+    "quiet_hours_end": lambda raw: _time(N_("Quiet hours end"), raw),
     "bank_holiday_region": _region,
-    "retention_months": lambda raw: _whole("Retention of closed records", raw, 1, MONTHS_MAX),
-    "complaint_retention_months": lambda raw: _whole("Retention of complaints", raw, 1, MONTHS_MAX),
-    "resolved_close_days": lambda raw: _whole(
-        "Resolved reports close after", raw, 1, RESOLVED_CLOSE_DAYS_MAX
+    "retention_months": lambda raw: _whole(N_("Retention of closed records"), raw, 1, MONTHS_MAX),
+    "complaint_retention_months": lambda raw: _whole(
+        N_("Retention of complaints"), raw, 1, MONTHS_MAX
     ),
-    "homes": lambda raw: _whole("Number of homes", raw, 1, HOMES_MAX, optional=True),
+    "resolved_close_days": lambda raw: _whole(
+        N_("Resolved reports close after"), raw, 1, RESOLVED_CLOSE_DAYS_MAX
+    ),
+    "homes": lambda raw: _whole(N_("Number of homes"), raw, 1, HOMES_MAX, optional=True),
 }
 
 
@@ -171,27 +197,23 @@ def parse_settings_form(form: Mapping[str, str]) -> dict[str, Any]:
     """The submitted settings, every field checked (not only up to the first mistake);
     SettingsInvalid names each field at fault, so one correction round is enough."""
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, InvalidInput] = {}
     for name, check in _CHECKS.items():
         try:
             values[name] = check(form.get(name, ""))
         except InvalidInput as exc:
-            errors[name] = _plain(exc)
+            errors[name] = exc
     start, end = values.get("quiet_hours_start"), values.get("quiet_hours_end")
     if start is not None and start == end:
-        errors["quiet_hours_end"] = _plain(
-            InvalidInput(
-                "Quiet hours: the start and the end are the same time. Choose a different end "
-                "(e.g. 21:00 to 08:00)."
-            )
+        errors["quiet_hours_end"] = InvalidInput(
+            "Quiet hours: the start and the end are the same time. Choose a different end "
+            "(e.g. 21:00 to 08:00)."
         )
     kept, complaints = values.get("retention_months"), values.get("complaint_retention_months")
     if kept is not None and complaints is not None and complaints < kept:
-        errors["complaint_retention_months"] = _plain(
-            InvalidInput(
-                "Retention of complaints: keep complaints at least as long as other closed "
-                "records (the Complaint Handling Code needs their full record)."
-            )
+        errors["complaint_retention_months"] = InvalidInput(
+            "Retention of complaints: keep complaints at least as long as other closed "
+            "records (the Complaint Handling Code needs their full record)."
         )
     if errors:
         raise SettingsInvalid({name: errors[name] for name in EDITABLE if name in errors})

@@ -1,5 +1,6 @@
 """An announcement as the dashboard previews it: its Telegram HTML drawn as safe HTML, and
-the facts beside it (audience, when, recipients, quiet hours). Dashboard text, English.
+the facts beside it (audience, when, recipients, quiet hours). Dashboard text, in the
+``language`` of the person reading (English unless given).
 
 Telegram itself checks an announcement's HTML at the Telegram preview; the dashboard
 cannot send a preview, so it parses the text with the sandbox's strict copy of Telegram's
@@ -23,6 +24,7 @@ from bot.broadcasts.schedules import WEEKDAYS, next_weekly_run, parse_weekly
 from bot.broadcasts.sending import hold_until
 from bot.config import Settings
 from bot.delivery.outbox import QuietHours
+from bot.i18n import DEFAULT_LANGUAGE, gettext_for
 from bot.models import Announcement
 from bot.tg.formatting import EntityParseError, parse_html
 
@@ -98,32 +100,46 @@ def _local_words(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
 
 
-def when_words(row: Announcement, tz: ZoneInfo, now: datetime) -> str:
+def when_words(
+    row: Announcement, tz: ZoneInfo, now: datetime, language: str = DEFAULT_LANGUAGE
+) -> str:
     """When an announcement goes (or went), in the dashboard's words."""
+    _ = gettext_for(language)
     if row.recurrence:
         days, at = parse_weekly(row.recurrence)
         upcoming = row.next_run_at or next_weekly_run(row.recurrence, now, tz)
-        names = ", ".join(WEEKDAYS[d] for d in days)
-        return f"every {names} at {at:%H:%M} (next: {_local_words(upcoming, tz)})"
+        return _("every {days} at {time} (next: {next})").format(
+            days=", ".join(_(WEEKDAYS[d]) for d in days),
+            time=f"{at:%H:%M}",
+            next=_local_words(upcoming, tz),
+        )
     if row.status == "scheduled" and row.next_run_at is not None:
         return _local_words(row.next_run_at, tz)
     if row.send_at is not None:
         return _local_words(row.send_at, tz)
-    return "now"
+    return _("now")
 
 
-async def audience_words(db: AsyncSession, row: Announcement) -> tuple[str, str]:
-    """An announcement's neighbourhoods and topics, each as a list in words ("all": none)."""
-    areas, topics = await audience_names(db, Audience.of(row), "en")
-    return ", ".join(areas) or "all", ", ".join(topics) or "all"
+async def audience_words(
+    db: AsyncSession, row: Announcement, language: str = DEFAULT_LANGUAGE
+) -> tuple[str, str]:
+    """An announcement's neighbourhoods and topics, each as a list in words ("all": none);
+    a topic by its Welsh name for someone reading in Welsh, where it has one."""
+    _ = gettext_for(language)
+    areas, topics = await audience_names(db, Audience.of(row), language)
+    return ", ".join(areas) or _("all"), ", ".join(topics) or _("all")
 
 
 async def preview_facts(
-    db: AsyncSession, row: Announcement, settings: Settings, now: datetime
+    db: AsyncSession,
+    row: Announcement,
+    settings: Settings,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
     """What announcement_preview.html shows of a draft (composed there, or an event's)."""
     recipients = await count_recipients(db, Audience.of(row))
-    areas, topics = await audience_words(db, row)
+    areas, topics = await audience_words(db, row, language)
     later = bool(row.recurrence or row.send_at)
     held = hold_until(row.urgent, now, QuietHours.of(settings))
     return {
@@ -131,7 +147,7 @@ async def preview_facts(
         "preview": preview_html(row.text),
         "audience_areas": areas,
         "audience_topics": topics,
-        "when": when_words(row, settings.tz, now),
+        "when": when_words(row, settings.tz, now, language),
         "later": later,
         "recipients": recipients,
         "can_confirm": later or recipients > 0,

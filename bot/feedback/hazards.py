@@ -39,23 +39,24 @@ from bot.models import Feedback, HazardStep, StaffMember
 from bot.models.base import utcnow
 from bot.text import require_text
 
+# The words are catalog msgids (N_): the dashboard shows them in the reader's language.
 HAZARD_KINDS = {
-    "emergency": "Emergency hazard (make safe within 24 hours)",
-    "damp_mould": "Significant damp and mould hazard",
+    "emergency": N_("Emergency hazard (make safe within 24 hours)"),
+    "damp_mould": N_("Significant damp and mould hazard"),
 }
 NOT_A_HAZARD = ""
 STEPS = {
-    "classified": "Classified",
-    "investigated": "Investigation concluded",
-    "summary_sent": "Written summary sent to the resident",
-    "safety_work_done": "Made safe / relevant safety work done",
-    "preventive_works_started": "Supplementary preventive works started",
-    "accommodation": "Alternative accommodation",
+    "classified": N_("Classified"),
+    "investigated": N_("Investigation concluded"),
+    "summary_sent": N_("Written summary sent to the resident"),
+    "safety_work_done": N_("Made safe / relevant safety work done"),
+    "preventive_works_started": N_("Supplementary preventive works started"),
+    "accommodation": N_("Alternative accommodation"),
 }
 ACCOMMODATION = {
-    "offered": "offered",
-    "declined": "offered and declined by the household",
-    "not_needed": "not needed",
+    "offered": N_("offered"),
+    "declined": N_("offered and declined by the household"),
+    "not_needed": N_("not needed"),
 }
 REASON_MAX_LENGTH = 1000
 SUMMARY_MAX_LENGTH = REPLY_MAX_LENGTH

@@ -3,12 +3,15 @@ r"""Check the translation catalogs against the strings marked in the code, or up
 The strings are extracted from the ``bot`` package by Babel with exactly these options
 (run from the repository root; ``make messages`` can use it as it stands)::
 
-    .venv/bin/pybabel extract --no-location --sort-output --project Doorstep \
+    .venv/bin/pybabel extract --mapping-file bot/i18n/babel.cfg --no-location \
+        --sort-output --project Doorstep \
         -k _ -k N_ -k InvalidInput -k StaleAction -k NotFound -k NotAllowed -k DomainError \
-        -o bot/i18n/messages.pot bot
+        -k AccessError -k CodeUsed -k Throttled -k WeakPassword -o bot/i18n/messages.pot bot
 
-That finds ``_("...")``, ``turn._("...")``, ``N_("...")`` and the first argument of
-``InvalidInput``/``StaleAction``/``NotFound``/``NotAllowed``/``DomainError("...")``.
+That finds ``_("...")`` (in Python and in the dashboard's templates), ``turn._("...")``,
+``N_("...")`` and the first argument of
+``InvalidInput``/``StaleAction``/``NotFound``/``NotAllowed``/``DomainError("...")`` and of
+the accounts' ``AccessError``/``CodeUsed``/``Throttled``/``WeakPassword("...")``.
 Text passed to ``_`` through a variable is only found where the literal itself is marked
 with ``N_``.
 
@@ -46,8 +49,24 @@ from bot.i18n import CATALOG_DIR, DEFAULT_LANGUAGE, DOMAIN, LANGUAGES
 
 SOURCE_DIR = CATALOG_DIR.parent
 TEMPLATE_NAME = f"{DOMAIN}.pot"
-KEYWORDS = ("_", "N_", "InvalidInput", "StaleAction", "NotFound", "NotAllowed", "DomainError")
+# DomainError and its kinds whose first argument is a msgid (the accounts' refusals too).
+KEYWORDS = (
+    "_",
+    "N_",
+    "InvalidInput",
+    "StaleAction",
+    "NotFound",
+    "NotAllowed",
+    "DomainError",
+    "AccessError",
+    "CodeUsed",
+    "Throttled",
+    "WeakPassword",
+)
+MAPPING = CATALOG_DIR / "babel.cfg"  # Python files and the dashboard's templates
 EXTRACT_OPTIONS: tuple[str, ...] = (
+    "--mapping-file",
+    str(MAPPING),
     "--no-location",
     "--sort-output",
     "--project",

@@ -45,6 +45,10 @@ class DashboardUser(Base):
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), nullable=False
     )
+    # The dashboard's language for this person ("en" or "cy"), chosen under Account.
+    language: Mapped[str] = mapped_column(
+        String(8), default="en", server_default="en", nullable=False
+    )
 
 
 class RecoveryCode(Base):

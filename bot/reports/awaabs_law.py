@@ -25,32 +25,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback.deadlines import HAZARD_DATE_CLOCKS, MAKE_SAFE, HazardClock
 from bot.feedback.statuses import FINISHED_STATUSES
+from bot.i18n import N_
 from bot.models import Feedback
 from bot.reports.suppression import Breakdown, suppress
 from bot.reports.timing import aware
 
-# Each stage's clock, and how the report names it.
+# Each stage's clock, and how the report names it (English, as the CSV keeps it; the page
+# translates the words as it shows them).
 STAGES: tuple[tuple[HazardClock, str, str], ...] = (
-    (MAKE_SAFE, "Emergency hazards", "investigated and made safe within 24 hours"),
-    (HAZARD_DATE_CLOCKS[0], "Significant damp and mould", "investigated within 10 working days"),
+    (MAKE_SAFE, N_("Emergency hazards"), N_("investigated and made safe within 24 hours")),
+    (
+        HAZARD_DATE_CLOCKS[0],
+        N_("Significant damp and mould"),
+        N_("investigated within 10 working days"),
+    ),
     (
         HAZARD_DATE_CLOCKS[1],
-        "Written summary",
-        "sent to the resident within 3 working days of the investigation",
+        N_("Written summary"),
+        N_("sent to the resident within 3 working days of the investigation"),
     ),
     (
         HAZARD_DATE_CLOCKS[2],
-        "Relevant safety work (damp and mould)",
-        "done within 5 working days of the investigation",
+        N_("Relevant safety work (damp and mould)"),
+        N_("done within 5 working days of the investigation"),
     ),
-    (HAZARD_DATE_CLOCKS[3], "Preventive works", "started within 12 weeks of the investigation"),
+    (
+        HAZARD_DATE_CLOCKS[3],
+        N_("Preventive works"),
+        N_("started within 12 weeks of the investigation"),
+    ),
 )
 HAZARD_OUTCOMES = {
-    "met": "Done in time",
-    "late": "Done late",
-    "overdue": "Not recorded as done, past the deadline",
-    "pending": "Not yet due",
-    "ended": "Resolved or closed before it was due, not recorded as done",
+    "met": N_("Done in time"),
+    "late": N_("Done late"),
+    "overdue": N_("Not recorded as done, past the deadline"),
+    "pending": N_("Not yet due"),
+    "ended": N_("Resolved or closed before it was due, not recorded as done"),
 }
 
 

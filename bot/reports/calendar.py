@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from bot.broadcasts.composing import visible_text
 from bot.broadcasts.report import visible_to
 from bot.broadcasts.schedules import next_weekly_run
+from bot.i18n import N_
 from bot.models import Announcement, Event
 from bot.scope import Scope, may_see_event
 from bot.text import shorten
@@ -30,7 +31,13 @@ TITLE_LENGTH = 80
 
 
 class BadMonth(ValueError):
-    """A month in the address that is not one (dashboard text, English)."""
+    """A month in the address that is not one: ``message_id`` (a msgid) with ``params``, so
+    the dashboard can say it in the reader's language; ``str()`` is the English."""
+
+    def __init__(self, message_id: str, **params: object) -> None:
+        super().__init__(message_id.format(**params))
+        self.message_id = message_id
+        self.params = params
 
 
 @dataclass(frozen=True, order=True)
@@ -45,12 +52,13 @@ class Month:
         """ "2026-12" as a Month; anything else is refused with a plain message."""
         found = _MONTH.match(text.strip())
         if found is None:
-            raise BadMonth("Please give the month as year-month, like 2026-12.")
+            raise BadMonth(N_("Please give the month as year-month, like 2026-12."))
         year, month = int(found.group(1)), int(found.group(2))
         if not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
             raise BadMonth(
-                f"There is no such month here: give one from {FIRST_YEAR} to {LAST_YEAR}, "
-                "like 2026-12."
+                N_("There is no such month here: give one from {first} to {last}, like 2026-12."),
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
             )
         return cls(year, month)
 

@@ -30,18 +30,20 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback import clocks
+from bot.i18n import N_
 from bot.models import Feedback, FeedbackExtension, FeedbackStatusChange
 from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Shown, shown, suppress
 from bot.reports.timing import aware, aware_or_none
 
-SET_HOMES = "set the number of homes"
+# The report's words here are English (the CSV keeps them); the page translates them.
+SET_HOMES = N_("set the number of homes")
 ANSWERS = ("resolved", "closed", "no_further_action")
-TIMELINESS = {"in_time": "In time", "late": "Late"}
+TIMELINESS = {"in_time": N_("In time"), "late": N_("Late")}
 # Complaints that, as things stand, are not counted as complaints (see above).
 NOT_COUNTED = {
-    "not_a_complaint": "Not a complaint (a service request)",
-    "duplicate": "Duplicate",
-    "withdrawn": "Withdrawn",
+    "not_a_complaint": N_("Not a complaint (a service request)"),
+    "duplicate": N_("Duplicate"),
+    "withdrawn": N_("Withdrawn"),
 }
 
 

@@ -16,8 +16,12 @@ from datetime import datetime
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.models import Event, EventBooking
 from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Breakdown, Shown, shown, suppress
+
+# A rating's row, "5 of 5" (English in the CSV; the page writes it in the reader's language).
+RATING_LABEL = N_("{score} of 5")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,9 @@ async def event_figures(session: AsyncSession, begin: datetime, finish: datetime
             select(rated.c.rating, func.count()).group_by(rated.c.rating)
         )
     }
-    spread = suppress({score: f"{score} of 5" for score in range(5, 0, -1)}, ratings)
+    spread = suppress(
+        {score: RATING_LABEL.format(score=score) for score in range(5, 0, -1)}, ratings
+    )
     return EventFigures(
         ratings=spread,
         rating_average=_average(ratings, spread),

@@ -13,28 +13,30 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.models import Feedback
 from bot.reports.suppression import Breakdown, Shown, shown, suppress
 from bot.reports.timing import Spread, seconds_between, spreads
 
+# English, as the CSV keeps them; the page translates them as it shows them.
 CATEGORY_LABELS = {
-    "repairs": "Repairs",
-    "damp_mould": "Damp and mould",
-    "antisocial": "Anti-social behaviour",
-    "estate": "Neighbourhood and estate",
-    "complaint": "Complaint",
-    "suggestion": "Suggestion",
-    "compliment": "Compliment",
-    "other": "Other",
+    "repairs": N_("Repairs"),
+    "damp_mould": N_("Damp and mould"),
+    "antisocial": N_("Anti-social behaviour"),
+    "estate": N_("Neighbourhood and estate"),
+    "complaint": N_("Complaint"),
+    "suggestion": N_("Suggestion"),
+    "compliment": N_("Compliment"),
+    "other": N_("Other"),
 }
 OUTCOME_LABELS = {
-    "open": "Open",
-    "resolved": "Resolved",
-    "closed": "Closed",
-    "no_further_action": "No further action",
-    "duplicate": "Duplicate",
-    "not_a_complaint": "Not a complaint (service request)",
-    "withdrawn": "Withdrawn",
+    "open": N_("Open"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "no_further_action": N_("No further action"),
+    "duplicate": N_("Duplicate"),
+    "not_a_complaint": N_("Not a complaint (service request)"),
+    "withdrawn": N_("Withdrawn"),
 }
 OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
 

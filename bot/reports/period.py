@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_
+
 PERIOD_MAX_DAYS = 3660
 
 
 class BadPeriod(ValueError):
-    """A period that cannot be used; the message is plain English for staff (the dashboard)."""
+    """A period that cannot be used; the message is a msgid (plain English) the dashboard
+    shows in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,13 @@ def parse_period(start: str | None, end: str | None, today: date) -> Period:
     if not start and not end:
         return last_full_quarter(today)
     if not start or not end:
-        raise BadPeriod("Give both dates of the period, or neither.")
+        raise BadPeriod(N_("Give both dates of the period, or neither."))
     try:
         period = Period(date.fromisoformat(start.strip()), date.fromisoformat(end.strip()))
     except ValueError:
-        raise BadPeriod("Dates are written like 2026-04-01.") from None
+        raise BadPeriod(N_("Dates are written like 2026-04-01.")) from None
     if period.end < period.start:
-        raise BadPeriod("The period ends before it starts.")
+        raise BadPeriod(N_("The period ends before it starts."))
     if (period.end - period.start).days > PERIOD_MAX_DAYS:
-        raise BadPeriod("The period can be ten years at most.")
+        raise BadPeriod(N_("The period can be ten years at most."))
     return period

@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.models import EventBooking, Feedback, Neighbourhood, Resident
 from bot.reports.suppression import Breakdown, suppress
 
-NO_NEIGHBOURHOOD = "No neighbourhood"
+NO_NEIGHBOURHOOD = N_("No neighbourhood")  # English in the CSV, translated on the page
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.i18n import N_
+
 SMALL = 5
-FEWER_THAN_5 = "fewer than 5"
-HIDDEN = "hidden"
+# Kept in English in the figures (the CSV is English); the dashboard translates them as it
+# shows them (``bot.reports.web.report``).
+FEWER_THAN_5 = N_("fewer than 5")
+HIDDEN = N_("hidden")
 # A figure as shown: a number, or one of the two suppression words.
 Shown = int | float | str
 K = TypeVar("K", bound=Hashable)

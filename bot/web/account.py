@@ -16,7 +16,9 @@ from bot.accounts.recovery import recovery_codes_left, renew_recovery_codes
 from bot.accounts.throttle import Throttled
 from bot.accounts.totp import confirm_totp, disable_totp, start_totp_enrolment, totp_uri
 from bot.accounts.users import change_password
+from bot.i18n import LANGUAGES
 from bot.models import DashboardUser
+from bot.web.language import _, use_language
 from bot.web.pages import (
     NOTICES,
     Failure,
@@ -24,6 +26,7 @@ from bot.web.pages import (
     Refused,
     form_action,
     qr_svg,
+    refusal_words,
     render,
     see_other,
 )
@@ -42,10 +45,10 @@ async def password_again(request: web.Request, password: str) -> PasswordChecked
         async with sessions.begin() as db:
             attempt_id, user = await start_recheck(db, _my_id(request), client_address(request))
     except Throttled as refusal:
-        raise Refused(str(refusal), 429) from None
+        raise Refused(refusal_words(refusal), 429) from None
     # The argon2 work happens outside any transaction (as a login's).
     if not await password_matches(user, password):
-        raise Refused(WRONG_PASSWORD, 400)
+        raise Refused(_(WRONG_PASSWORD), 400)
     async with sessions.begin() as db:
         return await recheck_passed(db, attempt_id, user.id)
 
@@ -106,7 +109,7 @@ async def password_change(request: web.Request, form: Form) -> web.StreamRespons
     """Change one's own password (other sessions end)."""
     new = str(form.get("new_password", ""))
     if new != str(form.get("new_password_again", "")):
-        raise Refused("The new passwords do not match.", 400)
+        raise Refused(_("The new passwords do not match."), 400)
     checked = await password_again(request, str(form.get("current_password", "")))
     async with request.app[SESSIONS].begin() as db:
         await change_password(db, checked, new, keep_session_id=request[WEB_SESSION].id)
@@ -130,7 +133,7 @@ async def totp_confirm(request: web.Request, form: Form) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as db:
         codes = await confirm_totp(db, checked, str(form.get("code", "")))
     # Not a redirect: the recovery codes are in this answer only (no-store), never again.
-    return await _account_view(request, codes=codes, notice=NOTICES["totp-on"])
+    return await _account_view(request, codes=codes, notice=_(NOTICES["totp-on"]))
 
 
 @access("viewer")
@@ -140,7 +143,7 @@ async def recovery_codes_renew(request: web.Request, form: Form) -> web.StreamRe
     checked = await password_again(request, str(form.get("password", "")))
     async with request.app[SESSIONS].begin() as db:
         codes = await renew_recovery_codes(db, checked)
-    return await _account_view(request, codes=codes, notice=NOTICES["recovery-codes"])
+    return await _account_view(request, codes=codes, notice=_(NOTICES["recovery-codes"]))
 
 
 @access("viewer")
@@ -153,6 +156,21 @@ async def totp_disable(request: web.Request, form: Form) -> web.StreamResponse:
     return see_other("/account?done=totp-off")
 
 
+@access("viewer")
+@form_action(account_page)
+async def language_choose(request: web.Request, form: Form) -> web.StreamResponse:
+    """The dashboard's language for this person, from now on and on every device."""
+    chosen = str(form.get("language", ""))
+    if chosen not in LANGUAGES:
+        raise Refused(_("Please choose English or Cymraeg."), 400)
+    async with request.app[SESSIONS].begin() as db:
+        user = await db.get(DashboardUser, _my_id(request))
+        assert user is not None  # the guard found them a moment ago
+        user.language = chosen
+    use_language(chosen)  # the confirmation is already in the new language
+    return see_other("/account?done=language")
+
+
 def add_routes(app: web.Application) -> None:
     """The account page and its changes."""
     app.router.add_get("/account", account)
@@ -161,3 +179,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/account/totp/confirm", totp_confirm)
     app.router.add_post("/account/totp/disable", totp_disable)
     app.router.add_post("/account/recovery-codes", recovery_codes_renew)
+    app.router.add_post("/account/language", language_choose)

@@ -31,7 +31,7 @@ from bot.metrics import Metrics
 from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
-from bot.web import account, audit, home, login, users
+from bot.web import account, audit, home, language, login, users
 from bot.web.errors import not_found_page
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
 from bot.web.telegram_files import BOT_TOKEN, bot_api_client
@@ -177,11 +177,12 @@ def create_app(
     app[COMPONENTS] = components or Components()
     app[BOT_TOKEN] = bot_token or settings.telegram_bot_token or ""
     app.cleanup_ctx.append(bot_api_client)
-    aiohttp_jinja2.setup(
+    templates = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATE_DIRS),
         autoescape=True,  # every template, whatever its name: residents' text is data
     )
+    templates.globals["_"] = language.page_text  # {{ _("...") }}: the person's language
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus_metrics)

@@ -20,6 +20,9 @@ carry its figures as a table under "Show the figures", so nothing is only in the
 Colour is never the only signal: every bar is labelled in words, and a bar for something
 that went wrong is also hatched. Every bar colour is at least 3:1 against white (WCAG
 1.4.11) and at least 4.5:1 against the white value written inside it.
+
+The chart's own words ("Show the figures", "none"...) are in the reader's language; the
+caller gives the title and the labels already in it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
+
+from bot.web.language import _
 
 FONT = 16  # px: the dashboard's body text
 LINE = 20  # a label line
@@ -83,7 +88,7 @@ def _lines(label: str) -> list[str]:
 
 def value_text(value: Value, unit: str = "") -> str:
     """A figure as the chart and its text alternative write it ("none" for an empty word)."""
-    return f"{value}{unit}" if isinstance(value, int | float) else str(value or "none")
+    return f"{value}{unit}" if isinstance(value, int | float) else str(value or _("none"))
 
 
 def share(value: float, top: float) -> float:
@@ -133,9 +138,10 @@ def _table(key: str, title: str, rows: list[Row], unit: str) -> str:
         for row in rows
     )
     return (
-        f'<details class="chart-figures"><summary>Show the figures</summary>'
+        f'<details class="chart-figures"><summary>{escape(_("Show the figures"))}</summary>'
         f'<table class="figures" id="{key}-figures"><caption>{escape(title)}</caption>'
-        f'<thead><tr><th scope="col">Item</th><th scope="col" class="num">Figure</th></tr>'
+        f'<thead><tr><th scope="col">{escape(_("Item"))}</th>'
+        f'<th scope="col" class="num">{escape(_("Figure"))}</th></tr>'
         f"</thead><tbody>{body}</tbody></table></details>"
     )
 
@@ -162,7 +168,7 @@ def bar_chart(
     parts: list[str] = []
     y = 0.0
     if not bars:
-        parts.append(_text("0", y + LINE - 4, "Nothing to show", f'fill="{MUTED_FILL}"'))
+        parts.append(_text("0", y + LINE - 4, _("Nothing to show"), f'fill="{MUTED_FILL}"'))
         y += LINE + GAP
     for row in bars:
         parts.append("<g>")
@@ -194,7 +200,7 @@ def bar_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" height="{int(y)}" '
         f'font-size="{FONT}" aria-labelledby="{key}-title" aria-describedby="{key}-desc">'
         f"<title>{escape(title)}</title>"
-        f'<desc id="{key}-desc">{escape(summary or "Nothing to show")}.</desc>'
+        f'<desc id="{key}-desc">{escape(summary or _("Nothing to show"))}.</desc>'
         f'<defs><pattern id="{key}-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="3" height="8" fill="#000000" '
         f'fill-opacity="0.35"/></pattern></defs>' + "".join(parts) + "</svg>"

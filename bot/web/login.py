@@ -10,8 +10,10 @@ from bot.accounts.passwords import fresh_hash, password_matches
 from bot.accounts.sessions import log_out, log_out_everywhere
 from bot.accounts.throttle import Throttled
 from bot.accounts.users import USERNAME_MAX_LENGTH
+from bot.i18n import N_
 from bot.web.forms import read_form
-from bot.web.pages import render, see_other
+from bot.web.language import _
+from bot.web.pages import refusal_words, render, see_other
 from bot.web.security import (
     MUST_CHANGE,
     SESSIONS,
@@ -28,7 +30,7 @@ from bot.web.security import (
 )
 
 # One answer whether the name, the password or the code was wrong: nobody learns which.
-WRONG = "Wrong username, password or code."
+WRONG = N_("Wrong username, password or code.")
 
 
 def _login_page(
@@ -76,7 +78,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     """
     form = await read_form(request)
     target = safe_next(str(form.get("next", "")))
-    error, status = WRONG, 401
+    error, status = _(WRONG), 401
     try:
         opened = await _log_in(
             request,
@@ -85,9 +87,9 @@ async def login(request: web.Request) -> web.StreamResponse:
             str(form.get("code", "")),
         )
     except Throttled as refusal:
-        opened, error, status = None, str(refusal), 429
+        opened, error, status = None, refusal_words(refusal), 429
     except CodeUsed as refusal:  # the password was right: say why the code was refused
-        opened, error = None, str(refusal)
+        opened, error = None, refusal_words(refusal)
     if opened is None:
         return _login_page(
             request, login_csrf_value(request), error=error, status=status, next_path=target

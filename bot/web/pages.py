@@ -2,7 +2,8 @@
 place that turns a refused action into the page drawn again with the reason.
 
 Feature pages live in their feature (``bot/<feature>/web/``); they import from here.
-Dashboard text is English only for now (staff-facing; not marked for translation).
+Dashboard text is in the person's language (``bot/web/language.py``): ``_`` here and in
+templates, ``N_`` to mark module-level text.
 """
 
 from __future__ import annotations
@@ -21,22 +22,25 @@ from multidict import MultiMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DomainError
+from bot.i18n import N_
 from bot.models import DashboardUser, StaffMember
 from bot.tables import ExportFormat
 from bot.text import whole_number
 from bot.web.forms import read_form
+from bot.web.language import _, current_language
 from bot.web.security import CSRF_FIELD, USER, csrf_token
 
 NOTICES = {
-    "password": "Your password has been changed. Other sessions have been logged out.",
-    "totp-on": "Two-step login is on. You will need a code from your app each time.",
-    "totp-off": "Two-step login is off.",
-    "recovery-codes": "Here is a new set of recovery codes. The old ones no longer work.",
-    "user-created": "The user has been created.",
-    "user-saved": "The change has been saved.",
-    "everywhere": "Every other session of yours has been logged out.",
-    "logged-out": "You are logged out.",
-    "logged-out-everywhere": "You are logged out, here and on every other device.",
+    "password": N_("Your password has been changed. Other sessions have been logged out."),
+    "totp-on": N_("Two-step login is on. You will need a code from your app each time."),
+    "totp-off": N_("Two-step login is off."),
+    "recovery-codes": N_("Here is a new set of recovery codes. The old ones no longer work."),
+    "user-created": N_("The user has been created."),
+    "user-saved": N_("The change has been saved."),
+    "everywhere": N_("Every other session of yours has been logged out."),
+    "logged-out": N_("You are logged out."),
+    "logged-out-everywhere": N_("You are logged out, here and on every other device."),
+    "language": N_("The dashboard will now be in the language you chose."),
 }
 
 
@@ -73,7 +77,7 @@ class Refused(Exception):
         self.status = status
 
 
-UNLINKED = (
+UNLINKED = N_(
     "Your dashboard account is not linked to an active staff member, so it can read but "
     "not act. Ask an admin to link it."
 )
@@ -86,7 +90,9 @@ def local_words(moment: datetime | None, tz: ZoneInfo) -> str:
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
     """``text`` as an inline SVG QR code (no external image, nothing for the CSP to allow)."""
-    return str(segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff"))
+    # A viewBox instead of a fixed size: the stylesheet sizes it, and it scales, not crops.
+    code = segno.make(text, error="m")
+    return str(code.svg_inline(scale=scale, omitsize=True, dark="#000", light="#fff"))
 
 
 def see_other(location: str) -> web.Response:
@@ -100,11 +106,13 @@ def render(
     """A page from the dashboard's templates (autoescaped) with the user, the CSRF token
     and the path (the menu marks the section it is in)."""
     notice = NOTICES.get(request.query.get("done", ""))
+    notice = _(notice) if notice else None
     full = {
         "user": request.get(USER),
         "csrf_token": csrf_token(request),
         "notice": notice,
         "current_path": request.path,
+        "lang": current_language(),
         **context,
     }
     return aiohttp_jinja2.render_template(template, request, full, status=status)
@@ -120,8 +128,8 @@ class Failure:
 
 
 def refusal_words(error: DomainError) -> str:
-    """A service's refusal as the English sentence the dashboard shows."""
-    return error.message_id.format(**error.params)
+    """A service's refusal as the sentence the dashboard shows, in the person's language."""
+    return _(error.message_id).format(**error.params)
 
 
 Form = MultiMapping[Any]

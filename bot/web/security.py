@@ -34,6 +34,7 @@ from bot.accounts.users import ROLE_RANK, has_role
 from bot.config import Settings
 from bot.models import DashboardUser, WebSession
 from bot.web.forms import read_form
+from bot.web.language import _, current_language, language_asked, use_language
 
 log = logging.getLogger(__name__)
 
@@ -222,13 +223,15 @@ def current_user(request: web.Request) -> DashboardUser:
 
 
 def plain_page(status: int, title: str, message: str) -> web.Response:
-    """A small error page with no template (escaping done here)."""
+    """A small error page with no template (escaping done here); ``title`` and ``message``
+    come already in the person's language (``_``), as the page's own words do."""
+    back = _("Back to the dashboard")
     body = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<link rel="stylesheet" href="/static/dashboard.css"><title>{html.escape(title)}</title>'
         f'</head><body><main class="narrow"><h1>{html.escape(title)}</h1>'
-        f'<p>{html.escape(message)}</p><p><a href="/">Back to the dashboard</a></p>'
+        f'<p>{html.escape(message)}</p><p><a href="/">{html.escape(back)}</a></p>'
         "</main></body></html>"
     )
     return web.Response(status=status, text=body, content_type="text/html")
@@ -302,45 +305,57 @@ async def _csrf_ok(request: web.Request) -> bool:
     return bool(given) and bool(expected) and tokens_match(given, expected)
 
 
+def _answer_in_their_language(request: web.Request) -> None:
+    """The person's chosen language, or for someone not logged in their browser's."""
+    user = request.get(USER)
+    asked = request.headers.get(hdrs.ACCEPT_LANGUAGE, "")
+    use_language(user.language if user is not None else language_asked(asked))
+
+
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Load the session, then refuse what the route's declared level or CSRF forbids."""
     route = request.match_info.route
     if isinstance(request.match_info, MatchInfoError) or route.resource is None:
-        return await handler(request)  # 404 / 405: nothing to guard
+        await _load_session(request)  # nothing to guard; the not-found page in their language
+        _answer_in_their_language(request)
+        return await handler(request)
     level = access_of(route)
     if level is None:
         log.error("route %s %s declares no access level; refused", request.method, route)
-        return plain_page(403, "Not allowed", "This page is not open to anyone.")
+        return plain_page(403, _("Not allowed"), _("This page is not open to anyone."))
     if isinstance(route.resource, web.StaticResource) or level == OWN_SECRET:
         return await handler(request)
     await _load_session(request)
+    _answer_in_their_language(request)
     user = request.get(USER)
     if level != PUBLIC:
         if user is None:
             if request.method in SAFE_METHODS:
                 location = "/login?next=" + quote(request.path_qs, safe="/")
                 raise web.HTTPSeeOther(location=location)
-            return plain_page(401, "Please log in", "Your session has ended. Log in again.")
+            return plain_page(401, _("Please log in"), _("Your session has ended. Log in again."))
         if not has_role(user.role, level):
             log.info("user %s refused %s %s (needs %s)", user.id, request.method, route, level)
-            return plain_page(403, "Not allowed", "Your role does not allow this page.")
+            return plain_page(403, _("Not allowed"), _("Your role does not allow this page."))
         if user.must_change_password and request.path not in WHILE_MUST_CHANGE:
             # A temporary password from an admin: nothing else until they choose their own.
             if request.method in SAFE_METHODS:
                 raise web.HTTPSeeOther(location=MUST_CHANGE)
-            return plain_page(403, "Change your password first", "Choose your own password.")
+            return plain_page(403, _("Change your password first"), _("Choose your own password."))
     if request.method in SAFE_METHODS:
         return await handler(request)
     if not await _form_readable(request):
-        return plain_page(400, "Form not readable", "The form could not be read. Try again.")
+        return plain_page(400, _("Form not readable"), _("The form could not be read. Try again."))
     if not await _csrf_ok(request):
         log.info("CSRF check failed on %s %s", request.method, request.path)
         return plain_page(
             403,
-            "Form expired",
-            "This form is out of date or did not come from the dashboard. "
-            "Go back, reload the page and try again.",
+            _("Form expired"),
+            _(
+                "This form is out of date or did not come from the dashboard. "
+                "Go back, reload the page and try again."
+            ),
         )
     return await handler(request)
 

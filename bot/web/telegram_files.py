@@ -27,6 +27,7 @@ from multidict import MultiMapping
 
 from bot.config import Settings
 from bot.web.forms import Upload
+from bot.web.language import _
 from bot.web.pages import staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, current_user
 
@@ -49,7 +50,8 @@ class PhotoUnavailable(Exception):
 
 
 class PhotoRefused(Exception):
-    """An uploaded photo the dashboard cannot use; the message is plain English for staff."""
+    """An uploaded photo the dashboard cannot use; the message is for staff, in their
+    language (made while answering their request)."""
 
 
 async def bot_api_client(app: web.Application) -> AsyncIterator[None]:
@@ -113,14 +115,16 @@ def uploaded_photo(value: object) -> tuple[bytes, str] | None:
         return None
     if value.size > MAX_PHOTO_BYTES:
         raise PhotoRefused(
-            "That photo is too large: Telegram takes photos of up to "
-            f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB. Please choose a smaller one."
+            _(
+                "That photo is too large: Telegram takes photos of up to {size} MB. "
+                "Please choose a smaller one."
+            ).format(size=MAX_PHOTO_BYTES // (1024 * 1024))
         )
     if value.data.startswith(JPEG_MAGIC):
         return value.data, "photo.jpg"
     if value.data.startswith(PNG_MAGIC):
         return value.data, "photo.png"
-    raise PhotoRefused("That file is not a JPEG or PNG photo. Please choose a photo.")
+    raise PhotoRefused(_("That file is not a JPEG or PNG photo. Please choose a photo."))
 
 
 RETRY_AFTER_MAX = 5  # seconds a 429 may ask an upload to wait before it is tried again
@@ -144,11 +148,13 @@ async def send_photo(
 ) -> str:
     """Send the photo to ``chat_id`` with sendPhoto; the file id of its largest size.
 
-    PhotoRefused (plain English) when Telegram refuses it or cannot be reached.
+    PhotoRefused (in the person's language) when Telegram refuses it or cannot be reached.
     """
     unreachable = PhotoRefused(
-        "Telegram could not be reached to store the photo, so nothing was saved. "
-        "Please try again in a minute."
+        _(
+            "Telegram could not be reached to store the photo, so nothing was saved. "
+            "Please try again in a minute."
+        )
     )
     if not token:
         raise unreachable
@@ -179,9 +185,11 @@ async def send_photo(
         log.info("photo upload refused by the Bot API: %s", code)
         said = found.get("description") if isinstance(found, dict) else None
         raise PhotoRefused(
-            f"Telegram did not take the photo ({said or 'no reason given'}), so nothing was "
-            "saved. Please try again or choose another photo. (It is sent to your own chat "
-            "with the bot: you need to have started the bot in Telegram.)"
+            _(
+                "Telegram did not take the photo ({reason}), so nothing was saved. Please try "
+                "again or choose another photo. (It is sent to your own chat with the bot: "
+                "you need to have started the bot in Telegram.)"
+            ).format(reason=said or _("no reason given"))
         )
     result = found.get("result")
     sizes = result.get("photo") if isinstance(result, dict) else None

@@ -21,9 +21,10 @@ from bot.accounts.users import (
     set_role,
     staff_to_link,
 )
-from bot.audit import user_actor
+from bot.audit import ROLE_WORDS, user_actor
 from bot.text import whole_number
 from bot.web.account import password_again
+from bot.web.language import _
 from bot.web.pages import Failure, Form, form_action, path_id, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
@@ -52,6 +53,8 @@ async def _users_page(
             "staff": staff,
             "staff_by_id": {member.id: member for member in staff},
             "roles": list(ROLE_RANK),
+            # The roles in words (the form's values stay these keys).
+            "role_words": {role: _(ROLE_WORDS.get(role, role)) for role in ROLE_RANK},
             "error": failure.message if failure else None,
             "typed": typed or {},
             "resetting": target,

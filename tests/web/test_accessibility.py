@@ -198,6 +198,13 @@ async def _open(page: Page, base: str, path: str) -> None:
     assert not page.url.startswith(f"{base}/login"), path
 
 
+async def _choose_language(page: Page, base: str, language: str, save: str) -> None:
+    await page.goto(f"{base}/account")
+    await page.get_by_role("radio", name=language).check()
+    await page.get_by_role("button", name=save).click()
+    await expect(page.get_by_role("status")).to_be_visible(timeout=TIMEOUT_MS)
+
+
 async def _shown_in_the_tab(route: Route) -> None:
     response = await route.fetch()
     headers = {k: v for k, v in response.headers.items() if k != "content-disposition"}
@@ -230,6 +237,15 @@ async def _check_dashboard(
         await checker.check(page, f"admin {path}")
         if path in pictured:
             await page.screenshot(path=str(shots / f"{pictured[path]}-en.png"), full_page=True)
+    # The pages people look at first, in Welsh (the admin chooses it under Account), checked
+    # and pictured too; then back to English.
+    await _choose_language(page, base, "Cymraeg", "Save language")
+    for path, name in pictured.items():
+        await _open(page, base, path)
+        assert await page.get_attribute("html", "lang") == "cy", path
+        await checker.check(page, f"admin {path} in Welsh")
+        await page.screenshot(path=str(shots / f"{name}-cy.png"), full_page=True)
+    await _choose_language(page, base, "English", "Cadw'r iaith")
     # A form drawn again with an error: the settings with a mistake.
     await page.goto(f"{base}/settings")
     await page.get_by_label("Number of homes").fill("twelve hundred")
@@ -292,7 +308,7 @@ async def test_every_page_meets_wcag_2_2_aa(
             await _check_chat(context, checker)
         finally:
             await browser.close()
-    assert len(checker.checked) == len(_admin_pages(ids)) + len(STAFF_PAGES) + 5
+    assert len(checker.checked) == len(_admin_pages(ids)) + len(STAFF_PAGES) + 9
     if checker.found:
         pytest.fail(
             f"axe-core found WCAG 2.2 AA violations at {width} width:\n" + "\n".join(checker.found),

@@ -37,7 +37,7 @@ async def tab_to(page: Page, target: Locator) -> None:
     """Press Tab until ``target`` has the focus; a closed disclosure on the way is opened with
     Enter on its summary, as a keyboard user would."""
     closed = target.locator("xpath=ancestor::details[not(@open)]/summary")
-    if await closed.count():
+    if await closed.count() and not await target.is_visible():
         await tab_to(page, closed.first)
         await page.keyboard.press("Enter")
     for _ in range(MOST_PRESSES):

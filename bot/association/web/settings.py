@@ -3,7 +3,8 @@ configured on the server. Admins only; the service checks and audits every chang
 
 A refusal follows the GOV.UK pattern: every field is checked, each mistake is shown beside
 its field and listed in an error summary at the top, and everything typed stays in the
-form (nothing is saved until all of it is right)."""
+form (nothing is saved until all of it is right). The page and its mistakes are in the
+admin's language (``bot.web.language``)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,18 @@ from bot.audit import user_actor
 from bot.config import RESOLVED_CLOSE_DAYS_MAX
 from bot.delivery.holding import retime_held
 from bot.delivery.outbox import QuietHours
+from bot.i18n import N_
 from bot.models.base import utcnow
+from bot.web.language import _
 from bot.web.pages import Failure, Form, form_action, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 NOTICES = {
-    "settings": (
+    "settings": N_(
         "The settings are saved. They apply at once, on every part of Doorstep (messages "
         "held by quiet hours go by the new quiet hours)."
     ),
-    "unchanged": "Nothing changed.",
+    "unchanged": N_("Nothing changed."),
 }
 
 
@@ -38,6 +41,7 @@ def _shown(value: Any) -> str:
 async def _settings_page(
     request: web.Request, failure: Failure | None = None, errors: dict[str, str] | None = None
 ) -> web.Response:
+    notice = NOTICES.get(request.query.get("done", ""))
     async with request.app[SESSIONS]() as db:
         values = await association.setting_values(db, request.app[SETTINGS])
     fields = {
@@ -58,7 +62,7 @@ async def _settings_page(
             "contacts_max": association.CONTACTS_MAX_LENGTH,
             "months_max": association.MONTHS_MAX,
             "close_days_max": RESOLVED_CLOSE_DAYS_MAX,
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": _(notice) if notice else None,
             # Mistakes in fields are beside them (and summarised); another refusal on top.
             "error": failure.message if failure and not errors else None,
             "errors": errors or {},
@@ -89,5 +93,5 @@ async def settings_save(request: web.Request, form: Form) -> web.Response:
                 in_force = await association.effective_settings(db, request.app[SETTINGS])
                 await retime_held(db, QuietHours.of(in_force), utcnow())
     except association.SettingsInvalid as invalid:  # rolled back: nothing saved
-        return await _settings_page(request, Failure("", 400, typed), invalid.errors)
+        return await _settings_page(request, Failure("", 400, typed), invalid.words(_))
     return see_other("/settings?done=" + ("settings" if changed else "unchanged"))

@@ -28,12 +28,14 @@ from bot.broadcasts.composing import CAPTION_LIMIT, TEXT_LIMIT, check_text
 from bot.broadcasts.lifecycle import Plan, save_draft
 from bot.broadcasts.preview import preview_facts, telegram_markup_problem
 from bot.broadcasts.schedules import WEEKDAYS, parse_weekly, weekly
+from bot.i18n import N_
 from bot.models import Announcement, DashboardUser, Neighbourhood, StaffMember, Topic
 from bot.models.base import utcnow
 from bot.residents.service import active_topics, neighbourhoods_by_name
 from bot.scope import scope_of_user
 from bot.text import parse_moment, parse_time_of_day, whole_number
 from bot.web.forms import read_form, takes_files
+from bot.web.language import _, current_language
 from bot.web.pages import (
     UNLINKED,
     Failure,
@@ -46,7 +48,13 @@ from bot.web.pages import (
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.telegram_files import PhotoRefused, dashboard_photo, file_id_of
 
-WHEN_CHOICES = {"now": "Send now", "at": "At a date and time", "weekly": "Every week"}
+WHEN_CHOICES = {"now": N_("Send now"), "at": N_("At a date and time"), "weekly": N_("Every week")}
+# A chosen neighbourhood or topic that is not on the form's list (whole sentences: Welsh
+# mutates the word after "no such").
+_NO_SUCH = {
+    "neighbourhood": N_("There is no such neighbourhood to choose. Please choose from the list."),
+    "topic": N_("There is no such topic to choose. Please choose from the list."),
+}
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -121,7 +129,7 @@ def _ids(values: list[str], allowed: set[int], what: str) -> tuple[int, ...]:
     for value in values:
         number = whole_number(value)
         if number is None or number not in allowed:
-            raise Refused(f"There is no such {what} to choose. Please choose from the list.", 400)
+            raise Refused(_(_NO_SUCH[what]), 400)
         chosen.add(number)
     return tuple(sorted(chosen))
 
@@ -130,14 +138,14 @@ def _timing(form: ComposeForm, tz: ZoneInfo, now: datetime) -> tuple[datetime | 
     """The one-off time or the weekly recurrence the form chose (neither: now)."""
     if form.when == "at":
         if not _DATE.match(form.day):
-            raise Refused("Please choose the date to send it, like 2026-12-01.", 400)
+            raise Refused(_("Please choose the date to send it, like 2026-12-01."), 400)
         return parse_moment(f"{form.day} {form.at}", tz=tz, now=now), None
     if form.when == "weekly":
         if any(day not in WEEKDAYS for day in form.days):
-            raise Refused("There is no such day of the week. Please choose from the list.", 400)
+            raise Refused(_("There is no such day of the week. Please choose from the list."), 400)
         return None, weekly(form.days, parse_time_of_day(form.weekly_at))
     if form.when != "now":
-        raise Refused("Please choose when it should go out.", 400)
+        raise Refused(_("Please choose when it should go out."), 400)
     return None, None
 
 
@@ -155,9 +163,11 @@ def plan_of(
     problem = telegram_markup_problem(text)
     if problem is not None:
         raise Refused(
-            f"Telegram could not show this announcement ({problem}), so it cannot be sent. "
-            "If you typed a < sign on its own, write &lt; instead; every tag you open, "
-            "like <b>, needs closing, like </b>.",
+            _(
+                "Telegram could not show this announcement ({problem}), so it cannot be sent. "
+                "If you typed a < sign on its own, write &lt; instead; every tag you open, "
+                "like <b>, needs closing, like </b>."
+            ).format(problem=problem),
             400,
         )
     area_ids = _ids(form.areas, {a.id for a in areas}, "neighbourhood")
@@ -186,7 +196,7 @@ async def _compose_context(
         "restricted": scope is not None,
         "topics": list(await active_topics(db)),
         "staff": await staff_member_of(db, user),
-        "unlinked": UNLINKED,
+        "unlinked": _(UNLINKED),
         "weekdays": WEEKDAYS,
         "when_choices": WHEN_CHOICES,
         "text_limit": TEXT_LIMIT,
@@ -243,7 +253,7 @@ async def compose_preview(request: web.Request, posted: Form) -> web.StreamRespo
         context = await _compose_context(db, current_user(request), form, request)
         staff: StaffMember | None = context["staff"]
         if staff is None:
-            raise Refused(UNLINKED, 403)
+            raise Refused(_(UNLINKED), 403)
         plan = plan_of(
             form,
             areas=context["areas"],
@@ -253,5 +263,5 @@ async def compose_preview(request: web.Request, posted: Form) -> web.StreamRespo
             now=now,
         )
         draft = await save_draft(db, plan, staff.id, replaces=whole_number(form.replaces))
-        preview = await preview_facts(db, draft, settings, now)
+        preview = await preview_facts(db, draft, settings, now, current_language())
     return render(request, "announcement_preview.html", preview)

@@ -14,8 +14,10 @@ from bot.broadcasts.lifecycle import confirm_announcement, discard_draft, time_h
 from bot.broadcasts.preview import preview_facts
 from bot.broadcasts.web.compose import ComposeForm, form_page
 from bot.delivery.outbox import QuietHours
+from bot.i18n import N_
 from bot.models import Announcement
 from bot.models.base import utcnow
+from bot.web.language import _, current_language
 from bot.web.pages import (
     UNLINKED,
     Failure,
@@ -28,7 +30,7 @@ from bot.web.pages import (
 )
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 
-TIME_PASSED = (
+TIME_PASSED = N_(
     "The time you chose has passed while the preview was open. "
     "Please choose the date and time again."
 )
@@ -55,12 +57,12 @@ async def _preview_refused(request: web.Request, failure: Failure) -> web.Stream
         if row.status != "draft":
             return see_other(f"/announcements/{announcement_id}?done=already")
         if not time_has_passed(row, now):
-            facts = await preview_facts(db, row, settings, now)
+            facts = await preview_facts(db, row, settings, now, current_language())
             context = {**facts, "error": failure.message}
             return render(request, "announcement_preview.html", context, status=failure.status)
     # After this session: the form page opens its own (SQLite has one connection).
     form = ComposeForm.of_draft(row, settings.tz)
-    return await form_page(request, form, error=TIME_PASSED, status=400)
+    return await form_page(request, form, error=_(TIME_PASSED), status=400)
 
 
 @access("staff")
@@ -72,7 +74,7 @@ async def confirm(request: web.Request, _form: Form) -> web.StreamResponse:
         settings = await effective_settings(db, request.app[SETTINGS])
         staff = await staff_member_of(db, current_user(request))
         if staff is None:
-            return plain_page(403, "Not linked", UNLINKED)
+            return plain_page(403, "Not linked", UNLINKED)  # plain_page is lang="en"
         row = await db.get(Announcement, announcement_id)
         if row is None or row.created_by_staff_id != staff.id:
             raise web.HTTPNotFound()
@@ -97,7 +99,7 @@ async def discard(request: web.Request, _form: Form) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as db:
         staff = await staff_member_of(db, current_user(request))
         if staff is None:
-            return plain_page(403, "Not linked", UNLINKED)
+            return plain_page(403, "Not linked", UNLINKED)  # plain_page is lang="en"
         if not await discard_draft(db, announcement_id, staff.id):
             raise web.HTTPNotFound()
     return see_other("/announcements?done=discarded")

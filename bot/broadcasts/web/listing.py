@@ -23,11 +23,13 @@ from bot.broadcasts.lifecycle import cancel_scheduled
 from bot.broadcasts.preview import audience_words, safe_preview, when_words
 from bot.broadcasts.sending import BROADCAST_STATUS_WORDS
 from bot.broadcasts.web.confirm import announcement_id_of
+from bot.i18n import N_
 from bot.models import Announcement, StaffMember
 from bot.models.base import utcnow
 from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
 from bot.web.charts import bar_chart
+from bot.web.language import _, current_language
 from bot.web.pages import (
     UNLINKED,
     Failure,
@@ -43,16 +45,32 @@ from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_pag
 
 PAGE_SIZE = 20
 NOTICES = {
-    "sent": "Sent. It is on its way to the residents: the counts below fill in as it goes.",
-    "held": (
+    "sent": N_("Sent. It is on its way to the residents: the counts below fill in as it goes."),
+    "held": N_(
         "Sent, and held by quiet hours: it goes out to the residents at {time}. The counts "
         "below fill in as it goes."
     ),
-    "scheduled": "Scheduled. It is on the calendar and will go out at the time shown.",
-    "already": "This announcement had already been confirmed, so nothing was sent again.",
-    "cancelled": "Cancelled: it will not be sent.",
-    "discarded": "The draft is gone. Nothing was sent.",
+    "scheduled": N_("Scheduled. It is on the calendar and will go out at the time shown."),
+    "already": N_("This announcement had already been confirmed, so nothing was sent again."),
+    "cancelled": N_("Cancelled: it will not be sent."),
+    "discarded": N_("The draft is gone. Nothing was sent."),
 }
+# An announcement's status (``Announcement.status``) and a run's (``BROADCAST_STATUS_WORDS``),
+# as the pages show them.
+STATUS_WORDS = {
+    "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "sent with failures": N_("sent with failures"),
+    "cancelled": N_("cancelled"),
+    "missed": N_("missed"),
+}
+
+
+def status_words(status: str) -> str:
+    """A status in the person's language (one not listed as it is)."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def _counts_row(counts: reports.Counts) -> dict[str, int]:
@@ -61,21 +79,26 @@ def _counts_row(counts: reports.Counts) -> dict[str, int]:
 
 # The delivery chart's bars, in the order of the counts beside it: (outcome, label, tone).
 DELIVERY_BARS = (
-    ("sent", "Sent", "good"),
-    ("waiting", "Waiting", "warn"),
-    ("held", "Held for quiet hours", "warn"),
-    ("failed", "Failed", "bad"),
-    ("blocked", "Blocked", "muted"),
-    ("skipped", "Skipped", "muted"),
+    ("sent", N_("Sent"), "good"),
+    ("waiting", N_("Waiting"), "warn"),
+    ("held", N_("Held for quiet hours"), "warn"),
+    ("failed", N_("Failed"), "bad"),
+    ("blocked", N_("Blocked"), "muted"),
+    ("skipped", N_("Skipped"), "muted"),
 )
 
 
 def delivery_chart(counts: reports.Counts) -> Markup:
     """The delivery report at a glance: a bar per outcome out of all the recipients."""
-    rows = [(label, counts[outcome], tone) for outcome, label, tone in DELIVERY_BARS]
+    rows = [(_(label), counts[outcome], tone) for outcome, label, tone in DELIVERY_BARS]
     top = max(counts.recipients, *(count for _label, count, _tone in rows))
+    title = (
+        _("Delivery to {count} recipient")
+        if counts.recipients == 1
+        else _("Delivery to {count} recipients")
+    )
     return bar_chart(
-        f"Delivery to {counts.recipients} recipient{'s' if counts.recipients != 1 else ''}",
+        title.format(count=counts.recipients),
         rows,
         scale_max=top,
         key="delivery",
@@ -87,9 +110,10 @@ def _listed(entry: reports.Listed, tz: ZoneInfo, now: datetime) -> dict[str, Any
     return {
         "id": row.id,
         "status": row.status,
+        "status_words": status_words(row.status),
         "words": visible_text(row.text),
         "photo": bool(row.photo_file_id),
-        "when": when_words(row, tz, now),
+        "when": when_words(row, tz, now, current_language()),
         "recurring": bool(row.recurrence),
         "urgent": row.urgent,
         "runs": entry.runs,
@@ -118,7 +142,7 @@ async def announcement_list(request: web.Request) -> web.StreamResponse:
             "scheduled": [_listed(e, tz, now) for e in page.scheduled],
             "past": [_listed(e, tz, now) for e in page.past],
             "page": page,
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": _notice_words(request.query.get("done", "")),
             "timezone": str(tz),
         },
     )
@@ -142,7 +166,7 @@ async def _detail_context(
     user = current_user(request)
     now = utcnow()
     found = await reports.delivery_report(db, row, now)
-    areas, topics = await audience_words(db, row)
+    areas, topics = await audience_words(db, row, current_language())
     author = (
         await db.get(StaffMember, row.created_by_staff_id)
         if row.created_by_staff_id is not None
@@ -151,10 +175,11 @@ async def _detail_context(
     acting = has_role(user.role, "staff")
     return {
         "a": row,
+        "status_words": status_words(row.status),
         "preview": safe_preview(row.text),
         "audience_areas": areas,
         "audience_topics": topics,
-        "when": when_words(row, tz, now),
+        "when": when_words(row, tz, now, current_language()),
         "author": author.name if author else "",
         "created": local_words(row.created_at, tz),
         "cancelled": local_words(row.cancelled_at, tz),
@@ -163,7 +188,9 @@ async def _detail_context(
                 "id": run.broadcast.id,
                 "scheduled_for": local_words(run.broadcast.scheduled_for, tz),
                 "started": local_words(run.broadcast.started_at, tz),
-                "status": BROADCAST_STATUS_WORDS.get(run.broadcast.status, run.broadcast.status),
+                "status": status_words(
+                    BROADCAST_STATUS_WORDS.get(run.broadcast.status, run.broadcast.status)
+                ),
                 "counts": _counts_row(run.counts),
             }
             for run in found.runs
@@ -173,7 +200,7 @@ async def _detail_context(
         "can_cancel": acting and row.status == "scheduled",
         "staff": await staff_member_of(db, user) if acting else None,
         "within": reports.within(row, scope),
-        "unlinked": UNLINKED,
+        "unlinked": _(UNLINKED),
         "notice": await _notice(db, request.query.get("done", ""), row, tz),
         "timezone": str(tz),
     }
@@ -184,8 +211,14 @@ async def _notice(db: AsyncSession, done: str, row: Announcement, tz: ZoneInfo) 
     if done == "sent":
         held = await reports.held_until(db, row.id, utcnow())
         if held is not None:
-            return NOTICES["held"].format(time=f"{held.astimezone(tz):%H:%M}")
-    return NOTICES.get(done)
+            return _(NOTICES["held"]).format(time=f"{held.astimezone(tz):%H:%M}")
+    return _notice_words(done)
+
+
+def _notice_words(done: str) -> str | None:
+    """What ``?done=`` says, in the person's language (None: nothing was done)."""
+    notice = NOTICES.get(done)
+    return _(notice) if notice else None
 
 
 async def _detail_page(
@@ -220,15 +253,17 @@ async def cancel(request: web.Request, form: Form) -> web.StreamResponse:
         row = await visible_announcement(db, scope, announcement_id)
         staff = await staff_member_of(db, user)
         if staff is None:
-            raise Refused(UNLINKED, 403)
+            raise Refused(_(UNLINKED), 403)
         if not reports.within(row, scope):
             raise Refused(
-                "This announcement goes beyond your neighbourhoods, so only someone who "
-                "covers all of them can cancel it.",
+                _(
+                    "This announcement goes beyond your neighbourhoods, so only someone who "
+                    "covers all of them can cancel it."
+                ),
                 403,
             )
         if form.get("confirm") != "yes":
-            raise Refused("Tick the box to confirm you want to cancel it.", 400)
+            raise Refused(_("Tick the box to confirm you want to cancel it."), 400)
         await cancel_scheduled(db, announcement_id, staff, now=utcnow())
     jobs.drop_announcement(announcement_id)
     return see_other(f"/announcements/{announcement_id}?done=cancelled")

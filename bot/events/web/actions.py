@@ -30,6 +30,7 @@ from bot.models import StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.text import whole_number
+from bot.web.language import _, current_language
 from bot.web.pages import UNLINKED, Form, Refused, form_action, render, see_other, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 
@@ -55,7 +56,7 @@ async def event_cancel(request: web.Request, form: Form) -> web.StreamResponse:
     """Call the event off; each resident with a place or waiting is told once."""
     async with _acting(request) as (db, staff, event_id):
         if form.get("confirm") != "yes":
-            raise Refused("Tick the box to confirm that the event is called off.", 400)
+            raise Refused(_("Tick the box to confirm that the event is called off."), 400)
         notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
         await cancel_event(db, event_id, staff, notices, now=utcnow())
     return _done(event_id, "cancelled")
@@ -69,7 +70,7 @@ async def event_attendance(request: web.Request, form: Form) -> web.StreamRespon
         booking_id = whole_number(str(form.get("booking", "")))
         came = str(form.get("attended", ""))
         if booking_id is None or came not in ("yes", "no"):
-            raise Refused("That booking no longer exists.", 404)
+            raise Refused(_("That booking no longer exists."), 404)
         await set_attendance(db, event_id, booking_id, came == "yes", staff, now=utcnow())
     return _done(event_id, "marked")
 
@@ -111,7 +112,7 @@ async def event_announce(request: web.Request, form: Form) -> web.StreamResponse
         settings = await effective_settings(db, request.app[SETTINGS])
         staff = await staff_member_of(db, user)
         if staff is None:  # (it sees no event either: told why, not "not found")
-            return plain_page(403, "Not linked", UNLINKED)
+            return plain_page(403, "Not linked", UNLINKED)  # plain_page is lang="en"
         scope = await scope_of_user(db, user)
         event = await visible_event(db, event_id_of(request), scope)
         language = settings.default_language
@@ -125,5 +126,5 @@ async def event_announce(request: web.Request, form: Form) -> web.StreamResponse
             language=language,
             now=now,
         )
-        preview = await preview_facts(db, draft, settings, now)
+        preview = await preview_facts(db, draft, settings, now, current_language())
     return render(request, "announcement_preview.html", preview)

@@ -17,23 +17,25 @@ from bot.events.attendance import Roster
 from bot.events.attendees import resident_label
 from bot.events.listings import phase
 from bot.events.notices import Notices, latest_notice, notice_arrival
-from bot.events.web.lookup import EN, PHASE_WORDS, event_id_of, visible_event
+from bot.events.web.lookup import PHASE_WORDS, event_id_of, span_words, visible_event
 from bot.i18n import N_
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.web.charts import bar_chart
+from bot.web.language import _
 from bot.web.pages import Failure, local_words, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 NOTICES = {
-    "published": "The event is published: residents it is for can see it in Events now.",
-    "saved": "The changes are saved; anyone with a place or waiting is told of a new time or "
-    "place.",
-    "unchanged": "Nothing was changed.",
-    "cancelled": "The event is cancelled; everyone with a place or waiting is told once.",
-    "marked": "Attendance saved.",
-    "all-came": "Every booked party is marked as came.",
-    "closed": "The closing record is saved.",
+    "published": N_("The event is published: residents it is for can see it in Events now."),
+    "saved": N_(
+        "The changes are saved; anyone with a place or waiting is told of a new time or place."
+    ),
+    "unchanged": N_("Nothing was changed."),
+    "cancelled": N_("The event is cancelled; everyone with a place or waiting is told once."),
+    "marked": N_("Attendance saved."),
+    "all-came": N_("Every booked party is marked as came."),
+    "closed": N_("The closing record is saved."),
 }
 
 
@@ -72,31 +74,39 @@ def _charts(roster: Roster, started: bool) -> list[Markup]:
     """
     event = roster.event
     places: list[tuple[str, int, str]] = [
-        ("Booked", roster.booked_people, "plain"),
-        ("Waiting list", roster.waiting_people, "warn"),
+        (_("Booked"), roster.booked_people, "plain"),
+        (_("Waiting list"), roster.waiting_people, "warn"),
     ]
     if event.capacity is not None:
-        places.append(("Places left", max(event.capacity - roster.booked_people, 0), "muted"))
+        left = max(event.capacity - roster.booked_people, 0)
+        places.append((_("Places left"), left, "muted"))
     top = max(event.capacity or 0, roster.booked_people, roster.waiting_people)
-    shown = [bar_chart("Places (people)", places, scale_max=top, key="places", figures=True)]
+    shown = [bar_chart(_("Places (people)"), places, scale_max=top, key="places", figures=True)]
     if started:
         marks = [line.booking for line in roster.booked]
         came = [
-            ("Came", sum(b.party_size for b in marks if b.attended is True), "good"),
-            ("Did not come", sum(b.party_size for b in marks if b.attended is False), "bad"),
-            ("Not marked yet", sum(b.party_size for b in marks if b.attended is None), "muted"),
+            (_("Came"), sum(b.party_size for b in marks if b.attended is True), "good"),
+            (_("Did not come"), sum(b.party_size for b in marks if b.attended is False), "bad"),
+            (_("Not marked yet"), sum(b.party_size for b in marks if b.attended is None), "muted"),
         ]
         shown.append(
             bar_chart(
-                "Who came (people)", came, scale_max=roster.booked_people, key="came", figures=True
+                _("Who came (people)"),
+                came,
+                scale_max=roster.booked_people,
+                key="came",
+                figures=True,
             )
         )
         ratings = [b.rating for b in marks if b.rating is not None]
         if ratings:
-            spread = [(f"{score} of 5", ratings.count(score)) for score in range(5, 0, -1)]
+            spread = [
+                (_("{score} of 5").format(score=score), ratings.count(score))
+                for score in range(5, 0, -1)
+            ]
             shown.append(
                 bar_chart(
-                    f"Ratings residents gave ({len(ratings)})",
+                    _("Ratings residents gave ({count})").format(count=len(ratings)),
                     spread,
                     key="ratings",
                     figures=True,
@@ -118,18 +128,18 @@ async def _detail_page(
         last = await latest_notice(db, event.id)
     where = phase(event, now)
     done = request.query.get("done", "")
-    notice = NOTICES.get(done)
+    notice = _(NOTICES[done]) if done in NOTICES else None
     if notice is not None and last is not None and done in ("saved", "cancelled"):
-        state = holding.delivery_state(last, tz, EN, now)
-        notice += " " + EN(N_("Message to the residents: {state}.")).format(state=state)
+        state = holding.delivery_state(last, tz, _, now)
+        notice += " " + _("Message to the residents: {state}.").format(state=state)
     return render(
         request,
         "event_detail.html",
         {
             "e": event,
             "phase": where,
-            "status": PHASE_WORDS[where],
-            "when": f"{local_words(event.starts_at, tz)} to {local_words(event.ends_at, tz)}",
+            "status": _(PHASE_WORDS[where]),
+            "when": span_words(event.starts_at, event.ends_at, tz),
             "deadline": local_words(event.signup_deadline, tz),
             "areas": ", ".join(n.name for n in event.neighbourhoods),
             "roster": roster,
@@ -167,5 +177,5 @@ async def event_cancel_form(request: web.Request) -> web.StreamResponse:
         event = await visible_event(db, event_id_of(request), await scope_of_user(db, user))
         roster = await attendance.roster(db, event.id)
         notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
-    arrival = notice_arrival(event, notices, utcnow()).words(EN)
+    arrival = notice_arrival(event, notices, utcnow()).words(_)
     return render(request, "event_cancel.html", {"e": event, "roster": roster, "arrival": arrival})

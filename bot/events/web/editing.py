@@ -23,13 +23,15 @@ from bot.events.managing import not_editable_reason, update_event
 from bot.events.notices import Notices, notice_arrival
 from bot.events.plans import EventPlan, check_plan, publish_event
 from bot.events.web.form import EventForm, PhotoUpload, build_plan, keeping_seconds, place_refusal
-from bot.events.web.lookup import EN, acting_staff, event_id_of, visible_event
+from bot.events.web.lookup import acting_staff, event_id_of, span_words, visible_event
+from bot.i18n import N_
 from bot.models import Event, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
 from bot.scope import Scope, scope_of_user
 from bot.text import whole_number
 from bot.web.forms import read_form, takes_files
+from bot.web.language import _
 from bot.web.pages import (
     UNLINKED,
     Failure,
@@ -44,7 +46,7 @@ from bot.web.pages import (
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 from bot.web.telegram_files import PhotoRefused, dashboard_photo
 
-FIX_BELOW = "Please fix what is marked below."
+FIX_BELOW = N_("Please fix what is marked below.")
 # The photo sent to Telegram for this request, kept for the page drawn after a refusal.
 UPLOADED = web.RequestKey("event_photo_upload", PhotoUpload)
 
@@ -98,7 +100,7 @@ def _form_page(
             "preview": preview,
             # When residents would hear of a change of time or place saved now.
             "arrival": arrival,
-            "error": error or (FIX_BELOW if form.errors else None),
+            "error": error or (_(FIX_BELOW) if form.errors else None),
             "timezone": str(request.app[SETTINGS].tz),
             "limits": {
                 "title": plans.TITLE_MAX_LENGTH,
@@ -113,17 +115,18 @@ def _form_page(
 
 
 def _preview(plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo) -> dict[str, Any]:
-    """The event as residents will read it (the words of Telegram's preview, in English)."""
+    """The event as residents will read it: their facts, in the words of the staff member's
+    language (what the title and description say is as typed)."""
     names = [area.name for area in choices if area.id in plan.neighbourhood_ids]
     return {
         "title": plan.title,
-        "when": f"{local_words(plan.starts_at, tz)} to {local_words(plan.ends_at, tz)}",
+        "when": span_words(plan.starts_at, plan.ends_at, tz),
         "place": plan.place,
         "description": plan.description,
-        "areas": ", ".join(names) or "everyone in the association",
-        "places": "no limit" if plan.capacity is None else str(plan.capacity),
+        "areas": ", ".join(names) or _("everyone in the association"),
+        "places": _("no limit") if plan.capacity is None else str(plan.capacity),
         "party": plan.max_party,
-        "deadline": local_words(plan.signup_deadline, tz) or "until it starts",
+        "deadline": local_words(plan.signup_deadline, tz) or _("until it starts"),
         "photo": bool(plan.photo_file_id),
     }
 
@@ -143,7 +146,7 @@ def _planned(form: EventForm, tz: ZoneInfo, photo_file_id: str | None) -> EventP
     """The plan the form describes; refused, with each problem beside its field, if none."""
     plan = build_plan(form, tz, photo_file_id=photo_file_id)
     if plan is None:
-        raise Refused(FIX_BELOW, 400)
+        raise Refused(_(FIX_BELOW), 400)
     return plan
 
 
@@ -168,7 +171,7 @@ async def event_new_form(request: web.Request) -> web.StreamResponse:
         choices = await _choices(db, scope)
         actor = await staff_member_of(db, user)
     return _form_page(
-        request, EventForm.blank(), choices, scope=scope, error=None if actor else UNLINKED
+        request, EventForm.blank(), choices, scope=scope, error=None if actor else _(UNLINKED)
     )
 
 
@@ -226,9 +229,10 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
         scope = await scope_of_user(db, user)
         event = await visible_event(db, event_id_of(request), scope)
         choices = await _choices(db, scope)
-        error = not_editable_reason(event, now)
+        reason = not_editable_reason(event, now)  # a msgid
+        error = _(reason) if reason else None
         if await staff_member_of(db, user) is None:
-            error = UNLINKED
+            error = _(UNLINKED)
         notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
     return _form_page(
         request,
@@ -239,7 +243,7 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
         kept_areas=_kept_areas(event, choices),
         sequence=event.sequence,
         error=error,
-        arrival=notice_arrival(event, notices, now).words(EN),
+        arrival=notice_arrival(event, notices, now).words(_),
     )
 
 

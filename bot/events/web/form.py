@@ -3,6 +3,7 @@
 Every value is kept as typed, so that a refused form comes back with nothing lost; each
 problem is kept against its field, and a refusal of the whole plan by the rules
 (``bot.events.plans``, ``bot.events.managing``) is put against the field it is about.
+Every message is in the person's language (``bot.web.language``).
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from multidict import MultiMapping
 from bot.errors import DomainError
 from bot.events import plans
 from bot.events.plans import EventPlan
+from bot.i18n import N_
 from bot.models import Event, Neighbourhood
+from bot.web.language import _
 from bot.web.pages import refusal_words
 from bot.web.telegram_files import file_id_of
 
 FIELD_MAX = 4000  # longer input is cut before it is checked (and refused as too long)
 
-# Which form field a refused plan needs fixed (the service's messages).
+# Which form field a refused plan needs fixed (the service's messages: catalog msgids).
 FIELD_OF_REFUSAL = {
     "The start has already passed. Please choose a start in the future.": "start",
     "The end must be after the start.": "end",
@@ -39,11 +42,27 @@ FIELD_OF_REFUSAL = {
         "capacity"
     ),
 }
-# The same messages as patterns, to recognise them once their {values} are filled in.
-_REFUSAL_PATTERNS = [
-    (re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(message))), name)
-    for message, name in FIELD_OF_REFUSAL.items()
-]
+
+# The optional map pin's two numbers: what each is called in a message, its range, and an
+# example as a map gives it (a London one: its longitude is near zero).
+_COORDINATES = {
+    "latitude": (
+        90,
+        N_("Please give the latitude as a number, like 51.50135."),
+        N_("The latitude must be between -90 and 90."),
+    ),
+    "longitude": (
+        180,
+        N_("Please give the longitude as a number, like -0.14189."),
+        N_("The longitude must be between -180 and 180."),
+    ),
+}
+# A date and time each: what to say when either is missing (whole sentences, for Welsh).
+_MOMENT_MISSING = {
+    "start": N_("Please give the start date and time."),
+    "end": N_("Please give the end date and time."),
+    "deadline": N_("Please give the sign-up deadline date and time."),
+}
 
 FORM_FIELDS = (
     "title",
@@ -133,7 +152,7 @@ class EventForm:
         read = cls(values, sorted({allowed[raw] for raw in ticked if raw in allowed}))
         read.photo_file_id = file_id_of(form.get("photo_file_id"))
         if any(raw not in allowed for raw in ticked):
-            read.errors["areas"] = "There is no such neighbourhood. Please choose again."
+            read.errors["areas"] = _("There is no such neighbourhood. Please choose again.")
         return read
 
     def take_photo(self, uploaded: PhotoUpload) -> None:
@@ -154,34 +173,33 @@ class EventForm:
 
 
 class FormProblem(ValueError):
-    """A form value the dashboard cannot read (English; the service's refusals are DomainErrors)."""
+    """A form value the dashboard cannot read, in the person's language (the service's
+    refusals are DomainErrors)."""
 
 
 def _moment(day_text: str, clock_text: str, tz: ZoneInfo, *, what: str) -> datetime:
-    """A local date and time from the form, as UTC; InvalidInput when either is malformed."""
+    """A local date and time from the form, as UTC; FormProblem when either is malformed.
+    ``what`` is the field: start, end or deadline."""
     day_text, clock_text = day_text.strip(), clock_text.strip()
     if not day_text or not clock_text:
-        raise FormProblem(f"Please give the {what} date and time.")
+        raise FormProblem(_(_MOMENT_MISSING[what]))
     if not _DATE.fullmatch(day_text) or not _TIME.fullmatch(clock_text):
-        raise FormProblem("Please give a date like 2026-12-01 and a time like 10:00.")
+        raise FormProblem(_("Please give a date like 2026-12-01 and a time like 10:00."))
     try:
         local = datetime.combine(date.fromisoformat(day_text), time.fromisoformat(clock_text))
     except ValueError:
-        raise FormProblem("There is no such date or time. Please check it.") from None
+        raise FormProblem(_("There is no such date or time. Please check it.")) from None
     return local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
 
 
-# An example of each, as a map gives it (a London one: its longitude is near zero).
-_EXAMPLE = {"latitude": "51.50135", "longitude": "-0.14189"}
-
-
-def _coordinate(text: str, limit: float, name: str) -> float:
+def _coordinate(text: str, name: str) -> float:
+    limit, not_a_number, out_of_range = _COORDINATES[name]
     try:
         value = float(text)
     except ValueError:
-        raise FormProblem(f"Please give the {name} as a number, like {_EXAMPLE[name]}.") from None
+        raise FormProblem(_(not_a_number)) from None
     if not math.isfinite(value) or not -limit <= value <= limit:
-        raise FormProblem(f"The {name} must be between -{limit:g} and {limit:g}.")
+        raise FormProblem(_(out_of_range))
     return value
 
 
@@ -190,11 +208,11 @@ def _pin(form: EventForm) -> tuple[float | None, float | None]:
     lat, lon = form.values["latitude"].strip(), form.values["longitude"].strip()
     if not lat and not lon:
         return None, None
-    latitude = form.check("latitude", lambda: _coordinate(lat, 90, "latitude")) if lat else None
-    longitude = form.check("longitude", lambda: _coordinate(lon, 180, "longitude")) if lon else None
+    latitude = form.check("latitude", lambda: _coordinate(lat, "latitude")) if lat else None
+    longitude = form.check("longitude", lambda: _coordinate(lon, "longitude")) if lon else None
     if not lat or not lon:  # the one left empty says so
         missing = "longitude" if lat else "latitude"
-        form.errors[missing] = "Give both the latitude and the longitude, or neither."
+        form.errors[missing] = _("Give both the latitude and the longitude, or neither.")
     return latitude, longitude
 
 
@@ -216,7 +234,7 @@ def build_plan(
     if v["deadline_date"].strip() or v["deadline_time"].strip():
         deadline = form.check(
             "deadline",
-            lambda: _moment(v["deadline_date"], v["deadline_time"], tz, what="sign-up deadline"),
+            lambda: _moment(v["deadline_date"], v["deadline_time"], tz, what="deadline"),
         )
     capacity = (
         form.check("capacity", lambda: plans.parse_capacity(v["capacity"]))
@@ -225,7 +243,7 @@ def build_plan(
     )
     max_party = form.check("max_party", lambda: plans.parse_party_limit(v["max_party"] or "1"))
     if v["waitlist"] not in ("strict", "skip"):
-        form.errors["waitlist"] = "Please choose how the waitlist is served."
+        form.errors["waitlist"] = _("Please choose how the waitlist is served.")
     if form.errors:
         return None
     return EventPlan(
@@ -269,10 +287,16 @@ def keeping_seconds(plan: EventPlan, before: EventPlan) -> EventPlan:
     )
 
 
+def _pattern(words: str) -> re.Pattern[str]:
+    """A message as a pattern, to recognise it once its {values} are filled in."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(words)))
+
+
 def field_of_refusal(message: str) -> str | None:
-    """The field a refusal by the rules is about (given its words), or None for the form."""
-    for pattern, name in _REFUSAL_PATTERNS:
-        if pattern.fullmatch(message):
+    """The field a refusal by the rules is about (given its words, in the person's
+    language: ``refusal_words``), or None for the form."""
+    for msgid, name in FIELD_OF_REFUSAL.items():
+        if _pattern(_(msgid)).fullmatch(message):
             return name
     return None
 

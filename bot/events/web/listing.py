@@ -10,6 +10,7 @@ from bot.events.web.lookup import PHASE_WORDS
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
 from bot.text import whole_number
+from bot.web.language import _
 from bot.web.pages import local_words, render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
@@ -41,12 +42,12 @@ async def event_list(request: web.Request) -> web.StreamResponse:
             "title": line.event.title,
             "when": local_words(line.event.starts_at, tz),
             "place": line.event.place,
-            "areas": ", ".join(n.name for n in line.event.neighbourhoods) or "Everyone",
+            "areas": ", ".join(n.name for n in line.event.neighbourhoods) or _("Everyone"),
             "booked": line.booked,
             "capacity": line.event.capacity,
             "waiting": line.waiting,
             "phase": phase(line.event, now),
-            "status": PHASE_WORDS[phase(line.event, now)],
+            "status": _(PHASE_WORDS[phase(line.event, now)]),
         }
         for line in lines
     ]

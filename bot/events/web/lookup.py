@@ -1,5 +1,5 @@
 """The event a dashboard URL names, when the user may see it; the staff member a user
-acts as; words for where an event is.
+acts as; words for where an event is (in the person's language, ``bot.web.language``).
 
 Admins and viewers see every event; a staff account sees the events of its staff
 member's neighbourhoods and association-wide ones (``bot.scope``); another's event
@@ -9,23 +9,33 @@ active staff member, as in the inbox.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import gettext_for
+from bot.i18n import N_
 from bot.models import DashboardUser, Event, StaffMember
 from bot.scope import Scope, may_see_event
-from bot.web.pages import UNLINKED, Refused, path_id, staff_member_of
+from bot.web.language import _
+from bot.web.pages import UNLINKED, Refused, local_words, path_id, staff_member_of
 
-# The dashboard is in English; its words about deliveries come from the bot's catalog.
-EN = gettext_for("en")
+# Marked here, translated where shown (``_(PHASE_WORDS[phase])``): the bot's own words.
 PHASE_WORDS = {
-    "cancelled": "Cancelled",
-    "signup_closed": "Sign-up closed",
-    "open": "Open for sign-up",
-    "under_way": "Under way",
-    "finished": "Finished",
+    "cancelled": N_("Cancelled"),
+    "signup_closed": N_("Sign-up closed"),
+    "open": N_("Open for sign-up"),
+    "under_way": N_("Under way"),
+    "finished": N_("Finished"),
 }
+
+
+def span_words(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> str:
+    """When an event runs, as the event's page and the form's preview say it."""
+    return _("{start} to {end}").format(
+        start=local_words(starts_at, tz), end=local_words(ends_at, tz)
+    )
 
 
 def event_id_of(request: web.Request) -> int:
@@ -45,5 +55,5 @@ async def acting_staff(db: AsyncSession, user: DashboardUser) -> StaffMember:
     """The staff member a dashboard account acts as; refused (403) while it is not linked."""
     staff = await staff_member_of(db, user)
     if staff is None:
-        raise Refused(UNLINKED, 403)
+        raise Refused(_(UNLINKED), 403)
     return staff

@@ -5,7 +5,8 @@ what Telegram writes: status history, the audit entry and the resident's message
 The services check the rules and refuse with a ``DomainError``; ``form_action`` draws
 the report page again with the reason and what was typed. Those services act as a
 ``StaffMember`` (the thread and the audit log name one), so an account acts only when an
-admin has linked it to an active staff member (``acting_on``).
+admin has linked it to an active staff member (``acting_on``). Refusals are in the
+person's language (``bot.web.language``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ from bot.feedback.lifecycle import acknowledge, change_status
 from bot.feedback.notify import StaffNotices
 from bot.feedback.thread import add_staff_reply
 from bot.feedback.web.detail import detail_page, feedback_id_of
+from bot.i18n import N_
 from bot.models import Feedback, StaffMember
 from bot.scope import may_see_report, scope_of_user
 from bot.text import whole_number
+from bot.web.language import _
 from bot.web.pages import UNLINKED, Form, Refused, form_action, see_other, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 # The status form does not offer escalation: stage 2 needs its handler named.
-ESCALATE_WITH_ITS_FORM = "Escalate with the Escalate form: it names the stage-2 handler."
+ESCALATE_WITH_ITS_FORM = N_("Escalate with the Escalate form: it names the stage-2 handler.")
 STATUS_NOTE_MAX_LENGTH = 1000
 
 
@@ -61,7 +64,7 @@ async def acting_on(request: web.Request) -> AsyncIterator[Acting]:
             raise web.HTTPNotFound()
         staff = await staff_member_of(db, user)
         if staff is None:
-            raise Refused(UNLINKED, 403)
+            raise Refused(_(UNLINKED), 403)
         settings = await effective_settings(db, request.app[SETTINGS])
         yield Acting(db, staff, StaffNotices.from_settings(settings), report)
 
@@ -78,7 +81,7 @@ def _staff_id(form: Form, name: str) -> int | None:
         return None
     number = whole_number(value)
     if number is None:
-        raise Refused("There is no such member of staff.", 400)
+        raise Refused(_("There is no such member of staff."), 400)
     return number
 
 
@@ -104,7 +107,7 @@ async def feedback_status(request: web.Request, form: Form) -> web.StreamRespons
     note = _text(form, "note").strip()[:STATUS_NOTE_MAX_LENGTH] or None
     async with acting_on(request) as act:
         if wanted == "escalated":
-            raise Refused(ESCALATE_WITH_ITS_FORM, 400)
+            raise Refused(_(ESCALATE_WITH_ITS_FORM), 400)
         moved = await change_status(
             act.db, act.report.id, wanted, act.staff, act.notices, note=note
         )
@@ -156,8 +159,10 @@ async def feedback_escalate(request: web.Request, form: Form) -> web.StreamRespo
         asked_on = date.fromisoformat(asked) if asked else None
     except ValueError:
         raise Refused(
-            "Give the day the resident asked as a date, like 2026-04-29, or leave it empty "
-            "for today.",
+            _(
+                "Give the day the resident asked as a date, like 2026-04-29, or leave it "
+                "empty for today."
+            ),
             400,
         ) from None
     async with acting_on(request) as act:
@@ -193,8 +198,10 @@ def _done_at(form: Form, act: Acting) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise Refused(
-            "Give when it was done as a date and time, like 2026-04-29 14:30, or leave it "
-            "empty for now.",
+            _(
+                "Give when it was done as a date and time, like 2026-04-29 14:30, or leave "
+                "it empty for now."
+            ),
             400,
         ) from None
     if moment.tzinfo is None:
@@ -228,7 +235,7 @@ async def feedback_hazard_step(request: web.Request, form: Form) -> web.StreamRe
     """Record an Awaab's Law step as done: now, or when it was done."""
     step = _text(form, "step")
     if step not in PLAIN_STEPS:
-        raise Refused("Choose which step was done.", 400)
+        raise Refused(_("Choose which step was done."), 400)
     async with acting_on(request) as act:
         when = _done_at(form, act)
         if step == "investigated":

@@ -3,13 +3,14 @@ staff the forms that act on it (``bot.feedback.web.actions``).
 
 Viewers may read; staff and admins act, once their account is linked to an active staff
 member. Staff see only their neighbourhoods' reports; another's report is a plain 404.
+The page is in the reader's language (``bot.web.language``); residents' words stay as typed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,39 +23,44 @@ from bot.association.service import effective_settings
 from bot.delivery import holding
 from bot.delivery.outbox import QuietHours, Urgency
 from bot.feedback import casework, extensions, hazards
+from bot.feedback.deadlines import HAZARD_DATE_CLOCKS, MAKE_SAFE, Clock
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.reports import awaabs_law_covers
-from bot.feedback.statuses import AWAITING_ACKNOWLEDGEMENT, STATUS_CHOICES, allowed_statuses
+from bot.feedback.statuses import (
+    AWAITING_ACKNOWLEDGEMENT,
+    FINISHED_STATUSES,
+    STATUS_CHOICES,
+    allowed_statuses,
+)
 from bot.feedback.thread import REPLY_MAX_LENGTH, reply_deliveries
 from bot.feedback.web import display
-from bot.i18n import gettext_for
+from bot.i18n import N_
 from bot.models import Delivery, Feedback, StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
+from bot.web.language import _, translated
 from bot.web.pages import Failure, path_id, render, staff_member_of
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 # What the page says after an action (``?done=...``); where the resident is sent a message,
 # what became of it is added, read from its outbox row (never "on its way" when it is held).
 NOTICES = {
-    "acknowledged": "The report is acknowledged.",
-    "status": "The status has changed.",
-    "unchanged": "Nothing changed: the report was already there.",
-    "replied": "Your reply is kept in the thread.",
-    "noted": "Your note is kept with the report (staff only).",
-    "assigned": "The report's handler has changed.",
-    "escalated": "The complaint is at stage 2 with its new handler.",
-    "extended": "The response date is extended; the resident is told why.",
-    "classified": "The hazard classification is recorded, with its reason.",
-    "investigated": "The investigation is recorded; the next stages' dates are set.",
-    "summary_sent": "The written summary is kept in the thread and sent to the resident.",
-    "safety_work_done": "The safety work is recorded.",
-    "preventive_works_started": "The start of the preventive works is recorded.",
-    "accommodation": "The alternative accommodation answer is recorded.",
+    "acknowledged": N_("The report is acknowledged."),
+    "status": N_("The status has changed."),
+    "unchanged": N_("Nothing changed: the report was already there."),
+    "replied": N_("Your reply is kept in the thread."),
+    "noted": N_("Your note is kept with the report (staff only)."),
+    "assigned": N_("The report's handler has changed."),
+    "escalated": N_("The complaint is at stage 2 with its new handler."),
+    "extended": N_("The response date is extended; the resident is told why."),
+    "classified": N_("The hazard classification is recorded, with its reason."),
+    "investigated": N_("The investigation is recorded; the next stages' dates are set."),
+    "summary_sent": N_("The written summary is kept in the thread and sent to the resident."),
+    "safety_work_done": N_("The safety work is recorded."),
+    "preventive_works_started": N_("The start of the preventive works is recorded."),
+    "accommodation": N_("The alternative accommodation answer is recorded."),
 }
 TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended", "summary_sent")
-# The dashboard is in English; the words come from the same catalog as Telegram's.
-_ = gettext_for("en")
 
 
 def feedback_id_of(request: web.Request) -> int:
@@ -78,6 +84,7 @@ class _Case:
     last_to_resident: str | None
     today: date  # the association's local date
     hazards_apply: bool  # Awaab's Law covers the report's home
+    now: datetime
 
 
 async def _read(request: web.Request) -> _Case:
@@ -109,6 +116,7 @@ async def _read(request: web.Request) -> _Case:
             },
             last_to_resident=holding.delivery_state(last, tz, _, now) if last else None,
             today=now.astimezone(tz).date(),
+            now=now,
             hazards_apply=await awaabs_law_covers(
                 db, record.report.neighbourhood_id, in_force.bank_holiday_region
             ),
@@ -128,8 +136,10 @@ async def _last_to_resident(db: AsyncSession, report: Feedback) -> Delivery | No
 
 def _notice(done: str, read: _Case) -> str | None:
     """What the page says after an action, with what became of the resident's message."""
-    notice = NOTICES.get(done)
-    if notice is None or done not in TELLS_THE_RESIDENT or read.last_to_resident is None:
+    if done not in NOTICES:
+        return None
+    notice = _(NOTICES[done])
+    if done not in TELLS_THE_RESIDENT or read.last_to_resident is None:
         return notice
     told = _("Message to the resident: {state}.").format(state=read.last_to_resident)
     return f"{notice} {told}"
@@ -139,6 +149,7 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
     """The report page; after a refused action, with the reason and what the person typed."""
     tz = request.app[SETTINGS].tz
     read = await _read(request)
+    forms = _forms(read)
     return render(
         request,
         "feedback_detail.html",
@@ -146,7 +157,8 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
             "record": read.record,
             **display.report_words(read.record.report, tz),
             **_what_happened(read, tz),
-            **_forms(read),
+            **forms,
+            **_summary(read, tz, forms),
             "can_act": has_role(current_user(request).role, "staff"),
             "actor": read.actor,
             "kept": failure.kept if failure else {},
@@ -164,7 +176,7 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
     record, case = read.record, read.case
     report = record.report
     return {
-        "clocks": display.clocks(record.clocks, tz),
+        "clocks": display.clocks(record.clocks, tz, read.now),
         "thread": [
             {
                 "author": m.author,
@@ -189,19 +201,95 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+# The status as a tag: its word (display.status_tag), and a colour that only helps.
+STATUS_TAGS = {
+    "new": "blue",
+    "acknowledged": "purple",
+    "in_progress": "yellow",
+    "escalated": "orange",
+    "resolved": "green",
+}
+# What each Awaab's Law clock asks staff to do, and the form (its id) that records it.
+HAZARD_ACTIONS = {
+    MAKE_SAFE.name: (N_("Make it safe and record it by {due}"), "act-hazard-step"),
+    HAZARD_DATE_CLOCKS[0].name: (N_("Record the investigation by {due}"), "act-hazard-step"),
+    HAZARD_DATE_CLOCKS[1].name: (N_("Send the written summary by {due}"), "act-hazard-summary"),
+    HAZARD_DATE_CLOCKS[2].name: (N_("Record the safety work by {due}"), "act-hazard-step"),
+    HAZARD_DATE_CLOCKS[3].name: (N_("Start the preventive works by {due}"), "act-hazard-step"),
+}
+
+
+def _summary(read: _Case, tz: ZoneInfo, forms: dict[str, Any]) -> dict[str, Any]:
+    """The top of the page: the status as a tag and the next action in words, with the
+    id of the form that does it (the page links there)."""
+    report = read.record.report
+    return {
+        "status_tag": display.status_tag(report.status),
+        "status_colour": STATUS_TAGS.get(report.status, "grey"),
+        "next_action": _next_action(read, tz, forms),
+    }
+
+
+def _next_action(read: _Case, tz: ZoneInfo, forms: dict[str, Any]) -> dict[str, str] | None:
+    """What to do next: the running deadline that runs out first (the Code's or Awaab's
+    Law), else an unanswered resident, else a report nobody handles; None when finished."""
+    record = read.record
+    report = record.report
+    if report.status in FINISHED_STATUSES:
+        return None
+    running = sorted(
+        (clock for clock in record.clocks if clock.running),
+        key=lambda clock: display.deadline_moment(clock.due, tz),
+    )
+    if running:
+        return _clock_action(running[0], read, tz, forms)
+    if forms["can_acknowledge"]:
+        return {"words": _("Acknowledge the report"), "late": "", "anchor": "act-acknowledge"}
+    if record.thread and record.thread[-1].author != "staff" and record.contactable:
+        return {"words": _("Reply to the resident"), "late": "", "anchor": "act-reply"}
+    if report.assigned_staff_id is None:
+        return {"words": _("Choose who handles it"), "late": "", "anchor": "act-assign"}
+    return {
+        "words": _("Keep the resident told, and change the status as it moves on"),
+        "late": "",
+        "anchor": "act-status",
+    }
+
+
+def _clock_action(clock: Clock, read: _Case, tz: ZoneInfo, forms: dict[str, Any]) -> dict[str, str]:
+    """The next action a running clock asks for, by its due day (or moment)."""
+    due = display.short_day(clock.due, tz)
+    left = display.countdown(clock.due, read.now, tz)
+    late = left.late or left.words
+    if clock.name in HAZARD_ACTIONS:
+        words, anchor = HAZARD_ACTIONS[clock.name]
+        if anchor == "act-hazard-summary" and not forms["can_send_summary"]:
+            anchor = "act-hazard-step"
+        return {"words": _(words).format(due=due), "late": late, "anchor": anchor}
+    if clock.name.startswith("Acknowledge"):
+        words = _("Acknowledge by {due}").format(due=due)
+        return {"words": words, "late": late, "anchor": "act-acknowledge"}
+    anchor = "act-reply" if read.record.contactable else "act-status"
+    return {
+        "words": _("Answer the complaint by {due}").format(due=due),
+        "late": late,
+        "anchor": anchor,
+    }
+
+
 def _hazard_forms(read: _Case) -> dict[str, Any]:
     """The Awaab's Law forms: classify, and the steps not yet recorded."""
     report = read.record.report
     kind = report.hazard_kind
     return {
         "hazards_apply": read.hazards_apply,
-        "hazard_kinds": list(hazards.HAZARD_KINDS.items()),
-        "hazard_label": hazards.HAZARD_KINDS.get(kind or "", ""),
-        "accommodation_label": hazards.ACCOMMODATION.get(
-            report.alternative_accommodation or "", ""
+        "hazard_kinds": list(translated(hazards.HAZARD_KINDS).items()),
+        "hazard_label": _(hazards.HAZARD_KINDS.get(kind or "", "")),
+        "accommodation_label": _(
+            hazards.ACCOMMODATION.get(report.alternative_accommodation or "", "")
         ),
         "open_steps": [
-            (step, hazards.STEPS[step])
+            (step, _(hazards.STEPS[step]))
             for step, done in (
                 ("investigated", report.investigated_at),
                 ("safety_work_done", report.safety_work_done_at),
@@ -213,7 +301,7 @@ def _hazard_forms(read: _Case) -> dict[str, Any]:
         and report.investigated_at is not None
         and report.summary_sent_at is None
         and read.record.contactable,
-        "accommodation_choices": list(hazards.ACCOMMODATION.items()),
+        "accommodation_choices": list(translated(hazards.ACCOMMODATION).items()),
         "hazard_reason_max": hazards.REASON_MAX_LENGTH,
     }
 
@@ -233,7 +321,7 @@ def _forms(read: _Case) -> dict[str, Any]:
     return {
         "can_acknowledge": report.status in AWAITING_ACKNOWLEDGEMENT,
         # Escalation has its own form, which names the stage-2 handler.
-        "next_statuses": [(s, STATUS_CHOICES[s]) for s in moves if s != "escalated"],
+        "next_statuses": [(s, _(STATUS_CHOICES[s])) for s in moves if s != "escalated"],
         "assignable": [m for m in read.handlers if not (at_stage2 and m.id == stage1)],
         "can_escalate": "escalated" in moves,
         "stage2_choices": [m for m in read.handlers if m.id != stage1],

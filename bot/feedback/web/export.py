@@ -42,7 +42,7 @@ async def _export(request: web.Request, fmt: ExportFormat) -> web.StreamResponse
         try:
             filters = checked_filters(request, choices)
         except BadFilter as exc:
-            return bad_filter_page(request, str(exc), choices, tz)
+            return bad_filter_page(request, exc, choices, tz)
     # The page number is the list's business; the export is every page.
     filters = replace(filters, page=1)
     response = web.StreamResponse(

@@ -1,7 +1,8 @@
 """The dashboard's feedback inbox: reports filtered, sorted and paged, overdue ones marked.
 
 The query string is read by ``bot.feedback.filters.parse_filters``; staff see only their
-neighbourhoods' reports (``bot.scope.scope_of_user``) and may filter only by those.
+neighbourhoods' reports (``bot.scope.scope_of_user``) and may filter only by those. The
+filters' choices, the statuses and a refused filter's reason are in the person's language.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from bot.feedback.filters import (
     parse_filters,
 )
 from bot.feedback.web.display import local
+from bot.i18n import N_
 from bot.models import DashboardUser, Neighbourhood
 from bot.models.base import utcnow
 from bot.residents.service import neighbourhoods_by_name
 from bot.scope import Scope, scope_of_user
-from bot.web.pages import render
+from bot.web.language import _, translated
+from bot.web.pages import refusal_words, render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 
@@ -52,16 +55,16 @@ def checked_filters(request: web.Request, choices: list[Neighbourhood]) -> Inbox
     if filters.neighbourhood_id is not None and filters.neighbourhood_id not in {
         area.id for area in choices
     }:
-        raise BadFilter("There is no such neighbourhood.")
+        raise BadFilter(N_("There is no such neighbourhood."))
     return filters
 
 
 def bad_filter_page(
-    request: web.Request, message: str, choices: list[Neighbourhood], tz: ZoneInfo
+    request: web.Request, refusal: BadFilter, choices: list[Neighbourhood], tz: ZoneInfo
 ) -> web.Response:
     """The inbox, empty, saying which filter would not do."""
     context = _list_context(None, InboxFilters(), choices, tz)
-    context["error"] = message
+    context["error"] = refusal_words(refusal)
     return render(request, "feedback_list.html", context, status=400)
 
 
@@ -74,7 +77,7 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
         try:
             filters = checked_filters(request, choices)
         except BadFilter as exc:
-            return bad_filter_page(request, str(exc), choices, tz)
+            return bad_filter_page(request, exc, choices, tz)
         page = await inbox.inbox_page(db, filters, scope, tz=tz, now=utcnow())
     return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
 
@@ -83,8 +86,8 @@ def _row(row: inbox.InboxRow, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": row.id,
         "reference": row.reference,
-        "category": CATEGORIES.get(row.category, row.category),
-        "status": row.status.replace("_", " "),
+        "category": _(CATEGORIES.get(row.category, row.category)),
+        "status": _(STATUS_FILTERS.get(row.status, row.status)),
         "neighbourhood": row.neighbourhood or "",
         "stage": row.complaint_stage,
         "urgent": row.urgent or row.hazard_kind == "emergency",
@@ -117,11 +120,11 @@ def _list_context(
         "page": page,
         "filters": filters,
         "form": filters.query(page=1),
-        "statuses": STATUS_FILTERS,
-        "categories": CATEGORIES,
-        "stages": STAGES,
-        "assigned_filters": ASSIGNED_FILTERS,
-        "sorts": SORTS,
+        "statuses": translated(STATUS_FILTERS),
+        "categories": translated(CATEGORIES),
+        "stages": translated(STAGES),
+        "assigned_filters": translated(ASSIGNED_FILTERS),
+        "sorts": translated(SORTS),
         "areas": choices,
         "previous_page": newer,
         "next_page": older,

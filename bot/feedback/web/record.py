@@ -1,5 +1,6 @@
 """A report's full record (the Complaint Handling Code's complaint record) as one
-standalone HTML file to download; each download is audited."""
+standalone HTML file to download; each download is audited. It is in the language of the
+person who downloads it (``bot.web.language``), which its ``<html lang>`` says."""
 
 from __future__ import annotations
 
@@ -16,18 +17,20 @@ from bot.feedback.casework import stage1_handler_of
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record, stage_deadlines
 from bot.feedback.web import display
 from bot.feedback.web.detail import feedback_id_of
+from bot.i18n import N_
 from bot.models.base import utcnow
 from bot.scope import scope_of_user
+from bot.web.language import _, current_language
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 SAFE_REFERENCE = re.compile(r"[A-Z0-9-]{1,20}")
-DEADLINE_WORDS = {"acknowledge": "Acknowledge", "respond": "Respond"}
+DEADLINE_WORDS = {"acknowledge": N_("Acknowledge"), "respond": N_("Respond")}
 STATE_WORDS = {
-    "met": "met",
-    "late": "done late",
-    "missed": "missed",
-    "running": "running",
-    "ended": "stage ended by escalation before the date",
+    "met": N_("met"),
+    "late": N_("done late"),
+    "missed": N_("missed"),
+    "running": N_("running"),
+    "ended": N_("stage ended by escalation before the date"),
 }
 
 
@@ -73,14 +76,14 @@ def _record_context(
     return {
         **display.report_words(report, tz),
         "record": record,
-        "outcome": report.status.replace("_", " "),
+        "outcome": display.status_name(report.status),
         "deadlines": [
             {
                 "stage": d.stage,
-                "what": DEADLINE_WORDS[d.what],
+                "what": _(DEADLINE_WORDS[d.what]),
                 "due": d.due.isoformat() if d.due else "",
                 "done": d.done_on.isoformat() if d.done_on else "",
-                "state": d.state,
+                "state": d.state,  # a class; its words: state_words
             }
             for d in deadlines
         ],
@@ -101,8 +104,8 @@ def _record_context(
             {
                 "at": display.local(a.assigned_at, tz),
                 "stage": a.stage or "",
-                "to": case.name_of(a.staff_id) or "nobody",
-                "by": case.actor_name(a.actor),
+                "to": case.name_of(a.staff_id) or _("nobody"),
+                "by": display.actor_words(case, a.actor),
             }
             for a in case.assignments
         ],
@@ -110,7 +113,8 @@ def _record_context(
         "stage1_handler": case.name_of(stage1_handler_of(report)),
         "stage2_handler": case.name_of(report.stage2_handler_id),
         "photos": len([p for p in record.photos if p.kind == "photo"]),
-        "state_words": STATE_WORDS,
+        "state_words": {state: _(words) for state, words in STATE_WORDS.items()},
         "made_at": display.local(now, tz),
         "timezone": str(tz),
+        "lang": current_language(),
     }

@@ -12,14 +12,16 @@ from aiohttp import web
 
 from bot.association.service import effective_settings
 from bot.audit import user_actor
+from bot.i18n import N_
 from bot.models import Resident
 from bot.models.base import utcnow
 from bot.privacy.erasure import erase_resident
 from bot.privacy.evidence import EXCEPTION, retention_months
+from bot.web.language import _
 from bot.web.pages import Failure, Form, Refused, form_action, path_id, render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
-HAZARDS = {"emergency": "emergency hazard", "damp_mould": "damp and mould hazard"}
+HAZARDS = {"emergency": N_("emergency hazard"), "damp_mould": N_("damp and mould hazard")}
 
 
 async def _refused(request: web.Request, failure: Failure) -> web.StreamResponse:
@@ -33,7 +35,7 @@ async def resident_erase(request: web.Request, form: Form) -> web.Response:
     the complaints and hazard cases kept as evidence, which the answer lists."""
     resident_id = path_id(request, "resident_id")
     if form.get("confirm") != "yes":
-        raise Refused("Tick the box to confirm that this resident's data is to be erased.", 400)
+        raise Refused(_("Tick the box to confirm that this resident's data is to be erased."), 400)
     async with request.app[SESSIONS].begin() as db:
         resident = await db.get(Resident, resident_id)
         if resident is None:
@@ -52,8 +54,8 @@ async def resident_erase(request: web.Request, form: Form) -> web.Response:
                     "id": k.id,
                     "reference": k.reference,
                     "kinds": ", ".join(
-                        (["complaint"] if k.is_complaint else [])
-                        + ([HAZARDS.get(k.hazard_kind, k.hazard_kind)] if k.hazard_kind else [])
+                        ([_("complaint")] if k.is_complaint else [])
+                        + ([_(HAZARDS.get(k.hazard_kind, k.hazard_kind))] if k.hazard_kind else [])
                     ),
                     "until": k.until.strftime("%d %b %Y") if k.until else None,
                 }

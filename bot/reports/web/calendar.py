@@ -1,5 +1,6 @@
 """The dashboard's calendar: a month of published events and scheduled announcements,
-by local day, limited to what the user may see."""
+by local day, limited to what the user may see. Month and day names are in the reader's
+language (Babel's, so no catalog entry is needed for them)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from babel.dates import format_date, get_day_names
 
 from bot.models.base import utcnow
 from bot.reports.calendar import BadMonth, Day, Month, month_entries, month_grid
 from bot.scope import scope_of_user
+from bot.web.language import _, current_language
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user, plain_page
 
 
 def _square(day: Day, today: date, tz: ZoneInfo) -> dict[str, Any]:
-    """One day of the grid as the template draws it."""
+    """One day of the grid as the template draws it ("Thu 01 Apr", "Iau 01 Ebr")."""
     return {
         "date": day.day,
-        "label": day.day.strftime("%a %d %b"),
+        "label": format_date(day.day, format="EEE dd MMM", locale=current_language()),
         "in_month": day.in_month,
         "today": day.day == today,
         "entries": [
@@ -46,7 +49,7 @@ async def calendar(request: web.Request) -> web.StreamResponse:
     try:
         month = Month.parse(request.query["month"]) if "month" in request.query else Month.of(today)
     except BadMonth as exc:
-        return plain_page(400, "No such month", str(exc))
+        return plain_page(400, _("No such month"), _(exc.message_id).format(**exc.params))
     async with request.app[SESSIONS]() as db:
         scope = await scope_of_user(db, current_user(request))
         entries = await month_entries(db, month, tz=tz, now=now, scope=scope)
@@ -56,7 +59,10 @@ async def calendar(request: web.Request) -> web.StreamResponse:
         "calendar.html",
         {
             "month": month,
-            "title": month.first_day.strftime("%B %Y"),
+            "title": format_date(month.first_day, format="LLLL y", locale=current_language()),
+            "weekdays": [
+                get_day_names("abbreviated", locale=current_language())[n] for n in range(7)
+            ],
             "weeks": weeks,
             "previous": month.preceding(),
             "next": month.following(),

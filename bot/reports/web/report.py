@@ -7,15 +7,23 @@ member's neighbourhoods (a viewer, the lowest role, already sees the whole assoc
 
 The period is two London dates in the query string (``from``, ``to``); none: the last full
 quarter; a bad one: the page with the reason and status 400. Each CSV download is audited.
+
+The page is in the reader's language (``bot.web.language``); the figures modules write
+their labels and suppression words in English (the CSV keeps them so, for spreadsheets and
+returns), marked with ``N_``, and the page translates its own words as it shows them
+(``label_words``, ``place_words``, ``figure_words``), never a neighbourhood's name.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from aiohttp import web
+from babel.dates import format_date
 from markupsafe import Markup
 
 from bot.association.service import effective_settings
@@ -23,10 +31,15 @@ from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
 from bot.reports import impact
 from bot.reports.awaabs_law import HAZARD_OUTCOMES
+from bot.reports.complaints import NOT_COUNTED, TIMELINESS
+from bot.reports.event_figures import RATING_LABEL
+from bot.reports.feedback_figures import CATEGORY_LABELS, OUTCOME_LABELS
 from bot.reports.period import BadPeriod, Period, parse_period
-from bot.reports.suppression import SMALL
+from bot.reports.resident_figures import NO_NEIGHBOURHOOD
+from bot.reports.suppression import FEWER_THAN_5, SMALL, Breakdown, Shown
 from bot.tables import neutralise
 from bot.web import charts
+from bot.web.language import _, current_language
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
@@ -49,6 +62,49 @@ async def _report(request: web.Request, period: Period) -> impact.ImpactReport:
         )
 
 
+# The figures modules' own labels (English msgids); a category or outcome code they do not
+# know, and every neighbourhood's name, is shown as it is.
+OWN_LABELS = frozenset(
+    {
+        *CATEGORY_LABELS.values(),
+        *OUTCOME_LABELS.values(),
+        *HAZARD_OUTCOMES.values(),
+        *NOT_COUNTED.values(),
+        *TIMELINESS.values(),
+    }
+)
+RATINGS = {RATING_LABEL.format(score=score): score for score in range(1, 6)}
+
+
+def label_words(label: str) -> str:
+    """One of the report's own row labels in the reader's language ("5 of 5" included)."""
+    if label in RATINGS:
+        return _(RATING_LABEL).format(score=RATINGS[label])
+    return _(label) if label in OWN_LABELS else label
+
+
+def place_words(label: str) -> str:
+    """A neighbourhood's name as it is; "No neighbourhood" in the reader's language."""
+    return _(NO_NEIGHBOURHOOD) if label == NO_NEIGHBOURHOOD else label
+
+
+def figure_words(value: Shown) -> Shown:
+    """A figure as the page shows it: a number as it is, a word (only ever the report's
+    own: "fewer than 5", "hidden", "set the number of homes"; none: "") translated."""
+    if isinstance(value, str):
+        return _(value) if value else _("none")
+    return value
+
+
+def long_day(day: date) -> str:
+    """A date written out in the reader's language ("1 June 2026", "1 Mehefin 2026")."""
+    return format_date(day, format="d MMMM y", locale=current_language())
+
+
+def _rows(data: Breakdown, words: Callable[[str], str] = label_words) -> list[tuple[str, Shown]]:
+    return [(words(label), figure_words(value)) for label, value in data.rows]
+
+
 # Awaab's Law outcomes as the charts colour them (each bar is labelled in words as well).
 HAZARD_TONES = {
     HAZARD_OUTCOMES["met"]: "good",
@@ -60,25 +116,41 @@ HAZARD_TONES = {
 
 
 def _charts(report: impact.ImpactReport) -> dict[str, Markup]:
+    """The report's charts, in the reader's language; each keyed in English, so a chart's
+    ids are the same in every language."""
     shares: list[tuple[str, int | float | str]] = [
-        (f"Stage {stage.stage}", stage.share_in_time if stage.share_in_time != "" else "none")
+        (_("Stage {stage}").format(stage=stage.stage), figure_words(stage.share_in_time))
         for stage in report.stages
     ]
     return {
         "residents": charts.bar_chart(
-            "Registered residents by neighbourhood", report.residents.registered.rows
+            _("Registered residents by neighbourhood"),
+            _rows(report.residents.registered, place_words),
+            key="registered-residents-by-neighbourhood",
         ),
-        "category": charts.bar_chart("Feedback by category", report.by_category.rows),
-        "outcome": charts.bar_chart("Feedback by outcome", report.by_outcome.rows),
-        "ratings": charts.bar_chart("Event ratings residents gave", report.ratings.rows),
+        "category": charts.bar_chart(
+            _("Feedback by category"), _rows(report.by_category), key="feedback-by-category"
+        ),
+        "outcome": charts.bar_chart(
+            _("Feedback by outcome"), _rows(report.by_outcome), key="feedback-by-outcome"
+        ),
+        "ratings": charts.bar_chart(
+            _("Event ratings residents gave"),
+            _rows(report.ratings),
+            key="event-ratings-residents-gave",
+        ),
         "ch02": charts.bar_chart(
-            "Complaints answered in time (CH02)", shares, unit="%", scale_max=100
+            _("Complaints answered in time (CH02)"),
+            shares,
+            unit="%",
+            scale_max=100,
+            key="complaints-answered-in-time-ch02",
         ),
         **{
             f"hazard_{hazard.kind}": charts.bar_chart(
-                hazard.label,
+                _(hazard.label),
                 [
-                    (label, value, HAZARD_TONES.get(label, "plain"))
+                    (label_words(label), figure_words(value), HAZARD_TONES.get(label, "plain"))
                     for label, value in hazard.outcomes.rows
                 ],
                 key=f"hazard-{hazard.kind}",
@@ -95,7 +167,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
         period = _period(request)
     except BadPeriod as exc:
         context: dict[str, Any] = {
-            "error": str(exc),
+            "error": _(str(exc)),
             "form": {"from": request.query.get("from", ""), "to": request.query.get("to", "")},
         }
         return render(request, "report.html", context, status=400)
@@ -109,6 +181,12 @@ async def report_page(request: web.Request) -> web.StreamResponse:
             "form": {"from": period.start.isoformat(), "to": period.end.isoformat()},
             "timezone": request.app[SETTINGS].timezone,
             "small": SMALL,
+            "fewer": _(FEWER_THAN_5),
+            "from_day": long_day(period.start),
+            "to_day": long_day(period.end),
+            "label_words": label_words,
+            "place_words": place_words,
+            "figure_words": figure_words,
         },
     )
 
@@ -119,7 +197,7 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     try:
         period = _period(request)
     except BadPeriod as exc:
-        return web.Response(status=400, text=str(exc))
+        return web.Response(status=400, text=_(str(exc)))
     report = await _report(request, period)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -8,16 +8,20 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.residents import service as residents
 from bot.residents.service import Listed
+from bot.web.language import _
 from bot.web.pages import Failure, Page, path_id, render
 
 NOTICES = {
-    "added": "Added.",
-    "renamed": "Renamed.",
-    "deactivated": "Taken off the list. Residents who chose it keep it.",
-    "reactivated": "Back on the list.",
-    "england": "Saved: reports from its homes start Awaab's Law clocks only if it is in England.",
+    "added": N_("Added."),
+    "renamed": N_("Renamed."),
+    "deactivated": N_("Taken off the list. Residents who chose it keep it."),
+    "reactivated": N_("Back on the list."),
+    "england": N_(
+        "Saved: reports from its homes start Awaab's Law clocks only if it is in England."
+    ),
 }
 
 
@@ -25,13 +29,14 @@ def render_list(
     request: web.Request, template: str, context: dict[str, Any], failure: Failure | None
 ) -> web.Response:
     """A list's page: with what was just done (``?done=``), or why not and what was typed."""
+    notice = NOTICES.get(request.query.get("done", ""))
     return render(
         request,
         template,
         {
             **context,
             "typed": failure.kept if failure else {},
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": _(notice) if notice else None,
             "error": failure.message if failure else None,
         },
         status=failure.status if failure else 200,

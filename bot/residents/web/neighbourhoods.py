@@ -2,17 +2,24 @@
 deep link and residents count, adding, renaming, taking off the list, and QR posters.
 
 Admins only; every change is audited (before and after) by the service it goes through.
+The poster is for residents: it is printed in English, in Welsh or in both (Welsh first),
+as the admin chooses (their dashboard's language unless they choose).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from bot.association.service import effective_settings
 from bot.audit import user_actor
+from bot.i18n import N_, Gettext, gettext_for
 from bot.models import Neighbourhood
 from bot.residents import service as residents
 from bot.residents.web.listed import listed_or_404, refused_in_a_row, render_list
+from bot.web.language import current_language
 from bot.web.pages import Failure, Form, form_action, qr_svg, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
@@ -27,6 +34,35 @@ def bot_username(request: web.Request) -> str | None:
 def deep_link(username: str | None, code: str) -> str:
     """The t.me link that opens the bot with a neighbourhood pre-selected."""
     return f"https://t.me/{username or '<bot username>'}?start={code}"
+
+
+# The poster's languages, as ``?language=`` chooses them; each part is printed in these.
+POSTER_LANGUAGES = {"en": ("en",), "cy": ("cy",), "both": ("cy", "en")}
+POSTER_LEAD = N_(
+    "Tell us what matters here: report a repair, give feedback, join events and get local "
+    "news, on Telegram."
+)
+POSTER_STEPS = (
+    N_("Point your phone's camera at the code."),
+    N_("Tap the link: Telegram opens our chat."),
+    N_("Press {start}. {name} is already chosen for you."),
+)
+
+
+def poster_words(languages: tuple[str, ...], area_name: str) -> dict[str, Any]:
+    """The poster's lead in each language, and each step in each language, Welsh first
+    (Telegram's Start button is called Start in both)."""
+    says = [(language, gettext_for(language)) for language in languages]
+    start = Markup("<strong>Start</strong>")
+
+    def step(message: str, _: Gettext) -> Markup:
+        return escape(_(message)).format(start=start, name=area_name)
+
+    return {
+        "languages": languages,
+        "leads": [(language, _(POSTER_LEAD)) for language, _ in says],
+        "steps": [[(language, step(text, _)) for language, _ in says] for text in POSTER_STEPS],
+    }
 
 
 async def _neighbourhoods_page(
@@ -106,6 +142,9 @@ async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
         settings = await effective_settings(db, request.app[SETTINGS])
     username = bot_username(request)
     link = deep_link(username, area.code)
+    chosen = request.query.get("language", "")
+    if chosen not in POSTER_LANGUAGES:
+        chosen = current_language()
     return render(
         request,
         "poster.html",
@@ -114,5 +153,7 @@ async def neighbourhood_poster(request: web.Request) -> web.StreamResponse:
             "link": link,
             "qr": qr_svg(link, scale=10) if username else None,
             "association": settings.association_name,
+            "poster_language": chosen,
+            "poster": poster_words(POSTER_LANGUAGES[chosen], area.name),
         },
     )

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.i18n import N_
 from bot.residents import service as residents
 from bot.scope import scope_of_user
+from bot.web.language import _
 from bot.web.pages import render
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
-NOTICES = {"erased": "The resident's data has been erased."}
-LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
+NOTICES = {"erased": N_("The resident's data has been erased.")}
+LANGUAGE_NAMES = {"en": N_("English"), "cy": N_("Welsh")}
 
 
 def _query_int(request: web.Request, name: str, high: int) -> int | None:
@@ -23,7 +25,9 @@ def _query_int(request: web.Request, name: str, high: int) -> int | None:
     if raw == "":
         return None
     if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) <= high:
-        raise web.HTTPBadRequest(text=f"{name} must be a whole number from 1 to {high}.")
+        raise web.HTTPBadRequest(
+            text=_("{name} must be a whole number from 1 to {high}.").format(name=name, high=high)
+        )
     return int(raw)
 
 
@@ -55,7 +59,9 @@ async def residents_list(request: web.Request) -> web.StreamResponse:
                 {
                     "line": line,
                     "joined": line.joined_at.astimezone(tz).strftime("%Y-%m-%d"),
-                    "language": LANGUAGE_NAMES.get(line.language, line.language),
+                    "language": _(LANGUAGE_NAMES[line.language])
+                    if line.language in LANGUAGE_NAMES
+                    else line.language,
                 }
                 for line in page.lines
             ],
@@ -64,6 +70,6 @@ async def residents_list(request: web.Request) -> web.StreamResponse:
             "unlinked": scope is not None and not scope and user.staff_member_id is None,
             "previous_page": f"{base}{page.page - 1}" if page.page > 1 else None,
             "next_page": f"{base}{page.page + 1}" if page.page < page.pages else None,
-            "notice": NOTICES.get(request.query.get("done", "")),
+            "notice": _(notice) if (notice := NOTICES.get(request.query.get("done", ""))) else None,
         },
     )

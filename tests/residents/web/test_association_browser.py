@@ -106,6 +106,7 @@ async def test_admin_edits_settings_adds_a_neighbourhood_prints_its_poster_and_l
 
             # The residents list on a phone.
             await page.set_viewport_size({"width": 390, "height": 844})
+            await page.get_by_text("Menu", exact=True).click()  # the phone's menu is folded
             await page.get_by_role("link", name="Residents").click()
             await expect(page.get_by_role("heading", name="Residents")).to_be_visible(
                 timeout=TIMEOUT_MS
