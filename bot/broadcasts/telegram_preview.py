@@ -64,6 +64,8 @@ def _plan(turn: Turn) -> Plan:
 
 # ----- /announce: preview and confirm ------------------------------------------------------
 
+SHORT_FLOOD_WAIT = 2.0  # seconds of Telegram's flood control the preview waits out, once
+
 
 async def _show_rendered(turn: Turn, text: str, photo: str | None) -> None:
     """Send the announcement to the staff member exactly as residents will get it.
@@ -72,18 +74,26 @@ async def _show_rendered(turn: Turn, text: str, photo: str | None) -> None:
     (broken formatting, too long, a photo it will not take) goes back to the staff member
     before anything is sent to residents.
     """
-    # This runs inside the turn's transaction: never wait out flood control here (on
-    # SQLite that would hold up every other chat); ask the staff member to try again.
-    try:
-        if photo:
-            await turn.bot.send_photo(turn.chat_id, photo, caption=text, parse_mode=ParseMode.HTML)
-        else:
-            await turn.bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML)
-    except RetryAfter as flood:
-        raise InvalidInput(
-            "Telegram is busy. Please try again in {seconds} seconds.",
-            seconds=max(1, round(seconds_of(flood.retry_after))),
-        ) from None
+    # This runs inside the turn's transaction: never wait out a long flood control here
+    # (on SQLite that would hold up every other chat); ask the staff member to try again.
+    # A 429 of a second or so (a button pressed right after the last message) is waited
+    # out once: the limiter has learnt it, so the second try waits for its slot.
+    for attempt in range(2):
+        try:
+            if photo:
+                await turn.bot.send_photo(
+                    turn.chat_id, photo, caption=text, parse_mode=ParseMode.HTML
+                )
+            else:
+                await turn.bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML)
+            return
+        except RetryAfter as flood:
+            seconds = seconds_of(flood.retry_after)
+            if attempt or seconds > SHORT_FLOOD_WAIT:
+                raise InvalidInput(
+                    "Telegram is busy. Please try again in {seconds} seconds.",
+                    seconds=max(1, round(seconds)),
+                ) from None
 
 
 async def show_preview(turn: Turn) -> None:
