@@ -179,10 +179,9 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(PerChatUpdateProcessor(256, services.metrics))
-        # Few connections to the Bot API: httpx's pool scans every connection (and each
-        # against every other) on each request, which took a quarter of the process's time
-        # with the 50 a busy minute opened. 16 carry hundreds of calls a second; a call
-        # waits up to POOL_WAIT_SECONDS for one (flood-control waits come before that).
+        # Bot API calls over aiohttp (bot/tg/bot_api_request.py). 16 connections carry
+        # hundreds of calls a second; a call waits up to POOL_WAIT_SECONDS for one
+        # (flood-control waits come before that).
         .request(
             BotApiRequest(connection_pool_size=BOT_API_CONNECTIONS, pool_timeout=POOL_WAIT_SECONDS)
         )
