@@ -12,7 +12,9 @@ arrivals closer together than they were sent. So:
 - **Paced slots, with a margin.** One send per slot, slots ``(1 + margin) / rate``
   apart: sends paced at r with arrival jitter J fit in a one-second window only if
   r * (1 + J) <= the limit, so the margin must cover the jitter (2.5 % is 25 ms at
-  30/s, and still 97.5 % of the rate).
+  30/s, and still 97.5 % of the rate). A slot the dispatcher reaches more than
+  ``LATE_SLOT_SECONDS`` late (a busy event loop) is given up, not used: late, it would
+  bunch with the next slot, which may be another replica's.
 - **Counting what was sent.** Besides, a send goes no sooner than one second after the
   send ``rate`` sends before it *came back*: that one cannot have arrived later, this
   one cannot arrive sooner, so however late the event loop or the network ran, no
@@ -60,6 +62,10 @@ _NOT_COUNTED = frozenset({"sendchataction"})
 PRIVATE_INTERVAL_SECONDS = 1.0  # one message a second per private chat
 GROUP_PER_MINUTE = 20.0  # messages a minute per group
 DEFAULT_MARGIN = 0.025  # room for arrival jitter (see the module docstring)
+# A slot used later than this is given up: it would bunch with the next slot (whichever
+# replica has it) by more than the margin leaves once arrival jitter has taken its share
+# (25 ms a second at 2.5 %, less the sandbox's 20 ms of jitter).
+LATE_SLOT_SECONDS = 0.005
 DEFAULT_LEARN = 0.02  # extra margin after a bot-wide 429, wearing off at this much a minute
 _MAX_EXTRA = 0.3
 _PRUNE_ABOVE = 4096  # per-chat entries kept before stale ones are dropped
@@ -231,6 +237,7 @@ class SendBudget:
         self._wake = asyncio.Event()
         self.pauses = 0  # bot-wide 429s (for logs, tests and benchmarks)
         self.chat_floods = 0  # per-chat 429s
+        self.late_slots = 0  # slots given up because they came too late to use
 
     # ----------------------------------------------------------------- state
 
@@ -415,6 +422,9 @@ class SendBudget:
             now = self._clock()
             if now < self._paused_until or waiter.future.done():
                 continue  # a 429 came meanwhile, or the caller gave up: the slot goes unused
+            if now - start > LATE_SLOT_SECONDS:
+                self.late_slots += 1  # the event loop was busy: this slot goes unused
+                continue
             self._waiters.remove(waiter)
             send = Send(waiter.chat_id, now, bulk)
             self._recent.append(send)

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.delivery.limits import Clock, LocalSlots, SendBudget, SlotSource
+from bot.delivery.limits import LATE_SLOT_SECONDS, Clock, LocalSlots, SendBudget, SlotSource
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class SharedSlots:
         round trip per message would cap the rate on a busy database; a lone reply takes
         one, not four it would waste); noted against its chat for the other replicas,
         without waiting for that."""
-        while self._granted and self._granted[0] < self._clock() - interval:
+        while self._granted and self._granted[0] < self._clock() - LATE_SLOT_SECONDS:
             self._granted.popleft()  # too late to use without bunching: lost
         if not self._granted:
             batch = max(1, min(_BATCH, waiting))

@@ -72,6 +72,31 @@ async def test_paced_at_97_percent_and_any_window_holds_30_even_with_jitter() ->
     assert min(b - a for a, b in itertools.pairwise(times)) >= budget.interval(fake.now) - 1e-9
 
 
+class LateTime(FakeTime):
+    """A busy event loop: the first sleep (until a slot) wakes 10 ms late."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.late = [0.010]
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        if seconds > 0 and self.late:
+            self.now += self.late.pop()
+
+
+async def test_a_slot_reached_too_late_is_given_up_instead_of_bunching_with_the_next() -> None:
+    fake = LateTime()
+    budget = SendBudget(30.0, clock=fake.clock, sleep=fake.sleep)
+    times = await release_all(budget, [1, 2, 3])
+    interval = budget.interval(fake.now)
+    assert budget.late_slots == 1
+    # The first slot was late by 10 ms: its send went in the following slot instead, so
+    # the sends keep a whole interval between them (none sent 10 ms late, 24 ms before
+    # the next).
+    assert min(b - a for a, b in itertools.pairwise(sorted(times))) >= interval - 1e-9
+
+
 async def test_a_reply_takes_the_next_slot_before_waiting_bulk() -> None:
     fake = FakeTime()
     budget = budget_on(fake)
