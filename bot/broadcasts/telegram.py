@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.broadcasts import jobs
 from bot.broadcasts.composing import visible_text
 from bot.broadcasts.lifecycle import cancel_scheduled, scheduled_announcements
-from bot.broadcasts.sending import recent_broadcasts
+from bot.broadcasts.sending import BROADCAST_STATUS_WORDS, recent_broadcasts
 from bot.broadcasts.steps import ANNOUNCE_FLOW, AnnounceButton, AnnounceStep
 from bot.broadcasts.telegram_announce import (
     handle_areas,
@@ -118,10 +118,13 @@ async def show_broadcasts(turn: Turn, _args: str) -> None:
         counts = report.counts
         when = format_moment(report.broadcast.started_at, turn.settings.tz, turn.language)
         words = shorten(visible_text(report.announcement.text), 80)
+        # "sending" until every message is done, then "sent", "sent with failures" or
+        # "cancelled" (the words are the dashboard's, bot/broadcasts/web/listing.py).
+        status = _(BROADCAST_STATUS_WORDS.get(report.broadcast.status, report.broadcast.status))
         parts.append(
             "\n".join(
                 [
-                    f"#{report.broadcast.id} · {when} · {words}",
+                    f"#{report.broadcast.id} · {when} · {status} · {words}",
                     _(
                         "Recipients: {total} · waiting: {queued} · sent: {sent} · "
                         "failed: {failed} · skipped: {skipped}"
