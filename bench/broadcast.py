@@ -400,7 +400,8 @@ async def in_flight_of(url: str, pid: int) -> int:
 async def start_replicas(
     count: int, url: str, db: str, workdir: Path
 ) -> tuple[list[asyncio.subprocess.Process], list[int], list[Path]]:
-    """`count` Doorstep processes in webhook mode; updates go to the first one."""
+    """`count` Doorstep processes in webhook mode; updates go to the first one (to another
+    once it is killed)."""
     ports = free_ports(count)
     hook = f"http://127.0.0.1:{ports[0]}{WEBHOOK_PATH}"
     processes, logs = [], []
@@ -509,6 +510,14 @@ async def run_doorstep(
                         victim = sender_of(processes, logs)
                         victim.send_signal(signal.SIGKILL)
                         await victim.wait()
+                        # Updates went to the first replica; if that died, they now go to a
+                        # live one, as a load balancer's health check would send them.
+                        dead = ports[processes.index(victim)]
+                        if state.webhook is not None and f":{dead}/" in state.webhook.url:
+                            alive = next(
+                                p for q, p in zip(processes, ports, strict=True) if q is not victim
+                            )
+                            state.webhook.url = f"http://127.0.0.1:{alive}{WEBHOOK_PATH}"
                         in_flight = await in_flight_of(db, victim.pid)
                         log(f"  SIGKILLed replica {victim.pid}: {in_flight} rows in flight")
                     if outbox.counts["queued"] + outbox.counts["sending"] == 0:
