@@ -129,7 +129,13 @@ class TelegramBot:
         """Reach the Bot API with the token, then start handling updates."""
         application = self.application
         try:
-            await application.initialize()
+            try:
+                await application.initialize()
+            except BaseException:
+                # The Bot API's connections were opened before the call that failed; the
+                # application is not initialised, so its shutdown would not close them.
+                await application.bot.request.shutdown()
+                raise
         except InvalidToken:
             raise StartupError(
                 "Configuration error: TELEGRAM_BOT_TOKEN: the Bot API server refused this "
