@@ -25,6 +25,11 @@ from bot.sandbox.state import SandboxState
 from bot.web.app import create_app
 from tests.support.harness import TEST_TOKEN, BotHarness, at_machine_speed, harness_settings
 
+# For a browser test whose subject does not depend on the database (a page's markup checked
+# for accessibility): run it on SQLite only, not once more on PostgreSQL, whose own page
+# tests cover the same pages' data.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 

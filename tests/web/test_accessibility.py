@@ -38,7 +38,7 @@ from tests.support.broadcasts import (
 )
 from tests.support.events import make_event
 from tests.support.harness import TEST_TOKEN
-from tests.support.web import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web, sqlite_only
 
 pytestmark = pytest.mark.browser
 LONDON = ZoneInfo("Europe/London")
@@ -289,6 +289,7 @@ async def _check_chat(context: BrowserContext, checker: Checker) -> None:
         await runner.cleanup()
 
 
+@sqlite_only
 @pytest.mark.parametrize("width", list(WIDTHS))
 @time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=LONDON), tick=True)
 async def test_every_page_meets_wcag_2_2_aa(

@@ -14,7 +14,7 @@ import time_machine
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.web import PASSWORDS, Web
+from tests.support.web import PASSWORDS, Web, sqlite_only
 from tests.web.test_accessibility import TIMEOUT_MS, WIDTHS, Checker
 
 pytestmark = pytest.mark.browser
@@ -27,6 +27,7 @@ async def _log_in(page: Page, base: str, username: str, password: str) -> None:
     await page.get_by_role("button", name="Log in").click()
 
 
+@sqlite_only
 @pytest.mark.parametrize("width", list(WIDTHS))
 @time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Europe/London")), tick=True)
 async def test_account_safety_pages_meet_wcag_2_2_aa(web: Web, width: str) -> None:
