@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.feedback import clocks
 from bot.i18n import N_
 from bot.models import Feedback, FeedbackExtension, FeedbackStatusChange
-from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Shown, shown, suppress
+from bot.reports.suppression import Shown, derived, shown, suppress
 from bot.reports.timing import aware, aware_or_none
 
 # The report's words here are English (the CSV keeps them); the page translates them.
@@ -53,11 +53,11 @@ class StageFigures:
 
     stage: int
     received: Shown
-    per_thousand_homes: Shown  # a figure, FEWER_THAN_5, or "set the number of homes"
+    per_thousand_homes: Shown  # a figure, withheld (FEW_CASES), or "set the number of homes"
     answered: Shown
     answered_in_time: Shown
     answered_late: Shown
-    share_in_time: Shown  # a percentage, or a suppression word
+    share_in_time: Shown  # a percentage, NO_CASES, or withheld (FEW_CASES)
     # Received (stage 2: escalated) in the period but not counted, by why (NOT_COUNTED).
     not_counted: list[tuple[str, Shown]]
     # Extensions agreed in the period at this stage, and of those the ones longer than the
@@ -67,11 +67,10 @@ class StageFigures:
 
 
 def _per_thousand(count: int, homes: int | None) -> Shown:
+    """CH01: withheld over 1 to 4 complaints (with the number of homes, it gives them back)."""
     if homes is None:
         return SET_HOMES
-    if 0 < count < SMALL:
-        return FEWER_THAN_5
-    return round(count * 1000 / homes, 2)
+    return derived(round(count * 1000 / homes, 2), count)
 
 
 def stage_figures(
@@ -83,18 +82,19 @@ def stage_figures(
     not_counted: dict[str, int],
     extended: tuple[int, int] = (0, 0),
 ) -> StageFigures:
-    """One stage's figures; in time and late are a breakdown of those answered."""
+    """One stage's figures. In time and late are a breakdown of those answered, suppressed
+    together with it (6 answered, 1 late: the 5 in time and the 6 are hidden as well); CH02's
+    share is withheld when either is hidden, since with the number answered it would give
+    them back."""
     split = suppress(TIMELINESS, {"in_time": in_time, "late": answered - in_time})
     (_, in_time_shown), (_, late_shown) = split.rows
-    share: Shown
-    if answered == 0:
-        share = ""
-    elif answered < SMALL:
-        share = FEWER_THAN_5
-    elif isinstance(in_time_shown, str) or isinstance(late_shown, str):
-        share = HIDDEN  # the percentage would give the hidden counts back
-    else:
-        share = round(100 * in_time / answered, 1)
+    share = derived(
+        round(100 * in_time / answered, 1) if answered else None,
+        answered,
+        in_time_shown,
+        late_shown,
+        split.total,
+    )
     return StageFigures(
         stage=stage,
         received=shown(received),

@@ -5,7 +5,7 @@ resident's own "I went"; people = those places' party sizes; repeat attendees =
 residents who attended two or more. Satisfaction: the 1-5 ratings residents gave to
 events held in the period (the only ratings the system holds). The average rating is not
 shown over fewer than 5 ratings, nor when a rating cell is hidden (with the count, it
-could give the cell back).
+could give the cell back): it is withheld, not "fewer than 5".
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.models import Event, EventBooking
-from bot.reports.suppression import FEWER_THAN_5, HIDDEN, SMALL, Breakdown, Shown, shown, suppress
+from bot.reports.suppression import Breakdown, Shown, derived, shown, suppress
 
 # A rating's row, "5 of 5" (English in the CSV; the page writes it in the reader's language).
 RATING_LABEL = N_("{score} of 5")
@@ -83,10 +83,5 @@ async def event_figures(session: AsyncSession, begin: datetime, finish: datetime
 
 def _average(ratings: dict[int, int], spread: Breakdown) -> Shown:
     count = sum(ratings.values())
-    if count == 0:
-        return ""
-    if count < SMALL:
-        return FEWER_THAN_5
-    if any(isinstance(value, str) for _, value in spread.rows):
-        return HIDDEN  # with the count, an average can give hidden cells back
-    return round(sum(score * n for score, n in ratings.items()) / count, 2)
+    average = round(sum(score * n for score, n in ratings.items()) / count, 2) if count else None
+    return derived(average, count, spread.total, *(value for _, value in spread.rows))

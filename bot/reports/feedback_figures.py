@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.models import Feedback
-from bot.reports.suppression import Breakdown, Shown, shown, suppress
+from bot.reports.suppression import Breakdown, Shown, suppress_together
 from bot.reports.timing import Spread, seconds_between, spreads
 
 # English, as the CSV keeps them; the page translates them as it shows them.
@@ -43,7 +43,7 @@ OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
 
 @dataclass(frozen=True)
 class FeedbackFigures:
-    """The reports received in the period, suppressed."""
+    """The reports received in the period, suppressed (the three breakdowns together)."""
 
     total: Shown
     by_category: Breakdown
@@ -74,11 +74,19 @@ async def feedback_figures(
         ],
         received,
     )
+    # Three breakdowns of the same reports: one total, so suppressed together.
+    by_category, by_outcome, by_neighbourhood = suppress_together(
+        [
+            (categories, counts["category"], persons["category"]),
+            (outcomes, counts["outcome"], persons["outcome"]),
+            (names, counts["area"], persons["area"]),
+        ]
+    )
     return FeedbackFigures(
-        total=shown(sum(counts["category"].values())),
-        by_category=suppress(categories, counts["category"], persons["category"]),
-        by_outcome=suppress(outcomes, counts["outcome"], persons["outcome"]),
-        by_neighbourhood=suppress(names, counts["area"], persons["area"]),
+        total=by_category.total,
+        by_category=by_category,
+        by_outcome=by_outcome,
+        by_neighbourhood=by_neighbourhood,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
     )

@@ -18,11 +18,13 @@ say the same), one module of ``bot.reports`` per part of the report:
 
 Suppression (so nobody can be identified; ``suppression``): every figure that counts
 residents, or things residents did (reports, complaints, places, ratings), and is 1 to 4
-shows as "fewer than 5", and a breakdown hides one more cell (or its total) so that a
-hidden cell cannot be worked out. A time or an average over fewer than 5 is not shown,
-nor is a percentage or an average that, with its count, would give a hidden cell back
-(CH02's share when "in time" or "late" is hidden; the average rating when a rating cell
-is). Breakdowns are one-dimensional only (no cross tables), so these rules are enough.
+shows as "fewer than 5", and more cells (or a total) are hidden until no hidden figure can
+be worked out from the shown ones: within a breakdown and its total, and across the
+breakdowns that share one (feedback by category, by outcome and by neighbourhood; CH02's
+answered, in time and late). A share, rate, average or time is not a count: over no cases
+it says "none", and over fewer than 5 cases, or when it would give a hidden count back
+(CH01 with the number of homes, CH02's share, the average rating), it is withheld ("not
+shown: fewer than 5 cases").
 """
 
 from __future__ import annotations

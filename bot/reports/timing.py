@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Float, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reports.suppression import FEWER_THAN_5, SMALL, Shown, shown
+from bot.reports.suppression import Shown, derived, shown
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,17 @@ class Spread:
 
     @property
     def median_shown(self) -> Shown:
-        return _hours(self.median) if self.count >= SMALL else FEWER_THAN_5
+        """The median in hours; "none" over no reports, withheld over fewer than 5."""
+        return derived(_hours(self.median), self.count)
 
     @property
     def p90_shown(self) -> Shown:
-        return _hours(self.p90) if self.count >= SMALL else FEWER_THAN_5
+        """The 90th percentile in hours, shown as the median is."""
+        return derived(_hours(self.p90), self.count)
 
 
-def _hours(seconds: float | None) -> Shown:
-    return "" if seconds is None else round(seconds / 3600, 1)
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:

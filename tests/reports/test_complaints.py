@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
 from bot.feedback import clocks
 from bot.models import FeedbackExtension
-from bot.reports.complaints import SET_HOMES
+from bot.reports.complaints import SET_HOMES, stage_figures
 from bot.reports.period import Period
-from bot.reports.suppression import FEWER_THAN_5, HIDDEN
+from bot.reports.suppression import FEW_CASES, FEWER_THAN_5, HIDDEN, NO_CASES, Shown
+from tests.reports.disclosure import recovered
 from tests.reports.records import JUNE, REGION, TZ, Sessions, figures, london, report
 
 
@@ -73,20 +75,50 @@ async def test_ch01_and_ch02_by_stage(sessions: Sessions) -> None:
     assert (stage1.answered, stage1.answered_in_time, stage1.share_in_time) == (12, 5, 41.7)
     assert (stage2.received, stage2.per_thousand_homes) == (5, 2.5)
     assert stage1.answered_late == 7
-    # 4 in time and 1 late: both hidden, and so is the share that would give them back.
+    # 4 in time and 1 late: both hidden, and the share that would give them back withheld.
     assert (stage2.answered, stage2.answered_in_time, stage2.answered_late) == (
         5,
         FEWER_THAN_5,
         FEWER_THAN_5,
     )
-    assert stage2.share_in_time == HIDDEN
+    assert stage2.share_in_time == FEW_CASES
     unknown = await figures(sessions, JUNE, homes=None)
     assert unknown.stages[0].per_thousand_homes == SET_HOMES
     assert unknown.stages[0].received == 12
-    # A period with only a few complaints hides them, and the rate that would give them away.
+    # A period with only a few complaints hides them, and withholds the rate that would give
+    # them away (without saying the rate is under 5); none answered in it: no share.
     few = await figures(sessions, Period(date(2026, 5, 1), date(2026, 5, 31)), homes=1000)
     assert few.stages[0].received == FEWER_THAN_5
-    assert few.stages[0].per_thousand_homes == FEWER_THAN_5
+    assert few.stages[0].per_thousand_homes == FEW_CASES
+    assert few.stages[1].per_thousand_homes == 0.0
+    assert few.stages[1].share_in_time == NO_CASES
+
+
+def test_ch02_with_one_late_of_six_gives_nothing_back() -> None:
+    """6 answered, 5 in time, 1 late: "hidden" is 5 or more, so 6 would say 5 and 1. The
+    number answered hides too, and the share is withheld."""
+    stage = stage_figures(1, received=6, homes=1000, answered=6, in_time=5, not_counted={})
+    assert (stage.answered, stage.answered_in_time, stage.answered_late) == (
+        HIDDEN,
+        HIDDEN,
+        FEWER_THAN_5,
+    )
+    assert stage.share_in_time == FEW_CASES
+    groups = [("answered", ["in_time", "late"])]
+    figures: dict[Hashable, Shown] = {
+        "answered": stage.answered,
+        "in_time": stage.answered_in_time,
+        "late": stage.answered_late,
+    }
+    assert recovered(groups, figures) == {}
+    # 1 late of 12: the 11 in time hides, the 12 stays.
+    more = stage_figures(1, received=12, homes=1000, answered=12, in_time=11, not_counted={})
+    assert (more.answered, more.answered_in_time, more.answered_late) == (
+        12,
+        HIDDEN,
+        FEWER_THAN_5,
+    )
+    assert more.share_in_time == FEW_CASES
 
 
 async def test_ch02_judges_stage_one_by_the_due_date_kept_at_escalation(

@@ -36,7 +36,7 @@ from bot.reports.event_figures import RATING_LABEL
 from bot.reports.feedback_figures import CATEGORY_LABELS, OUTCOME_LABELS
 from bot.reports.period import BadPeriod, Period, parse_period
 from bot.reports.resident_figures import NO_NEIGHBOURHOOD
-from bot.reports.suppression import FEWER_THAN_5, SMALL, Breakdown, Shown
+from bot.reports.suppression import FEW_CASES, FEWER_THAN_5, HIDDEN, SMALL, Breakdown, Shown
 from bot.tables import neutralise
 from bot.web import charts
 from bot.web.language import _, current_language
@@ -90,10 +90,9 @@ def place_words(label: str) -> str:
 
 def figure_words(value: Shown) -> Shown:
     """A figure as the page shows it: a number as it is, a word (only ever the report's
-    own: "fewer than 5", "hidden", "set the number of homes"; none: "") translated."""
-    if isinstance(value, str):
-        return _(value) if value else _("none")
-    return value
+    own: "fewer than 5", "hidden", "not shown: fewer than 5 cases", "none", "set the number
+    of homes") translated."""
+    return _(value) if isinstance(value, str) else value
 
 
 def long_day(day: date) -> str:
@@ -182,6 +181,8 @@ async def report_page(request: web.Request) -> web.StreamResponse:
             "timezone": request.app[SETTINGS].timezone,
             "small": SMALL,
             "fewer": _(FEWER_THAN_5),
+            "hidden": _(HIDDEN),
+            "few_cases": _(FEW_CASES),
             "from_day": long_day(period.start),
             "to_day": long_day(period.end),
             "label_words": label_words,
