@@ -332,6 +332,7 @@ class Figures:
     replies_unanswered: int = 0
     in_flight_at_kill: int | None = None
     left_sending: int = 0
+    slots_unused: list[str] = field(default_factory=list)  # per live replica, by reason
     tracebacks_in_logs: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -375,6 +376,28 @@ async def healthy(port: int) -> bool:
             return r.status == 200
     except (aiohttp.ClientError, TimeoutError):
         return False
+
+
+async def slots_unused(port: int) -> dict[str, int]:
+    """A replica's send slots lost so far, by reason (its /metrics); {} if it does not answer."""
+    import aiohttp
+
+    prefix = 'doorstep_send_slots_unused_total{reason="'
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/metrics", timeout=aiohttp.ClientTimeout(2)) as r,
+        ):
+            body = await r.text()
+    except (aiohttp.ClientError, TimeoutError):
+        return {}
+    lost = {}
+    for line in body.splitlines():
+        if line.startswith(prefix):
+            reason, _, value = line[len(prefix) :].partition('"} ')
+            if float(value):
+                lost[reason] = int(float(value))
+    return lost
 
 
 async def in_flight_of(url: str, pid: int) -> int:
@@ -483,6 +506,7 @@ async def run_doorstep(
         tasks: list[asyncio.Task[None]] = []
         chats_talking = [Chat() for _ in range(min(args.chatters, len(chats)))]
         in_flight: int | None = None
+        unused: list[dict[str, int]] = []
         watching = create_engine(db)
         try:
             deadline = time.monotonic() + READY_TIMEOUT
@@ -526,6 +550,11 @@ async def run_doorstep(
                         raise RuntimeError(f"the broadcast did not finish: {outbox.counts}")
                 stop.set()
                 await asyncio.gather(*tasks)
+                unused = [
+                    await slots_unused(port)
+                    for process, port in zip(processes, ports, strict=True)
+                    if process.returncode is None
+                ]
         finally:
             stop.set()
             for task in tasks:
@@ -558,6 +587,7 @@ async def run_doorstep(
             replies_answered=len(latencies),
             replies_unanswered=sum(chat.unanswered for chat in chats_talking),
             in_flight_at_kill=in_flight,
+            slots_unused=[", ".join(f"{k} {v}" for k, v in u.items()) or "0" for u in unused],
             left_sending=outbox.counts["sending"],
             tracebacks_in_logs=sum(p.read_text(errors="replace").count("Traceback") for p in logs),
         )
@@ -635,6 +665,8 @@ def report(rows: list[Figures], args: argparse.Namespace) -> str:
         notes = []
         if r.in_flight_at_kill is not None:
             notes.append(f"{r.in_flight_at_kill} in flight at the kill")
+        if any(u != "0" for u in r.slots_unused):
+            notes.append("slots lost per replica: " + " | ".join(r.slots_unused))
         if r.left_sending:
             notes.append(f"{r.left_sending} left 'sending'")
         if r.replies_unanswered:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.delivery.limits import UNUSED_REASONS
+
 UPDATE_KINDS = ("message", "callback_query", "other")
 DELIVERY_OUTCOMES = ("sent", "failed", "skipped", "retried")
 FLOOD_SOURCES = ("reply", "delivery")
@@ -64,6 +66,14 @@ class Metrics:
             ["state"],
             registry=self.registry,
         )
+        self.send_slots_unused = Counter(
+            "doorstep_send_slots_unused",
+            "Send slots taken from the bot's budget and lost, by reason (late: the process was"
+            " too busy to use it in time; paused: a 429 came; abandoned: the caller gave up;"
+            " expired: a batch's slot had no message ready); each costs 1/rate of a second",
+            ["reason"],
+            registry=self.registry,
+        )
         self.webhook_rejected = Counter(
             "doorstep_webhook_rejected",
             "Webhook requests refused: wrong or missing secret (403), malformed body (400)",
@@ -80,6 +90,8 @@ class Metrics:
             self.flood_waits.labels(source)
         for reason in WEBHOOK_REJECTIONS:
             self.webhook_rejected.labels(reason)
+        for reason in UNUSED_REASONS:
+            self.send_slots_unused.labels(reason)
 
     def update_handled(self, kind: str, seconds: float) -> None:
         """Count one update of ``kind`` and how long it took."""
@@ -94,6 +106,10 @@ class Metrics:
     def flood(self, source: str) -> None:
         """Count one 429 from Telegram."""
         self.flood_waits.labels(source).inc()
+
+    def slot_unused(self, reason: str) -> None:
+        """Count one send slot lost (``reason``: one of UNUSED_REASONS)."""
+        self.send_slots_unused.labels(reason).inc()
 
     def set_queue_depth(self, depth: dict[str, int] | None) -> None:
         """Record the outbox's depth; None (the database did not answer) drops the series."""

@@ -19,7 +19,10 @@ arrivals closer together than they were sent. So:
   send ``rate`` sends before it *came back*: that one cannot have arrived later, this
   one cannot arrive sooner, so however late the event loop or the network ran, no
   window at the server holds more than ``rate`` of this process's sends, and a late
-  slot never turns into a catch-up burst.
+  slot never turns into a catch-up burst. Messages other replicas sent in the last
+  ``ELSEWHERE_SECONDS`` (heard through the shared slots) take their places in that
+  count: when the network held a few sends back and let them arrive together, another
+  replica's reply in the same second was the 31st (a 429 every few runs on three).
 - **Replies first, without a reserve.** A single dispatcher hands each slot to the
   waiting reply (interactive call) if there is one, else to the oldest waiting bulk
   call: replies wait at most a slot or two, and bulk uses every slot replies leave.
@@ -47,6 +50,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections import Counter as CounterOf
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -66,13 +70,21 @@ DEFAULT_MARGIN = 0.025  # room for arrival jitter (see the module docstring)
 # replica has it) by more than the margin leaves once arrival jitter has taken its share
 # (25 ms a second at 2.5 %, less the sandbox's 20 ms of jitter).
 LATE_SLOT_SECONDS = 0.005
+# Another process's message counts against this one's window for this long after its
+# slot: a second, and room for it to have arrived late.
+ELSEWHERE_SECONDS = 1.1
 DEFAULT_LEARN = 0.02  # extra margin after a bot-wide 429, wearing off at this much a minute
 _MAX_EXTRA = 0.3
 _PRUNE_ABOVE = 4096  # per-chat entries kept before stale ones are dropped
 REPLY, BULK = 0, 1  # waiting priorities: lower goes first
+# Why a slot taken from the bot's sequence went unused (lost to every replica): reached
+# too late, a 429 pause came meanwhile, the caller gave up waiting, or (shared slots) a
+# slot of a batch expired before a message was ready for it.
+UNUSED_REASONS = ("late", "paused", "abandoned", "expired")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+OnUnused = Callable[[str], None]  # told the reason (UNUSED_REASONS) for each slot lost
 
 
 def is_message_method(endpoint: str) -> bool:
@@ -136,6 +148,10 @@ class SlotSource(Protocol):
         go (``interval`` after the last; replies only count bulk messages); by this
         process's clock, -inf when nothing stands in the way."""
 
+    def sent_elsewhere(self, since: float) -> list[float]:
+        """The slots (this process's clock) after ``since`` in which other processes
+        sent messages, as far as this one has heard."""
+
     async def hold(self, seconds: float) -> None:
         """No slot starts in the next ``seconds`` (a bot-wide 429)."""
 
@@ -161,6 +177,10 @@ class LocalSlots:
     async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
         """No other process sends: the budget's own spacing is all there is."""
         return float("-inf")
+
+    def sent_elsewhere(self, since: float) -> list[float]:
+        """No other process sends."""
+        return []
 
     async def hold(self, seconds: float) -> None:
         """Move the next slot past the pause."""
@@ -213,6 +233,7 @@ class SendBudget:
         slots: SlotSource | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        on_unused: OnUnused | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -237,9 +258,16 @@ class SendBudget:
         self._wake = asyncio.Event()
         self.pauses = 0  # bot-wide 429s (for logs, tests and benchmarks)
         self.chat_floods = 0  # per-chat 429s
-        self.late_slots = 0  # slots given up because they came too late to use
+        self.unused: CounterOf[str] = CounterOf()  # slots lost, by reason
+        self._on_unused = on_unused
 
     # ----------------------------------------------------------------- state
+
+    def slot_unused(self, reason: str) -> None:
+        """Count a slot taken and lost (each costs 1/rate of a second's sending)."""
+        self.unused[reason] += 1
+        if self._on_unused is not None:
+            self._on_unused(reason)
 
     def extra_margin(self, now: float) -> float:
         """The margin learnt from bot-wide 429s that has not worn off yet."""
@@ -366,6 +394,21 @@ class SendBudget:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    def _window_opens(self, now: float) -> float:
+        """When the message ``rate`` messages back came back (-inf: fewer were sent), so
+        that the next may go a second after: this process's sends, and other replicas'
+        lately, taken to have come back as long after their slots as this process's
+        latest did."""
+        sends = [(s.released, float("inf") if s.done is None else s.done) for s in self._recent]
+        # Slots still to come follow the next send; the sequence keeps them apart from it.
+        elsewhere = [t for t in self.slots.sent_elsewhere(now - ELSEWHERE_SECONDS) if t <= now]
+        if elsewhere:
+            trip = next((done - sent for sent, done in reversed(sends) if done < float("inf")), 0.0)
+            sends = sorted(sends + [(slot, slot + trip) for slot in elsewhere])
+        if len(sends) < self._window:
+            return float("-inf")
+        return sends[-self._window][1]
+
     def _next_waiter(self, now: float) -> tuple[_Waiter | None, float]:
         """The waiter to release now (replies, then oldest), or when one may go."""
         self._waiters = [w for w in self._waiters if not w.future.done()]
@@ -385,10 +428,9 @@ class SendBudget:
             # may send: only then is a slot taken (a taken slot that goes unused is lost
             # to every replica).
             ready = self._paused_until
-            if len(self._recent) == self._window:
-                done = self._recent[0].done
-                # A tiny bit past the second: the server may count the ends inclusively.
-                ready = max(ready, float("inf") if done is None else done + 1.001)
+            done = self._window_opens(now)
+            # A tiny bit past the second: the server may count the ends inclusively.
+            ready = max(ready, done + 1.001)
             waiter, free = self._next_waiter(now)
             ready = max(ready, free)
             if ready == float("inf") and not self._waiters:
@@ -420,10 +462,14 @@ class SendBudget:
             if delay > 0:
                 await self._sleep(delay)
             now = self._clock()
-            if now < self._paused_until or waiter.future.done():
-                continue  # a 429 came meanwhile, or the caller gave up: the slot goes unused
+            if now < self._paused_until:
+                self.slot_unused("paused")  # a 429 came meanwhile
+                continue
+            if waiter.future.done():
+                self.slot_unused("abandoned")  # the caller gave up waiting
+                continue
             if now - start > LATE_SLOT_SECONDS:
-                self.late_slots += 1  # the event loop was busy: this slot goes unused
+                self.slot_unused("late")  # the event loop was busy
                 continue
             self._waiters.remove(waiter)
             send = Send(waiter.chat_id, now, bulk)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections import deque
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.delivery.limits import LATE_SLOT_SECONDS, Clock, LocalSlots, SendBudget, SlotSource
+from bot.delivery.limits import LATE_SLOT_SECONDS, Clock, OnUnused, SendBudget
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ _ANNOUNCE = text("SELECT pg_notify('doorstep_send_budget_replies', :payload)")
 # A slot is when a message may leave, not when it arrives: another replica keeps this
 # much more than the chat's interval from it.
 _CHAT_SLACK = 0.1
+# Replies older than this cannot hold a chat back (a group's interval, with the slack).
+_CAUGHT_UP_SECONDS = 3.5
 # How long what the last slot taken said about broadcast messages is trusted: within it, a
 # reply asks about its chat only if a broadcast message went lately (see `chat_free_at`).
 _BULK_NEWS_SECONDS = 0.5
@@ -124,9 +127,17 @@ _BULK_NEWS_SECONDS = 0.5
 class SharedSlots:
     """The slots of the one row every replica shares (PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock = time.monotonic,
+        on_unused: OnUnused | None = None,
+        catch_up: float = _CAUGHT_UP_SECONDS,
+    ) -> None:
         self.engine = engine
         self._clock = clock
+        self._catch_up = catch_up  # seconds of reading the table after listening starts
+        self._on_unused = on_unused  # told of each slot of a batch that expired unused
         # This process's clock minus the database's, per round trip (the smallest is
         # the one least delayed on the way back).
         self._offsets: deque[float] = deque(maxlen=_OFFSET_SAMPLES)
@@ -134,6 +145,8 @@ class SharedSlots:
         # Chats to note for the other replicas (chat id: slot time, broadcast?), written
         # by one task at a time, so noting never takes more than one connection.
         self._to_note: dict[int, tuple[float, bool]] = {}
+        self._to_announce: list[str] = []  # replies to announce on _CHANNEL, chat:epoch
+        self._token = secrets.token_hex(4)  # tells this process's announcements apart
         self.noting: asyncio.Task[None] | None = None
         self._next_prune = float("-inf")
         # The end of the last broadcast slots any replica took, and when that was read
@@ -143,11 +156,14 @@ class SharedSlots:
         # Replies any replica sent, as heard on _CHANNEL (chat: slot, database's epoch),
         # on a connection of their own once this process sends broadcast messages.
         self._replies: dict[int, float] = {}
+        # Slots (database's epoch) of the replies other replicas announced lately.
+        self._elsewhere: deque[float] = deque()
         self._listener: AsyncConnection | None = None
         self._hearing: Any = None  # the asyncpg connection that LISTENs
         self._starting: asyncio.Task[None] | None = None
         self._listen_backoff = 0.0  # seconds between tries, after a failure
         self._listen_again_at = float("-inf")
+        self._heard_all_from = float("inf")  # from then on, every recent reply was heard
 
     def _local(self, epoch: float, db_now: float) -> float:
         """A database time as this process's clock, learning the offset as it goes."""
@@ -163,6 +179,8 @@ class SharedSlots:
         without waiting for that."""
         while self._granted and self._granted[0] < self._clock() - LATE_SLOT_SECONDS:
             self._granted.popleft()  # too late to use without bunching: lost
+            if self._on_unused is not None:
+                self._on_unused("expired")
         if not self._granted:
             batch = max(1, min(_BATCH, waiting))
             async with self.engine.begin() as connection:
@@ -177,6 +195,8 @@ class SharedSlots:
         start = self._granted.popleft()
         if chat_id is not None:
             self._to_note[chat_id] = (start - min(self._offsets), bulk)
+            if not bulk:  # each reply is announced (a chat's two messages count twice)
+                self._to_announce.append(f"{chat_id}:{start - min(self._offsets):.3f}")
             if self.noting is None or self.noting.done():
                 self.noting = asyncio.create_task(self._note(), name="send budget notes")
         return start
@@ -185,13 +205,14 @@ class SharedSlots:
         """Write the chats' slots for the other replicas, a batch per round trip."""
         while self._to_note:
             batch, self._to_note = self._to_note, {}
+            announce, self._to_announce = self._to_announce, []
             rows = [{"chat": c, "at": at, "bulk": bulk} for c, (at, bulk) in batch.items()]
-            replies = ",".join(f"{c}:{at:.3f}" for c, (at, bulk) in batch.items() if not bulk)
             try:
                 async with self.engine.begin() as connection:
                     await connection.execute(_NOTE, rows)
-                    if replies:  # heard by the other replicas once this commits
-                        await connection.execute(_ANNOUNCE, {"payload": replies})
+                    if announce:  # heard by the other replicas once this commits
+                        payload = f"{self._token}|{','.join(announce)}"
+                        await connection.execute(_ANNOUNCE, {"payload": payload})
                     if self._clock() >= self._next_prune:
                         self._next_prune = self._clock() + _PRUNE_EVERY_SECONDS
                         await connection.execute(_PRUNE)
@@ -203,15 +224,18 @@ class SharedSlots:
 
         A broadcast message looks at the replies heard on _CHANNEL (no round trip: one
         per broadcast message made the dispatcher late and cost 1 % of the rate); it
-        reads the table only until it hears. A reply reads the table only when a
-        broadcast message may have gone to its chat lately: not when the last slots taken
-        (under half a second ago) said that no replica's broadcast slot was within the
-        chat's interval. Replies come in bursts, so under load most skip the round trip;
-        a broadcast starting in that half second may still meet one, and the 429 it draws
-        is recognised as the chat's.
+        reads the table until it hears, and for a few seconds more, while replies sent
+        before it listened may still hold a chat back (missing those drew a 429 at the
+        start of a broadcast, taken for the bot's: every replica paused a second).
+
+        A reply reads the table only when a broadcast message may have gone to its chat
+        lately: not when the last slots taken (under half a second ago) said that no
+        replica's broadcast slot was within the chat's interval. Replies come in bursts,
+        so under load most skip the round trip; a broadcast starting in that half second
+        may still meet one, and the 429 it draws is recognised as the chat's.
         """
         now = self._clock()
-        if bulk and self._offsets and self._listening():
+        if bulk and self._offsets and self._listening() and now >= self._heard_all_from:
             heard = self._replies.get(chat_id)
             if heard is None:
                 return float("-inf")
@@ -230,6 +254,16 @@ class SharedSlots:
         if last is None:
             return float("-inf")
         return self._local(float(last) + interval + _CHAT_SLACK, float(row.now))
+
+    def sent_elsewhere(self, since: float) -> list[float]:
+        """The slots of replies other replicas announced after ``since`` (this process's
+        clock); heard only while listening, i.e. once this process sends broadcasts."""
+        if not self._offsets:
+            return []
+        offset = min(self._offsets)
+        while self._elsewhere and self._elsewhere[0] + offset <= since:
+            self._elsewhere.popleft()  # asked about ever later times: never needed again
+        return [slot + offset for slot in self._elsewhere if slot + offset > since]
 
     async def hold(self, seconds: float) -> None:
         """No replica's slot starts in the next ``seconds``."""
@@ -276,14 +310,19 @@ class SharedSlots:
             return
         self._listen_backoff = 0.0
         self._listener, self._hearing = connection, hearing
+        # Replies sent before this were not heard: the table says, until they are too old.
+        self._heard_all_from = self._clock() + self._catch_up
 
     def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        """Replies another replica (or this one) sent: chat:epoch, comma-separated."""
-        for item in payload.split(","):
+        """Replies another replica (or this one) sent: token|chat:epoch,chat:epoch..."""
+        token, _, items = payload.rpartition("|")
+        for item in items.split(","):
             chat, _, at = item.partition(":")
             with contextlib.suppress(ValueError):
                 chat_id, slot = int(chat), float(at)
                 self._replies[chat_id] = max(slot, self._replies.get(chat_id, slot))
+                if token != self._token:
+                    self._elsewhere.append(slot)
         if len(self._replies) > _PRUNE_ABOVE:  # only the last minute's can matter
             newest = max(self._replies.values())
             self._replies = {c: at for c, at in self._replies.items() if at > newest - 60}
@@ -305,13 +344,18 @@ class SharedSlots:
         await self._close_listener()
 
 
-def send_budget_for(sessions: async_sessionmaker[AsyncSession], rate: float) -> SendBudget:
-    """The process's budget: shared by every replica on PostgreSQL, in memory on SQLite."""
+def send_budget_for(
+    sessions: async_sessionmaker[AsyncSession], rate: float, on_unused: OnUnused | None = None
+) -> SendBudget:
+    """The process's budget: shared by every replica on PostgreSQL, in memory on SQLite;
+    ``on_unused`` hears of every slot it loses (for the metrics)."""
     engine = sessions.kw.get("bind")
     if not isinstance(engine, AsyncEngine):
         raise TypeError("the session factory must be bound to an AsyncEngine")
-    slots: SlotSource = SharedSlots(engine) if engine.dialect.name == "postgresql" else LocalSlots()
-    return SendBudget(rate, slots=slots)
+    budget = SendBudget(rate, on_unused=on_unused)
+    if engine.dialect.name == "postgresql":
+        budget.slots = SharedSlots(engine, on_unused=budget.slot_unused)
+    return budget
 
 
 class OutboxSender:

@@ -188,7 +188,9 @@ def build_application(
         # One limiter for every Bot API call: replies and the delivery worker share it.
         .rate_limiter(
             DeliveryLimiter(
-                send_budget_for(services.sessions, settings.delivery_rate),
+                send_budget_for(
+                    services.sessions, settings.delivery_rate, services.metrics.slot_unused
+                ),
                 metrics=services.metrics,
             )
         )

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.delivery.limits import RateLimitArgs, SendBudget, SendTicket, is_message_method
+from bot.delivery.limits import (
+    LocalSlots,
+    RateLimitArgs,
+    SendBudget,
+    SendTicket,
+    is_message_method,
+)
 from bot.delivery.telegram_limiter import DeliveryLimiter
 
 JITTER = 0.02  # the sandbox's arrival jitter the margin must cover
@@ -90,7 +96,7 @@ async def test_a_slot_reached_too_late_is_given_up_instead_of_bunching_with_the_
     budget = SendBudget(30.0, clock=fake.clock, sleep=fake.sleep)
     times = await release_all(budget, [1, 2, 3])
     interval = budget.interval(fake.now)
-    assert budget.late_slots == 1
+    assert budget.unused == {"late": 1}
     # The first slot was late by 10 ms: its send went in the following slot instead, so
     # the sends keep a whole interval between them (none sent 10 ms late, 24 ms before
     # the next).
@@ -226,6 +232,9 @@ class OtherReplicaSentTo:
     async def chat_free_at(self, chat_id: int, interval: float, *, bulk: bool) -> float:
         return self.free_at if chat_id == self.chat_id else float("-inf")
 
+    def sent_elsewhere(self, since: float) -> list[float]:
+        return []
+
     async def hold(self, seconds: float) -> None:
         raise AssertionError("no 429 here")
 
@@ -252,3 +261,27 @@ async def test_a_chat_keeps_its_distance_from_another_replicas_message() -> None
     slots.free_at = bulk.released + 0.5  # another replica wrote to chat 7 just before
     assert await budget.flooded(bulk, 1.0) is True
     assert budget.pauses == 0 and budget.chat_floods == 1
+
+
+class BusyElsewhere(LocalSlots):
+    """Slots in memory, and another replica that sent two replies in every second."""
+
+    def sent_elsewhere(self, since: float) -> list[float]:
+        return [since + 0.3, since + 0.6]
+
+
+async def test_messages_other_replicas_sent_take_their_places_in_the_window() -> None:
+    fake = FakeTime()
+    budget = SendBudget(30.0, slots=BusyElsewhere(fake.clock), clock=fake.clock, sleep=fake.sleep)
+    slow = 0.5  # Telegram answers each send half a second late (a network hold-up)
+
+    async def send_slowly(chat_id: int) -> float:
+        sent = await budget.acquire(chat_id, bulk=True)
+        budget.finished(sent, ok=True)
+        sent.done = sent.released + slow  # when it came back
+        return sent.released
+
+    times = sorted(await asyncio.gather(*(send_slowly(c) for c in range(1, 61))))
+    # With two of the other replica's replies in each second, this process keeps to 28:
+    # the 29th send goes no sooner than a second after the 1st came back.
+    assert all(later - first >= 1 + slow for first, later in zip(times, times[28:], strict=False))

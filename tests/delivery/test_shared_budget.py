@@ -111,7 +111,9 @@ async def test_a_reply_asks_about_its_chat_only_while_broadcast_slots_are_taken(
 async def test_a_broadcast_message_hears_of_another_replicas_reply_without_asking(
     two_replicas: list[AsyncEngine],
 ) -> None:
-    first, second = (SharedSlots(engine) for engine in two_replicas)
+    first = SharedSlots(two_replicas[0])
+    # No catching up (see the next test): replies before it listened do not matter here.
+    second = SharedSlots(two_replicas[1], catch_up=0.0)
     statements = statements_on(two_replicas[1])
     try:
         await second.take(INTERVAL, 9, bulk=True)
@@ -134,6 +136,37 @@ async def test_a_broadcast_message_hears_of_another_replicas_reply_without_askin
             await asyncio.sleep(0.01)
         assert free_at == pytest.approx(reply_start + 1.1, abs=0.03)
         assert statements == []  # heard, never asked
+        # The other replica's reply counts in this one's window (and its own would not).
+        assert second.sent_elsewhere(reply_start - 0.5) == [pytest.approx(reply_start, abs=0.03)]
+        assert second.sent_elsewhere(reply_start + 0.5) == []
+    finally:
+        await second.close()
+
+
+async def test_a_reply_sent_before_the_sender_listened_still_holds_its_chat_back(
+    two_replicas: list[AsyncEngine],
+) -> None:
+    # A resident's reply goes out on one replica just before the other starts a broadcast.
+    first, second = (SharedSlots(engine) for engine in two_replicas)
+    reply_start = await first.take(INTERVAL, 7, bulk=False)
+    assert first.noting is not None
+    await first.noting
+    try:
+        await second.take(INTERVAL, 9, bulk=True)
+        assert second.noting is not None
+        await second.noting
+        await second.chat_free_at(8, 1.0, bulk=True)  # starts listening
+        for _ in range(200):
+            if second.hearing:
+                break
+            await asyncio.sleep(0.01)
+        assert second.hearing
+        # Listening now, it never heard of that reply: it reads the table for a while,
+        # so the broadcast message keeps its distance (without, it went at once and drew
+        # a 429 that every replica took for the bot's).
+        assert await second.chat_free_at(7, 1.0, bulk=True) == pytest.approx(
+            reply_start + 1.1, abs=0.03
+        )
     finally:
         await second.close()
 

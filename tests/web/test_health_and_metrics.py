@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.db import create_engine, create_sessionmaker
+from bot.delivery.limits import UNUSED_REASONS
 from bot.delivery.outbox import Urgency, enqueue, payload
 from bot.models.base import utcnow
 from bot.web.app import DATABASE_PROBE_SECONDS, Components, create_app
@@ -155,6 +156,9 @@ async def test_metrics_move_with_messages_deliveries_and_429s(doorstep: BotHarne
     assert sample(after, "doorstep_queue_depth", state="held") == 1
     assert sample(after, "doorstep_queue_depth", state="due") == 0
     assert sample(after, "doorstep_updates_failed_total") == 0
+    # Slots the budget lost (how many depends on how busy the machine is): all reported.
+    lost = [sample(after, "doorstep_send_slots_unused_total", reason=r) for r in UNUSED_REASONS]
+    assert all(n is not None and n >= 0 for n in lost)
 
     # Telegram's per-chat limit, tight: quick replies to one chat meet 429s.
     await doorstep.client.set_flood(enabled=True, private_rate=1.0, private_burst=1)
