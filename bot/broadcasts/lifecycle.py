@@ -221,6 +221,25 @@ def _audit(
     )
 
 
+async def withdraw_held(
+    session: AsyncSession, announcement_id: int, staff: StaffMember, *, now: datetime
+) -> int:
+    """Withdraw the messages of a sent announcement still held by quiet hours (a one-off
+    confirmed in the evening can still be stopped before the morning); those already
+    delivered stay. Returns how many were withdrawn; that sending ends "cancelled"."""
+    row = await locked(session, announcement_id)
+    if row is None or row.status == "draft":
+        raise NotFound("That announcement no longer exists.")
+    if row.status != "sent":
+        raise InvalidInput("That announcement has not been sent, so nothing of it is held.")
+    withdrawn = await withdraw_unsent(session, row.id)
+    if withdrawn == 0:
+        raise StaleAction("Nothing of that announcement is waiting any more: it has all gone out.")
+    _audit(session, staff, "announcement.withdrawn", row, now, messages=withdrawn)
+    await session.flush()
+    return withdrawn
+
+
 # ----- scheduled ones ---------------------------------------------------------------------------
 
 

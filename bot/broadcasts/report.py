@@ -108,19 +108,34 @@ async def run_counts(
     return counts
 
 
+def _held(announcement_id: int, now: datetime) -> tuple[Any, ...]:
+    """An announcement's messages waiting, untried, for a later time (quiet hours)."""
+    return (
+        Broadcast.announcement_id == announcement_id,
+        Delivery.status == "queued",
+        Delivery.attempts == 0,
+        Delivery.not_before > now,
+    )
+
+
 async def held_until(session: AsyncSession, announcement_id: int, now: datetime) -> datetime | None:
     """When the first of an announcement's messages held by quiet hours goes (None: none held)."""
     first: datetime | None = await session.scalar(
         select(func.min(Delivery.not_before))
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
-        .where(
-            Broadcast.announcement_id == announcement_id,
-            Delivery.status == "queued",
-            Delivery.attempts == 0,
-            Delivery.not_before > now,
-        )
+        .where(*_held(announcement_id, now))
     )
     return first
+
+
+async def held_count(session: AsyncSession, announcement_id: int, now: datetime) -> int:
+    """How many of an announcement's messages are held by quiet hours, untried."""
+    held = await session.scalar(
+        select(func.count(Delivery.id))
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .where(*_held(announcement_id, now))
+    )
+    return int(held or 0)
 
 
 def visible_to(row: Announcement, area_ids: AbstractSet[int] | None) -> bool:

@@ -19,7 +19,7 @@ from bot.accounts.users import has_role
 from bot.broadcasts import jobs
 from bot.broadcasts import report as reports
 from bot.broadcasts.composing import visible_text
-from bot.broadcasts.lifecycle import cancel_scheduled
+from bot.broadcasts.lifecycle import cancel_scheduled, withdraw_held
 from bot.broadcasts.preview import audience_words, safe_preview, when_words
 from bot.broadcasts.sending import BROADCAST_STATUS_WORDS
 from bot.broadcasts.web.confirm import announcement_id_of
@@ -53,6 +53,10 @@ NOTICES = {
     "scheduled": N_("Scheduled. It is on the calendar and will go out at the time shown."),
     "already": N_("This announcement had already been confirmed, so nothing was sent again."),
     "cancelled": N_("Cancelled: it will not be sent."),
+    "withdrawn": N_(
+        "The messages still held were withdrawn: those residents will not get it. "
+        "Messages already delivered stay."
+    ),
     "discarded": N_("The draft is gone. Nothing was sent."),
 }
 # An announcement's status (``Announcement.status``) and a run's (``BROADCAST_STATUS_WORDS``),
@@ -198,6 +202,8 @@ async def _detail_context(
         "total": _counts_row(found.total),
         "chart": delivery_chart(found.total),
         "can_cancel": acting and row.status == "scheduled",
+        # A sent one held by quiet hours can still be stopped before it goes.
+        "held": await reports.held_count(db, row.id, now) if acting and row.status == "sent" else 0,
         "staff": await staff_member_of(db, user) if acting else None,
         "within": reports.within(row, scope),
         "unlinked": _(UNLINKED),
@@ -245,7 +251,8 @@ async def _cancel_refused(request: web.Request, failure: Failure) -> web.StreamR
 @access("staff")
 @form_action(_cancel_refused)
 async def cancel(request: web.Request, form: Form) -> web.StreamResponse:
-    """Cancel a scheduled announcement (every future run), after a ticked confirmation."""
+    """Cancel a scheduled announcement (every future run), or withdraw a sent one's
+    messages still held by quiet hours, after a ticked confirmation."""
     announcement_id = announcement_id_of(request)
     user = current_user(request)
     async with request.app[SESSIONS].begin() as db:
@@ -264,6 +271,9 @@ async def cancel(request: web.Request, form: Form) -> web.StreamResponse:
             )
         if form.get("confirm") != "yes":
             raise Refused(_("Tick the box to confirm you want to cancel it."), 400)
+        if row.status == "sent":
+            await withdraw_held(db, announcement_id, staff, now=utcnow())
+            return see_other(f"/announcements/{announcement_id}?done=withdrawn")
         await cancel_scheduled(db, announcement_id, staff, now=utcnow())
     jobs.drop_announcement(announcement_id)
     return see_other(f"/announcements/{announcement_id}?done=cancelled")

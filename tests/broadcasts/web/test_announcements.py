@@ -217,7 +217,7 @@ async def test_a_time_that_passes_at_the_preview_is_asked_again_with_the_text_ke
     assert await count(web, Delivery) == 0
 
 
-async def test_in_quiet_hours_a_quiet_announcement_is_held_and_reported_as_held(
+async def test_in_quiet_hours_a_quiet_announcement_is_held_reported_as_held_and_can_be_stopped(
     web_factory: Any, places: Places
 ) -> None:
     now = utcnow().astimezone(ZoneInfo("Europe/London"))
@@ -234,6 +234,29 @@ async def test_in_quiet_hours_a_quiet_announcement_is_held_and_reported_as_held(
     assert (await confirm_on_dashboard(client, draft))[0] == 303
     detail = await (await client.get(f"/announcements/{draft}")).text()
     assert "held for quiet hours 1" in detail
+    # Confirmed by mistake in the evening: it can still be stopped before the morning.
+    assert "held for quiet hours (1)" in detail
+    token = await page_token(client, f"/announcements/{draft}")
+    unticked = await client.post(f"/announcements/{draft}/cancel", data={"csrf_token": token})
+    assert unticked.status == 400 and "Tick the box" in await unticked.text()
+    stopped = await client.post(
+        f"/announcements/{draft}/cancel", data={"csrf_token": token, "confirm": "yes"}
+    )
+    page = await stopped.text()
+    assert stopped.status == 200 and "The messages still held were withdrawn" in page
+    assert "held for quiet hours 1" not in page and "Stop the messages still held" not in page
+    again = await client.post(
+        f"/announcements/{draft}/cancel", data={"csrf_token": token, "confirm": "yes"}
+    )
+    assert again.status == 400 and "it has all gone out" in await again.text()
+    async with sessions_of(web)() as db:
+        row = await db.get(Announcement, draft)
+        delivery = await db.scalar(select(Delivery))
+        actions = (await db.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert row is not None and row.status == "sent"
+    assert delivery is not None and (delivery.status, delivery.error) == ("skipped", "cancelled")
+    assert actions[-1] == "announcement.withdrawn"
+
     status, urgent = await preview(client, text="Water off", when="now", urgent="yes")
     assert status == 200 and "quiet hours now" not in urgent
 
