@@ -72,6 +72,7 @@ AREAS = {
     "report": N_("The report"),
     "settings": N_("Settings"),
     "dashboard": N_("Dashboard accounts"),
+    "survey": N_("The TSM survey"),
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -168,6 +169,28 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("{actor} scheduled {thing} for {recipients} residents"),
     ),
     "announcement.cancelled": (N_("Cancelled an announcement"), N_("{actor} cancelled {thing}")),
+    "announcement.withdrawn": (
+        N_("Withdrew an announcement's held messages"),
+        N_("{actor} withdrew the {messages} messages of {thing} still held for quiet hours"),
+    ),
+    # The TSM survey
+    "neighbourhood.tenure_changed": (
+        N_("Changed a neighbourhood's survey tenure"),
+        N_("{actor} changed the TSM survey tenure of {thing}"),
+    ),
+    "resident.tenancy_changed": (
+        N_("Changed a resident's tenancy"),
+        N_("{actor} changed the tenancy (survey tenure or tenancy reference) of {thing}"),
+    ),
+    "survey.opened": (
+        N_("Opened a TSM survey year"),
+        N_("{actor} opened the TSM survey {thing} ({method}, {invited} invited)"),
+    ),
+    "survey.closed": (N_("Closed a TSM survey year"), N_("{actor} closed the TSM survey {thing}")),
+    "survey.summary_saved": (
+        N_("Edited a TSM summary of approach"),
+        N_("{actor} edited the summary of approach of the TSM survey {thing}"),
+    ),
     "announcement.deliveries_exported": (
         N_("Downloaded a delivery report"),
         N_("{actor} downloaded the delivery report of {thing}"),

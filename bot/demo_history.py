@@ -5,7 +5,8 @@ Doorstep is for. This writes a year of life for a small association, ending at `
 residents in each neighbourhood (fictional names), reports through every status with
 replies and notes, complaints answered at both stages (some in time, some late, some
 extended), Awaab's Law hazards with their stages, past events with bookings, attendance
-and ratings, bookings for the coming ones, and announcements sent.
+and ratings, bookings for the coming ones, announcements sent, and this reporting year's
+TSM perception survey under way (``bot.demo_survey``).
 
 Everything goes through the services staff and residents use (``bot.feedback``,
 ``bot.events``, ``bot.broadcasts``), each given the moment it happened, so the rows,
@@ -33,6 +34,7 @@ from bot.broadcasts.lifecycle import Plan, confirm_announcement, save_draft
 from bot.broadcasts.sending import settle_broadcasts
 from bot.config import Settings
 from bot.demo_story import ANNOUNCEMENTS, COMPLAINTS, LATE_JOINERS, PAST_EVENTS, RESIDENTS, WORDS
+from bot.demo_survey import SurveySummary, seed_survey
 from bot.events.attendance import close_event, record_rating, record_went, set_attendance
 from bot.events.places import sign_up
 from bot.events.plans import EventPlan, publish_event
@@ -67,6 +69,7 @@ class HistorySummary:
     reports: int
     events: int
     announcements: int
+    survey: SurveySummary | None = None
 
 
 @dataclass
@@ -571,8 +574,9 @@ async def seed_history(
     await _hazards(w)
     events = await _events(w)
     announcements = await _announcements(w)
+    survey = await seed_survey(session, settings, now=now, residents=w.residents, areas=areas)
     await _delivered(w)
-    return HistorySummary(len(w.residents), w.reports, events, announcements)
+    return HistorySummary(len(w.residents), w.reports, events, announcements, survey)
 
 
 def resident_ids() -> Sequence[tuple[int, str]]:

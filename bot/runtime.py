@@ -32,6 +32,9 @@ from bot.feedback.jobs import (
     close_resolved_reports,
     warn_of_deadlines,
 )
+from bot.survey.jobs import REMINDER_HOUR as SURVEY_REMINDER_HOUR
+from bot.survey.jobs import REMINDER_MINUTE as SURVEY_REMINDER_MINUTE
+from bot.survey.jobs import queue_survey_reminders
 from bot.tg.application import build_application, make_services, register_commands
 from bot.tg.jobs import expire_idle_conversations
 from bot.tg.polling import Poller
@@ -287,6 +290,18 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         minute=AUTO_CLOSE_MINUTE,
         args=[services.sessions, settings],
         id="close_resolved_reports",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Every replica runs it; each reminder is claimed by a conditional update, so it goes once.
+    scheduler.add_job(
+        queue_survey_reminders,
+        "cron",
+        hour=SURVEY_REMINDER_HOUR,
+        minute=SURVEY_REMINDER_MINUTE,
+        args=[services.sessions, settings],
+        id="survey_reminders",
         replace_existing=True,
         coalesce=True,
         max_instances=1,

@@ -1,5 +1,6 @@
-"""The demo's year of history: every status, both complaint stages, hazards, events and
-announcements, so the report, the inbox and the home page show something true."""
+"""The demo's year of history: every status, both complaint stages, hazards, events,
+announcements and the survey, so the report, the inbox, the home page and the survey pages
+show something true (the survey's own checks: tests/test_demo_survey.py)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,11 @@ from bot.models import (
     FeedbackStatusChange,
     HazardStep,
     StaffMember,
+    SurveyYear,
 )
 from bot.reports.impact import ImpactReport, impact_report
 from bot.reports.period import Period
+from bot.survey import progress
 from tests.support.harness import in_thread
 from tests.support.web import PASSWORDS
 
@@ -197,6 +200,8 @@ async def test_the_demo_opens_on_a_full_dashboard(tmp_path: Path) -> None:
                 reference = await db.scalar(
                     select(Feedback.reference).where(Feedback.status == "new").limit(1)
                 )
+                survey = (await db.scalars(select(SurveyYear))).one()
+                overall = (await progress.results(db, survey))[0]
         finally:
             await engine.dispose()
         async with (
@@ -219,7 +224,14 @@ async def test_the_demo_opens_on_a_full_dashboard(tmp_path: Path) -> None:
             assert reference is not None and reference in inbox
             page = await browser.get(f"{base}/report?from={YEAR.start}&to={YEAR.end}")
             shown = await page.text()
+            # This reporting year's survey, under way, with its results (bot.demo_survey).
+            years = await (await browser.get(f"{base}/survey")).text()
+            survey_page = await browser.get(f"{base}/survey/{survey.id}")
+            survey_shown = await survey_page.text()
     assert page.status == 200
+    assert f"/survey/{survey.id}" in years
+    assert survey_page.status == 200 and overall.code == "TP01" and overall.share is not None
+    assert f"{100 * overall.share:.1f}%" in survey_shown
     for stage in report.stages:
         assert str(stage.share_in_time) in shown
         assert str(stage.per_thousand_homes) in shown

@@ -32,6 +32,7 @@ COMPOSITION = {
     "bot/cli.py",
     "bot/demo.py",
     "bot/demo_history.py",
+    "bot/demo_survey.py",
     "bot/runtime.py",
     "bot/tg/application.py",
     "bot/tg/router.py",
@@ -47,6 +48,7 @@ FEATURE_RANK = {
     "broadcasts": 4,
     "feedback": 4,
     "events": 5,
+    "survey": 5,
     "privacy": 6,
     "reports": 6,
 }

@@ -24,6 +24,7 @@ from bot.feedback import clocks
 from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
 from bot.feedback.notify import StaffNotices, contactable_resident, tell_report_staff
 from bot.feedback.reports import get_report, resident_report
+from bot.feedback.satisfaction import ask_about_handling
 from bot.feedback.statuses import (
     AWAITING_ACKNOWLEDGEMENT,
     CLOSED_STATUSES,
@@ -295,6 +296,9 @@ async def move(
     told, delivery = await tell_resident_of_status(
         session, report, notices, now, closes_on=closes_on, by_itself=actor == AUTO_CLOSE_ACTOR
     )
+    if to_status == "resolved":
+        # Queued after the resolved notice, so it arrives after it (issue 14, item 2).
+        await ask_about_handling(session, report, notices, now)
     await session.flush()
     return StatusOutcome(report, changed=True, resident=told, delivery=delivery)
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.models import (
+    CaseSatisfaction,
     Feedback,
     FeedbackAssignment,
     FeedbackAttachment,
@@ -246,8 +247,59 @@ async def anonymise_reports(
     await session.execute(
         update(Feedback).where(wiped).values(description=erased_text, latitude=None, longitude=None)
     )
+    # The satisfaction answer (bot.feedback.satisfaction) keeps its rating for the figures;
+    # the resident's comment goes with every report picked, complaints included: it is
+    # their opinion of the handling, not part of the complaint's evidence.
+    await session.execute(
+        update(CaseSatisfaction)
+        .where(CaseSatisfaction.feedback_id.in_(select(Feedback.id).where(which)))
+        .values(
+            comment=case((CaseSatisfaction.comment.is_not(None), erased_text), else_=None),
+            resident_id=None,
+        )
+    )
     await session.execute(
         update(Feedback)
         .where(which)
         .values(resident_id=None, shares_name=False, anonymised_at=now or utcnow())
     )
+
+
+async def erase_case_comments(
+    session: AsyncSession, resident_id: int, *, erased_text: str = ERASED_TEXT
+) -> None:
+    """Erase the resident's comments on how their reports were handled, on every report,
+    the complaints and hazard cases an erasure keeps as evidence included (those are not
+    passed to ``anonymise_reports``): the comment is the resident's opinion, not part of
+    the case's evidence. The ratings stay, unlinked, for the figures."""
+    await session.execute(
+        update(CaseSatisfaction)
+        .where(CaseSatisfaction.resident_id == resident_id)
+        .values(
+            comment=case((CaseSatisfaction.comment.is_not(None), erased_text), else_=None),
+            resident_id=None,
+        )
+    )
+
+
+async def case_satisfaction_for_subject_access(
+    session: AsyncSession, resident_id: int
+) -> list[dict[str, Any]]:
+    """The resident's answers about how their reports were handled, for their copy."""
+    rows = await session.execute(
+        select(CaseSatisfaction, Feedback.reference)
+        .join(Feedback, Feedback.id == CaseSatisfaction.feedback_id)
+        .where(CaseSatisfaction.resident_id == resident_id)
+        .order_by(CaseSatisfaction.id)
+    )
+    return [
+        {
+            "report": reference,
+            "asked_at": iso(row.asked_at),
+            "answered_at": iso(row.answered_at) if row.answered_at else None,
+            "rating": row.rating,
+            "comment": row.comment,
+            "then": row.outcome,
+        }
+        for row, reference in rows
+    ]

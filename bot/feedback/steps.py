@@ -26,6 +26,8 @@ class FeedbackStep(StrEnum):
     # Adding to an opened report under My reports: words, or photos.
     ADD_INFO = "fb_add_info"
     ADD_PHOTO = "fb_add_photo"
+    # After rating how a resolved report was handled: a comment, or "No comment".
+    SATISFACTION_COMMENT = "fb_sat_comment"
 
 
 class FeedbackButton(StrEnum):
@@ -53,6 +55,14 @@ class FeedbackButton(StrEnum):
     ADD_INFO = "fbi"
     ADD_PHOTO = "fbp"
     REOPEN = "fbro"
+    # Under the question asked once a report is resolved (bot.feedback.satisfaction): the
+    # answer (``fbsat:<feedback id>:<answer code>``); after a dissatisfied answer, reopen
+    # it or make a complaint (``fbsr`` / ``fbsc:<feedback id>``). Anywhere buttons.
+    SATISFACTION = "fbsat"
+    SATISFACTION_REOPEN = "fbsr"
+    SATISFACTION_COMPLAIN = "fbsc"
+    # At the comment step (tied to the step).
+    NO_COMMENT = "fbsnc"
 
 
 class StaffFeedbackStep(StrEnum):

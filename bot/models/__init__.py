@@ -3,6 +3,7 @@
 from bot.models.association import AssociationSettings
 from bot.models.base import Base
 from bot.models.broadcast import Announcement, Broadcast
+from bot.models.case_satisfaction import CaseSatisfaction
 from bot.models.conversation import ConversationState
 from bot.models.delivery import Delivery
 from bot.models.event import Event, EventBooking, EventReminder, event_neighbourhoods
@@ -22,6 +23,7 @@ from bot.models.neighbourhood import Neighbourhood, Topic
 from bot.models.resident import Resident, resident_topics
 from bot.models.send_budget import SendBudgetChat, SendBudgetSlot
 from bot.models.staff import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
+from bot.models.survey import SurveyAnswer, SurveyInvitation, SurveyYear
 from bot.models.web import DashboardUser, LoginAttempt, WebSession
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "CaseSatisfaction",
     "ConversationState",
     "DashboardUser",
     "Delivery",
@@ -53,6 +56,9 @@ __all__ = [
     "SendBudgetSlot",
     "StaffInvite",
     "StaffMember",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyYear",
     "Topic",
     "WebSession",
     "event_neighbourhoods",

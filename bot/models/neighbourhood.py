@@ -22,6 +22,10 @@ class Neighbourhood(TimestampMixin, Base):
     in_england: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true(), nullable=False
     )
+    # The TSM tenure of the homes here: "lcra", "lcho" or "none" (not surveyed); a
+    # resident's own tenure overrides it, and null on both means "lcra"
+    # (docs/regulation-tsm.md §4, §9 item 9).
+    tenure: Mapped[str | None] = mapped_column(String(8))
 
 
 class Topic(TimestampMixin, Base):

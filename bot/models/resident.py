@@ -37,6 +37,12 @@ class Resident(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     inactive_reason: Mapped[str | None] = mapped_column(String(32))
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The TSM tenure ("lcra", "lcho", "none"), over the neighbourhood's (docs/regulation-
+    # tsm.md §9 item 9); null: the neighbourhood's.
+    tenure: Mapped[str | None] = mapped_column(String(8))
+    # The tenancy reference staff may set, so that one household answers the TSM survey
+    # once a year (docs/regulation-tsm.md §9 item 8); null: the resident is their own.
+    household_ref: Mapped[str | None] = mapped_column(String(64))
 
     # Loaded on demand (residents.service.load_profile), not on every update.
     neighbourhood: Mapped[Neighbourhood | None] = relationship()

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.events.notices import Notices
 from bot.events.privacy import forget_bookings_of
-from bot.feedback.privacy import anonymise_reports
+from bot.feedback.privacy import anonymise_reports, erase_case_comments
 from bot.models import Feedback, Resident
 from bot.privacy.evidence import KeptReport, audit_details, kept_reports
 from bot.residents.privacy import forget_resident
@@ -64,6 +64,8 @@ async def erase_resident(
         complaints_too=True,
         now=now,
     )
+    # Kept complaints and hazard cases are not anonymised: their satisfaction comments go too.
+    await erase_case_comments(session, resident.id)
     await forget_resident(session, resident, now=now)
     record_action(
         session,

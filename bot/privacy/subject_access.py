@@ -15,10 +15,15 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.privacy import bookings_for_subject_access
-from bot.feedback.privacy import reports_for_subject_access, who_did
+from bot.feedback.privacy import (
+    case_satisfaction_for_subject_access,
+    reports_for_subject_access,
+    who_did,
+)
 from bot.i18n import N_, Gettext
 from bot.models import AuditEntry, Delivery, Feedback, Resident
 from bot.residents.privacy import iso, personal_data
+from bot.survey.privacy import survey_for_subject_access
 
 ABOUT = N_(
     "Everything we hold about you, as it was when you asked. Each part of this file is "
@@ -42,7 +47,16 @@ SECTIONS = {
         "who handled it (staff member numbers); deadline extensions and their reasons; and, "
         "for a hazard, each step of the Awaab's Law case."
     ),
+    "case_satisfaction": N_(
+        "How satisfied you said you were with how each resolved report was handled: when we "
+        "asked, your answer, your comment, and whether you then reopened it or chose to make "
+        "a complaint."
+    ),
     "event_bookings": N_("Your places at community events, and whether you went."),
+    "tenant_survey": N_(
+        "The tenant satisfaction surveys you were invited to: when, how far you got, and "
+        "your answers (question codes TP01 to TP12 and the questions before them)."
+    ),
     "messages_to_you": N_(
         "The messages we sent you, or were to send you, through the bot: what kind, when, "
         "whether they arrived, and their text."
@@ -58,7 +72,7 @@ async def everything_held(
     session: AsyncSession, resident: Resident, _: Gettext, *, now: datetime
 ) -> dict[str, Any]:
     """The resident's copy: what it is, their profile and conversation, their reports (notes
-    included), bookings, the messages sent to them and the audit entries about them."""
+    included), bookings, surveys, the messages sent to them and the audit entries about them."""
     references = {
         report_id: reference
         for report_id, reference in await session.execute(
@@ -74,7 +88,9 @@ async def everything_held(
         "generated_at": iso(now),
         **await personal_data(session, resident),
         "reports": await reports_for_subject_access(session, resident.id),
+        "case_satisfaction": await case_satisfaction_for_subject_access(session, resident.id),
         "event_bookings": await bookings_for_subject_access(session, resident.id),
+        "tenant_survey": await survey_for_subject_access(session, resident.id),
         "messages_to_you": await _messages_to(session, resident.id, references),
         "audit_log": await _audit_entries_about(session, resident.id, references),
     }

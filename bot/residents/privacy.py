@@ -68,6 +68,8 @@ async def forget_resident(
     resident.telegram_user_id = None
     resident.chat_id = None
     resident.display_name = None
+    resident.household_ref = None  # the tenancy reference identifies them too
+    resident.tenure = None
     resident.active = False
     resident.inactive_reason = "forgotten"
     resident.forgotten_at = now or utcnow()

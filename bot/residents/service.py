@@ -440,3 +440,126 @@ async def set_in_england(
         area.in_england = in_england
         await session.flush()
     return area
+
+
+# ----- tenure and household, for the TSM survey (admins and staff, audited) ----------------------
+# LCRA and LCHO homes are surveyed and reported apart; leaseholders and others are not
+# surveyed (docs/regulation-tsm.md §4 "Who is in scope", §9 item 9). A resident's tenure
+# overrides their neighbourhood's; neither set means "lcra" (bot.survey.answering).
+
+TENURES = ("lcra", "lcho", "none")
+DEFAULT_TENURE = "lcra"
+HOUSEHOLD_REF_MAX_LENGTH = 64
+# Letters, digits, spaces and - / . : what tenancy references are made of, and nothing that
+# could look like another reference on the page (docs/regulation-tsm.md §9 item 8).
+HOUSEHOLD_REF = re.compile(r"[A-Za-z0-9 ./-]+")
+
+
+def _checked_tenure(tenure: str) -> str:
+    if tenure not in TENURES:
+        raise InvalidInput("Choose one of the tenures listed.")
+    return tenure
+
+
+async def set_neighbourhood_tenure(
+    session: AsyncSession, area: Neighbourhood, tenure: str, *, actor: str
+) -> Neighbourhood:
+    """Set the TSM tenure of a neighbourhood's homes ("lcra", "lcho" or "none"), which its
+    residents have unless their own says otherwise (docs/regulation-tsm.md §9 item 9).
+
+    Choosing what the neighbourhood already has (unset counts as "lcra") changes nothing.
+    A survey year already open keeps the tenure each invitation was made with."""
+    tenure = _checked_tenure(tenure)
+    if (area.tenure or DEFAULT_TENURE) != tenure:
+        record_action(
+            session,
+            actor,
+            "neighbourhood.tenure_changed",
+            "neighbourhood",
+            area.id,
+            {"before": {"tenure": area.tenure}, "after": {"tenure": tenure}},
+        )
+        area.tenure = tenure
+        await session.flush()
+    return area
+
+
+def clean_household_ref(text: str | None) -> str | None:
+    """A tenancy reference as stored: trimmed, inner runs of spaces made one (a page shows
+    "A  1" and "A 1" alike, so they must be one household); None when left empty.
+    InvalidInput when it is over 64 characters or has other than letters, digits, spaces,
+    '-', '/' or '.'."""
+    if text is None or not text.strip():
+        return None
+    value = re.sub(" {2,}", " ", text.strip())
+    if len(value) > HOUSEHOLD_REF_MAX_LENGTH:
+        raise InvalidInput(
+            "A tenancy reference is at most {limit} characters (this one has {length}).",
+            limit=HOUSEHOLD_REF_MAX_LENGTH,
+            length=len(value),
+        )
+    if not HOUSEHOLD_REF.fullmatch(value):
+        raise InvalidInput(
+            "A tenancy reference has only letters A to Z, digits, spaces, '-', '/' and '.'."
+        )
+    return value
+
+
+async def resident_for_tenancy(session: AsyncSession, resident_id: int) -> Resident | None:
+    """The resident whose tenancy may be set (neighbourhood loaded), or None: no such
+    resident, a forged id, or one whose data was erased (there is nobody to set it for)."""
+    if not 0 < resident_id < 2**31:
+        return None
+    resident = await session.get(Resident, resident_id)
+    if resident is None or resident.forgotten_at is not None:
+        return None
+    await resident.awaitable_attrs.neighbourhood
+    return resident
+
+
+def _reference_change(before: str | None, after: str | None) -> str:
+    if before == after:
+        return "unchanged"
+    if before is None:
+        return "set"
+    return "cleared" if after is None else "changed"
+
+
+async def set_tenancy(
+    session: AsyncSession,
+    resident: Resident,
+    *,
+    tenure: str | None,
+    household_ref: str | None,
+    actor: str,
+) -> Resident:
+    """Set a resident's own TSM tenure (None: their neighbourhood's) and tenancy reference
+    (None or blank: they are their own household). Residents with the same reference are
+    one household, and the survey takes one response per household a year
+    (docs/regulation-tsm.md §4 "Unit of response", §9 items 8 and 9).
+
+    Audited with the resident's id, the tenures and whether the reference was set, changed
+    or cleared: never the reference itself. NotFound for an erased resident."""
+    if resident.forgotten_at is not None:
+        raise NotFound("That resident's data has been erased.")
+    new_tenure = None if tenure is None or tenure == "" else _checked_tenure(tenure)
+    new_ref = clean_household_ref(household_ref)
+    reference = _reference_change(resident.household_ref, new_ref)
+    if resident.tenure != new_tenure or reference != "unchanged":
+        record_action(
+            session,
+            actor,
+            "resident.tenancy_changed",
+            "resident",
+            resident.id,
+            {
+                "resident": resident.id,
+                "before": {"tenure": resident.tenure},
+                "after": {"tenure": new_tenure},
+                "reference": reference,
+            },
+        )
+        resident.tenure = new_tenure
+        resident.household_ref = new_ref
+        await session.flush()
+    return resident

@@ -38,6 +38,7 @@ COMMANDS = {
     "help": N_("What I can do"),
     "events": N_("What's on near you"),
     "myevents": N_("The events you have booked"),
+    "survey": N_("Answer this year's tenant survey"),
     "cancel": N_("Stop what you are doing"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data"),

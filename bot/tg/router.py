@@ -19,6 +19,7 @@ from bot.events import telegram_newevent as events_newevent
 from bot.events import telegram_preview as events_preview
 from bot.feedback import telegram as feedback
 from bot.feedback import telegram_follow_up as feedback_follow_up
+from bot.feedback import telegram_satisfaction as feedback_satisfaction
 from bot.feedback import telegram_staff as feedback_staff
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.privacy import telegram as privacy
@@ -28,6 +29,7 @@ from bot.residents import telegram_onboarding as onboarding
 from bot.residents import telegram_settings as residents_settings
 from bot.staff import telegram as staff
 from bot.staff.service import DEEP_LINK_PREFIX as STAFF_LINK_PREFIX
+from bot.survey import telegram as survey
 from bot.tg.conversation import Command, Flow, Turn, decode_press
 from bot.tg.menu import menu_item
 from bot.tg.routes import assemble
@@ -241,6 +243,7 @@ ROUTES = assemble(
         privacy.FLOW,
         feedback.FLOW,
         feedback_follow_up.FLOW,
+        feedback_satisfaction.FLOW,
         feedback_staff.FLOW,
         staff.FLOW,
         broadcasts.FLOW,
@@ -251,6 +254,7 @@ ROUTES = assemble(
         events_announce.FLOW,
         events_manage.FLOW,
         events_attendance.FLOW,
+        survey.FLOW,
         Flow(
             "menu",
             commands={

@@ -31,6 +31,7 @@ from bot.metrics import Metrics
 from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
+from bot.survey import web as survey_pages
 from bot.web import account, audit, home, language, login, users
 from bot.web.errors import not_found_page
 from bot.web.security import SESSIONS, SETTINGS, access, add_security_headers, guard
@@ -199,6 +200,7 @@ def create_app(
     residents_pages.add_routes(app)
     privacy_pages.add_routes(app)
     reports_pages.add_routes(app)
+    survey_pages.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

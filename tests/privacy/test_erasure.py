@@ -99,11 +99,15 @@ async def test_a_resident_with_no_reports_is_erased_and_no_exception_is_recorded
     sessions: Sessions, places: Places
 ) -> None:
     resident_id = await add_resident(sessions, 4100, area=places.riverside, topics=[])
+    async with sessions.begin() as db:
+        tenant = await db.get_one(Resident, resident_id)
+        tenant.household_ref, tenant.tenure = "T-0042", "lcho"  # a tenancy reference identifies
     assert await erase(sessions, resident_id, None) == []
     async with sessions() as db:
         resident = await db.get_one(Resident, resident_id)
         [line] = await db.scalars(select(AuditEntry).where(AuditEntry.action == "resident.erased"))
     assert resident.forgotten_at == ERASED_AT and resident.telegram_user_id is None
+    assert resident.household_ref is None and resident.tenure is None
     assert (line.actor, line.subject_id, line.details) == ("resident", str(resident_id), {})
 
 

@@ -16,6 +16,9 @@ from bot.models import (
     FeedbackAssignment,
     FeedbackDeadlineAlert,
     Resident,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyYear,
 )
 from bot.privacy.subject_access import SECTIONS, subject_access_file
 from tests.privacy.records import (
@@ -169,5 +172,48 @@ async def test_a_resident_with_nothing_but_a_profile_gets_empty_parts(sessions: 
     resident_id = await add_resident(sessions, 4200, area=None, topics=[])
     held = await copy_for(sessions, resident_id)
     assert held["resident"]["neighbourhood"] is None and held["resident"]["topics"] == []
-    for part in ("reports", "event_bookings", "messages_to_you", "audit_log"):
+    for part in ("reports", "event_bookings", "tenant_survey", "messages_to_you", "audit_log"):
         assert held[part] == [], part
+
+
+async def test_the_copy_holds_the_surveys_the_resident_was_asked_and_their_answers(
+    sessions: Sessions,
+) -> None:
+    resident_id = await add_resident(sessions, 4300, area=None, topics=[])
+    invited = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+    async with sessions.begin() as db:
+        year = SurveyYear(
+            starts_on=date(2026, 4, 1),
+            tenure="lcra",
+            method="census",
+            target=278,
+            homes=1000,
+            seed=1,
+            opened_by="admin:1",
+            opened_at=invited,
+        )
+        db.add(year)
+        await db.flush()
+        invitation = SurveyInvitation(
+            survey_year_id=year.id,
+            resident_id=resident_id,
+            household_key=f"resident:{resident_id}",
+            tenure="lcra",
+            invited_at=invited,
+            started_at=invited,
+        )
+        db.add(invitation)
+        await db.flush()
+        db.add(
+            SurveyAnswer(
+                invitation_id=invitation.id,
+                code="TP01",
+                answer="fairly_satisfied",
+                answered_at=invited,
+            )
+        )
+    held = await copy_for(sessions, resident_id)
+    [survey] = held["tenant_survey"]
+    assert survey["reporting_year_from"] == "2026-04-01"
+    assert survey["started_at"] == "2026-05-04T10:00:00+00:00" and survey["completed_at"] is None
+    assert survey["your_answers"] == {"TP01": "fairly_satisfied"}

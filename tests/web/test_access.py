@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -26,7 +26,9 @@ from bot.models import (
     Feedback,
     FeedbackAttachment,
     LoginAttempt,
+    Resident,
     StaffMember,
+    SurveyYear,
     WebSession,
 )
 from bot.models.base import utcnow
@@ -275,6 +277,18 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     target = await web.user("viewer", "target")
     async with web.sessions.begin() as db:
         area = await add_neighbourhood(db, "oakfield", "Oakfield Gardens")
+        resident = Resident(telegram_user_id=77, chat_id=77, neighbourhood_id=area.id)
+        year = SurveyYear(
+            starts_on=date(2026, 4, 1),
+            tenure="lcra",
+            method="census",
+            target=278,
+            homes=1000,
+            seed=1,
+            opened_by="admin:1",
+        )
+        db.add_all([resident, year])
+        await db.flush()
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
             continue
@@ -285,6 +299,8 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
             announcement_id=announcement_id,
             event_id=event_id,
             neighbourhood_id=area.id,
+            resident_id=resident.id,
+            year_id=year.id,
         )
         for role, client in clients.items():
             allowed = has_role(role, route.level)

@@ -164,6 +164,7 @@ def _admin_pages(ids: dict[str, int]) -> list[str]:
         f"/events/{ids['event']}/cancel",
         "/calendar",
         "/report",
+        "/survey",
         "/residents",
         "/neighbourhoods",
         f"/neighbourhoods/{ids['riverside']}/poster",

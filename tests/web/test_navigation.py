@@ -108,4 +108,4 @@ async def test_admin_sections_are_only_for_admins(web: Web) -> None:
     assert "Residents" in admin.links and "Residents" in staff.links
     assert "Residents" not in viewer.links
     everyone = ["Doorstep", "Account", "Home", "Feedback", "Events", "Announcements", "Calendar"]
-    assert viewer.links == [*everyone, "Report"]
+    assert viewer.links == [*everyone, "Report", "Survey"]

@@ -22,7 +22,7 @@ from bot.accounts.users import has_role
 from bot.association.service import effective_settings
 from bot.delivery import holding
 from bot.delivery.outbox import QuietHours, Urgency
-from bot.feedback import casework, extensions, hazards
+from bot.feedback import casework, extensions, hazards, satisfaction
 from bot.feedback.deadlines import HAZARD_DATE_CLOCKS, MAKE_SAFE, Clock
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.reports import awaabs_law_covers
@@ -85,6 +85,8 @@ class _Case:
     today: date  # the association's local date
     hazards_apply: bool  # Awaab's Law covers the report's home
     now: datetime
+    # "How satisfied are you with how it was handled?", once resolved (None: not asked).
+    satisfaction: dict[str, Any] | None = None
 
 
 async def _read(request: web.Request) -> _Case:
@@ -120,7 +122,36 @@ async def _read(request: web.Request) -> _Case:
             hazards_apply=await awaabs_law_covers(
                 db, record.report.neighbourhood_id, in_force.bank_holiday_region
             ),
+            satisfaction=await _satisfaction(db, record.report.id, tz, now),
         )
+
+
+# What the resident did after a dissatisfied answer, as the page says it.
+SATISFACTION_OUTCOMES = {
+    "reopened": N_("They reopened the report."),
+    "complaint": N_("They chose to make a complaint."),
+}
+
+
+async def _satisfaction(
+    db: AsyncSession, feedback_id: int, tz: ZoneInfo, now: datetime
+) -> dict[str, Any] | None:
+    """The resident's rating of how the report was handled, their comment (as typed) and
+    what they did next; when not yet answered, what became of the question."""
+    row = await satisfaction.satisfaction_of(db, feedback_id)
+    if row is None:
+        return None
+    question = await satisfaction.queued_question(db, feedback_id)
+    rating = satisfaction.ANSWER_WORDS.get(row.rating or "")
+    return {
+        "asked": display.local(row.asked_at, tz),
+        "question": holding.delivery_state(question, tz, _, now) if question else None,
+        "answered": display.local(row.answered_at, tz),
+        "rating": _(rating) if rating else None,
+        "dissatisfied": satisfaction.is_dissatisfied(row.rating),
+        "comment": row.comment,
+        "outcome": _(SATISFACTION_OUTCOMES[row.outcome]) if row.outcome else None,
+    }
 
 
 async def _last_to_resident(db: AsyncSession, report: Feedback) -> Delivery | None:
@@ -165,6 +196,7 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
             "notice": _notice(request.query.get("done", ""), read),
             "error": failure.message if failure else None,
             "timezone": str(tz),
+            "satisfaction": read.satisfaction,
         },
         status=failure.status if failure else 200,
     )

@@ -29,13 +29,13 @@ from markupsafe import Markup
 from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.models.base import utcnow
-from bot.reports import impact
+from bot.reports import case_satisfaction, impact
 from bot.reports.awaabs_law import HAZARD_OUTCOMES
 from bot.reports.complaints import NOT_COUNTED, TIMELINESS
 from bot.reports.event_figures import RATING_LABEL
 from bot.reports.feedback_figures import CATEGORY_LABELS, OUTCOME_LABELS
 from bot.reports.period import BadPeriod, Period, parse_period
-from bot.reports.resident_figures import NO_NEIGHBOURHOOD
+from bot.reports.resident_figures import NO_NEIGHBOURHOOD, neighbourhood_names
 from bot.reports.suppression import FEW_CASES, FEWER_THAN_5, HIDDEN, SMALL, Breakdown, Shown
 from bot.tables import neutralise
 from bot.web import charts
@@ -59,6 +59,18 @@ async def _report(request: web.Request, period: Period) -> impact.ImpactReport:
             tz=settings.tz,
             region=settings.bank_holiday_region,
             now=utcnow(),
+        )
+
+
+async def _case_satisfaction(
+    request: web.Request, period: Period
+) -> case_satisfaction.CaseSatisfactionFigures:
+    """Satisfaction with how cases were handled, in the period."""
+    async with request.app[SESSIONS]() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
+        begin, finish = period.bounds(settings.tz)
+        return await case_satisfaction.case_satisfaction_figures(
+            db, begin, finish, settings.tz, await neighbourhood_names(db)
         )
 
 
@@ -93,6 +105,12 @@ def figure_words(value: Shown) -> Shown:
     own: "fewer than 5", "hidden", "not shown: fewer than 5 cases", "none", "set the number
     of homes") translated."""
     return _(value) if isinstance(value, str) else value
+
+
+def month_words(label: str) -> str:
+    """A month ("2026-01") written out in the reader's language ("January 2026")."""
+    year, month = (int(part) for part in label.split("-"))
+    return format_date(date(year, month, 1), format="MMMM y", locale=current_language())
 
 
 def long_day(day: date) -> str:
@@ -176,6 +194,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
         "report.html",
         {
             "report": report,
+            "case_satisfaction": await _case_satisfaction(request, period),
             "charts": _charts(report),
             "form": {"from": period.start.isoformat(), "to": period.end.isoformat()},
             "timezone": request.app[SETTINGS].timezone,
@@ -188,6 +207,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
             "label_words": label_words,
             "place_words": place_words,
             "figure_words": figure_words,
+            "month_words": month_words,
         },
     )
 
@@ -203,7 +223,10 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(("section", "item", "figure"))
-    for section, item, figure in impact.figure_rows(report):
+    rows = impact.figure_rows(report) + case_satisfaction.figure_rows(
+        await _case_satisfaction(request, period)
+    )
+    for section, item, figure in rows:
         writer.writerow((neutralise(section), neutralise(item), neutralise(str(figure))))
     async with request.app[SESSIONS].begin() as db:
         record_action(

@@ -1,10 +1,11 @@
-"""The residents' dashboard pages: neighbourhoods (with QR posters), topics, the residents list."""
+"""The residents' dashboard pages: neighbourhoods (with QR posters), topics, the residents list
+and a resident's tenancy (for the TSM survey)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.residents.web import neighbourhoods, residents_list, topics
+from bot.residents.web import neighbourhoods, residents_list, tenancy, topics
 
 
 def add_routes(app: web.Application) -> None:
@@ -20,6 +21,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(
         "/neighbourhoods/{neighbourhood_id}/england", neighbourhoods.neighbourhood_england
     )
+    app.router.add_post(
+        "/neighbourhoods/{neighbourhood_id}/tenure", neighbourhoods.neighbourhood_tenure
+    )
     app.router.add_get(
         "/neighbourhoods/{neighbourhood_id}/poster", neighbourhoods.neighbourhood_poster
     )
@@ -28,3 +32,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/topics/{topic_id}/rename", topics.topic_rename)
     app.router.add_post("/topics/{topic_id}/active", topics.topic_active)
     app.router.add_get("/residents", residents_list.residents_list)
+    app.router.add_get("/residents/{resident_id}/tenancy", tenancy.tenancy_page)
+    app.router.add_post("/residents/{resident_id}/tenancy", tenancy.tenancy_save)

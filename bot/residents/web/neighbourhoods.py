@@ -1,5 +1,6 @@
 """Dashboard pages for the neighbourhoods residents choose from: the list with each one's
-deep link and residents count, adding, renaming, taking off the list, and QR posters.
+deep link and residents count, adding, renaming, taking off the list, whether their homes
+are in England, their tenure for the TSM survey, and QR posters.
 
 Admins only; every change is audited (before and after) by the service it goes through.
 The poster is for residents: it is printed in English, in Welsh or in both (Welsh first),
@@ -19,6 +20,7 @@ from bot.i18n import N_, Gettext, gettext_for
 from bot.models import Neighbourhood
 from bot.residents import service as residents
 from bot.residents.web.listed import listed_or_404, refused_in_a_row, render_list
+from bot.residents.web.tenancy import tenure_choices
 from bot.web.language import current_language
 from bot.web.pages import Failure, Form, form_action, qr_svg, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
@@ -76,9 +78,14 @@ async def _neighbourhoods_page(
         {"area": a, "link": deep_link(username, a.code), "residents": counts.get(a.id, 0)}
         for a in areas
     ]
-    return render_list(
-        request, "neighbourhoods.html", {"areas": rows, "username": username}, failure
-    )
+    context = {
+        "areas": rows,
+        "username": username,
+        "tenures": tenure_choices(),
+        "default_tenure": residents.DEFAULT_TENURE,
+        "tenure_saved": request.query.get("done") == "tenure" and failure is None,
+    }
+    return render_list(request, "neighbourhoods.html", context, failure)
 
 
 @access("admin")
@@ -132,6 +139,20 @@ async def neighbourhood_england(request: web.Request, form: Form) -> web.Respons
             db, area, in_england, actor=user_actor(current_user(request))
         )
     return see_other("/neighbourhoods?done=england")
+
+
+@access("admin")
+@form_action(refused_in_a_row(_neighbourhoods_page))
+async def neighbourhood_tenure(request: web.Request, form: Form) -> web.Response:
+    """Set the tenure of the neighbourhood's homes for the TSM survey: LCRA and LCHO are
+    surveyed apart, "none" not at all (docs/regulation-tsm.md §9 item 9)."""
+    tenure = str(form.get("tenure", ""))
+    async with request.app[SESSIONS].begin() as db:
+        area = await listed_or_404(db, Neighbourhood, request, "neighbourhood_id")
+        await residents.set_neighbourhood_tenure(
+            db, area, tenure, actor=user_actor(current_user(request))
+        )
+    return see_other("/neighbourhoods?done=tenure")
 
 
 @access("admin")

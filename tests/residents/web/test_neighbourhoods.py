@@ -160,3 +160,55 @@ async def test_the_poster_has_the_name_a_qr_code_of_the_deep_link_and_print_css(
     web.app[COMPONENTS].bot_username = None  # the bot not started: no QR with a wrong link
     html = await (await admin.get(f"/neighbourhoods/{area.id}/poster")).text()
     assert "<svg" not in html and "username is not known" in html
+
+
+async def test_admin_sets_a_neighbourhoods_tenure_for_the_survey(
+    web: Web, sessions: Sessions
+) -> None:
+    async with sessions.begin() as db:
+        area = await add_neighbourhood(db, "meadow", "Meadow Court")
+    assert area.tenure is None  # unset: the survey takes it as LCRA
+    admin = await web.logged_in("admin")
+    page = await (await admin.get("/neighbourhoods")).text()
+    assert f'action="/neighbourhoods/{area.id}/tenure"' in page
+    assert '<option value="lcra" selected>Low-cost rental (LCRA)</option>' in page
+    token = await page_token(admin, "/neighbourhoods")
+    same = await admin.post(
+        f"/neighbourhoods/{area.id}/tenure", data={"csrf_token": token, "tenure": "lcra"}
+    )
+    assert same.status == 200  # what it already had: nothing changes, nothing audited
+    shared = await admin.post(
+        f"/neighbourhoods/{area.id}/tenure", data={"csrf_token": token, "tenure": "lcho"}
+    )
+    text = await shared.text()
+    assert shared.status == 200 and "unless their own tenancy says otherwise" in text
+    assert '<option value="lcho" selected>Low-cost home ownership (LCHO)</option>' in text
+    leasehold = await admin.post(
+        f"/neighbourhoods/{area.id}/tenure", data={"csrf_token": token, "tenure": "none"}
+    )
+    assert leasehold.status == 200
+    forged = await admin.post(
+        f"/neighbourhoods/{area.id}/tenure", data={"csrf_token": token, "tenure": "freehold"}
+    )
+    assert forged.status == 400 and "Choose one of the tenures listed." in await forged.text()
+    async with sessions() as db:
+        row = await db.get(Neighbourhood, area.id)
+    assert row is not None and row.tenure == "none"
+    assert await audit_actions(sessions) == [
+        ("neighbourhood.tenure_changed", {"before": {"tenure": None}, "after": {"tenure": "lcho"}}),
+        (
+            "neighbourhood.tenure_changed",
+            {"before": {"tenure": "lcho"}, "after": {"tenure": "none"}},
+        ),
+    ]
+    assert (await admin.post("/neighbourhoods/0/tenure", data={"csrf_token": token})).status == 404
+    for role in ("staff", "viewer"):
+        other = await web.logged_in(role, f"{role}-tenure")
+        refused = await other.post(
+            f"/neighbourhoods/{area.id}/tenure",
+            data={"csrf_token": await page_token(other), "tenure": "lcra"},
+        )
+        assert refused.status == 403, role
+    async with sessions() as db:
+        row = await db.get(Neighbourhood, area.id)
+    assert row is not None and row.tenure == "none"
