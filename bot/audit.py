@@ -73,6 +73,7 @@ AREAS = {
     "settings": N_("Settings"),
     "dashboard": N_("Dashboard accounts"),
     "survey": N_("The TSM survey"),
+    "poll": N_("Polls"),
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -172,6 +173,26 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "announcement.withdrawn": (
         N_("Withdrew an announcement's held messages"),
         N_("{actor} withdrew the {messages} messages of {thing} still held for quiet hours"),
+    ),
+    "feedback.hate_incident": (
+        N_("Set or cleared the hate-incident flag"),
+        N_("{actor} set or cleared the hate-incident flag of {thing}"),
+    ),
+    "tsm.homes_set": (
+        N_("Set the homes for the TSM return"),
+        N_("{actor} set the homes at the year end for the TSM return"),
+    ),
+    "tsm.exported": (N_("Exported the TSM return"), N_("{actor} exported the TSM return")),
+    # Polls
+    "poll.created": (N_("Made a poll"), N_("{actor} made {thing}")),
+    "poll.sent": (N_("Sent a poll"), N_("{actor} sent {thing} to {asked} residents")),
+    "poll.results_announced": (
+        N_("Announced a poll's results"),
+        N_("{actor} announced the results of {thing} to {sent} residents"),
+    ),
+    "poll.results_exported": (
+        N_("Downloaded a poll's results"),
+        N_("{actor} downloaded the results of {thing}"),
     ),
     # The TSM survey
     "neighbourhood.tenure_changed": (

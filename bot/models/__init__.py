@@ -20,10 +20,12 @@ from bot.models.feedback import (
     ReferenceCounter,
 )
 from bot.models.neighbourhood import Neighbourhood, Topic
+from bot.models.poll import Poll, PollBallot, PollOption, PollVote
 from bot.models.resident import Resident, resident_topics
 from bot.models.send_budget import SendBudgetChat, SendBudgetSlot
 from bot.models.staff import AuditEntry, StaffInvite, StaffMember, staff_neighbourhoods
 from bot.models.survey import SurveyAnswer, SurveyInvitation, SurveyYear
+from bot.models.tsm import TsmHomes
 from bot.models.web import DashboardUser, LoginAttempt, WebSession
 
 __all__ = [
@@ -50,6 +52,10 @@ __all__ = [
     "HazardStep",
     "LoginAttempt",
     "Neighbourhood",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollVote",
     "ReferenceCounter",
     "Resident",
     "SendBudgetChat",
@@ -60,6 +66,7 @@ __all__ = [
     "SurveyInvitation",
     "SurveyYear",
     "Topic",
+    "TsmHomes",
     "WebSession",
     "event_neighbourhoods",
     "resident_topics",

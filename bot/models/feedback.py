@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +97,11 @@ class Feedback(TimestampMixin, Base):
     # Stage 1's due dates, kept when escalation starts stage 2's (the full record shows both).
     stage1_ack_due_on: Mapped[date | None] = mapped_column(Date)
     stage1_response_due_on: Mapped[date | None] = mapped_column(Date)
+    # An anti-social behaviour report that involves a hate incident (NM01's second part,
+    # docs/regulation-tsm.md §7); set or cleared by staff on the report's page.
+    hate_incident: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship(lazy="raise")
     attachments: Mapped[list[FeedbackAttachment]] = relationship(

@@ -23,6 +23,7 @@ from bot.events.notices import Notices
 from bot.events.privacy import forget_bookings_of
 from bot.feedback.privacy import anonymise_reports, erase_case_comments
 from bot.models import Feedback, Resident
+from bot.polls.privacy import erase_votes
 from bot.privacy.evidence import KeptReport, audit_details, kept_reports
 from bot.residents.privacy import forget_resident
 
@@ -66,6 +67,7 @@ async def erase_resident(
     )
     # Kept complaints and hazard cases are not anonymised: their satisfaction comments go too.
     await erase_case_comments(session, resident.id)
+    await erase_votes(session, resident.id)
     await forget_resident(session, resident, now=now)
     record_action(
         session,

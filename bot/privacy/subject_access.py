@@ -22,6 +22,7 @@ from bot.feedback.privacy import (
 )
 from bot.i18n import N_, Gettext
 from bot.models import AuditEntry, Delivery, Feedback, Resident
+from bot.polls.privacy import polls_for_subject_access
 from bot.residents.privacy import iso, personal_data
 from bot.survey.privacy import survey_for_subject_access
 
@@ -57,6 +58,7 @@ SECTIONS = {
         "The tenant satisfaction surveys you were invited to: when, how far you got, and "
         "your answers (question codes TP01 to TP12 and the questions before them)."
     ),
+    "polls": N_("The polls you voted in: the question, what you chose, and when."),
     "messages_to_you": N_(
         "The messages we sent you, or were to send you, through the bot: what kind, when, "
         "whether they arrived, and their text."
@@ -91,6 +93,7 @@ async def everything_held(
         "case_satisfaction": await case_satisfaction_for_subject_access(session, resident.id),
         "event_bookings": await bookings_for_subject_access(session, resident.id),
         "tenant_survey": await survey_for_subject_access(session, resident.id),
+        "polls": await polls_for_subject_access(session, resident.id),
         "messages_to_you": await _messages_to(session, resident.id, references),
         "audit_log": await _audit_entries_about(session, resident.id, references),
     }

@@ -22,6 +22,7 @@ from bot.feedback import telegram_follow_up as feedback_follow_up
 from bot.feedback import telegram_satisfaction as feedback_satisfaction
 from bot.feedback import telegram_staff as feedback_staff
 from bot.feedback.screening import mentions_any, sounds_unhappy
+from bot.polls import telegram as polls
 from bot.privacy import telegram as privacy
 from bot.residents import service as residents_service
 from bot.residents import telegram_help as residents_help
@@ -255,6 +256,7 @@ ROUTES = assemble(
         events_manage.FLOW,
         events_attendance.FLOW,
         survey.FLOW,
+        polls.FLOW,
         Flow(
             "menu",
             commands={

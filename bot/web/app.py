@@ -28,6 +28,7 @@ from bot.delivery.service import queue_depth
 from bot.events import web as events_pages
 from bot.feedback import web as feedback_pages
 from bot.metrics import Metrics
+from bot.polls import web as polls_pages
 from bot.privacy import web as privacy_pages
 from bot.reports import web as reports_pages
 from bot.residents import web as residents_pages
@@ -201,6 +202,7 @@ def create_app(
     privacy_pages.add_routes(app)
     reports_pages.add_routes(app)
     survey_pages.add_routes(app)
+    polls_pages.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

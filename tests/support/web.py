@@ -145,6 +145,11 @@ def sample(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, tuple(sorted(labels.items()))))
 
 
+# axe-core's tags for WCAG 2.0, 2.1 and 2.2, levels A and AA (2.2 added only AA rules): every
+# browser test checks its pages with these options.
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
+
 # Good passwords (zxcvbn scores them 4); tests never use them anywhere real.
 PASSWORDS = {
     "admin": "ochre lantern dripping violins",

@@ -26,6 +26,7 @@ from bot.models import (
     Feedback,
     FeedbackAttachment,
     LoginAttempt,
+    Poll,
     Resident,
     StaffMember,
     SurveyYear,
@@ -287,7 +288,10 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
             seed=1,
             opened_by="admin:1",
         )
-        db.add_all([resident, year])
+        poll = Poll(
+            question="New swings?", closes_at=utcnow() + timedelta(days=7), created_by="admin:1"
+        )
+        db.add_all([resident, year, poll])
         await db.flush()
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
@@ -301,6 +305,7 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
             neighbourhood_id=area.id,
             resident_id=resident.id,
             year_id=year.id,
+            poll_id=poll.id,
         )
         for role, client in clients.items():
             allowed = has_role(role, route.level)

@@ -38,14 +38,11 @@ from tests.support.broadcasts import (
 )
 from tests.support.events import make_event
 from tests.support.harness import TEST_TOKEN
-from tests.support.web import PASSWORDS, Web, sqlite_only
+from tests.support.web import AXE_OPTIONS, PASSWORDS, Web, sqlite_only
 
 pytestmark = pytest.mark.browser
 LONDON = ZoneInfo("Europe/London")
 TIMEOUT_MS = 10_000
-# WCAG 2.0, 2.1 and 2.2, levels A and AA (axe-core's tags; 2.2 added only AA rules).
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
 NOT_FOUND = "/no-such-page"
 WIDTHS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},

@@ -107,5 +107,14 @@ async def test_admin_sections_are_only_for_admins(web: Web) -> None:
         assert name in admin.links and name not in staff.links and name not in viewer.links
     assert "Residents" in admin.links and "Residents" in staff.links
     assert "Residents" not in viewer.links
-    everyone = ["Doorstep", "Account", "Home", "Feedback", "Events", "Announcements", "Calendar"]
-    assert viewer.links == [*everyone, "Report", "Survey"]
+    everyone = [
+        "Doorstep",
+        "Account",
+        "Home",
+        "Feedback",
+        "Events",
+        "Announcements",
+        "Polls",
+        "Calendar",
+    ]
+    assert viewer.links == [*everyone, "Report", "Survey", "TSM return"]

@@ -20,13 +20,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.association.service import effective_settings
+from bot.audit import record_action, staff_actor
 from bot.feedback import hazards
 from bot.feedback.casework import add_note, assign, escalate
 from bot.feedback.extensions import extend_deadline
 from bot.feedback.lifecycle import acknowledge, change_status
 from bot.feedback.notify import StaffNotices
 from bot.feedback.thread import add_staff_reply
-from bot.feedback.web.detail import detail_page, feedback_id_of
+from bot.feedback.web.detail import ASB_CATEGORY, detail_page, feedback_id_of
 from bot.i18n import N_
 from bot.models import Feedback, StaffMember
 from bot.scope import may_see_report, scope_of_user
@@ -265,3 +266,29 @@ async def feedback_hazard_accommodation(request: web.Request, form: Form) -> web
     async with acting_on(request) as act:
         await hazards.record_accommodation(act.db, act.report.id, act.staff, _text(form, "answer"))
     return _done(act, "accommodation")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_hate_incident(request: web.Request, form: Form) -> web.StreamResponse:
+    """Set or clear the hate-incident flag of an anti-social behaviour report (NM01),
+    audited as feedback.hate_incident."""
+    wanted = _text(form, "hate_incident")
+    if wanted not in ("yes", "no"):
+        raise Refused(_("Choose whether the report involves a hate incident."), 400)
+    async with acting_on(request) as act:
+        if act.report.category != ASB_CATEGORY:
+            raise Refused(_("Only an anti-social behaviour report can be flagged."), 400)
+        flag = wanted == "yes"
+        if act.report.hate_incident == flag:
+            return _done(act, "unchanged")
+        act.report.hate_incident = flag
+        record_action(
+            act.db,
+            staff_actor(act.staff),
+            "feedback.hate_incident",
+            "feedback",
+            act.report.id,
+            details={"hate_incident": flag},
+        )
+    return _done(act, "hate_incident")

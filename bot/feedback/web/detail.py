@@ -59,7 +59,10 @@ NOTICES = {
     "safety_work_done": N_("The safety work is recorded."),
     "preventive_works_started": N_("The start of the preventive works is recorded."),
     "accommodation": N_("The alternative accommodation answer is recorded."),
+    "hate_incident": N_("The hate-incident flag is recorded."),
 }
+# The anti-social behaviour category (bot.feedback.draft.CATEGORIES): the reports NM01 counts.
+ASB_CATEGORY = "antisocial"
 TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended", "summary_sent")
 
 
@@ -369,6 +372,8 @@ def _forms(read: _Case) -> dict[str, Any]:
         "urgent_case": read.urgent_case,
         "note_max": casework.NOTE_MAX_LENGTH,
         "reason_max": extensions.REASON_MAX_LENGTH,
+        # An anti-social behaviour report may be flagged as involving a hate incident (NM01).
+        "can_flag_hate": report.category == ASB_CATEGORY,
         **_hazard_forms(read),
     }
 

@@ -10,7 +10,6 @@ docs/regulation-tsm.md §5, not the regulator's Annex C, which was not found: TO
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,23 +17,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiohttp.test_utils import TestServer
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import load_settings
 from bot.models import AuditEntry, Neighbourhood, Resident, SurveyYear
 from bot.models.base import utcnow
 from bot.survey import answering, invitations
-from bot.survey import web as survey_pages
 from bot.survey.questions import Answer, Question, options
-from bot.web.app import create_app
 from bot.web.security import SETTINGS
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.broadcasts import add_resident
-from tests.support.web import PASSWORDS, Web, csrf_of, page_token, sqlite_only
+from tests.support.web import (
+    AXE_OPTIONS,
+    PASSWORDS,
+    Web,
+    WebFactory,
+    csrf_of,
+    page_token,
+    sqlite_only,
+)
 
 LONDON = ZoneInfo("Europe/London")
 NOON = datetime(2026, 12, 2, 12, 0, tzinfo=LONDON)
@@ -42,27 +44,13 @@ TIMEOUT_MS = 10_000
 HOMES = 1200
 # The computation for 1,200 homes (docs/regulation-tsm.md §9, worked example: DERIVED).
 COMPUTATION = "n = ⌈1,200 × 384.16 / (1,199 + 384.16)⌉ = ⌈291.18⌉ = 292"
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
 SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture
-async def survey_web(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Web]:
-    """The dashboard with 1,200 homes set, its survey pages mounted."""
-    settings = load_settings(database_url=database_url, web_port=0, homes=HOMES)
-    app = create_app(settings, sessions)
-    if not any(r.canonical == "/survey" for r in app.router.resources()):
-        survey_pages.add_routes(app)  # until bot/web/app.py mounts them
-    server: TestServer = TestServer(app)
-    await server.start_server()
-    made = Web(app, server, sessions, [])
-    yield made
-    for client in made.clients:
-        await client.close()
-    await server.close()
+async def survey_web(web_factory: WebFactory) -> Web:
+    """The dashboard with 1,200 homes set."""
+    return await web_factory(homes=HOMES)
 
 
 async def residents(web: Web, count: int, area: str, first_id: int) -> list[int]:
