@@ -74,6 +74,10 @@ AREAS = {
     "dashboard": N_("Dashboard accounts"),
     "survey": N_("The TSM survey"),
     "poll": N_("Polls"),
+    "idea": N_("Ideas"),
+    "ideas": N_("Ideas"),
+    "chest": N_("Community chest"),
+    "social_value": N_("Social values"),
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -178,6 +182,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Set or cleared the hate-incident flag"),
         N_("{actor} set or cleared the hate-incident flag of {thing}"),
     ),
+    "feedback.merged": (
+        N_("Merged a duplicate report"),
+        N_("{actor} merged {thing} into {into}"),
+    ),
+    "feedback.public_update": (
+        N_("Sent an update to everyone affected"),
+        N_("{actor} sent an update on {thing} to everyone affected ({backers_told} backers)"),
+    ),
     "tsm.homes_set": (
         N_("Set the homes for the TSM return"),
         N_("{actor} set the homes at the year end for the TSM return"),
@@ -193,6 +205,45 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "poll.results_exported": (
         N_("Downloaded a poll's results"),
         N_("{actor} downloaded the results of {thing}"),
+    ),
+    # Ideas
+    "idea.approved": (N_("Approved an idea"), N_("{actor} approved {thing}")),
+    "idea.declined": (N_("Declined an idea"), N_("{actor} declined {thing}")),
+    "idea.answered": (
+        N_("Answered an idea"),
+        N_("{actor} answered {thing} ({answer}); {told} residents told"),
+    ),
+    "ideas.exported": (N_("Downloaded the ideas"), N_("{actor} downloaded {rows} ideas")),
+    # Community chest
+    "chest.round_opened": (
+        N_("Opened a community chest round"),
+        N_("{actor} opened {thing}"),
+    ),
+    "chest.shortlisted": (N_("Shortlisted a project"), N_("{actor} shortlisted {thing}")),
+    "chest.not_shortlisted": (
+        N_("Did not shortlist a project"),
+        N_("{actor} did not shortlist {thing}"),
+    ),
+    "chest.results_confirmed": (
+        N_("Confirmed a community chest round's results"),
+        N_("{actor} confirmed the results of {thing}; {sent} residents told"),
+    ),
+    # Social value
+    "social_value.added": (
+        N_("Entered a social value"),
+        N_(
+            '{actor} entered a social value of {value} {per} for "{activity_name}", '
+            "from {valid_from} (source: {source})"
+        ),
+    ),
+    # Volunteering at events
+    "event.volunteer_roles": (
+        N_("Changed an event's volunteer roles"),
+        N_("{actor} changed the volunteer roles of {thing}"),
+    ),
+    "event.volunteer_hours": (
+        N_("Recorded volunteer hours"),
+        N_("{actor} recorded volunteer hours at {thing}"),
     ),
     # The TSM survey
     "neighbourhood.tenure_changed": (
@@ -384,6 +435,9 @@ SETTINGS_WORDS = {
 # The other details' names, as labels (a detail not here is labelled with its name's words).
 DETAIL_WORDS = {
     "active": N_("Active"),
+    "activity": N_("Activity"),
+    "activity_name": N_("Activity"),
+    "additive": N_("Additive"),
     "beyond_standard": N_("Beyond the standard"),
     "code": N_("Code"),
     "codes_left": N_("Codes left"),
@@ -399,6 +453,7 @@ DETAIL_WORDS = {
     "name_cy": N_("Name in Welsh"),
     "neighbourhoods": N_("Neighbourhoods"),
     "outcome": N_("Outcome"),
+    "per": N_("Counted"),
     "recovery_codes_deleted": N_("Recovery codes deleted"),
     "references": N_("References"),
     "reports": N_("Reports"),
@@ -406,13 +461,17 @@ DETAIL_WORDS = {
     "role": N_("Role"),
     "rows": N_("Rows"),
     "sessions_ended": N_("Sessions ended"),
-    "stage": N_("Stage"),
+    "source": N_("Source"),
+    "source_kind": N_("Where the value comes from"),
     "staff_member": N_("Staff member"),
     "staff_member_id": N_("Staff member"),
+    "stage": N_("Stage"),
     "state": N_("State"),
     "to": N_("To"),
     "told_in_telegram": N_("Told in Telegram"),
     "username": N_("Username"),
+    "valid_from": N_("Applies from"),
+    "value": N_("Value"),
     "working_days": N_("Working days"),
 }
 

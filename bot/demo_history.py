@@ -5,8 +5,10 @@ Doorstep is for. This writes a year of life for a small association, ending at `
 residents in each neighbourhood (fictional names), reports through every status with
 replies and notes, complaints answered at both stages (some in time, some late, some
 extended), Awaab's Law hazards with their stages, past events with bookings, attendance
-and ratings, bookings for the coming ones, announcements sent, and this reporting year's
-TSM perception survey under way (``bot.demo_survey``).
+and ratings, bookings for the coming ones, announcements sent, this reporting year's TSM
+perception survey under way (``bot.demo_survey``) and the community's ideas, chest, polls,
+volunteers and satisfaction answers (``bot.demo_community``). Every month before now has
+at least five complaint answers, so that the report's trend charts show figures.
 
 Everything goes through the services staff and residents use (``bot.feedback``,
 ``bot.events``, ``bot.broadcasts``), each given the moment it happened, so the rows,
@@ -26,14 +28,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts.audiences import Audience
 from bot.broadcasts.lifecycle import Plan, confirm_announcement, save_draft
 from bot.broadcasts.sending import settle_broadcasts
 from bot.config import Settings
-from bot.demo_story import ANNOUNCEMENTS, COMPLAINTS, LATE_JOINERS, PAST_EVENTS, RESIDENTS, WORDS
+from bot.demo_community import seed_community
+from bot.demo_story import (
+    ANNOUNCEMENTS,
+    COMPLAINTS,
+    LATE_JOINERS,
+    PAST_EVENTS,
+    RESIDENTS,
+    SAID,
+    WORDS,
+)
 from bot.demo_survey import SurveySummary, seed_survey
 from bot.events.attendance import close_event, record_rating, record_went, set_attendance
 from bot.events.places import sign_up
@@ -48,12 +59,14 @@ from bot.models import (
     Event,
     EventBooking,
     Feedback,
+    FeedbackStatusChange,
     Neighbourhood,
     Resident,
     StaffMember,
     Topic,
     resident_topics,
 )
+from bot.reports.calendar import Month
 
 # Seeded residents' Telegram ids: far from the web chat's own (random, 9 digits from 1e9)
 # and from the demo staff's (900_000_001...). The sandbox knows their chats.
@@ -170,6 +183,7 @@ async def _report(
     area: str | None = None,
     complaint: bool = False,
     urgent: bool = False,
+    shared_area: str | None = None,
 ) -> Feedback:
     """A report as the resident sent it at ``received`` (the service stamps its first
     history row and created_at with the wall clock: they are set to ``received``)."""
@@ -182,6 +196,7 @@ async def _report(
         is_complaint=complaint,
         urgent=urgent,
         aware_at=received.isoformat(),
+        shared_area=shared_area,
     )
     report = await submit_report(
         w.session, resident, draft, tz=w.tz, region=w.notices.region, notices=w.notices
@@ -278,7 +293,9 @@ async def _everyday_reports(w: _Writer) -> None:
         (0, "other", "new"),
     ]
     for days, kind, status in recent:
-        report = await _report(w, kind, w.ago(days, 8 + days, 40))
+        # The new estate report is about a shared place: neighbours back it (demo_community).
+        shared = "neighbourhood" if (kind, status) == ("estate", "new") else None
+        report = await _report(w, kind, w.ago(days, 8 + days, 40), shared_area=shared)
         if status != "new":
             await _work(
                 w, report, status, ack_after=timedelta(hours=3), answer_after=timedelta(days=3)
@@ -301,13 +318,7 @@ async def _complaints(w: _Writer) -> None:
         if stage1 == "extended":
             moment = w.office(moment + timedelta(days=5))
             await extensions.extend_deadline(
-                s,
-                report.id,
-                w.officer,
-                10,
-                "We are waiting for the contractor's report on the cause.",
-                n,
-                moment,
+                s, report.id, w.officer, 10, SAID["extension"], n, moment
             )
         answered = await _answer(w, report, w.officer, 1, late=stage1 == "late", after=moment)
         if answered is None or stage2 is None:
@@ -328,6 +339,31 @@ async def _complaints(w: _Writer) -> None:
     report = await _report(w, "complaint", w.ago(40, 14), complaint=True)
     await _work(w, report, "resolved", answer_after=timedelta(days=12))
     await casework.escalate(s, report.id, w.officer, w.colleague.id, n, now=w.ago(1, 11))
+
+
+async def _more_complaints(w: _Writer, least: int = 5) -> None:
+    """Each month before this one with fewer than ``least`` complaint answers gets more,
+    answered at stage 1 in the month: the report's monthly trend of complaints answered in
+    time shows a figure (a share of fewer than 5 answers is not shown)."""
+    month = Month.of(w.now.astimezone(w.tz).date()).preceding()
+    while month.first_day > min(since for _, since in w.residents).astimezone(w.tz).date():
+        start, end = month.bounds(w.tz)
+        given = await w.session.scalar(
+            select(func.count())
+            .select_from(FeedbackStatusChange)
+            .join(Feedback, Feedback.id == FeedbackStatusChange.feedback_id)
+            .where(Feedback.is_complaint, FeedbackStatusChange.to_status == "resolved")
+            .where(FeedbackStatusChange.changed_at >= start, FeedbackStatusChange.changed_at < end)
+        )
+        for number in range(least - int(given or 0)):  # early enough to be answered in it
+            received = _noon(month.first_day + timedelta(days=1 + 3 * number), w.tz)
+            report = await _report(w, "complaint", received, complaint=True)
+            acknowledged = w.office(received + timedelta(hours=20))
+            await lifecycle.acknowledge(w.session, report.id, w.officer, w.notices, acknowledged)
+            answered = await _answer(w, report, w.officer, 1, late=False, after=acknowledged)
+            if answered is not None:
+                await _close_quiet(w, answered)
+        month = month.preceding()
 
 
 async def _answer(
@@ -375,12 +411,7 @@ async def _hazards(w: _Writer) -> None:
         )
         await hazards.record_investigation(s, report.id, staff, n, done_at=safe, now=recorded)
         await hazards.send_summary(
-            s,
-            report.id,
-            staff,
-            "We made the home safe and found the cause; the repair is booked.",
-            n,
-            now=w.office(recorded + timedelta(hours=12)),
+            s, report.id, staff, SAID["made_safe"], n, now=w.office(recorded + timedelta(hours=12))
         )
         await hazards.record_accommodation(s, report.id, staff, "not_needed", now=recorded)
         resolved = await _work(w, report, "resolved", ack_after=timedelta(hours=1))
@@ -392,14 +423,7 @@ async def _hazards(w: _Writer) -> None:
         investigated = w.office(received + timedelta(days=investigate_days))
         await hazards.record_investigation(s, report.id, staff, n, now=investigated)
         summary = w.office(investigated + timedelta(days=1))
-        await hazards.send_summary(
-            s,
-            report.id,
-            staff,
-            "Our surveyor found condensation damp; we will treat the mould and fit a fan.",
-            n,
-            now=summary,
-        )
+        await hazards.send_summary(s, report.id, staff, SAID["damp_found"], n, now=summary)
         await hazards.record_works(
             s, report.id, staff, "safety_work_done", now=w.office(summary + timedelta(days=3))
         )
@@ -412,13 +436,7 @@ async def _hazards(w: _Writer) -> None:
     report = await _report(w, "repairs", w.ago(4, 9, 30))
     await lifecycle.acknowledge(s, report.id, staff, n, now=w.ago(3, 10))
     await hazards.classify(
-        s,
-        report.id,
-        staff,
-        "damp_mould",
-        "The resident's photos show black mould across the bathroom ceiling.",
-        n,
-        now=w.ago(3, 10, 30),
+        s, report.id, staff, "damp_mould", SAID["classified"], n, now=w.ago(3, 10, 30)
     )
     # Still running: reported two days ago, not yet investigated.
     await _report(w, "damp_mould", w.ago(2, 16))
@@ -496,14 +514,8 @@ async def _attendance(w: _Writer, event: Event, staff_marked: bool, parties: int
         came += 1
         await record_rating(s, resident, booking_id, 3 + (number + event.id) % 3, now=after)
     if staff_marked:
-        await close_event(
-            s,
-            event.id,
-            came + parties // 2,
-            "Good turnout; tea ran out early.",
-            w.officer,
-            now=after + timedelta(hours=1),
-        )
+        closed = after + timedelta(hours=1)
+        await close_event(s, event.id, came + parties // 2, SAID["closing"], w.officer, now=closed)
 
 
 # ----- announcements -----------------------------------------------------------------------------
@@ -521,13 +533,7 @@ async def _announcements(w: _Writer) -> int:
     later = datetime.combine(
         w.now.astimezone(w.tz).date() + timedelta(days=5), time(10), w.tz
     ).astimezone(UTC)
-    plan = Plan(
-        "Reminder: the residents' meeting is next week. Come and have your say.",
-        None,
-        Audience(),
-        urgent=False,
-        send_at=later,
-    )
+    plan = Plan(SAID["reminder"], None, Audience(), urgent=False, send_at=later)
     row = await save_draft(s, plan, w.officer.id)
     await confirm_announcement(s, row.id, w.officer, now=w.ago(0, 9), quiet_hours=None, tz=w.tz)
     return len(ANNOUNCEMENTS) + 1
@@ -571,9 +577,11 @@ async def seed_history(
     await _add_residents(w)
     await _everyday_reports(w)
     await _complaints(w)
+    await _more_complaints(w)
     await _hazards(w)
     events = await _events(w)
     announcements = await _announcements(w)
+    await seed_community(session, settings, now=now, residents=w.residents, staff=officer)
     survey = await seed_survey(session, settings, now=now, residents=w.residents, areas=areas)
     await _delivered(w)
     return HistorySummary(len(w.residents), w.reports, events, announcements, survey)

@@ -47,6 +47,7 @@ from bot.models import (
 )
 from bot.reports.impact import ImpactReport, impact_report
 from bot.reports.period import Period
+from bot.reports.trends import MEASURES, trends
 from bot.survey import progress
 from tests.support.harness import in_thread
 from tests.support.web import PASSWORDS
@@ -55,6 +56,10 @@ LONDON = ZoneInfo("Europe/London")
 # The demo's "now": a Wednesday noon in London, fixed so the history is the same each run.
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=LONDON).astimezone(UTC)
 YEAR = Period(date(2025, 12, 3), date(2026, 12, 2))
+# The report's trends, as a person opening it on NOW would ask: the last full quarter (its
+# tiles compared with the quarter before) and the last 12 full months.
+LAST_QUARTER = Period(date(2026, 9, 1), date(2026, 11, 30))
+LAST_TWELVE_MONTHS = Period(date(2025, 12, 1), date(2026, 11, 30))
 LOGINS = [
     DemoLogin(DEMO_ADMIN, PASSWORDS["admin"], "admin"),
     DemoLogin(DEMO_OFFICER, PASSWORDS["staff"], "staff"),
@@ -158,6 +163,31 @@ async def test_a_year_of_history_in_every_state(
     assert isinstance(report.rating_average, float)
     assert report.broadcasts >= 5 and isinstance(report.messages_sent, int)
     assert {hazard.kind for hazard in report.hazards} >= {"make_safe_due_at", "investigate_due_on"}
+
+
+async def test_every_trend_shows_a_figure_in_most_months(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The report's five trend charts are not mostly "fewer than 5": each measure is a
+    figure (not suppressed) in at least 9 of the 12 months before now, and the quarter's
+    tiles are compared with the quarter before."""
+    settings = load_settings(database_url=database_url, web_port=0)
+    with time_machine.travel(NOW, tick=True):
+        await seed_demo_data(settings, now=NOW)
+    async with sessions() as db:
+        found = {
+            period: await trends(db, period, tz=LONDON, region="england-and-wales")
+            for period in (LAST_QUARTER, LAST_TWELVE_MONTHS)
+        }
+    for period, shown in found.items():
+        assert [line.measure for line in shown.series] == list(MEASURES)
+        for line in shown.series:
+            figures = [figure for _, figure in line.months if not isinstance(figure, str)]
+            assert len(figures) >= 9, (period, line.measure.key, line.months)
+    for tile in found[LAST_QUARTER].tiles:
+        assert not isinstance(tile.current, str), tile
+        assert not isinstance(tile.previous, str), tile
+        assert tile.change is not None, tile
 
 
 def test_the_start_says_whether_the_data_was_reset(tmp_path: Path) -> None:

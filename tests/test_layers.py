@@ -31,6 +31,7 @@ COMPOSITION = {
     "bot/__main__.py",
     "bot/cli.py",
     "bot/demo.py",
+    "bot/demo_community.py",
     "bot/demo_history.py",
     "bot/demo_survey.py",
     "bot/runtime.py",
@@ -49,6 +50,8 @@ FEATURE_RANK = {
     "feedback": 4,
     "events": 5,
     "survey": 5,
+    "ideas": 5,  # residents' ideas for their neighbourhood
+    "chest": 5,  # the community chest (participatory budgeting)
     "reports": 6,
     "polls": 7,  # its published figures use the reports' small-number rule
     "privacy": 8,  # erasure and subject access reach into every feature

@@ -21,6 +21,7 @@ from bot.events.places import (
     sign_up_closed_reason,
     waitlist_rank,
 )
+from bot.events.volunteering import RoleCount, own_volunteering, roles_of
 from bot.models import Event, EventBooking, Resident, event_neighbourhoods
 
 
@@ -38,12 +39,15 @@ def _visible_to(neighbourhood_id: int | None) -> Any:
 
 @dataclass(frozen=True)
 class EventView:
-    """An event as one resident sees it: places left and their own booking."""
+    """An event as one resident sees it: places left and their own booking; the volunteer
+    roles with places taken, and the role the resident volunteers in (its name), if any."""
 
     event: Event
     places_left: int | None  # open to a newcomer: 0 while others wait in strict order
     booking: EventBooking | None
     waitlist_rank: int | None
+    roles: tuple[RoleCount, ...] = ()
+    volunteering_as: str | None = None
 
     @property
     def holding(self) -> bool:
@@ -68,7 +72,15 @@ async def view_event(
         if booking is not None and booking.status == WAITLISTED
         else None
     )
-    return EventView(event, places_open(event, booked, waiting), booking, rank)
+    volunteering = await own_volunteering(session, event.id, resident.id)
+    return EventView(
+        event,
+        places_open(event, booked, waiting),
+        booking,
+        rank,
+        tuple(await roles_of(session, event.id)),
+        None if volunteering is None else volunteering[1].name,
+    )
 
 
 @dataclass(frozen=True)

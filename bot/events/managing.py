@@ -29,6 +29,7 @@ from bot.events.places import (
     promote,
 )
 from bot.events.plans import EventPlan, audit_event, check_plan, chosen_neighbourhoods, snapshot
+from bot.events.volunteering import tell_volunteers
 from bot.i18n import N_, gettext_for
 from bot.models import Event, EventBooking, StaffMember
 
@@ -106,7 +107,8 @@ def _differs(before: EventPlan, after: EventPlan, key: str) -> bool:
 
 
 async def _tell_moved(session: AsyncSession, event: Event, notices: Notices, now: datetime) -> int:
-    """Tell everyone with a place or waiting of the new time or place; returns how many."""
+    """Tell everyone with a place or waiting, and volunteers, of the new time or place;
+    returns how many."""
     # Reminders already queued name the old time or place: new ones follow the rows.
     await skip_queued(session, event.id, kind=REMINDER_KIND)
     told = 0
@@ -127,7 +129,7 @@ async def _tell_moved(session: AsyncSession, event: Event, notices: Notices, now
             session, resident, event, text, notices, now, buttons=place_buttons(_, event.id)
         ):
             told += 1
-    return told
+    return told + await tell_volunteers(session, event, notices, now, cancelled=False)
 
 
 async def update_event(
@@ -196,7 +198,8 @@ async def cancel_event(
     *,
     now: datetime,
 ) -> int:
-    """Call the event off and tell each resident with a place or on the waitlist, once."""
+    """Call the event off and tell each resident with a place or on the waitlist, and each
+    volunteer, once."""
     event = await locked_event(session, event_id)
     editable(event, now)
     event.status = "cancelled"
@@ -221,6 +224,7 @@ async def cancel_event(
         ).format(title=event.title, when=when_words(event, notices.tz, resident.language))
         if await tell(session, resident, event, text, notices, now):
             told += 1
+    told += await tell_volunteers(session, event, notices, now, cancelled=True)
     audit_event(session, staff, "event.cancelled", event, now, told=told)
     await session.flush()
     return told

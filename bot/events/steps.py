@@ -27,6 +27,11 @@ class EventButton(StrEnum):
     MINE = "evmine"
     WENT = "evwent"
     RATE = "evrate"
+    VOLUNTEER = "evvol"
+    VOLUNTEER_ROLE = "evvolrole"
+    WITHDRAW = "evvolwd"
+    WITHDRAW_CONFIRMED = "evvolwdok"
+    VOLUNTEER_KEEP = "evvolkeep"
 
 
 class NewEventStep(StrEnum):
@@ -65,6 +70,7 @@ class ClosingStep(StrEnum):
 
     HEADCOUNT = "evs_headcount"
     NOTES = "evs_notes"
+    HOURS = "evs_vhours"  # one volunteer's hours (not in the headcount-notes sequence)
 
 
 class ClosingButton(StrEnum):
@@ -72,6 +78,7 @@ class ClosingButton(StrEnum):
 
     HEADCOUNT = "head"
     NOTES = "notes"
+    HOURS = "vhours"
 
 
 class StaffEventButton(StrEnum):
@@ -92,3 +99,5 @@ class StaffEventButton(StrEnum):
     ALL_CAME = "evall"
     CLOSE = "evclose"
     STAFF_LIST = "evstaff"
+    VOLUNTEERS = "evvols"
+    VOLUNTEER_HOURS = "evvhrs"

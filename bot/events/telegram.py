@@ -9,6 +9,7 @@ service refuses what no longer applies, in words the resident can act on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -19,6 +20,13 @@ from bot.events.calendar import calendar_file, file_name
 from bot.events.notices import when_words
 from bot.events.places import BOOKED, WAITLISTED, open_places
 from bot.events.steps import RESIDENT_FLOW, EventButton
+from bot.events.volunteering import (
+    MyVolunteering,
+    RoleCount,
+    hours_words,
+    my_volunteering,
+    roles_closed_reason,
+)
 from bot.i18n import Gettext, format_moment
 from bot.models import Event, EventBooking, Resident
 from bot.models.base import utcnow
@@ -184,9 +192,28 @@ def _detail_markup(turn: Turn, view: EventView, now: datetime) -> InlineKeyboard
         # One person each: the button carries the party size, so one press books.
         size = () if event.max_party > 1 else (1,)
         rows.append([turn.button(label, EventButton.JOIN, event.id, *size, anywhere=True)])
+    if view.roles and roles_closed_reason(event, now) is None:
+        if view.volunteering_as is not None:
+            label, action = _("Stop volunteering"), EventButton.WITHDRAW
+        else:
+            label, action = _("Volunteer"), EventButton.VOLUNTEER
+        rows.append([turn.button(label, action, event.id, anywhere=True)])
     rows.append([turn.button(_("Add to calendar"), EventButton.CALENDAR, event.id, anywhere=True)])
     rows.append([turn.button(_("Back to events"), EventButton.LIST, 0, anywhere=True)])
     return inline(rows)
+
+
+def roles_words(_: Gettext, roles: Sequence[RoleCount]) -> str:
+    """ "Volunteers wanted: Set up (2 of 3 places left), Serve food (full)"."""
+    parts = [
+        _("{role} (full)").format(role=line.role.name)
+        if line.left == 0
+        else _("{role} ({left} of {places} places left)").format(
+            role=line.role.name, left=line.left, places=line.role.places
+        )
+        for line in roles
+    ]
+    return _("Volunteers wanted: {roles}").format(roles=", ".join(parts))
 
 
 def _detail_text(turn: Turn, view: EventView, now: datetime) -> str:
@@ -210,6 +237,10 @@ def _detail_text(turn: Turn, view: EventView, now: datetime) -> str:
     own = holding_words(_, view.booking, view.waitlist_rank) if view.holding else None
     if own is not None:
         lines.append(own)
+    if view.roles:
+        lines.append(roles_words(_, view.roles))
+    if view.volunteering_as is not None:
+        lines.append(_("You're volunteering as {role}.").format(role=view.volunteering_as))
     closed = view.closed_reason(now)
     if closed is not None and (not view.holding or event.status == "cancelled"):
         lines.append(_(closed))
@@ -260,7 +291,8 @@ async def _my_events(turn: Turn) -> None:
     resident = resident_pressing(turn)
     now = utcnow()
     mine = await my_events(turn.session, resident, now)
-    if not mine:
+    upcoming, past = await my_volunteering(turn.session, resident, now)
+    if not mine and not upcoming and not past:
         turn.reply(
             _("You haven't signed up for any upcoming events. Open Events to see what's on."),
             turn.menu(),
@@ -283,8 +315,49 @@ async def _my_events(turn: Turn) -> None:
         if can_cancel(event, now):
             row.append(turn.button(_("Cancel"), EventButton.CANCEL, event.id, anywhere=True))
         buttons.append(row)
+    text = _("Your events, soonest first:") + "\n\n" + "\n\n".join(blocks) if blocks else ""
+    volunteering = _volunteering_blocks(turn, upcoming, past)
+    if volunteering:
+        text = (text + "\n\n" if text else "") + volunteering
+    known = {held.event.id for held in mine}
+    for line in upcoming:
+        if line.event.id not in known:
+            title = shorten(line.event.title, BUTTON_TITLE_LENGTH)
+            buttons.append([turn.button(title, EventButton.DETAIL, line.event.id, anywhere=True)])
     buttons.append([turn.button(_("Back to events"), EventButton.LIST, 0, anywhere=True)])
-    turn.reply(_("Your events, soonest first:") + "\n\n" + "\n\n".join(blocks), inline(buttons))
+    turn.reply(text, inline(buttons))
+
+
+def _volunteering_blocks(
+    turn: Turn, upcoming: list[MyVolunteering], past: list[MyVolunteering]
+) -> str:
+    """My events' volunteering: the roles to come, then the latest given, with hours."""
+    _ = turn._
+    blocks = []
+    if upcoming:
+        lines = [_("You're volunteering:")]
+        for line in upcoming:
+            lines.append(
+                _("{title} ({when}): {role}").format(
+                    title=line.event.title, when=when(turn, line.event), role=line.role
+                )
+            )
+        blocks.append("\n".join(lines))
+    if past:
+        lines = [_("Volunteering you've done:")]
+        for line in past:
+            hours = (
+                _("{hours} hours recorded").format(hours=hours_words(line.hours))
+                if line.hours is not None
+                else _("hours not recorded yet")
+            )
+            lines.append(
+                _("{title} ({when}): {role} - {hours}").format(
+                    title=line.event.title, when=when(turn, line.event), role=line.role, hours=hours
+                )
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 async def on_my_events(turn: Turn) -> None:

@@ -1,5 +1,6 @@
 """Staff after an event in Telegram: marking who came (ten sign-ups a page), "All who
-signed up came", and the closing record (how many came all told, and notes)."""
+signed up came", the closing record (how many came all told, and notes), and the hours
+each volunteer gave (the resident is thanked through the outbox)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,20 @@ from bot.events.attendance import (
     mark_all_attended,
     set_attendance,
 )
+from bot.events.notices import Notices
 from bot.events.places import get_event
 from bot.events.plans import check_notes, parse_headcount
 from bot.events.steps import CLOSING_FLOW, ClosingButton, ClosingStep, StaffEventButton
 from bot.events.telegram_answers import choice, press_arg, typed
 from bot.events.telegram_manage import who
+from bot.events.volunteering import (
+    VolunteerLine,
+    hours_words,
+    parse_hours,
+    record_hours,
+    volunteers_of,
+)
+from bot.i18n import Gettext
 from bot.models.base import utcnow
 from bot.text import shorten
 from bot.tg.conversation import Flow, Step, Turn, TurnHandler, inline
@@ -61,6 +71,7 @@ def _attendance_markup(turn: Turn, roster: Roster, offset: int) -> InlineKeyboar
     if roster.booked:
         rows.append([button(_("All who signed up came"), StaffEventButton.ALL_CAME)])
     rows.append([button(_("Closing record"), StaffEventButton.CLOSE)])
+    rows.append([button(_("Volunteer hours"), StaffEventButton.VOLUNTEERS)])
     return inline(rows)
 
 
@@ -223,15 +234,149 @@ async def handle_notes(turn: Turn) -> None:
     ]
     if notes:
         lines.append(_("Notes: {notes}").format(notes=notes))
+    rows = [[turn.button(_("Manage"), StaffEventButton.MANAGE, event.id, anywhere=True)]]
+    volunteers = await volunteers_of(turn.session, event_id)
+    if volunteers:
+        lines.append(
+            _("Volunteers: {count}. Record the hours each gave with Volunteer hours.").format(
+                count=len(volunteers)
+            )
+        )
+        rows.insert(
+            0,
+            [
+                turn.button(
+                    _("Volunteer hours"), StaffEventButton.VOLUNTEERS, event.id, anywhere=True
+                )
+            ],
+        )
+    turn.reply("\n".join(lines), inline(rows))
+
+
+# ----- volunteers' hours ----------------------------------------------------------------------
+
+
+def volunteer_who(_: Gettext, line: VolunteerLine) -> str:
+    """A volunteer by the name the resident gave, or by their resident number."""
+    if line.name:
+        return line.name
+    if line.volunteer.resident_id is None:
+        return _("Erased resident")
+    return _("Resident #{number}").format(number=line.volunteer.resident_id)
+
+
+def _hours_of(_: Gettext, line: VolunteerLine) -> str:
+    hours = line.volunteer.hours
+    return _("no hours yet") if hours is None else _("{hours} h").format(hours=hours_words(hours))
+
+
+async def on_volunteers(turn: Turn) -> None:
+    """Volunteer hours (button): each volunteer, their role and hours, as a button to record."""
+    await turn.require_staff()
+    _ = turn._
+    event = await get_event(turn.session, press_arg(turn))
+    after_start(event, utcnow())
+    volunteers = await volunteers_of(turn.session, event.id)
+    turn.answer_press()
+    if not volunteers:
+        turn.reply(_("Nobody volunteered at {title}.").format(title=event.title))
+        return
+    rows = [
+        [
+            turn.button(
+                f"{shorten(volunteer_who(_, line), 20)} · {shorten(line.role, 20)} · "
+                + _hours_of(_, line),
+                StaffEventButton.VOLUNTEER_HOURS,
+                event.id,
+                line.volunteer.id,
+                anywhere=True,
+            )
+        ]
+        for line in volunteers[: ATTENDANCE_PAGE * 5]
+    ]
     turn.reply(
-        "\n".join(lines),
-        inline([[turn.button(_("Manage"), StaffEventButton.MANAGE, event.id, anywhere=True)]]),
+        _(
+            "Volunteers at {title}. Tap one to record the hours they gave; they'll be "
+            "thanked for them."
+        ).format(title=event.title),
+        inline(rows),
+    )
+
+
+async def on_volunteer_hours(turn: Turn) -> None:
+    """A volunteer's button: ask how many hours they gave."""
+    await turn.require_staff()
+    event_id, volunteer_id = press_arg(turn, 0), press_arg(turn, 1)
+    event = await get_event(turn.session, event_id)
+    after_start(event, utcnow())
+    if not any(v.volunteer.id == volunteer_id for v in await volunteers_of(turn.session, event_id)):
+        raise InvalidInput("That volunteer is no longer on the list.")
+    turn.answer_press()
+    turn.go(ClosingStep.HOURS, {"closing": event_id, "volunteer": volunteer_id})
+    await turn.prompt_current()
+
+
+async def _volunteer_line(turn: Turn) -> VolunteerLine:
+    volunteer_id = turn.data.get("volunteer")
+    lines = await volunteers_of(turn.session, _closing(turn))
+    line = next((v for v in lines if v.volunteer.id == volunteer_id), None)
+    if line is None:
+        raise StaleAction("That volunteer is no longer on the list.")
+    return line
+
+
+async def prompt_hours(turn: Turn) -> None:
+    """Ask for the volunteer's hours, in quarter hours."""
+    _ = turn._
+    line = await _volunteer_line(turn)
+    turn.reply(
+        _(
+            "How many hours did {who} give as {role}? Type a number in quarter hours, like "
+            "2.5 or 2:30."
+        ).format(who=volunteer_who(_, line), role=line.role)
+    )
+
+
+async def handle_hours(turn: Turn) -> None:
+    """Take the hours, record them and thank the volunteer (through the outbox)."""
+    staff = await turn.staff_or_stop()
+    if staff is None:
+        return
+    _ = turn._
+    hours = parse_hours(typed(turn))
+    event_id = _closing(turn)
+    line = await _volunteer_line(turn)
+    settings = turn.settings
+    await record_hours(
+        turn.session,
+        event_id,
+        line.volunteer.id,
+        hours,
+        staff,
+        Notices.of(settings),
+        now=utcnow(),
+    )
+    turn.end()
+    turn.reply(
+        _("Recorded {hours} hours for {who} as {role}. We'll thank them for it.").format(
+            hours=hours_words(hours), who=volunteer_who(_, line), role=line.role
+        ),
+        inline(
+            [
+                [
+                    turn.button(
+                        _("Volunteer hours"), StaffEventButton.VOLUNTEERS, event_id, anywhere=True
+                    )
+                ]
+            ]
+        ),
     )
 
 
 STEPS: dict[str, Step] = {
     ClosingStep.HEADCOUNT: Step(CLOSING_FLOW, prompt_headcount, handle_headcount, staff_only=True),
     ClosingStep.NOTES: Step(CLOSING_FLOW, prompt_notes, handle_notes, staff_only=True),
+    ClosingStep.HOURS: Step(CLOSING_FLOW, prompt_hours, handle_hours, staff_only=True),
 }
 
 # Buttons that work at any step (revision 0); each checks that the presser is staff.
@@ -240,6 +385,8 @@ PRESS_ACTIONS: dict[str, TurnHandler] = {
     StaffEventButton.MARK: on_mark,
     StaffEventButton.ALL_CAME: on_all_came,
     StaffEventButton.CLOSE: on_close,
+    StaffEventButton.VOLUNTEERS: on_volunteers,
+    StaffEventButton.VOLUNTEER_HOURS: on_volunteer_hours,
 }
 
 FLOW = Flow("events_attendance", STEPS, presses=PRESS_ACTIONS)

@@ -23,6 +23,7 @@ from bot.events.places import (
 )
 from bot.events.steps import EventButton
 from bot.events.telegram import pressed, resident_pressing, send_calendar, when
+from bot.events.telegram_volunteer import PRESS_ACTIONS as VOLUNTEER_ACTIONS
 from bot.models import Resident
 from bot.models.base import utcnow
 from bot.tg.conversation import Flow, Turn, TurnHandler, inline
@@ -281,6 +282,7 @@ PRESS_ACTIONS: dict[str, TurnHandler] = {
     EventButton.KEEP: on_keep,
     EventButton.WENT: on_went,
     EventButton.RATE: on_rate,
+    **VOLUNTEER_ACTIONS,  # volunteering: apart from places, but the same kind of buttons
 }
 
 FLOW = Flow("events_booking", presses=PRESS_ACTIONS)

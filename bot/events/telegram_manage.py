@@ -24,6 +24,7 @@ from bot.events.plans import EventPlan
 from bot.events.steps import NewEventStep, StaffEventButton
 from bot.events.telegram_answers import answers_of, editing_of, press_arg
 from bot.events.telegram_preview import show_preview
+from bot.events.volunteering import RoleCount, VolunteerLine, roles_of, volunteers_of
 from bot.i18n import N_, Gettext
 from bot.models import Event
 from bot.models.base import utcnow
@@ -204,6 +205,7 @@ def _card_buttons(turn: Turn, event: Event, now: datetime) -> InlineKeyboardMark
                 button(_("Closing record"), StaffEventButton.CLOSE),
             ]
         )
+        rows.append([button(_("Volunteer hours"), StaffEventButton.VOLUNTEERS)])
     rows.append([button(_("Calendar file"), StaffEventButton.CALENDAR)])
     return inline(rows)
 
@@ -255,7 +257,35 @@ async def on_roster(turn: Turn) -> None:
     roster = await attendance.roster(turn.session, press_arg(turn))
     turn.answer_press()
     when = when_words(roster.event, turn.settings.tz, turn.language)
-    turn.reply(roster_text(turn._, roster, when))
+    text = roster_text(turn._, roster, when)
+    volunteering = volunteers_text(
+        turn._,
+        await roles_of(turn.session, roster.event.id),
+        await volunteers_of(turn.session, roster.event.id),
+    )
+    if volunteering and len(text) + len(volunteering) + 2 <= ROSTER_TEXT_LIMIT:
+        text += "\n\n" + volunteering
+    turn.reply(text)
+
+
+def volunteers_text(_: Gettext, roles: list[RoleCount], people: list[VolunteerLine]) -> str:
+    """The volunteer roles with places taken and who ("" when the event asks for none)."""
+    if not roles:
+        return ""
+    lines = [_("Volunteers:")]
+    for line in roles:
+        names = [
+            p.name or _("Resident #{number}").format(number=p.volunteer.resident_id)
+            for p in people
+            if p.volunteer.role_id == line.role.id
+        ]
+        lines.append(
+            _("{role}: {taken} of {places}").format(
+                role=line.role.name, taken=line.taken, places=line.role.places
+            )
+            + (" - " + ", ".join(names) if names else "")
+        )
+    return "\n".join(lines)
 
 
 async def on_edit(turn: Turn) -> None:

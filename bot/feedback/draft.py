@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, StaleAction
 from bot.i18n import N_
 from bot.text import require_text
 
@@ -39,6 +39,22 @@ HAZARD_CATEGORIES = frozenset(
     {"repairs", "damp_mould", "antisocial", "estate", "complaint", "other"}
 )
 
+# Categories where the resident is asked whether the problem is in a shared area or
+# inside their home (bot.feedback.backing: only a shared area's report is communal).
+AREA_CATEGORIES = frozenset({"repairs", "estate"})
+# Shared area code -> label (a gettext msgid), in the order the buttons show them.
+SHARED_AREAS: dict[str, str] = {
+    "lift": N_("Lift"),
+    "stairs": N_("Stairs and corridors"),
+    "bins": N_("Bins and rubbish"),
+    "lighting": N_("Lighting"),
+    "door_entry": N_("Door entry"),
+    "grounds": N_("Grounds and paths"),
+    "neighbourhood": N_("Elsewhere in the neighbourhood"),
+}
+# The answer that keeps a report private (stored as None).
+INSIDE_HOME = "home"
+
 
 @dataclass
 class ReportDraft:
@@ -56,6 +72,9 @@ class ReportDraft:
     urgent: bool = False
     # When the first words, photo or location arrived (ISO 8601): the landlord's awareness.
     aware_at: str | None = None
+    # Repairs and estate: the shared area it is in (bot.feedback.backing.SHARED_AREAS), or
+    # None for inside the home (and for every other category): private unless answered.
+    shared_area: str | None = None
 
     def note_awareness(self, moment: datetime) -> None:
         """Record when the landlord became aware, the first time something arrives."""
@@ -67,6 +86,15 @@ def check_category(code: str) -> str:
     """The category code if it is one of ours, else InvalidInput."""
     if code not in CATEGORIES:
         raise InvalidInput("Please choose one of the categories on the buttons.")
+    return code
+
+
+def check_area(code: str) -> str | None:
+    """A shared area's code, None for "inside my home"; anything else is a stale button."""
+    if code == INSIDE_HOME:
+        return None
+    if code not in SHARED_AREAS:
+        raise StaleAction("That button no longer works.")
     return code
 
 

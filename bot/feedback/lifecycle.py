@@ -21,6 +21,7 @@ from bot.delivery import holding
 from bot.delivery.outbox import Button, Priority, Urgency, anywhere_data, enqueue, payload
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback import clocks
+from bot.feedback.backing import tell_backers_of_status
 from bot.feedback.draft import DESCRIPTION_MAX_LENGTH
 from bot.feedback.notify import StaffNotices, contactable_resident, tell_report_staff
 from bot.feedback.reports import get_report, resident_report
@@ -252,11 +253,14 @@ async def move(
     *,
     actor: str | None = None,
     stage2_asked_at: datetime | None = None,
+    tell: bool = True,
 ) -> StatusOutcome:
     """Apply one step of the lifecycle (already checked) with its timestamps, history,
-    audit entry and message to the resident. ``staff`` is None for the resident's own
-    moves (stage 2, reopening: actor "resident") and the system's (``actor`` names it).
-    ``stage2_asked_at``: when the resident asked for stage 2, if before now (_to_stage2)."""
+    audit entry and message to the resident (and to a communal report's backers:
+    ``bot.feedback.backing``). ``staff`` is None for the resident's own moves (stage 2,
+    reopening: actor "resident") and the system's (``actor`` names it).
+    ``stage2_asked_at``: when the resident asked for stage 2, if before now (_to_stage2).
+    ``tell``: False when the caller tells people itself (a merge, ``bot.feedback.merging``)."""
     was = report.status
     actor = actor or ("resident" if staff is None else staff_actor(staff))
     if was in AWAITING_ACKNOWLEDGEMENT and to_status != "escalated":
@@ -293,9 +297,13 @@ async def move(
         if to_status == "resolved" and notices.resolved_close_days
         else None
     )
+    if not tell:
+        await session.flush()
+        return StatusOutcome(report, changed=True)
     told, delivery = await tell_resident_of_status(
         session, report, notices, now, closes_on=closes_on, by_itself=actor == AUTO_CLOSE_ACTOR
     )
+    await tell_backers_of_status(session, report, notices, now)
     if to_status == "resolved":
         # Queued after the resolved notice, so it arrives after it (issue 14, item 2).
         await ask_about_handling(session, report, notices, now)

@@ -1,4 +1,6 @@
-"""A resident's reports and their privacy: the subject-access copy, and anonymising.
+"""A resident's reports and their privacy: the subject-access copy, and anonymising;
+the neighbours' reports they back ("me too", ``bot.feedback.backing``): in their copy,
+and deleted when they are erased.
 
 Used by ``/mydata`` and ``/forget`` (``bot.privacy``) and by retention
 (``bot.feedback.retention``).
@@ -14,11 +16,13 @@ from sqlalchemy import ColumnElement, Select, and_, case, delete, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.feedback.statuses import CLOSED_STATUSES
 from bot.models import (
     CaseSatisfaction,
     Feedback,
     FeedbackAssignment,
     FeedbackAttachment,
+    FeedbackBacker,
     FeedbackDeadlineAlert,
     FeedbackExtension,
     FeedbackMessage,
@@ -128,6 +132,7 @@ def _copy_of(r: Feedback, held: _Held) -> dict[str, Any]:
             for a in r.attachments
         ],
         "status": r.status,
+        "shared_area": r.shared_area,
         "is_complaint": r.is_complaint,
         "complaint_stage": r.complaint_stage,
         "urgent": r.urgent,
@@ -258,11 +263,50 @@ async def anonymise_reports(
             resident_id=None,
         )
     )
+    # Backings of a closed report have done their work (no update comes any more): they
+    # go, so nothing links a neighbour to it. An open communal report keeps its backers,
+    # who still hear its updates when its reporter is erased.
+    await session.execute(
+        delete(FeedbackBacker).where(
+            FeedbackBacker.feedback_id.in_(
+                select(Feedback.id).where(which, Feedback.status.in_(sorted(CLOSED_STATUSES)))
+            )
+        )
+    )
     await session.execute(
         update(Feedback)
         .where(which)
         .values(resident_id=None, shares_name=False, anonymised_at=now or utcnow())
     )
+
+
+async def erase_backings(session: AsyncSession, resident_id: int) -> None:
+    """An erased resident backs nothing any more: their backings are deleted (the counts
+    drop by one; nothing about them is kept with the neighbours' reports)."""
+    await session.execute(delete(FeedbackBacker).where(FeedbackBacker.resident_id == resident_id))
+
+
+async def backings_for_subject_access(
+    session: AsyncSession, resident_id: int
+) -> list[dict[str, Any]]:
+    """The neighbours' reports the resident said affect them too, for their copy: which
+    report, what and where (never the reporter's details), since when and how."""
+    rows = await session.execute(
+        select(FeedbackBacker, Feedback)
+        .join(Feedback, Feedback.id == FeedbackBacker.feedback_id)
+        .where(FeedbackBacker.resident_id == resident_id)
+        .order_by(FeedbackBacker.id)
+    )
+    return [
+        {
+            "report": report.reference,
+            "category": report.category,
+            "shared_area": report.shared_area,
+            "since": iso(backer.since),
+            "how": "merged by staff" if backer.how == "merged" else "you said it is yours too",
+        }
+        for backer, report in rows
+    ]
 
 
 async def erase_case_comments(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound, StaleAction
 from bot.feedback import clocks
-from bot.feedback.draft import ReportDraft, check_category
+from bot.feedback.draft import AREA_CATEGORIES, ReportDraft, check_category
 from bot.feedback.notify import StaffNotices, notify_staff_of_report
 from bot.feedback.statuses import CLOSED_STATUSES
 from bot.models import (
@@ -88,6 +88,8 @@ async def submit_report(
         complaint_stage=1 if is_complaint else None,
         urgent=draft.urgent,
         received_at=received,
+        # Asked only for repairs and estate (bot.feedback.backing); never kept otherwise.
+        shared_area=draft.shared_area if draft.category in AREA_CATEGORIES else None,
     )
     in_england = await awaabs_law_covers(session, resident.neighbourhood_id, region)
     _start_clocks(report, draft, received, tz, region, hazards_apply=in_england)

@@ -28,6 +28,9 @@ class FeedbackStep(StrEnum):
     ADD_PHOTO = "fb_add_photo"
     # After rating how a resolved report was handled: a comment, or "No comment".
     SATISFACTION_COMMENT = "fb_sat_comment"
+    # A problem in a shared area: the open reports of the same kind nearby, "This is mine
+    # too" or "No, mine is different" (bot.feedback.backing).
+    SAME = "fb_same"
 
 
 class FeedbackButton(StrEnum):
@@ -63,6 +66,15 @@ class FeedbackButton(StrEnum):
     SATISFACTION_COMPLAIN = "fbsc"
     # At the comment step (tied to the step).
     NO_COMMENT = "fbsnc"
+    # Where the problem is (``area:<code>``, at the description step), and at the
+    # same-kind step "This is mine too" (``metoo:<feedback id>``) or "No, mine is
+    # different" (tied to the step).
+    AREA = "area"
+    ME_TOO = "metoo"
+    DIFFERENT = "diff"
+    # "Stop updates" about a report the resident backs (``fbw:<feedback id>``): under
+    # each update and under My reports. An anywhere button.
+    WITHDRAW = "fbw"
 
 
 class StaffFeedbackStep(StrEnum):

@@ -1,5 +1,14 @@
-"""Feedback in Telegram, the resident giving it: category, description, photos, location,
-their name, confirm; and a complaint offered when they sound unhappy.
+"""Feedback in Telegram, the resident giving it: category, description (for repairs and
+estate with "is it in a shared area or inside your home?"), photos, location, their
+name, confirm; and a complaint offered when they sound unhappy.
+
+The shared-area question is asked with the description prompt, as buttons, rather than
+as a step of its own: most repairs are inside the home, and those residents just type as
+before, which keeps the report private (the default). Pressing a shared area before
+writing shows the open reports of the same kind in the resident's neighbourhood first
+(``bot.feedback.telegram_backing``), with "This is mine too" instead of a new report and
+"No, mine is different" to carry on. Once words are written the answer is only kept:
+backing then would drop what they wrote.
 
 After sending, My reports and answering a staff reply are ``telegram_follow_up``; staff's
 side of a report (its buttons, /inbox, /view, replies) is ``telegram_staff``.
@@ -14,18 +23,29 @@ from telegram import Message
 
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import (
+    AREA_CATEGORIES,
     CATEGORIES,
     DESCRIPTION_MAX_LENGTH,
     HAZARD_CATEGORIES,
+    SHARED_AREAS,
     ReportDraft,
     add_description,
     add_photo,
+    check_area,
     set_location,
 )
 from bot.feedback.notify import StaffNotices, cut_to_fit
 from bot.feedback.reports import submit_report
 from bot.feedback.screening import mentions_any, sounds_unhappy
 from bot.feedback.steps import FeedbackButton, FeedbackStep
+from bot.feedback.telegram_backing import (
+    area_noted,
+    area_question,
+    area_rows,
+    handle_same,
+    offer_same_kind,
+    prompt_same,
+)
 from bot.i18n import Gettext, format_day, format_moment
 from bot.models import Feedback
 from bot.tg.conversation import Flow, Press, Step, Turn, inline, pairs
@@ -86,6 +106,8 @@ async def handle_category(turn: Turn) -> None:
     turn.answer_press()
     draft = _draft(turn) if "draft" in turn.data else ReportDraft(category=category)
     draft.category = category
+    if category not in AREA_CATEGORIES:
+        draft.shared_area = None
     turn.go(FeedbackStep.DESCRIPTION)
     _keep(turn, draft)
     await prompt_description(turn)
@@ -99,18 +121,20 @@ async def prompt_description(turn: Turn) -> None:
     _ = turn._
     draft = _draft(turn)
     back = [turn.button(_("« Back"), FeedbackButton.BACK)]
+    areas = area_rows(turn, draft)
     if not draft.description:
         turn.reply(
             _(
                 "{category}: please tell us what is happening, in your own words. You can also "
                 "send photos and share a location."
-            ).format(category=_(CATEGORIES[draft.category])),
-            inline([back]),
+            ).format(category=_(CATEGORIES[draft.category]))
+            + area_question(turn, draft),
+            inline([*areas, back]),
         )
         return
     turn.reply(
         _("You can add more words, photos or a location. When you are ready, press Continue."),
-        inline([[turn.button(_("Continue"), FeedbackButton.NEXT)], back]),
+        inline([[turn.button(_("Continue"), FeedbackButton.NEXT)], *areas, back]),
     )
 
 
@@ -237,6 +261,18 @@ async def _on_description_press(turn: Turn, press: Press, draft: ReportDraft) ->
         turn.go(FeedbackStep.CATEGORY)
         await prompt_category(turn)
         return
+    if press.action == FeedbackButton.AREA:
+        turn.answer_press()
+        if draft.category not in AREA_CATEGORIES:
+            raise StaleAction("That button no longer works.")
+        draft.shared_area = check_area(press.arg(0))
+        _keep(turn, draft)
+        # Before anything is written, a shared area's open reports nearby come first.
+        if not draft.description and await offer_same_kind(turn, draft):
+            return
+        turn.reply(area_noted(turn, draft))
+        await prompt_description(turn)
+        return
     if press.action == FeedbackButton.DANGER:
         turn.answer_press()
         turn.edit_buttons(None)
@@ -316,8 +352,11 @@ async def prompt_confirm(turn: Turn) -> None:
     lines = [
         _("Please check your report:"),
         _("Type: {value}").format(value=_kind(_, draft)),
-        _("What is happening: {value}").format(value=_shown(_, draft.description)),
     ]
+    if draft.category in AREA_CATEGORIES:
+        area = SHARED_AREAS.get(draft.shared_area or "")
+        lines.append(_("Where: {value}").format(value=_(area) if area else _("Inside my home")))
+    lines.append(_("What is happening: {value}").format(value=_shown(_, draft.description)))
     if draft.photos:
         lines.append(_("Photos: {count}").format(count=len(draft.photos)))
     if draft.latitude is not None:
@@ -470,6 +509,7 @@ async def handle_offer(turn: Turn) -> None:
 
 STEPS: dict[str, Step] = {
     FeedbackStep.CATEGORY: Step(FEEDBACK, prompt_category, handle_category),
+    FeedbackStep.SAME: Step(FEEDBACK, prompt_same, handle_same),
     FeedbackStep.DESCRIPTION: Step(FEEDBACK, prompt_description, handle_description),
     FeedbackStep.SHARE_NAME: Step(FEEDBACK, prompt_share_name, handle_share_name),
     FeedbackStep.CONFIRM: Step(FEEDBACK, prompt_confirm, handle_confirm),

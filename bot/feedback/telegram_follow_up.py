@@ -32,6 +32,7 @@ from bot.feedback.screening import sounds_unhappy
 from bot.feedback.statuses import STATUS_WORDS, dates_for_resident, open_to_resident
 from bot.feedback.steps import FeedbackButton, FeedbackStep
 from bot.feedback.telegram import sent_photo
+from bot.feedback.telegram_backing import on_withdraw_press, show_backed_reports
 from bot.feedback.thread import add_resident_answer, thread_of
 from bot.i18n import Gettext, format_moment
 from bot.models import Feedback, FeedbackMessage
@@ -66,6 +67,8 @@ async def show_my_reports(turn: Turn, offset: int = 0) -> None:
     total = await count_reports_of(turn.session, turn.resident)
     if not total:
         turn.reply(_("You have not sent any reports yet. Press Give feedback to start one."))
+        if offset == 0:
+            await show_backed_reports(turn)
         return
     reports = await reports_of(turn.session, turn.resident, REPORTS_PAGE, offset)
     shown_to = offset + len(reports)
@@ -95,6 +98,8 @@ async def show_my_reports(turn: Turn, offset: int = 0) -> None:
         header + "\n\n" + "\n\n".join(_report_lines(turn, report) for report in reports),
         inline(rows),
     )
+    if offset == 0:
+        await show_backed_reports(turn)
 
 
 def _report_lines(turn: Turn, report: Feedback) -> str:
@@ -581,6 +586,7 @@ PRESS_ACTIONS: dict[str, TurnHandler] = {
     FeedbackButton.ADD_INFO: on_add_press,
     FeedbackButton.ADD_PHOTO: on_add_press,
     FeedbackButton.REOPEN: on_reopen_press,
+    FeedbackButton.WITHDRAW: on_withdraw_press,
 }
 
 FLOW = Flow("feedback-follow-up", STEPS, presses=PRESS_ACTIONS)

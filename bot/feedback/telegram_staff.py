@@ -11,13 +11,10 @@ notifications reach whoever must hear (everyone, when nobody covers a neighbourh
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from collections.abc import Awaitable, Callable
 
 from bot.audit import record_action, staff_actor
 from bot.delivery import holding
-from bot.delivery.outbox import Button
 from bot.errors import InvalidInput, StaleAction
 from bot.feedback.draft import CATEGORIES
 from bot.feedback.lifecycle import acknowledge, change_status
@@ -37,7 +34,7 @@ from bot.i18n import N_, format_day, format_moment
 from bot.models import Delivery, Feedback, StaffMember
 from bot.models.base import utcnow
 from bot.scope import scope_of_staff
-from bot.tg.conversation import Command, Flow, Step, Turn, TurnHandler, inline, pairs
+from bot.tg.conversation import Command, Flow, Step, Turn, TurnHandler, inline, keyboard, pairs
 from bot.tg.menu import menu_item
 
 # The reply step is a staff conversation (what Turn.flow says while it is under way).
@@ -56,12 +53,6 @@ NO_LONGER_STAFF = N_("You no longer have a staff role, so that reply was not sen
 
 def _notices(turn: Turn) -> StaffNotices:
     return StaffNotices.from_settings(turn.settings)
-
-
-def _markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
-    return inline(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
-    )
 
 
 def _state(turn: Turn, delivery: Delivery) -> str:
@@ -120,7 +111,7 @@ async def show_report(turn: Turn, staff: StaffMember, report: Feedback) -> None:
         report.id,
         {"reference": report.reference},
     )
-    turn.reply("\n".join(lines), _markup(staff_buttons(_, report.id)))
+    turn.reply("\n".join(lines), keyboard(staff_buttons(_, report.id)))
 
 
 async def _view_command(turn: Turn, args: str) -> None:

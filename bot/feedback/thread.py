@@ -124,6 +124,35 @@ async def add_staff_reply(
     )
     session.add(message)
     await session.flush()
+    delivery = await queue_reply(
+        session, report, resident, body, notices, moment, send_now=send_now, heading=heading
+    )
+    record_action(
+        session,
+        staff_actor(staff),
+        "feedback.replied",
+        "feedback",
+        report.id,
+        {"reference": report.reference, "message_id": message.id},
+        now=moment,
+    )
+    return ReplyOutcome(report, message, resident.active, delivery)
+
+
+async def queue_reply(
+    session: AsyncSession,
+    report: Feedback,
+    resident: Resident,
+    body: str,
+    notices: StaffNotices,
+    moment: datetime,
+    *,
+    send_now: bool = False,
+    heading: str = REPLY_HEADING,
+) -> Delivery:
+    """Queue a staff message kept in the thread (at ``moment``, which pairs them: see
+    ``reply_deliveries``) for the report's resident, with the Reply button under its last
+    part; returns that last part's outbox row."""
     _ = gettext_for(resident.language)
     words = "\n\n".join(
         [
@@ -149,16 +178,7 @@ async def add_staff_reply(
         )
         for number, part in enumerate(parts, start=1)
     ]
-    record_action(
-        session,
-        staff_actor(staff),
-        "feedback.replied",
-        "feedback",
-        report.id,
-        {"reference": report.reference, "message_id": message.id},
-        now=moment,
-    )
-    return ReplyOutcome(report, message, resident.active, deliveries[-1])
+    return deliveries[-1]
 
 
 async def add_resident_answer(

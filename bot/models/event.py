@@ -1,4 +1,5 @@
-"""Community events, the residents' bookings and waitlist places, and reminders sent."""
+"""Community events, the residents' bookings and waitlist places, reminders sent, and the
+volunteer roles an event asks for with the residents who volunteered."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -135,3 +138,61 @@ class EventReminder(Base):
         ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
     )
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class EventVolunteerRole(Base):
+    """A job an event asks volunteers for ("Set up", "Serve food") and how many it needs.
+
+    Unique on (id, event_id) too, so that a volunteer's row can point at its role and its
+    event together, and the database itself keeps a resident to one role per event.
+    """
+
+    __tablename__ = "event_volunteer_roles"
+    __table_args__ = (
+        UniqueConstraint("event_id", "name"),
+        UniqueConstraint("id", "event_id"),
+        CheckConstraint("places >= 1", name="places_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    places: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The order staff listed the roles in.
+    position: Mapped[int] = mapped_column(SmallInteger, default=0, nullable=False)
+
+
+class EventVolunteer(Base):
+    """A resident volunteering in one role at an event, and the hours staff recorded after.
+
+    Withdrawing deletes the row (the place goes back to the role). After /forget a row with
+    hours stays, without the resident, so that the association's volunteer hours stay true.
+    """
+
+    __tablename__ = "event_volunteers"
+    __table_args__ = (
+        UniqueConstraint("role_id", "resident_id"),
+        # One role per resident and event: event_id is the role's, by the key below.
+        UniqueConstraint("event_id", "resident_id"),
+        ForeignKeyConstraint(
+            ["role_id", "event_id"],
+            ["event_volunteer_roles.id", "event_volunteer_roles.event_id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("hours IS NULL OR (hours >= 0.25 AND hours <= 24)", name="hours_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    role_id: Mapped[int] = mapped_column(BigId, nullable=False, index=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Quarter hours from 0.25 to 24 (exact in binary floating point), once staff record them.
+    hours: Mapped[float | None] = mapped_column(Float)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

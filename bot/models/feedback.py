@@ -102,6 +102,14 @@ class Feedback(TimestampMixin, Base):
     hate_incident: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), nullable=False
     )
+    # Where a repairs or estate report is (bot.feedback.backing.SHARED_AREAS: "lift",
+    # "bins"...), as the resident answered; None: inside their home, or never asked. Only
+    # a report in a shared area can be communal (shown to neighbours for "me too").
+    shared_area: Mapped[str | None] = mapped_column(String(16))
+    # A duplicate staff merged into another report (closed; its residents back the kept one).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback.id", ondelete="SET NULL"), index=True
+    )
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship(lazy="raise")
     attachments: Mapped[list[FeedbackAttachment]] = relationship(
@@ -110,6 +118,30 @@ class Feedback(TimestampMixin, Base):
     status_changes: Mapped[list[FeedbackStatusChange]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="FeedbackStatusChange.id"
     )
+
+
+class FeedbackBacker(Base):
+    """A resident who said a neighbour's communal report is theirs too ("me too").
+
+    One row per report and resident (the unique key holds when two presses race). A
+    backing withdrawn is deleted, not marked: it is only a wish to hear, and once
+    withdrawn nothing about it is needed (a kept row would keep a record of the
+    resident's interest for no purpose). ``how``: "me_too", or "merged" when staff merged
+    the resident's own report into this one.
+    """
+
+    __tablename__ = "feedback_backers"
+    __table_args__ = (UniqueConstraint("feedback_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    how: Mapped[str] = mapped_column(String(8), default="me_too", nullable=False)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class FeedbackAttachment(Base):
@@ -158,6 +190,11 @@ class FeedbackMessage(Base):
     )
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # A staff update meant for everyone affected by a communal report (its backers too);
+    # False: a reply to the reporter alone.
+    public: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
 
 
 class FeedbackDeadlineAlert(Base):

@@ -4,6 +4,12 @@ A poll is a question with 2 to 10 answers, one choice or several, put to the res
 some neighbourhoods (none: all) who follow some topics (none: any), the same audience as
 an announcement's (``bot.broadcasts.audiences``), closing at a time in the future.
 "Send" writes one routine, bulk outbox row per resident asked (held by quiet hours).
+
+Who may see and act on a poll is ``bot.scope``'s rule applied to the poll's audience, as
+for events: a poll is seen by those covering one of its neighbourhoods (an
+association-wide one by everyone with any scope), and sent, or its results announced, only
+by those covering every neighbourhood it asks (association-wide: the whole association), so
+nobody asks, or tells, residents outside the neighbourhoods they work in.
 """
 
 from __future__ import annotations
@@ -25,12 +31,33 @@ from bot.i18n import gettext_for
 from bot.models import Poll, PollOption, Resident
 from bot.models.poll import DRAFT, MAX_OPTIONS, MIN_OPTIONS, SENT
 from bot.polls.voting import audience_of, options_of, poll_buttons, poll_text
+from bot.scope import Scope
 
 log = logging.getLogger(__name__)
 
 QUESTION_MAX = 300
 OPTION_MAX = 100
 POLL_KIND = "poll"
+
+
+def may_see_poll(scope: Scope, poll: Poll) -> bool:
+    """Seen by those covering one of its neighbourhoods; an association-wide poll by
+    everyone with any scope (as ``bot.scope.may_see_event``)."""
+    if scope is None:
+        return True
+    if not scope:
+        return False
+    asked = set(poll.neighbourhood_ids or ())
+    return not asked or bool(asked & scope)
+
+
+def may_act_on_poll(scope: Scope, poll: Poll) -> bool:
+    """Sent or announced by those covering every neighbourhood it asks (an
+    association-wide poll: only by those who see the whole association)."""
+    if scope is None:
+        return True
+    asked = set(poll.neighbourhood_ids or ())
+    return bool(asked) and asked <= scope
 
 
 async def create(

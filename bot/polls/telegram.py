@@ -13,41 +13,18 @@ button works at any step (revision 0) and checks the poll afresh
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.delivery.outbox import Button
 from bot.errors import StaleAction
 from bot.i18n import format_moment
-from bot.models import Poll, Resident
+from bot.models import Poll
 from bot.models.base import utcnow
 from bot.models.poll import SENT
 from bot.polls import voting
 from bot.polls.steps import POLLS_FLOW, PollPress
 from bot.polls.voting import PollClosed, Recorded, poll_buttons, poll_text, ticked_positions
-from bot.tg.conversation import Command, Flow, Press, Turn, TurnHandler
+from bot.tg.conversation import Command, Flow, Turn, TurnHandler, keyboard
 
 log = logging.getLogger(__name__)
-
-
-def _markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
-    )
-
-
-def _resident(turn: Turn) -> Resident:
-    """The onboarded resident voting; anyone else: the button is stale."""
-    resident = turn.resident
-    if resident is None or resident.onboarded_at is None:
-        raise StaleAction("That button no longer works.")
-    return resident
-
-
-def _pressed(turn: Turn) -> Press:
-    assert turn.press is not None
-    return turn.press
 
 
 def _closed(turn: Turn) -> None:
@@ -76,8 +53,8 @@ def _confirm(turn: Turn, recorded: Recorded) -> None:
 
 async def on_vote(turn: Turn) -> None:
     """Single choice: the answer pressed is the resident's vote (a new one or a change)."""
-    resident = _resident(turn)
-    press = _pressed(turn)
+    resident = turn.onboarded()
+    press = turn.pressed
     try:
         recorded = await voting.vote(
             turn.session, press.int_arg(0), resident, [press.int_arg(1)], now=utcnow()
@@ -101,8 +78,8 @@ async def _open_poll(turn: Turn, poll_id: int) -> Poll | None:
 
 async def on_tick(turn: Turn) -> None:
     """Several choices: tick or untick an answer; nothing is recorded until Send my vote."""
-    _resident(turn)
-    press = _pressed(turn)
+    turn.onboarded()
+    press = turn.pressed
     poll = await _open_poll(turn, press.int_arg(0))
     if poll is None:
         return
@@ -112,13 +89,13 @@ async def on_tick(turn: Turn) -> None:
         raise StaleAction("That button no longer works.")
     ticked ^= 1 << (position - 1)
     turn.answer_press()
-    turn.edit_buttons(_markup(poll_buttons(turn._, poll, options, ticked=ticked)))
+    turn.edit_buttons(keyboard(poll_buttons(turn._, poll, options, ticked=ticked)))
 
 
 async def on_send(turn: Turn) -> None:
     """Several choices: record the ticked answers (at least one)."""
-    resident = _resident(turn)
-    press = _pressed(turn)
+    resident = turn.onboarded()
+    press = turn.pressed
     poll_id, ticked = press.int_arg(0), press.int_arg(1)
     options = await voting.options_of(turn.session, poll_id)
     marks = ticked_positions(ticked)
@@ -135,7 +112,7 @@ async def _polls_command(turn: Turn, _args: str) -> None:
     """/polls: every open poll the resident may vote in, each with its buttons (so a
     resident who joined after a poll was sent can vote too), and their vote so far."""
     _ = turn._
-    resident = _resident(turn)
+    resident = turn.onboarded()
     now = utcnow()
     polls = await voting.open_polls_for(turn.session, resident, now=now)
     if not polls:
@@ -150,7 +127,7 @@ async def _polls_command(turn: Turn, _args: str) -> None:
                 choice=", ".join(o.label for o in mine)
             )
         ticked = sum(1 << (o.position - 1) for o in mine) if poll.several else 0
-        turn.reply(text, _markup(poll_buttons(_, poll, options, ticked=ticked)))
+        turn.reply(text, keyboard(poll_buttons(_, poll, options, ticked=ticked)))
     log.info("polls listed for resident_id=%s: %s", resident.id, len(polls))
 
 

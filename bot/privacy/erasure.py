@@ -17,11 +17,13 @@ from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record_action
+from bot.chest.privacy import erase_chest
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.events.notices import Notices
 from bot.events.privacy import forget_bookings_of
-from bot.feedback.privacy import anonymise_reports, erase_case_comments
+from bot.feedback.privacy import anonymise_reports, erase_backings, erase_case_comments
+from bot.ideas.privacy import erase_ideas
 from bot.models import Feedback, Resident
 from bot.polls.privacy import erase_votes
 from bot.privacy.evidence import KeptReport, audit_details, kept_reports
@@ -67,7 +69,10 @@ async def erase_resident(
     )
     # Kept complaints and hazard cases are not anonymised: their satisfaction comments go too.
     await erase_case_comments(session, resident.id)
+    await erase_backings(session, resident.id)
     await erase_votes(session, resident.id)
+    await erase_chest(session, resident.id)
+    await erase_ideas(session, resident.id)
     await forget_resident(session, resident, now=now)
     record_action(
         session,

@@ -14,13 +14,17 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events.privacy import bookings_for_subject_access
+from bot.chest.privacy import SECTION as CHEST_SECTION
+from bot.chest.privacy import chest_for_subject_access
+from bot.events.privacy import bookings_for_subject_access, volunteering_for_subject_access
 from bot.feedback.privacy import (
+    backings_for_subject_access,
     case_satisfaction_for_subject_access,
     reports_for_subject_access,
     who_did,
 )
 from bot.i18n import N_, Gettext
+from bot.ideas.privacy import ideas_for_subject_access
 from bot.models import AuditEntry, Delivery, Feedback, Resident
 from bot.polls.privacy import polls_for_subject_access
 from bot.residents.privacy import iso, personal_data
@@ -53,12 +57,24 @@ SECTIONS = {
         "asked, your answer, your comment, and whether you then reopened it or chose to make "
         "a complaint."
     ),
+    "reports_you_back": N_(
+        "Neighbours' reports of a problem in a shared area that you said affect you too "
+        "(or that staff joined your report with): which report, since when, and how."
+    ),
     "event_bookings": N_("Your places at community events, and whether you went."),
+    "event_volunteering": N_(
+        "The roles you volunteered for at community events, when, and the hours recorded."
+    ),
     "tenant_survey": N_(
         "The tenant satisfaction surveys you were invited to: when, how far you got, and "
         "your answers (question codes TP01 to TP12 and the questions before them)."
     ),
     "polls": N_("The polls you voted in: the question, what you chose, and when."),
+    "community_chest": CHEST_SECTION,
+    "ideas": N_(
+        "The ideas you proposed for your neighbourhood (your words, photo as a Telegram file "
+        "number, whether your name is shown, staff's check and answer) and the ideas you back."
+    ),
     "messages_to_you": N_(
         "The messages we sent you, or were to send you, through the bot: what kind, when, "
         "whether they arrived, and their text."
@@ -91,9 +107,13 @@ async def everything_held(
         **await personal_data(session, resident),
         "reports": await reports_for_subject_access(session, resident.id),
         "case_satisfaction": await case_satisfaction_for_subject_access(session, resident.id),
+        "reports_you_back": await backings_for_subject_access(session, resident.id),
         "event_bookings": await bookings_for_subject_access(session, resident.id),
+        "event_volunteering": await volunteering_for_subject_access(session, resident.id),
         "tenant_survey": await survey_for_subject_access(session, resident.id),
         "polls": await polls_for_subject_access(session, resident.id),
+        "community_chest": await chest_for_subject_access(session, resident.id),
+        "ideas": await ideas_for_subject_access(session, resident.id),
         "messages_to_you": await _messages_to(session, resident.id, references),
         "audit_log": await _audit_entries_about(session, resident.id, references),
     }

@@ -58,7 +58,9 @@ class CaseSatisfactionFigures:
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
+    """One answer as the figures count it (``month``: "YYYY-MM", London)."""
+
     category: str
     neighbourhood_id: int | None
     month: str
@@ -101,7 +103,7 @@ async def case_satisfaction_figures(
         )
     )
     answers = [
-        _Answer(
+        Answer(
             category=category,
             neighbourhood_id=area,
             month=answered.astimezone(tz).strftime("%Y-%m") if answered else "",
@@ -120,10 +122,10 @@ async def case_satisfaction_figures(
         "neighbourhood": {area: name for area, name in names.items()},
         "month": {m: m for m in months_of(begin.astimezone(tz).date(), last)},
     }
-    return _figures(answers, labels)
+    return satisfaction_figures(answers, labels)
 
 
-def _key(answer: _Answer, dimension: str) -> Hashable:
+def _key(answer: Answer, dimension: str) -> Hashable:
     if dimension == "category":
         return answer.category
     if dimension == "neighbourhood":
@@ -131,10 +133,11 @@ def _key(answer: _Answer, dimension: str) -> Hashable:
     return answer.month
 
 
-def _figures(
-    answers: list[_Answer], labels: dict[str, dict[Hashable, str]]
+def satisfaction_figures(
+    answers: list[Answer], labels: dict[str, dict[Hashable, str]]
 ) -> CaseSatisfactionFigures:
-    """Count, suppress together, and lay out the rows."""
+    """Count, suppress together, and lay out the rows (``labels``: each breakdown's rows in
+    order; a key an answer has that is not there is added)."""
     counts: dict[Hashable, int] = {}
     who: dict[Hashable, set[object]] = {}
     groups: list[Group[Hashable]] = []
@@ -142,7 +145,7 @@ def _figures(
     def cell(kind: str, dimension: str, key: Hashable) -> tuple[str, str, Hashable]:
         return (kind, dimension, key)
 
-    def add(figure: Hashable, answer: _Answer, index: int) -> None:
+    def add(figure: Hashable, answer: Answer, index: int) -> None:
         counts[figure] = counts.get(figure, 0) + 1
         # An answer whose resident is no longer known counts as one more resident.
         person = answer.resident_id if answer.resident_id is not None else ("gone", index)

@@ -19,10 +19,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -122,19 +124,7 @@ async def complaint_stages(
     def within(moment: Any) -> ColumnElement[bool]:
         return and_(moment >= begin, moment < finish)
 
-    by_status = await session.execute(
-        select(Feedback.status, func.count())
-        .where(Feedback.is_complaint.is_(True), within(Feedback.received_at))
-        .group_by(Feedback.status)
-    )
-    tally = _Tally(begin, finish, tz, region)
-    for status, count in by_status:
-        if status in NOT_COUNTED:
-            tally.not_counted[1][status] += count
-        else:
-            tally.received[1] += count
-    connection = await session.connection()
-    tally.count(await connection.execute(_escalated_or_answered(finish, within)))
+    counts = await complaint_counts(session, begin, finish, tz, region)
     extended = {
         stage: (int(count), int(beyond or 0))
         for stage, count, beyond in await session.execute(
@@ -151,15 +141,55 @@ async def complaint_stages(
     return [
         stage_figures(
             stage,
-            tally.received[stage],
+            counts.received[stage],
             homes,
-            answered=tally.answered[stage][0],
-            in_time=tally.answered[stage][1],
-            not_counted=tally.not_counted[stage],
+            answered=counts.answered[stage][0],
+            in_time=counts.answered[stage][1],
+            not_counted=counts.not_counted[stage],
             extended=extended.get(stage, (0, 0)),
         )
         for stage in (1, 2)
     ]
+
+
+@dataclass(frozen=True)
+class ComplaintCounts:
+    """Per stage, before suppression: complaints received (stage 2: escalated) in the
+    period, those not counted by why, and (answered, answered in time)."""
+
+    received: dict[int, int]
+    not_counted: dict[int, dict[str, int]]
+    answered: dict[int, tuple[int, int]]
+
+
+async def complaint_counts(
+    session: AsyncSession, begin: datetime, finish: datetime, tz: ZoneInfo, region: str
+) -> ComplaintCounts:
+    """CH01 and CH02's counts for the period, exactly as ``complaint_stages`` publishes
+    them before the small-number rule: one query and one tally, so that the TSM return's
+    unsuppressed figures (``bot.reports.tsm_return``) can never drift from the report's."""
+
+    def within(moment: Any) -> ColumnElement[bool]:
+        return and_(moment >= begin, moment < finish)
+
+    by_status = await session.execute(
+        select(Feedback.status, func.count())
+        .where(Feedback.is_complaint.is_(True), within(Feedback.received_at))
+        .group_by(Feedback.status)
+    )
+    tally = _Tally(begin, finish, tz, region)
+    for status, count in by_status:
+        if status in NOT_COUNTED:
+            tally.not_counted[1][status] += count
+        else:
+            tally.received[1] += count
+    connection = await session.connection()
+    tally.count(await connection.execute(_escalated_or_answered(finish, within)))
+    return ComplaintCounts(
+        received=dict(tally.received),
+        not_counted={stage: dict(counted) for stage, counted in tally.not_counted.items()},
+        answered={stage: (pair[0], pair[1]) for stage, pair in tally.answered.items()},
+    )
 
 
 def _escalated_or_answered(finish: datetime, within: Any) -> Select[Any]:
@@ -254,3 +284,31 @@ class _Tally:
         return clocks.complaint_due_dates(
             aware(received_at), self.tz, self.region, 1, aware_or_none(acknowledged_at)
         ).respond_by
+
+
+async def answered_in_time_by_span(
+    session: AsyncSession, edges: Sequence[datetime], tz: ZoneInfo, region: str
+) -> list[tuple[int, int]]:
+    """CH02 at both stages together, (answered, in time), for each span between
+    consecutive ``edges`` (the report's monthly trends: ``bot.reports.trends``). One query
+    for every span; each span counted by the rules of ``complaint_stages``."""
+
+    def within(moment: Any) -> ColumnElement[bool]:
+        return and_(moment >= edges[0], moment < edges[-1])
+
+    connection = await session.connection()
+    # Each row handed only to the spans its escalation or answers fall in (a tally per span
+    # over every row would read them all a dozen times).
+    rows: list[list[Any]] = [[] for _ in edges[1:]]
+    for row in await connection.execute(_escalated_or_answered(edges[-1], within)):
+        moments = (aware(moment) for moment in row[5:8] if moment is not None)
+        for index in {bisect_right(edges, moment) - 1 for moment in moments}:
+            if 0 <= index < len(rows):
+                rows[index].append(row)
+    spans = []
+    for (begin, finish), span_rows in zip(pairwise(edges), rows, strict=True):
+        tally = _Tally(begin, finish, tz, region)
+        tally.count(span_rows)
+        answered = tally.answered.values()
+        spans.append((sum(n for n, _ in answered), sum(t for _, t in answered)))
+    return spans

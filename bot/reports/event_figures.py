@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -22,6 +22,19 @@ from bot.reports.suppression import Breakdown, Shown, derived, shown, suppress
 
 # A rating's row, "5 of 5" (English in the CSV; the page writes it in the reader's language).
 RATING_LABEL = N_("{score} of 5")
+
+
+def took_up_place() -> ColumnElement[bool]:
+    """A place taken up: booked, and marked attended by staff or, where staff marked
+    nothing, the resident's own "I went". The one rule every figure of attendance uses
+    (the Events table, the trends, social value)."""
+    return and_(
+        EventBooking.status == "booked",
+        or_(
+            EventBooking.attended.is_(True),
+            and_(EventBooking.attended.is_(None), EventBooking.said_attended.is_(True)),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -40,14 +53,10 @@ async def event_figures(session: AsyncSession, begin: datetime, finish: datetime
     """Events held between ``begin`` and ``finish``: who came and how they rated them."""
     held = [Event.starts_at >= begin, Event.starts_at < finish, Event.status != "cancelled"]
     events_held = await session.scalar(select(func.count()).select_from(Event).where(*held))
-    went = or_(
-        EventBooking.attended.is_(True),
-        and_(EventBooking.attended.is_(None), EventBooking.said_attended.is_(True)),
-    )
     booking_in_period = (
         select(EventBooking).join(Event, Event.id == EventBooking.event_id).where(*held)
     )
-    attended = booking_in_period.where(went, EventBooking.status == "booked").subquery()
+    attended = booking_in_period.where(took_up_place()).subquery()
     places, party = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(attended.c.party_size), 0))

@@ -21,7 +21,11 @@ greatest values are the same could be worked out: the smallest figure still show
 zero) among the cells of its groups is hidden as well, or, when no cell is left, the
 smallest of their totals (all of those hidden: the same one step further out, through the
 groups of the hidden figures around it); then the audit runs again, until no hidden
-figure is pinned. This is iterative complementary cell suppression with a linear
+figure is pinned. When nothing is left to hide (a whole group small: four answers of one
+vote each, "fewer than 5" of them in all, can only be 1, 1, 1 and 1), the pinned figure
+says less instead: "not shown" (``WITHHELD``), which claims no range at all (0 or more);
+and if it is pinned even so, the smallest figure around it is "not shown" as well, zero
+included. This is iterative complementary cell suppression with a linear
 programming audit, as statistical offices use for frequency tables (Hundepool et al.,
 *Statistical Disclosure Control*, Wiley 2012, on tabular data: a threshold rule for
 primary suppression, an audit of the feasibility intervals of the suppressed cells);
@@ -47,6 +51,8 @@ SMALL = 5
 # shows them (``bot.reports.web.report``).
 FEWER_THAN_5 = N_("fewer than 5")
 HIDDEN = N_("hidden")
+# The last resort, claiming no range (0 or more): see the module's note.
+WITHHELD = N_("not shown")
 FEW_CASES = N_("not shown: fewer than 5 cases")
 NO_CASES = N_("none")
 # A figure as shown: a number, or one of the words above (or the complaints' "set the
@@ -80,23 +86,62 @@ def protect(
     than 5", and more "hidden" until none can be worked out from the ``groups``' sums (see
     the module's note). ``people``: the distinct residents behind a figure (default: the
     count itself). A figure still pinned with everything connected to it hidden or zero
-    would be left so; none of the tests' generated tables ever came to that."""
+    says less instead ("not shown", ``WITHHELD``)."""
     people = people or {}
     marks: dict[K, str] = {
         key: FEWER_THAN_5 for key, count in counts.items() if 0 < people.get(key, count) < SMALL
     }
     while True:
-        extra = next(
-            (
-                found
-                for key in _pinned(counts, groups, marks)
-                if (found := _complement(key, counts, groups, marks)) is not None
-            ),
-            None,
-        )
-        if extra is None:
+        pinned = _pinned(counts, groups, marks)
+        if not pinned:
             return {key: marks.get(key, count) for key, count in counts.items()}
-        marks[extra] = HIDDEN
+        # One more figure hidden for each pinned one, in one pass (an audit per figure
+        # would be slow on a big table); a pinned figure whose group already gained one
+        # this pass waits for the next audit, which may find it safe.
+        touched: set[K] = set()
+        extras: list[K] = []
+        for key in pinned:
+            if key in touched:
+                continue
+            found = _complement(key, counts, groups, marks)
+            if found is None or found in marks:
+                continue
+            marks[found] = HIDDEN
+            extras.append(found)
+            touched |= {
+                figure
+                for total, cells in groups
+                if found in (total, *cells)
+                for figure in (total, *cells)
+            }
+        if extras:
+            continue
+        marks[_withhold(pinned[0], counts, groups, marks)] = WITHHELD
+
+
+def _withhold(
+    key: K, counts: Mapping[K, int], groups: Sequence[Group[K]], marks: dict[K, str]
+) -> K:
+    """With nothing left to hide around ``key``: ``key`` itself, or (already "not shown")
+    the smallest figure of its groups not yet "not shown", a zero too, and so on outwards.
+    One always remains while ``key`` is pinned: with every figure connected to it claiming
+    no range, nothing pins it."""
+    if marks[key] != WITHHELD:
+        return key
+    reached = {key}
+    while True:
+        around = {
+            figure
+            for total, cells in groups
+            if {total, *cells} & reached
+            for figure in (total, *cells)
+        }
+        open_ = [figure for figure in around if marks.get(figure) != WITHHELD]
+        if open_:
+            return min(open_, key=lambda figure: (counts[figure], str(figure)))
+        if around <= reached:
+            raise AssertionError("a figure pinned with everything around it not shown")
+        reached |= around
 
 
 def _pinned(counts: Mapping[K, int], groups: Sequence[Group[K]], marks: dict[K, str]) -> list[K]:
@@ -118,12 +163,49 @@ def _pinned(counts: Mapping[K, int], groups: Sequence[Group[K]], marks: dict[K, 
             equations.append((coefficients, right))
     # "hidden" is 5 or more; "fewer than 5" 1 to 4, unless it is residents behind 5 or
     # more reports (then at least 1).
-    lows = [SMALL if marks[key] == HIDDEN else 1 for key in unknowns]
+    lows = [{HIDDEN: SMALL, WITHHELD: 0}.get(marks[key], 1) for key in unknowns]
     highs = [
         SMALL - 1 if marks[key] == FEWER_THAN_5 and counts[key] < SMALL else None
         for key in unknowns
     ]
-    return [key for key, one in zip(unknowns, fixed(equations, lows, highs), strict=True) if one]
+    pinned: list[K] = []
+    # Figures that share no equation cannot betray each other: each connected part alone
+    # (a breakdown whose total is shown is a part of its own).
+    for part, rows in _parts(len(unknowns), equations):
+        local = {unknown: index for index, unknown in enumerate(part)}
+        part_equations = [
+            ([equations[row][0][unknown] for unknown in part], equations[row][1]) for row in rows
+        ]
+        found = fixed(part_equations, [lows[u] for u in part], [highs[u] for u in part])
+        pinned.extend(unknowns[unknown] for unknown, one in zip(local, found, strict=True) if one)
+    return pinned
+
+
+def _parts(
+    count: int, equations: Sequence[tuple[Sequence[int], int]]
+) -> list[tuple[list[int], list[int]]]:
+    """The unknowns split into the parts no equation joins, each with its equations' rows
+    (an unknown in no equation is a part of its own, with none)."""
+    parent = list(range(count))
+
+    def root(unknown: int) -> int:
+        while parent[unknown] != unknown:
+            parent[unknown] = parent[parent[unknown]]
+            unknown = parent[unknown]
+        return unknown
+
+    for coefficients, _ in equations:
+        present = [unknown for unknown, c in enumerate(coefficients) if c]
+        for other in present[1:]:
+            parent[root(other)] = root(present[0])
+    unknowns: dict[int, list[int]] = {}
+    for unknown in range(count):
+        unknowns.setdefault(root(unknown), []).append(unknown)
+    rows: dict[int, list[int]] = {}
+    for row, (coefficients, _) in enumerate(equations):
+        first = next(unknown for unknown, c in enumerate(coefficients) if c)
+        rows.setdefault(root(first), []).append(row)
+    return [(members, rows.get(key, [])) for key, members in unknowns.items()]
 
 
 def _complement(

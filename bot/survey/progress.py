@@ -3,16 +3,17 @@ responses and the results by measure (docs/regulation-tsm.md §9)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.models import Neighbourhood, SurveyAnswer, SurveyInvitation, SurveyYear
-from bot.survey.figures import MeasureResult, measure_results
+from bot.survey.figures import MeasureResult, results_of
 from bot.survey.invitations import NO_NEIGHBOURHOOD, population_in_scope
-from bot.survey.questions import Answer
+from bot.survey.questions import GATES, MEASURES, Answer
 from bot.survey.sampling import allocate
 
 # A response counts toward the achieved sample once TP01 is answered (docs/regulation-
@@ -113,7 +114,30 @@ async def responses(session: AsyncSession, year: SurveyYear) -> list[dict[str, A
     return list(by_invitation.values())
 
 
+async def answer_tally(session: AsyncSession, year: SurveyYear) -> Counter[tuple[str, Answer]]:
+    """``figures.tally`` of the year's achieved responses, counted in the database (a
+    year's answers are too many to load): each measure's answers, a gated one only where
+    its filter was answered "yes" (``questions.applies``)."""
+    gate = aliased(SurveyAnswer)
+    gate_of = case(*((SurveyAnswer.code == code, flt) for code, flt in GATES.items()), else_=None)
+    rows = await session.execute(
+        select(SurveyAnswer.code, SurveyAnswer.answer, func.count())
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .outerjoin(
+            gate, and_(gate.invitation_id == SurveyAnswer.invitation_id, gate.code == gate_of)
+        )
+        .where(
+            SurveyInvitation.survey_year_id == year.id,
+            _achieved(),
+            SurveyAnswer.code.in_(MEASURES),
+            or_(SurveyAnswer.code.not_in(list(GATES)), gate.answer == Answer.YES.value),
+        )
+        .group_by(SurveyAnswer.code, SurveyAnswer.answer)
+    )
+    return Counter({(code, Answer(value)): count for code, value, count in rows})
+
+
 async def results(session: AsyncSession, year: SurveyYear) -> list[MeasureResult]:
     """Each measure's share satisfied, base and 95% margin, from the achieved responses;
     the population is the year's homes of that tenure (the conservative N, §9 item 14)."""
-    return measure_results(await responses(session, year), year.homes)
+    return results_of(await answer_tally(session, year), year.homes)

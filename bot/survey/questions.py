@@ -298,6 +298,25 @@ GATES: Mapping[str, str] = {
 # (docs/regulation-tsm.md §4 and §9 item 9). TODO(verify): Technical requirements §4.
 LCHO_MEASURES: tuple[str, ...] = ("TP01", *MEASURES[4:])
 
+# The measures' names as landlords publish them (docs/regulation-tsm.md §1, column 2: COPY
+# and SECONDARY; TODO(verify) against the regulator's Table 2).
+MEASURE_NAMES = {
+    "TP01": N_("Overall satisfaction"),
+    "TP02": N_("Satisfaction with repairs"),
+    "TP03": N_("Satisfaction with time taken to complete most recent repair"),
+    "TP04": N_("Satisfaction that the home is well-maintained"),
+    "TP05": N_("Satisfaction that the home is safe"),
+    "TP06": N_("Satisfaction that the landlord listens to tenant views and acts upon them"),
+    "TP07": N_(
+        "Satisfaction that the landlord keeps tenants informed about things that matter to them"
+    ),
+    "TP08": N_("Agreement that the landlord treats tenants fairly and with respect"),
+    "TP09": N_("Satisfaction with the landlord's approach to handling of complaints"),
+    "TP10": N_("Satisfaction that the landlord keeps communal areas clean and well maintained"),
+    "TP11": N_("Satisfaction that the landlord makes a positive contribution to neighbourhoods"),
+    "TP12": N_("Satisfaction with the landlord's approach to handling anti-social behaviour"),
+}
+
 BY_CODE: Mapping[str, Question] = {question.code: question for question in QUESTIONS}
 
 

@@ -71,19 +71,6 @@ def is_no_answer(turn: Turn, text: str) -> bool:
     )
 
 
-def _resident(turn: Turn) -> Resident:
-    """The onboarded resident using the survey; anyone else: the button is stale."""
-    resident = turn.resident
-    if resident is None or resident.onboarded_at is None:
-        raise StaleAction("That button no longer works.")
-    return resident
-
-
-def _pressed(turn: Turn) -> Press:
-    assert turn.press is not None
-    return turn.press
-
-
 def _landlord(turn: Turn) -> str:
     """The association's name as residents know it, from the settings in force."""
     return turn.settings.association_name
@@ -117,7 +104,7 @@ async def _survey_command(turn: Turn, _args: str) -> None:
 
 async def on_start(turn: Turn) -> None:
     """Start (under the invitation or a reminder): the same as /survey."""
-    _resident(turn)
+    turn.onboarded()
     turn.answer_press()
     await begin(turn)
 
@@ -130,7 +117,7 @@ async def begin(turn: Turn) -> None:
     has started or answered this year (HouseholdAlreadyAnswered, answered here).
     """
     _ = turn._
-    resident = _resident(turn)
+    resident = turn.onboarded()
     if _in_other_conversation(turn):
         await _carry_on_other(turn)
         return
@@ -239,7 +226,7 @@ def _answer_of(question: Question, value: str) -> Answer:
 async def _record(turn: Turn, question: Question, answer: Answer) -> None:
     """Save the answer and ask the next question, or thank the resident at the end."""
     _ = turn._
-    resident = _resident(turn)
+    resident = turn.onboarded()
     invitation = await _current(turn, resident)
     if invitation is None or invitation.id != turn.data.get("invitation"):
         turn.end()
@@ -274,9 +261,9 @@ def stop(turn: Turn) -> None:
 async def on_decline(turn: Turn) -> None:
     """Not now (under the invitation): recorded, thanked, and not asked again this year."""
     _ = turn._
-    resident = _resident(turn)
+    resident = turn.onboarded()
     invitation = await _current(turn, resident)
-    if invitation is None or not _same_invitation(_pressed(turn), invitation):
+    if invitation is None or not _same_invitation(turn.pressed, invitation):
         turn.answer_press()
         turn.edit_buttons(None)
         turn.reply(_(NO_SURVEY))
@@ -303,7 +290,7 @@ def _same_invitation(press: Press, invitation: SurveyInvitation) -> bool:
 async def on_info(turn: Turn) -> None:
     """How are my answers used? Told plainly, with Start and Not now under it."""
     _ = turn._
-    resident = _resident(turn)
+    resident = turn.onboarded()
     turn.answer_press()
     invitation = await _current(turn, resident)
     text = _(HOW_ANSWERS_ARE_USED).format(landlord=_landlord(turn))

@@ -28,6 +28,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
 from bot.config import Settings
+from bot.delivery.outbox import Button
 from bot.errors import NotAllowed, StaleAction
 from bot.i18n import N_, Gettext, gettext_for
 from bot.models import ConversationState, Resident, StaffMember
@@ -101,6 +102,18 @@ class Turn:
     # The association's settings in force for this update (see bot.association.service).
     _settings: Settings | None = None
     _outbox: list[Answer] = field(default_factory=list)
+
+    def onboarded(self) -> Resident:
+        """The onboarded resident pressing or typing; anyone else: the button is stale."""
+        if self.resident is None or self.resident.onboarded_at is None:
+            raise StaleAction("That button no longer works.")
+        return self.resident
+
+    @property
+    def pressed(self) -> Press:
+        """The button pressed, at a step reached only by a press."""
+        assert self.press is not None
+        return self.press
 
     async def staff(self) -> StaffMember | None:
         """The active staff member speaking, if they are one (looked up once, when needed)."""
@@ -329,6 +342,13 @@ class Turn:
 def inline(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of buttons."""
     return InlineKeyboardMarkup([list(row) for row in rows])
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """The outbox's buttons (text and callback data) as a keyboard on a reply now."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
+    )
 
 
 def pairs(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.broadcasts import telegram as broadcasts
 from bot.broadcasts.telegram_updates import show_updates
+from bot.chest import telegram as chest
 from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.events import telegram as events
 from bot.events import telegram_announce as events_announce
@@ -22,6 +23,7 @@ from bot.feedback import telegram_follow_up as feedback_follow_up
 from bot.feedback import telegram_satisfaction as feedback_satisfaction
 from bot.feedback import telegram_staff as feedback_staff
 from bot.feedback.screening import mentions_any, sounds_unhappy
+from bot.ideas import telegram as ideas
 from bot.polls import telegram as polls
 from bot.privacy import telegram as privacy
 from bot.residents import service as residents_service
@@ -257,6 +259,8 @@ ROUTES = assemble(
         events_attendance.FLOW,
         survey.FLOW,
         polls.FLOW,
+        chest.FLOW,
+        ideas.FLOW,
         Flow(
             "menu",
             commands={

@@ -23,10 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.association import web as association_pages
 from bot.broadcasts import web as broadcasts_pages
+from bot.chest import web as chest_pages
 from bot.config import Settings
 from bot.delivery.service import queue_depth
 from bot.events import web as events_pages
 from bot.feedback import web as feedback_pages
+from bot.ideas import web as ideas_pages
 from bot.metrics import Metrics
 from bot.polls import web as polls_pages
 from bot.privacy import web as privacy_pages
@@ -203,6 +205,8 @@ def create_app(
     reports_pages.add_routes(app)
     survey_pages.add_routes(app)
     polls_pages.add_routes(app)
+    chest_pages.add_routes(app)
+    ideas_pages.add_routes(app)
     app.router.add_static(
         "/static", WEB_DIR / "static", append_version=False, follow_symlinks=False
     )

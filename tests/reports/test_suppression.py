@@ -13,6 +13,7 @@ from bot.reports.suppression import (
     FEWER_THAN_5,
     HIDDEN,
     NO_CASES,
+    WITHHELD,
     Breakdown,
     Group,
     Shown,
@@ -86,6 +87,31 @@ def test_a_breakdown_hides_the_next_smallest_cell_or_its_total() -> None:
     # Many reports from few residents are still few residents.
     by_people = suppress(LABELS, {"a": 40, "b": 6, "d": 9}, {"a": 30, "b": 1, "d": 9})
     assert by_people.rows == [("A", 40), ("B", FEWER_THAN_5), ("C", 0), ("D", HIDDEN)]
+
+
+def test_a_whole_group_of_small_cells_says_not_shown_when_nothing_is_left_to_hide() -> None:
+    # Four answers of one vote each, "fewer than 5" in all: read as 1 to 4 each, they can
+    # only be 1, 1, 1 and 1 (the checker found it in a generated poll). Nothing is left to
+    # hide, so one of them claims no range ("not shown": 0 or more).
+    counts = {"a": 1, "b": 1, "c": 1, "d": 1}
+    naive = Breakdown([(LABELS[k], FEWER_THAN_5) for k in LABELS], FEWER_THAN_5)
+    everything: dict[Hashable, int] = {(0, label): 1 for label in LABELS.values()}
+    assert recovered(*figures_of(naive)) == {"total": 4, **everything}
+    breakdown = suppress(LABELS, counts)
+    assert breakdown.rows == [
+        ("A", WITHHELD),
+        ("B", FEWER_THAN_5),
+        ("C", FEWER_THAN_5),
+        ("D", FEWER_THAN_5),
+    ]
+    assert breakdown.total == FEWER_THAN_5
+    assert recovered(*figures_of(breakdown)) == {}
+    # Three of them leave room (1 + 1 + 2, 1 + 1 + 1, ...): nothing more is needed.
+    assert suppress(LABELS, {"a": 1, "b": 1, "c": 2}).rows[:3] == [
+        ("A", FEWER_THAN_5),
+        ("B", FEWER_THAN_5),
+        ("C", FEWER_THAN_5),
+    ]
 
 
 def test_breakdowns_sharing_a_total_are_suppressed_together() -> None:

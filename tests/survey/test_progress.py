@@ -7,6 +7,7 @@ import pytest
 
 from bot.models import SurveyYear
 from bot.survey import progress
+from bot.survey.figures import tally
 from bot.survey.questions import Answer
 from bot.survey.sampling import allocate, required_sample
 from tests.support.broadcasts import Places
@@ -42,6 +43,7 @@ async def test_progress_by_neighbourhood_and_results_by_measure(
         strata = await progress.progress(session, year)
         results = {r.code: r for r in await progress.results(session, year)}
         responses = await progress.responses(session, year)
+        counted_in_sql = await progress.answer_tally(session, year)
 
     assert [
         (s.name, s.population, s.invited, s.started, s.completed, s.responded, s.declined)
@@ -57,6 +59,9 @@ async def test_progress_by_neighbourhood_and_results_by_measure(
     ]
     # A response counts once TP01 is answered; the partial one counts for TP01 only.
     assert len(responses) == 3
+    # The results are counted in the database exactly as from the loaded responses.
+    assert counted_in_sql == tally(responses)
+    assert {code for code, _ in counted_in_sql} > {"TP01", "TP02"}
     assert (results["TP01"].satisfied, results["TP01"].base) == (2, 3)
     assert (results["TP05"].satisfied, results["TP05"].base) == (1, 2)
     assert results["TP01"].share == pytest.approx(2 / 3)

@@ -21,10 +21,13 @@ from bot.logging_setup import configure_logging
 from bot.models import (
     Announcement,
     AuditEntry,
+    ChestProject,
+    ChestRound,
     DashboardUser,
     Event,
     Feedback,
     FeedbackAttachment,
+    Idea,
     LoginAttempt,
     Poll,
     Resident,
@@ -291,7 +294,36 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
         poll = Poll(
             question="New swings?", closes_at=utcnow() + timedelta(days=7), created_by="admin:1"
         )
-        db.add_all([resident, year, poll])
+        now = utcnow()
+        chest = ChestRound(
+            name="Spring chest",
+            budget_pence=100_000,
+            proposals_open_at=now - timedelta(days=2),
+            proposals_close_at=now + timedelta(days=5),
+            voting_open_at=now + timedelta(days=6),
+            voting_close_at=now + timedelta(days=9),
+            created_by="admin:1",
+        )
+        db.add_all([resident, year, poll, chest])
+        await db.flush()
+        project = ChestProject(
+            round_id=chest.id,
+            resident_id=resident.id,
+            neighbourhood_id=area.id,
+            title="Planters",
+            purpose="Flowers by the door",
+            cost_pence=20_000,
+            proposed_at=now,
+        )
+        idea = Idea(
+            resident_id=resident.id,
+            neighbourhood_id=area.id,
+            title="A bench",
+            body="By the bus stop",
+            photo_file_id="photo-2",
+            status="approved",
+        )
+        db.add_all([project, idea])
         await db.flush()
     for route in app_routes(web):
         if route.level in (PUBLIC, None):
@@ -306,6 +338,9 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
             resident_id=resident.id,
             year_id=year.id,
             poll_id=poll.id,
+            round_id=chest.id,
+            project_id=project.id,
+            idea_id=idea.id,
         )
         for role, client in clients.items():
             allowed = has_role(role, route.level)

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from bot.web.charts import FONT, TONES, bar_chart, share
+from bot.web.charts import (
+    FONT,
+    PLOT,
+    TONES,
+    Interval,
+    Point,
+    bar_chart,
+    interval_chart,
+    interval_text,
+    share,
+    trend_chart,
+)
 from tests.support.charts import SVG, parse
 
 
@@ -110,3 +121,81 @@ def test_an_empty_chart_says_so() -> None:
     assert [text.text for text in svg.iter(f"{SVG}text")] == ["Nothing to show"]
     desc = svg.find(f"{SVG}desc")
     assert desc is not None and desc.text == "Nothing to show."
+
+
+def test_a_trend_chart_has_a_column_per_month_and_a_dash_never_a_zero_for_a_hidden_one() -> None:
+    points = [
+        Point("January 2026", 10, "Jan"),
+        Point("February 2026", "fewer than 5", "Feb"),
+        Point("March 2026", 5, "Mar"),
+        Point("April 2026", 0, "Apr"),
+    ]
+    wrapper, svg, table = parts(str(trend_chart("Reports <opened>", points, figures=True)))
+    assert svg.get("width") == "100%" and svg.get("viewBox") is None
+    assert all(int(t.get("font-size", FONT)) >= 16 for t in svg.iter(f"{SVG}text"))
+    assert not list(svg.iter(f"{SVG}script")) and not list(svg.iter(f"{SVG}style"))
+    columns = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("y")]
+    # Three columns (zero has no height), placed across in percentages, none for February.
+    assert [c.get("x") for c in columns] == ["4.50%", "54.50%", "79.50%"]
+    assert [float(c.get("height", "")) for c in columns] == [PLOT, PLOT / 2, 0.0]
+    assert all(c.get("width", "").endswith("%") for c in columns)
+    titles = [c.findtext(f"{SVG}title") for c in columns]
+    assert titles == ["January 2026: 10", "March 2026: 5", "April 2026: 0"]
+    dash = next(t for t in svg.iter(f"{SVG}text") if t.findtext(f"{SVG}title"))
+    assert dash.get("x") == "37.50%" and "".join(dash.itertext()).endswith("–")
+    assert dash.findtext(f"{SVG}title") == "February 2026: fewer than 5"
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert texts[0] == "10" and {"Jan", "Feb", "Mar", "Apr"} <= set(texts)
+    desc = svg.find(f"{SVG}desc")
+    assert desc is not None and desc.text == (
+        "January 2026: 10; February 2026: fewer than 5; March 2026: 5; April 2026: 0."
+    )
+    note = wrapper.find("p[@class='chart-note']")
+    assert note is not None and "dash" in (note.text or "")
+    assert table is not None
+    assert [("".join(r.itertext())) for r in table.iter("tr")][1:3] == [
+        "January 202610",
+        "February 2026fewer than 5",
+    ]
+    # Shares on a fixed 0-100 scale, and no note without a gap.
+    wrapper, svg, _ = parts(
+        str(trend_chart("Shares", [Point("May 2026", 80.0, "May")], unit="%", scale_max=100))
+    )
+    (column,) = (rect for rect in svg.iter(f"{SVG}rect") if rect.get("y"))
+    assert float(column.get("height", "")) == PLOT * 0.8
+    assert next(t.text for t in svg.iter(f"{SVG}text")) == "100%"
+    assert wrapper.find("p[@class='chart-note']") is None
+
+
+def test_an_interval_chart_draws_the_margin_as_a_whisker_and_says_it_in_words() -> None:
+    rows = [
+        Interval("TP01: Overall satisfaction", 71.0, 4.2, 412),
+        Interval("TP02: Repairs", "not enough answers", None, 3),
+        Interval("TP03: Time taken", 98.0, 4.0, 50),
+    ]
+    assert interval_text(rows[0]) == "71% ± 4.2 points (n = 412)"
+    assert interval_text(rows[1]) == "not enough answers"
+    assert interval_text(Interval("x", 50.5, None, 9)) == "50.5% (n = 9)"
+    wrapper, svg, table = parts(str(interval_chart("TSM", rows, figures=True, key="tsm")))
+    assert wrapper.get("id") == "chart-tsm"
+    bars = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("y")]
+    assert [bar.get("width") for bar in bars] == ["71.0%", "98.0%"]  # none for a word
+    whiskers = [
+        (line.get("x1"), line.get("x2"))
+        for line in svg.iter(f"{SVG}line")
+        if line.get("stroke-width") == "2" and line.get("x1") != line.get("x2")
+    ]
+    # 71 - 4.2 to 71 + 4.2; the second stops at the scale's end.
+    assert whiskers == [("66.8%", "75.2%"), ("94.0%", "100.0%")]
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "71% ± 4.2 points (n = 412)" in texts and "not enough answers" in texts
+    desc = svg.find(f"{SVG}desc")
+    assert desc is not None and desc.text == (
+        "TP01: Overall satisfaction: 71% ± 4.2 points (n = 412); TP02: Repairs: not enough "
+        "answers; TP03: Time taken: 98% ± 4.0 points (n = 50)."
+    )
+    assert svg.get("viewBox") is None and svg.get("role") == "img"
+    assert table is not None
+    assert [("".join(r.itertext())) for r in table.iter("tr")][1] == (
+        "TP01: Overall satisfaction71% ± 4.2 points (n = 412)"
+    )

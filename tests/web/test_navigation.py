@@ -115,6 +115,8 @@ async def test_admin_sections_are_only_for_admins(web: Web) -> None:
         "Events",
         "Announcements",
         "Polls",
+        "Ideas",
+        "Community chest",
         "Calendar",
     ]
     assert viewer.links == [*everyone, "Report", "Survey", "TSM return"]

@@ -11,6 +11,7 @@ from bot.events.web.actions import (
     event_attendance,
     event_cancel,
     event_close,
+    event_volunteer_hours,
 )
 from bot.events.web.detail import event_cancel_form, event_detail
 from bot.events.web.editing import event_create, event_edit_form, event_new_form, event_update
@@ -32,6 +33,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/events/{event_id}/attendance", event_attendance)
     app.router.add_post("/events/{event_id}/all-came", event_all_came)
     app.router.add_post("/events/{event_id}/close", event_close)
+    app.router.add_post("/events/{event_id}/volunteer-hours", event_volunteer_hours)
     app.router.add_post("/events/{event_id}/announce", event_announce)
     app.router.add_get("/events/{event_id}/attendees.csv", event_attendees_csv)
     app.router.add_get("/events/{event_id}/attendees.xlsx", event_attendees_xlsx)

@@ -1,5 +1,5 @@
 """What staff do with an event on the dashboard, one small handler each: call it off,
-mark attendance, all who signed up came, the closing record, announce it.
+mark attendance, all who signed up came, the closing record, volunteers' hours, announce it.
 
 Each calls the service Telegram calls (``bot.events``), so the dashboard writes what
 Telegram writes: the audit entry, and residents' messages in the outbox. A refusal
@@ -22,6 +22,7 @@ from bot.events.attendance import close_event, mark_all_attended, set_attendance
 from bot.events.managing import cancel_event
 from bot.events.notices import Notices
 from bot.events.plans import check_notes, parse_headcount
+from bot.events.volunteering import parse_hours, record_hours
 from bot.events.web.detail import detail_refused
 from bot.events.web.form import FIELD_MAX
 from bot.events.web.lookup import acting_staff, event_id_of, visible_event
@@ -94,6 +95,20 @@ async def event_close(request: web.Request, form: Form) -> web.StreamResponse:
         notes = check_notes(notes_text) if notes_text.strip() else None
         await close_event(db, event_id, headcount, notes, staff, now=utcnow())
     return _done(event_id, "closed")
+
+
+@access("staff")
+@form_action(detail_refused)
+async def event_volunteer_hours(request: web.Request, form: Form) -> web.StreamResponse:
+    """The hours one volunteer gave; they are thanked through the outbox."""
+    async with _acting(request) as (db, staff, event_id):
+        volunteer_id = whole_number(str(form.get("volunteer", "")))
+        if volunteer_id is None:
+            raise Refused(_("That volunteer is no longer on the list."), 404)
+        hours = parse_hours(str(form.get("hours", ""))[:20])
+        notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
+        await record_hours(db, event_id, volunteer_id, hours, staff, notices, now=utcnow())
+    return _done(event_id, "hours")
 
 
 @access("staff")

@@ -14,9 +14,10 @@ from bot.association.service import effective_settings
 from bot.delivery import holding
 from bot.events import attendance
 from bot.events.attendance import Roster
-from bot.events.attendees import resident_label
+from bot.events.attendees import resident_label, volunteer_label
 from bot.events.listings import phase
 from bot.events.notices import Notices, latest_notice, notice_arrival
+from bot.events.volunteering import RoleCount, VolunteerLine, hours_words, roles_of, volunteers_of
 from bot.events.web.lookup import PHASE_WORDS, event_id_of, span_words, visible_event
 from bot.i18n import N_
 from bot.models.base import utcnow
@@ -36,6 +37,7 @@ NOTICES = {
     "marked": N_("Attendance saved."),
     "all-came": N_("Every booked party is marked as came."),
     "closed": N_("The closing record is saved."),
+    "hours": N_("The volunteer's hours are saved; they will be thanked in Telegram."),
 }
 
 
@@ -64,6 +66,30 @@ def _roster_rows(roster: Roster, tz: ZoneInfo) -> dict[str, list[dict[str, Any]]
             for rank, line in enumerate(roster.waiting, start=1)
         ],
     }
+
+
+def _volunteer_rows(
+    roles: list[RoleCount], people: list[VolunteerLine], tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Each volunteer role with who volunteers in it, as the page lists them."""
+    return [
+        {
+            "name": line.role.name,
+            "places": line.role.places,
+            "taken": line.taken,
+            "people": [
+                {
+                    "id": p.volunteer.id,
+                    "who": volunteer_label(p),
+                    "since": local_words(p.volunteer.since, tz),
+                    "hours": None if p.volunteer.hours is None else hours_words(p.volunteer.hours),
+                }
+                for p in people
+                if p.volunteer.role_id == line.role.id
+            ],
+        }
+        for line in roles
+    ]
 
 
 def _charts(roster: Roster, started: bool) -> list[Markup]:
@@ -126,6 +152,9 @@ async def _detail_page(
         roster = await attendance.roster(db, event.id)
         actor = await staff_member_of(db, user) if has_role(user.role, "staff") else None
         last = await latest_notice(db, event.id)
+        volunteering = _volunteer_rows(
+            await roles_of(db, event.id), await volunteers_of(db, event.id), tz
+        )
     where = phase(event, now)
     done = request.query.get("done", "")
     notice = _(NOTICES[done]) if done in NOTICES else None
@@ -143,6 +172,7 @@ async def _detail_page(
             "deadline": local_words(event.signup_deadline, tz),
             "areas": ", ".join(n.name for n in event.neighbourhoods),
             "roster": roster,
+            "volunteering": volunteering,
             **_roster_rows(roster, tz),
             "closed_at": local_words(event.closed_at, tz),
             "can_act": has_role(user.role, "staff"),

@@ -22,6 +22,7 @@ from bot.events import plans
 from bot.events.managing import not_editable_reason, update_event
 from bot.events.notices import Notices, notice_arrival
 from bot.events.plans import EventPlan, check_plan, publish_event
+from bot.events.volunteering import ROLE_NAME_MAX_LENGTH, ROLES_LIMIT, RoleSpec, set_roles
 from bot.events.web.form import EventForm, PhotoUpload, build_plan, keeping_seconds, place_refusal
 from bot.events.web.lookup import acting_staff, event_id_of, span_words, visible_event
 from bot.i18n import N_
@@ -108,17 +109,25 @@ def _form_page(
                 "place": plans.PLACE_MAX_LENGTH,
                 "capacity": plans.CAPACITY_LIMIT,
                 "party": plans.PARTY_LIMIT,
+                "roles": ROLES_LIMIT,
+                "role": ROLE_NAME_MAX_LENGTH,
             },
         },
         status=status,
     )
 
 
-def _preview(plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo) -> dict[str, Any]:
+def _preview(
+    plan: EventPlan, choices: list[Neighbourhood], tz: ZoneInfo, roles: list[RoleSpec]
+) -> dict[str, Any]:
     """The event as residents will read it: their facts, in the words of the staff member's
     language (what the title and description say is as typed)."""
     names = [area.name for area in choices if area.id in plan.neighbourhood_ids]
     return {
+        "roles": ", ".join(
+            _("{role} ({places} needed)").format(role=role.name, places=role.places)
+            for role in roles
+        ),
         "title": plan.title,
         "when": span_words(plan.starts_at, plan.ends_at, tz),
         "place": plan.place,
@@ -205,9 +214,11 @@ async def event_create(request: web.Request, posted: Form) -> web.StreamResponse
         now = utcnow()
         if posted.get("action") == "publish":
             event = await publish_event(db, plan, staff, now=now)
+            await set_roles(db, event.id, form.role_specs, staff, now=now)
             return see_other(f"/events/{event.id}?done=published")
         check_plan(plan, now)
-    return _form_page(request, form, choices, scope=scope, preview=_preview(plan, choices, tz))
+    preview = _preview(plan, choices, tz, form.role_specs)
+    return _form_page(request, form, choices, scope=scope, preview=preview)
 
 
 # ----- changing an event ----------------------------------------------------------------------
@@ -234,9 +245,11 @@ async def event_edit_form(request: web.Request) -> web.StreamResponse:
         if await staff_member_of(db, user) is None:
             error = _(UNLINKED)
         notices = Notices.of(await effective_settings(db, request.app[SETTINGS]))
+        form = EventForm.of(event, tz)
+        await form.load_roles(db, event.id)
     return _form_page(
         request,
-        EventForm.of(event, tz),
+        form,
         choices,
         scope=scope,
         event=event,
@@ -301,4 +314,6 @@ async def event_update(request: web.Request, posted: Form) -> web.StreamResponse
             now=utcnow(),
             edited_sequence=_sequence_of(posted),
         )
-    return see_other(f"/events/{event_id}?done={'saved' if outcome.changed else 'unchanged'}")
+        roles_changed = await set_roles(db, event_id, form.role_specs, staff, now=utcnow())
+    changed = outcome.changed or roles_changed
+    return see_other(f"/events/{event_id}?done={'saved' if changed else 'unchanged'}")

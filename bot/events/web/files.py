@@ -12,6 +12,7 @@ from bot.audit import record_action, user_actor
 from bot.events import attendance
 from bot.events.attendees import export_attendees
 from bot.events.calendar import calendar_file, file_name
+from bot.events.volunteering import volunteers_of
 from bot.events.web.lookup import event_id_of, visible_event
 from bot.scope import scope_of_user
 from bot.tables import ExportFormat
@@ -28,7 +29,8 @@ async def _attendees(request: web.Request, fmt: ExportFormat) -> web.StreamRespo
         event = await visible_event(db, event_id, await scope_of_user(db, user))
         roster = await attendance.roster(db, event.id)
         buffer = io.BytesIO()
-        rows = await export_attendees(roster, buffer, fmt, tz)
+        volunteers = await volunteers_of(db, event.id)
+        rows = await export_attendees(roster, buffer, fmt, tz, volunteers)
         day = event.starts_at.astimezone(tz).date()
     async with request.app[SESSIONS].begin() as db:
         record_action(

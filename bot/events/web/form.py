@@ -12,16 +12,27 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import partial
+from itertools import islice, zip_longest
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from multidict import MultiMapping
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DomainError
 from bot.events import plans
 from bot.events.plans import EventPlan
+from bot.events.volunteering import (
+    ROLES_LIMIT,
+    RoleSpec,
+    check_role_name,
+    parse_role_places,
+    roles_of,
+)
 from bot.i18n import N_
 from bot.models import Event, Neighbourhood
+from bot.text import whole_number
 from bot.web.language import _
 from bot.web.pages import refusal_words
 from bot.web.telegram_files import file_id_of
@@ -41,7 +52,17 @@ FIELD_OF_REFUSAL = {
     "A party of {party} is on the waitlist, so the capacity cannot be lower than that.": (
         "capacity"
     ),
+    "{count} people volunteer as {name}, so it cannot be removed.": "roles",
+    "{count} people already volunteer as {name}, so it cannot have fewer places than that.": (
+        "roles"
+    ),
+    "There are two roles called {name}. Please give each role its own name.": "roles",
+    "An event can ask for at most {limit} volunteer roles.": "roles",
+    "That volunteer role no longer exists. Please open the form again.": "roles",
+    "This event has already started, so volunteering has closed.": "roles",
 }
+# Empty rows the form offers for new volunteer roles.
+BLANK_ROLE_ROWS = 3
 
 # The optional map pin's two numbers: what each is called in a message, its range, and an
 # example as a map gives it (a London one: its longitude is near zero).
@@ -93,6 +114,15 @@ class PhotoUpload:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class RoleRow:
+    """A volunteer role's row as typed: its id (empty for a new one), name and places."""
+
+    id: str = ""
+    name: str = ""
+    places: str = ""
+
+
 @dataclass
 class EventForm:
     """What was typed into the event form, the neighbourhoods ticked, and what is wrong."""
@@ -101,6 +131,22 @@ class EventForm:
     area_ids: list[int]
     errors: dict[str, str] = field(default_factory=dict)
     photo_file_id: str | None = None  # a photo uploaded with this form (not yet saved)
+    roles: list[RoleRow] = field(default_factory=list)  # volunteer roles, as typed
+    role_specs: list[RoleSpec] = field(default_factory=list)  # as checked by build_plan
+
+    @property
+    def role_rows(self) -> list[RoleRow]:
+        """The rows to show: those typed, then empty ones for new roles (to the limit)."""
+        filled = [row for row in self.roles if row.id or row.name.strip() or row.places.strip()]
+        blanks = max(0, min(BLANK_ROLE_ROWS, ROLES_LIMIT - len(filled)))
+        return filled + [RoleRow()] * blanks
+
+    async def load_roles(self, session: AsyncSession, event_id: int) -> None:
+        """The event's volunteer roles as rows (for editing it)."""
+        self.roles = [
+            RoleRow(str(line.role.id), line.role.name, str(line.role.places))
+            for line in await roles_of(session, event_id)
+        ]
 
     @classmethod
     def blank(cls) -> EventForm:
@@ -151,6 +197,13 @@ class EventForm:
         ticked = [str(raw) for raw in form.getall("area", [])]
         read = cls(values, sorted({allowed[raw] for raw in ticked if raw in allowed}))
         read.photo_file_id = file_id_of(form.get("photo_file_id"))
+        # Rows line up by position; a missing cell (a form not as the page sends it) is "".
+        columns = [
+            [str(raw)[:FIELD_MAX] for raw in form.getall(name, [])]
+            for name in ("role_id", "role_name", "role_places")
+        ]
+        rows = zip_longest(*columns, fillvalue="")
+        read.roles = [RoleRow(*row) for row in islice(rows, ROLES_LIMIT * 2)]
         if any(raw not in allowed for raw in ticked):
             read.errors["areas"] = _("There is no such neighbourhood. Please choose again.")
         return read
@@ -244,6 +297,7 @@ def build_plan(
     max_party = form.check("max_party", lambda: plans.parse_party_limit(v["max_party"] or "1"))
     if v["waitlist"] not in ("strict", "skip"):
         form.errors["waitlist"] = _("Please choose how the waitlist is served.")
+    form.role_specs = _role_specs(form)
     if form.errors:
         return None
     return EventPlan(
@@ -261,6 +315,35 @@ def build_plan(
         longitude=longitude,
         waitlist_skip_ahead=v["waitlist"] == "skip",
     )
+
+
+def _role_specs(form: EventForm) -> list[RoleSpec]:
+    """The volunteer roles typed; a row with neither name nor places is left out (an
+    existing role so emptied is removed). The first problem is kept against "roles"."""
+    specs = []
+    for row in form.roles:
+        name_text, places_text = row.name.strip(), row.places.strip()
+        if not name_text and not places_text:
+            continue
+        if not name_text:
+            form.errors.setdefault("roles", _("Please give each volunteer role a name."))
+            continue
+        name = form.check("roles", partial(check_role_name, name_text))
+        if not places_text:
+            form.errors.setdefault(
+                "roles",
+                _("Please say how many volunteers {name} needs.").format(name=name_text),
+            )
+            continue
+        places = form.check("roles", partial(parse_role_places, places_text))
+        role_id = whole_number(row.id) if row.id else None
+        if row.id and role_id is None:
+            form.errors.setdefault(
+                "roles", _("That volunteer role no longer exists. Please open the form again.")
+            )
+        if name is not None and places is not None:
+            specs.append(RoleSpec(role_id, name, places))
+    return specs
 
 
 def _same_minute(typed: datetime | None, stored: datetime | None) -> datetime | None:

@@ -24,6 +24,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/feedback/{feedback_id}/extend", actions.feedback_extend)
     app.router.add_post("/feedback/{feedback_id}/hazard", actions.feedback_hazard)
     app.router.add_post("/feedback/{feedback_id}/hate-incident", actions.feedback_hate_incident)
+    app.router.add_post("/feedback/{feedback_id}/update", actions.feedback_public_update)
+    app.router.add_post("/feedback/{feedback_id}/merge", actions.feedback_merge)
     app.router.add_post("/feedback/{feedback_id}/hazard/step", actions.feedback_hazard_step)
     app.router.add_post("/feedback/{feedback_id}/hazard/summary", actions.feedback_hazard_summary)
     app.router.add_post(

@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.association.service import effective_settings
 from bot.audit import record_action, staff_actor
 from bot.feedback import hazards
+from bot.feedback.backing import add_public_update
 from bot.feedback.casework import add_note, assign, escalate
 from bot.feedback.extensions import extend_deadline
 from bot.feedback.lifecycle import acknowledge, change_status
+from bot.feedback.merging import merge_into
 from bot.feedback.notify import StaffNotices
 from bot.feedback.thread import add_staff_reply
 from bot.feedback.web.detail import ASB_CATEGORY, detail_page, feedback_id_of
@@ -292,3 +294,41 @@ async def feedback_hate_incident(request: web.Request, form: Form) -> web.Stream
             details={"hate_incident": flag},
         )
     return _done(act, "hate_incident")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_public_update(request: web.Request, form: Form) -> web.StreamResponse:
+    """An update on a communal report for everyone affected: its resident and each
+    resident who said it is theirs too (never used for a private reply)."""
+    async with acting_on(request) as act:
+        await add_public_update(
+            act.db,
+            act.report.id,
+            act.staff,
+            _text(form, "text"),
+            act.notices,
+            send_now=_text(form, "send_now") == "yes",
+        )
+    return _done(act, "updated")
+
+
+@access("staff")
+@form_action(detail_page)
+async def feedback_merge(request: web.Request, form: Form) -> web.StreamResponse:
+    """Merge this report, a duplicate, into the one kept for the problem (its reference
+    typed), audited as feedback.merged; refusals say why."""
+    reference = _text(form, "into").strip()
+    if not reference:
+        raise Refused(_("Give the reference of the report to keep, like FB-2026-00042."), 400)
+    user = current_user(request)
+    async with acting_on(request) as act:
+        await merge_into(
+            act.db,
+            act.report.id,
+            reference,
+            act.staff,
+            act.notices,
+            scope=await scope_of_user(act.db, user),
+        )
+    return _done(act, "merged")

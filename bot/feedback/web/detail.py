@@ -22,8 +22,9 @@ from bot.accounts.users import has_role
 from bot.association.service import effective_settings
 from bot.delivery import holding
 from bot.delivery.outbox import QuietHours, Urgency
-from bot.feedback import casework, extensions, hazards, satisfaction
+from bot.feedback import backing, casework, extensions, hazards, merging, satisfaction
 from bot.feedback.deadlines import HAZARD_DATE_CLOCKS, MAKE_SAFE, Clock
+from bot.feedback.draft import AREA_CATEGORIES, SHARED_AREAS
 from bot.feedback.record import CaseFile, ReportRecord, case_file, report_record
 from bot.feedback.reports import awaabs_law_covers
 from bot.feedback.statuses import (
@@ -60,10 +61,24 @@ NOTICES = {
     "preventive_works_started": N_("The start of the preventive works is recorded."),
     "accommodation": N_("The alternative accommodation answer is recorded."),
     "hate_incident": N_("The hate-incident flag is recorded."),
+    "updated": N_("Your update is kept in the thread and sent to everyone affected."),
+    "merged": N_(
+        "The report is merged and closed; its resident and backers now get the kept "
+        "report's updates."
+    ),
 }
 # The anti-social behaviour category (bot.feedback.draft.CATEGORIES): the reports NM01 counts.
 ASB_CATEGORY = "antisocial"
-TELLS_THE_RESIDENT = ("acknowledged", "status", "replied", "escalated", "extended", "summary_sent")
+TELLS_THE_RESIDENT = (
+    "acknowledged",
+    "status",
+    "replied",
+    "escalated",
+    "extended",
+    "summary_sent",
+    "updated",
+    "merged",
+)
 
 
 def feedback_id_of(request: web.Request) -> int:
@@ -90,6 +105,10 @@ class _Case:
     now: datetime
     # "How satisfied are you with how it was handled?", once resolved (None: not asked).
     satisfaction: dict[str, Any] | None = None
+    # A communal report's backers as this user may see them (bot.feedback.backing).
+    backers: backing.BackersForStaff | None = None
+    # The kept report a merged duplicate went into (its reference and id).
+    merged_into: Feedback | None = None
 
 
 async def _read(request: web.Request) -> _Case:
@@ -126,6 +145,12 @@ async def _read(request: web.Request) -> _Case:
                 db, record.report.neighbourhood_id, in_force.bank_holiday_region
             ),
             satisfaction=await _satisfaction(db, record.report.id, tz, now),
+            backers=await backing.backers_for_staff(db, record.report.id, scope),
+            merged_into=(
+                await db.get(Feedback, record.report.merged_into_id)
+                if record.report.merged_into_id
+                else None
+            ),
         )
 
 
@@ -158,10 +183,13 @@ async def _satisfaction(
 
 
 async def _last_to_resident(db: AsyncSession, report: Feedback) -> Delivery | None:
-    """The latest message to the report's resident (a reply, a status, an extension)."""
+    """The latest message to the report's resident (a reply, a status, an extension);
+    not one to a backer (``bot.feedback.backing.BACKER_KIND``)."""
+    if report.resident_id is None:
+        return None
     row: Delivery | None = await db.scalar(
         select(Delivery)
-        .where(Delivery.feedback_id == report.id, Delivery.resident_id.is_not(None))
+        .where(Delivery.feedback_id == report.id, Delivery.resident_id == report.resident_id)
         .order_by(Delivery.id.desc())
         .limit(1)
     )
@@ -200,9 +228,41 @@ async def detail_page(request: web.Request, failure: Failure | None = None) -> w
             "error": failure.message if failure else None,
             "timezone": str(tz),
             "satisfaction": read.satisfaction,
+            **_affected(read, tz),
         },
         status=failure.status if failure else 200,
     )
+
+
+HOW_BACKED = {
+    "me_too": N_("said it is theirs too"),
+    "merged": N_("their report was merged into this one"),
+}
+
+
+def _affected(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
+    """Who a communal report affects: its reporter and its backers (named for staff who
+    cover them, ``bot.scope.may_see_resident``; the rest counted), and where it is."""
+    report = read.record.report
+    backers = read.backers
+    area = SHARED_AREAS.get(report.shared_area or "")
+    return {
+        "communal": backing.is_communal(report),
+        "shared_area": _(area) if area else None,
+        "asked_where": report.category in AREA_CATEGORIES,
+        "affected_count": (backers.count if backers else 0) + (1 if report.resident_id else 0),
+        "backer_count": backers.count if backers else 0,
+        "backers": [
+            {
+                "name": resident.display_name or _("a resident who has not given a name"),
+                "since": display.local(backer.since, tz),
+                "how": _(HOW_BACKED.get(backer.how, HOW_BACKED["me_too"])),
+            }
+            for resident, backer in (backers.shown if backers else [])
+        ],
+        "backers_hidden": backers.hidden if backers else 0,
+        "merged_into": read.merged_into,
+    }
 
 
 def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
@@ -218,6 +278,7 @@ def _what_happened(read: _Case, tz: ZoneInfo) -> dict[str, Any]:
                 "at": display.local(m.created_at, tz),
                 "body": m.body,
                 "delivery": read.reply_states.get(m.id),
+                "public": m.public,
             }
             for m in record.thread
         ],
@@ -374,6 +435,10 @@ def _forms(read: _Case) -> dict[str, Any]:
         "reason_max": extensions.REASON_MAX_LENGTH,
         # An anti-social behaviour report may be flagged as involving a hate incident (NM01).
         "can_flag_hate": report.category == ASB_CATEGORY,
+        # A communal report: an update for everyone affected, and merging it (a duplicate)
+        # into the report kept for the problem (bot.feedback.merging).
+        "can_update_all": backing.is_communal(report),
+        "can_merge": backing.is_communal(report) and merging.MERGED_STATUS in moves,
         **_hazard_forms(read),
     }
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback import inbox
+from bot.feedback.backing import backer_counts
 from bot.feedback.draft import CATEGORIES
 from bot.feedback.filters import (
     ASSIGNED_FILTERS,
@@ -79,11 +80,14 @@ async def feedback_list(request: web.Request) -> web.StreamResponse:
         except BadFilter as exc:
             return bad_filter_page(request, exc, choices, tz)
         page = await inbox.inbox_page(db, filters, scope, tz=tz, now=utcnow())
-    return render(request, "feedback_list.html", _list_context(page, filters, choices, tz))
+        backers = await backer_counts(db, [row.id for row in page.rows])
+    return render(request, "feedback_list.html", _list_context(page, filters, choices, tz, backers))
 
 
-def _row(row: inbox.InboxRow, tz: ZoneInfo) -> dict[str, Any]:
+def _row(row: inbox.InboxRow, tz: ZoneInfo, backers: int = 0) -> dict[str, Any]:
     return {
+        # Residents who said a communal report is theirs too (bot.feedback.backing).
+        "backers": backers,
         "id": row.id,
         "reference": row.reference,
         "category": _(CATEGORIES.get(row.category, row.category)),
@@ -108,6 +112,7 @@ def _list_context(
     filters: InboxFilters,
     choices: list[Neighbourhood],
     tz: ZoneInfo,
+    backers: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     newer = older = None
     if page is not None:
@@ -116,7 +121,9 @@ def _list_context(
         if page.has_next and filters.page < MAX_PAGE:
             older = filters.query(page=filters.page + 1)
     return {
-        "rows": [_row(row, tz) for row in (page.rows if page else [])],
+        "rows": [
+            _row(row, tz, (backers or {}).get(row.id, 0)) for row in (page.rows if page else [])
+        ],
         "page": page,
         "filters": filters,
         "form": filters.query(page=1),

@@ -1,7 +1,11 @@
 """One poll on the dashboard (``/polls/{id}``): its question, answers and audience; Send
 (a draft); the results, raw for staff and as they may be published (small numbers
 suppressed, ``bot.polls.results``); "Announce the results" once it has closed; and the
-anonymous CSV (the published figures: option, votes)."""
+anonymous CSV (the published figures: option, votes).
+
+A staff account sees only the polls of the neighbourhoods it covers (another is "not
+found", as an event is) and sends or announces only those asking no neighbourhood beyond
+them (else refused, 403: ``creating.may_act_on_poll``); admins and viewers see them all."""
 
 from __future__ import annotations
 
@@ -20,16 +24,42 @@ from bot.models.poll import SENT
 from bot.polls import creating, results
 from bot.polls.voting import audience_of, is_open
 from bot.polls.web.polls import status_words
+from bot.scope import Scope, scope_of_user
 from bot.web.language import _, current_language
-from bot.web.pages import Failure, Form, form_action, local_words, path_id, render, see_other
+from bot.web.pages import (
+    Failure,
+    Form,
+    Refused,
+    form_action,
+    local_words,
+    path_id,
+    render,
+    see_other,
+)
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 
-async def _poll(db: Any, request: web.Request) -> Poll:
+async def _poll(db: Any, request: web.Request) -> tuple[Poll, Scope]:
+    """The poll the URL names, if the user may see it (else a plain 404), and their scope."""
     poll = await db.get(Poll, path_id(request, "poll_id"))
-    if poll is None:
+    scope = await scope_of_user(db, current_user(request))
+    if poll is None or not creating.may_see_poll(scope, poll):
         raise web.HTTPNotFound()
     assert isinstance(poll, Poll)
+    return poll, scope
+
+
+async def _poll_to_act_on(db: Any, request: web.Request) -> Poll:
+    """The poll, if the user may send it or announce its results (else refused, 403)."""
+    poll, scope = await _poll(db, request)
+    if not creating.may_act_on_poll(scope, poll):
+        raise Refused(
+            _(
+                "This poll asks residents of neighbourhoods you do not cover, so you cannot "
+                "send it or announce its results. Ask an admin."
+            ),
+            403,
+        )
     return poll
 
 
@@ -38,7 +68,7 @@ async def _page(request: web.Request, failure: Failure | None = None) -> web.Res
     user = current_user(request)
     now = utcnow()
     async with request.app[SESSIONS]() as db:
-        poll = await _poll(db, request)
+        poll, scope = await _poll(db, request)
         outcome = await results.results(db, poll)
         areas, topics = await audience_names(db, audience_of(poll), current_language())
     lines = [
@@ -51,7 +81,7 @@ async def _page(request: web.Request, failure: Failure | None = None) -> web.Res
         }
         for line in outcome.lines
     ]
-    staff = has_role(user.role, "staff")
+    staff = has_role(user.role, "staff") and creating.may_act_on_poll(scope, poll)
     context: dict[str, Any] = {
         "poll": poll,
         "status": status_words(poll),
@@ -89,7 +119,7 @@ async def poll_page(request: web.Request) -> web.StreamResponse:
 async def poll_send(request: web.Request, form: Form) -> web.StreamResponse:
     """Send the draft to everyone asked (through the outbox, outside quiet hours)."""
     async with request.app[SESSIONS].begin() as db:
-        poll = await _poll(db, request)
+        poll = await _poll_to_act_on(db, request)
         settings = await effective_settings(db, request.app[SETTINGS])
         await creating.send(
             db, poll, actor=user_actor(current_user(request)), settings=settings, now=utcnow()
@@ -103,7 +133,7 @@ async def poll_send(request: web.Request, form: Form) -> web.StreamResponse:
 async def poll_announce(request: web.Request, form: Form) -> web.StreamResponse:
     """Send the published results to the residents asked (once, after it has closed)."""
     async with request.app[SESSIONS].begin() as db:
-        poll = await _poll(db, request)
+        poll = await _poll_to_act_on(db, request)
         settings = await effective_settings(db, request.app[SETTINGS])
         await results.announce(
             db, poll, actor=user_actor(current_user(request)), settings=settings, now=utcnow()
@@ -116,7 +146,7 @@ async def poll_announce(request: web.Request, form: Form) -> web.StreamResponse:
 async def poll_csv(request: web.Request) -> web.StreamResponse:
     """The anonymous results as CSV (the published figures; no resident); audited."""
     async with request.app[SESSIONS].begin() as db:
-        poll = await _poll(db, request)
+        poll, _scope = await _poll(db, request)
         outcome = await results.results(db, poll)
         record_action(
             db, user_actor(current_user(request)), "poll.results_exported", "poll", poll.id

@@ -1,6 +1,7 @@
 """The polls on the dashboard (``/polls``): the list, newest first, and the form to make
 one (staff and admins). The closing time is typed in London time. A refusal
 (``form_action``) draws the page again with the reason and everything typed, ticks too.
+A staff account lists only the polls it may see (``creating.may_see_poll``).
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ async def _list_page(request: web.Request, failure: Failure | None = None) -> we
     tz = request.app[SETTINGS].tz
     user = current_user(request)
     async with request.app[SESSIONS]() as db:
-        polls = list(await db.scalars(select(Poll).order_by(Poll.created_at.desc(), Poll.id)))
         scope = await scope_of_user(db, user)
+        polls = [
+            poll
+            for poll in await db.scalars(select(Poll).order_by(Poll.created_at.desc(), Poll.id))
+            if creating.may_see_poll(scope, poll)
+        ]
         areas = await neighbourhoods_by_name(db, scope)
         topics = list(await active_topics(db))
     typed = request.get(TYPED) if failure is not None else None

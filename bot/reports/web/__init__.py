@@ -18,3 +18,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/tsm/published", tsm.tsm_published)
     app.router.add_get("/tsm.csv", tsm.tsm_csv)
     app.router.add_post("/tsm/homes", tsm.tsm_homes)
+    from bot.reports.web.social_value import add_routes as social_value_routes
+
+    social_value_routes(app)  # /report/social-values: the admins' social values

@@ -28,15 +28,18 @@ from markupsafe import Markup
 
 from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
+from bot.i18n import N_
 from bot.models.base import utcnow
-from bot.reports import case_satisfaction, impact
+from bot.reports import case_satisfaction, impact, trends
 from bot.reports.awaabs_law import HAZARD_OUTCOMES
 from bot.reports.complaints import NOT_COUNTED, TIMELINESS
 from bot.reports.event_figures import RATING_LABEL
 from bot.reports.feedback_figures import CATEGORY_LABELS, OUTCOME_LABELS
 from bot.reports.period import BadPeriod, Period, parse_period
 from bot.reports.resident_figures import NO_NEIGHBOURHOOD, neighbourhood_names
+from bot.reports.social_value import figure_rows as social_value_rows
 from bot.reports.suppression import FEW_CASES, FEWER_THAN_5, HIDDEN, SMALL, Breakdown, Shown
+from bot.reports.web import social_value as social_value_web
 from bot.tables import neutralise
 from bot.web import charts
 from bot.web.language import _, current_language
@@ -72,6 +75,13 @@ async def _case_satisfaction(
         return await case_satisfaction.case_satisfaction_figures(
             db, begin, finish, settings.tz, await neighbourhood_names(db)
         )
+
+
+async def _trends(request: web.Request, period: Period) -> trends.Trends:
+    """The headline tiles and the monthly trends (``bot.reports.trends``)."""
+    async with request.app[SESSIONS]() as db:
+        settings = await effective_settings(db, request.app[SETTINGS])
+        return await trends.trends(db, period, tz=settings.tz, region=settings.bank_holiday_region)
 
 
 # The figures modules' own labels (English msgids); a category or outcome code they do not
@@ -177,6 +187,69 @@ def _charts(report: impact.ImpactReport) -> dict[str, Markup]:
     }
 
 
+def short_month(label: str) -> str:
+    """A month ("2026-01") as a column's name in the reader's language ("Jan")."""
+    year, month = (int(part) for part in label.split("-"))
+    return format_date(date(year, month, 1), format="MMM", locale=current_language())
+
+
+# How a tile says its change, by direction; "not compared" when a side is not a figure.
+CHANGE_WORDS = {
+    "up": N_("Up on the previous period"),
+    "down": N_("Down on the previous period"),
+    "same": N_("No change on the previous period"),
+}
+CHANGE_MARKS = {"up": "▲", "down": "▼", "same": "="}
+NOT_COMPARED = N_("Not compared: a figure is missing or not shown")
+
+
+def _change_sign(change: trends.Change, unit: str) -> str:
+    """ "+12", "−2.5 points", "0": the change with its sign, in words for a share."""
+    sign = {"up": "+", "down": "\u2212", "same": ""}[change.direction]
+    if unit == "%":
+        return _("{sign}{amount} points").format(sign=sign, amount=change.amount)
+    return f"{sign}{change.amount}"
+
+
+def _tiles(found: trends.Trends) -> list[dict[str, Any]]:
+    """The headline tiles as the page shows them, in the reader's language."""
+    tiles = []
+    for tile in found.tiles:
+        change = tile.change
+        tiles.append(
+            {
+                "key": tile.measure.key,
+                "name": _(tile.measure.name),
+                "unit": tile.measure.unit,
+                "current": figure_words(tile.current),
+                "previous": figure_words(tile.previous),
+                "direction": change.direction if change else "none",
+                "mark": CHANGE_MARKS[change.direction] if change else "",
+                "sign": _change_sign(change, tile.measure.unit) if change else "",
+                "words": _(CHANGE_WORDS[change.direction]) if change else _(NOT_COMPARED),
+            }
+        )
+    return tiles
+
+
+def _trend_charts(found: trends.Trends) -> list[Markup]:
+    """A column chart per measure, its months in the reader's language."""
+    return [
+        charts.trend_chart(
+            _("{measure}, month by month").format(measure=_(line.measure.name)),
+            [
+                charts.Point(month_words(month), figure_words(value), short_month(month))
+                for month, value in line.months
+            ],
+            unit=line.measure.unit,
+            scale_max=100 if line.measure.kind == "share" else None,
+            key=f"trend-{line.measure.key}",
+            figures=True,
+        )
+        for line in found.series
+    ]
+
+
 @access("viewer")
 async def report_page(request: web.Request) -> web.StreamResponse:
     """The report for a period: figures, charts, links to print and download."""
@@ -189,12 +262,20 @@ async def report_page(request: web.Request) -> web.StreamResponse:
         }
         return render(request, "report.html", context, status=400)
     report = await _report(request, period)
+    found = await _trends(request, period)
     return render(
         request,
         "report.html",
         {
             "report": report,
+            "tiles": _tiles(found),
+            "trend_charts": _trend_charts(found),
+            "previous_from": long_day(found.previous.start),
+            "previous_to": long_day(found.previous.end),
+            "first_month": month_words(found.months[0]),
+            "last_month": month_words(found.months[-1]),
             "case_satisfaction": await _case_satisfaction(request, period),
+            **(await social_value_web.section(request, period)),
             "charts": _charts(report),
             "form": {"from": period.start.isoformat(), "to": period.end.isoformat()},
             "timezone": request.app[SETTINGS].timezone,
@@ -223,8 +304,11 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(("section", "item", "figure"))
-    rows = impact.figure_rows(report) + case_satisfaction.figure_rows(
-        await _case_satisfaction(request, period)
+    rows = (
+        impact.figure_rows(report)
+        + case_satisfaction.figure_rows(await _case_satisfaction(request, period))
+        + trends.figure_rows(await _trends(request, period))
+        + social_value_rows(await social_value_web.social_value_figures(request, period))
     )
     for section, item, figure in rows:
         writer.writerow((neutralise(section), neutralise(item), neutralise(str(figure))))

@@ -17,27 +17,23 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.accounts.users import has_role
 from bot.association.service import effective_settings
 from bot.audit import record_action, user_actor
 from bot.errors import DomainError
-from bot.i18n import N_
 from bot.models.base import utcnow
 from bot.models.survey import TENURES
 from bot.reports import tsm_return
 from bot.reports.suppression import FEW_CASES, FEWER_THAN_5, SMALL, Shown
-from bot.survey.questions import MEASURES
+from bot.residents.tenure import TENURE_WORDS
+from bot.survey.questions import MEASURE_NAMES, MEASURES
 from bot.tables import neutralise
+from bot.web import charts
 from bot.web.language import _
 from bot.web.pages import Failure, Form, form_action, refusal_words, render, see_other
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
-
-# The same msgids as the survey's pages (already translated there).
-TENURE_WORDS = {
-    "lcra": N_("Low-cost rental accommodation (LCRA)"),
-    "lcho": N_("Low-cost home ownership (LCHO)"),
-}
 
 
 def _year(request: web.Request, text: str | None = None) -> date:
@@ -48,6 +44,35 @@ def _year(request: web.Request, text: str | None = None) -> date:
 def figure_words(value: Shown) -> Shown:
     """A figure as shown: a number, or one of the return's own words translated."""
     return _(value) if isinstance(value, str) else value
+
+
+def interval_charts(found: tsm_return.TsmReturn, tenures: set[str]) -> dict[str, Markup]:
+    """TP01-TP12 of each surveyed tenure: the share satisfied with its 95% margin drawn."""
+    by_code = {(p.code, p.tenure): p for p in found.perception}
+    drawn = {}
+    for tenure in TENURES:
+        if tenure not in tenures:
+            continue
+        rows = []
+        for code in MEASURES:
+            p = by_code[(code, tenure)]
+            rows.append(
+                charts.Interval(
+                    f"{code}: {_(MEASURE_NAMES[code])}",
+                    figure_words(p.share),
+                    p.margin if isinstance(p.margin, int | float) else None,
+                    figure_words(p.base),
+                )
+            )
+        drawn[tenure] = charts.interval_chart(
+            _("Share satisfied, with its 95% margin of error: {tenure}").format(
+                tenure=_(TENURE_WORDS[tenure])
+            ),
+            rows,
+            key=f"tsm-{tenure}",
+            figures=True,
+        )
+    return drawn
 
 
 async def _page(
@@ -77,6 +102,7 @@ async def _page(
     if failure is not None:
         homes_form.update({k: v for k, v in failure.kept.items() if k in TENURES})
     perception = {(p.code, p.tenure): p for p in found.perception}
+    surveyed = {p.tenure for p in found.perception if p.base != tsm_return.NO_SURVEY}
     today_start = tsm_return.year_start_of(utcnow().astimezone(request.app[SETTINGS].tz).date())
     return render(
         request,
@@ -89,10 +115,12 @@ async def _page(
             "years": list(range(today_start.year, today_start.year - 6, -1)),
             "year_words": f"{year_start.year}/{(year_start.year + 1) % 100:02d}",
             "measures": MEASURES,
+            "measure_names": MEASURE_NAMES,
             "tenures": TENURES,
             "tenure_words": {k: _(v) for k, v in TENURE_WORDS.items()},
             "perception": perception,
-            "surveyed": {p.tenure for p in found.perception if p.base != tsm_return.NO_SURVEY},
+            "surveyed": surveyed,
+            "intervals": interval_charts(found, surveyed),
             "homes_form": homes_form,
             "figure_words": figure_words,
             "small": SMALL,

@@ -12,20 +12,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.audit import user_actor
-from bot.i18n import N_
 from bot.models import Resident
 from bot.residents import service as residents
+from bot.residents.tenure import TENURE_WORDS
 from bot.scope import may_see_resident, scope_of_user
 from bot.web.language import _
 from bot.web.pages import Failure, Form, form_action, path_id, render, see_other
 from bot.web.security import SESSIONS, access, current_user
-
-# The tenures as the dashboard names them, in the order offered (service.TENURES).
-TENURE_WORDS = {
-    "lcra": N_("Low-cost rental (LCRA)"),
-    "lcho": N_("Low-cost home ownership (LCHO)"),
-    "none": N_("Not in the survey (e.g. leaseholders)"),
-}
 
 
 def tenure_choices() -> list[tuple[str, str]]:

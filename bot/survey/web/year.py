@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ from bot.i18n import N_
 from bot.models import SurveyAnswer, SurveyInvitation, SurveyYear
 from bot.models.base import utcnow
 from bot.survey import answering, progress, sampling
+from bot.survey.questions import MEASURE_NAMES
 from bot.survey.web.years import (
     METHOD_SHORT,
     METHOD_WORDS,
@@ -41,6 +43,7 @@ from bot.survey.web.years import (
     words_of,
     year_words,
 )
+from bot.web import charts
 from bot.web.language import _
 from bot.web.pages import (
     Failure,
@@ -60,25 +63,6 @@ SMALL_BASE = 5
 ADMIN_ITEMS = ("g", "i", "j", "k")
 ITEM_MAX = 2000
 NO_NEIGHBOURHOOD = N_("No neighbourhood")
-
-# The measures' names as landlords publish them (docs/regulation-tsm.md §1, column 2: COPY
-# and SECONDARY; TODO(verify) against the regulator's Table 2).
-MEASURE_NAMES = {
-    "TP01": N_("Overall satisfaction"),
-    "TP02": N_("Satisfaction with repairs"),
-    "TP03": N_("Satisfaction with time taken to complete most recent repair"),
-    "TP04": N_("Satisfaction that the home is well-maintained"),
-    "TP05": N_("Satisfaction that the home is safe"),
-    "TP06": N_("Satisfaction that the landlord listens to tenant views and acts upon them"),
-    "TP07": N_(
-        "Satisfaction that the landlord keeps tenants informed about things that matter to them"
-    ),
-    "TP08": N_("Agreement that the landlord treats tenants fairly and with respect"),
-    "TP09": N_("Satisfaction with the landlord's approach to handling of complaints"),
-    "TP10": N_("Satisfaction that the landlord keeps communal areas clean and well maintained"),
-    "TP11": N_("Satisfaction that the landlord makes a positive contribution to neighbourhoods"),
-    "TP12": N_("Satisfaction with the landlord's approach to handling anti-social behaviour"),
-}
 
 # Items a–k as landlords reproduce the survey requirements paragraph 35 (docs/regulation-
 # tsm.md §8, COPY from Housing 21; the unclosed brackets of e and f closed here).
@@ -217,6 +201,36 @@ def _result_rows(results: list[Any], tenure: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _intervals(rows: list[dict[str, Any]], results: list[Any]) -> Markup:
+    """The results drawn: each measure asked of the tenure with its share satisfied and 95%
+    margin of error as a whisker; one with too few answers gets its words, not a bar. No
+    chart at all while no measure has enough answers (the table says so already)."""
+    asked = [(row, result) for row, result in zip(rows, results, strict=True) if row["asked"]]
+    if not any(row["enough"] for row, _ in asked):
+        return Markup("")
+    points = []
+    for row, result in asked:
+        share: int | float | str = (
+            round(100 * result.share, 1) if row["enough"] else _("not enough answers")
+        )
+        points.append(
+            charts.Interval(
+                f"{row['code']}: {row['name']}",
+                share,
+                round(100 * result.margin, 1)
+                if row["enough"] and result.margin is not None
+                else None,
+                result.base,
+            )
+        )
+    return charts.interval_chart(
+        _("Share satisfied, with its 95% margin of error"),
+        points,
+        key="survey-results",
+        figures=True,
+    )
+
+
 def _drafted(
     year: SurveyYear, strata: list[Stratum], timing: Timing, tz: ZoneInfo
 ) -> dict[str, list[str]]:
@@ -350,6 +364,7 @@ async def _year_page(request: web.Request, failure: Failure | None = None) -> we
     if failure is not None:
         texts = {item: failure.kept.get(f"item_{item}", "") for item in ADMIN_ITEMS}
     notice = NOTICES.get(request.query.get("done", ""))
+    result_rows = _result_rows(list(results), year.tenure)
     return render(
         request,
         "survey_year.html",
@@ -382,7 +397,8 @@ async def _year_page(request: web.Request, failure: Failure | None = None) -> we
             "rate": percent(responded, invited),
             "achieved": points(achieved) if achieved is not None else "",
             "required": points(required.margin),
-            "results": _result_rows(list(results), year.tenure),
+            "results": result_rows,
+            "intervals": _intervals(result_rows, list(results)),
             "small_base": SMALL_BASE,
             "headings": ITEM_HEADINGS,
             "drafted": _drafted(year, strata, timing, tz),

@@ -25,6 +25,9 @@ from bot.audit import user_actor
 from bot.i18n import N_
 from bot.models import SurveyYear
 from bot.models.base import utcnow
+from bot.models.survey import TENURES
+from bot.residents.tenure import TENURE_SHORT
+from bot.residents.tenure import TENURE_WORDS as ALL_TENURE_WORDS
 from bot.survey import answering, invitations, sampling
 from bot.text import whole_number
 from bot.web.language import _
@@ -32,11 +35,9 @@ from bot.web.pages import Failure, Form, Refused, form_action, local_words, rend
 from bot.web.security import SESSIONS, SETTINGS, access, current_user
 
 # Marked here, translated where shown. Stored values ("lcra", "census", "open") never change.
-TENURE_WORDS = {
-    "lcra": N_("Low-cost rental accommodation (LCRA)"),
-    "lcho": N_("Low-cost home ownership (LCHO)"),
-}
-TENURE_SHORT = {"lcra": N_("LCRA"), "lcho": N_("LCHO")}
+# The tenures' words are the residents' (``bot.residents.tenure``); a survey is of one of
+# the two surveyed tenures.
+TENURE_WORDS = {code: ALL_TENURE_WORDS[code] for code in TENURES}
 METHOD_WORDS = {
     "census": N_("Census: every resident in scope is invited"),
     "sample": N_("Stratified random sample by neighbourhood"),

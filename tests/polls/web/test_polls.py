@@ -25,6 +25,7 @@ from bot.models.base import utcnow
 from bot.polls import voting
 from tests.polls.factories import add_residents
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+from tests.support.broadcasts import staff_client
 from tests.support.web import AXE_OPTIONS, PASSWORDS, Client, Web, page_token, sqlite_only
 
 LONDON = ZoneInfo("Europe/London")
@@ -196,6 +197,62 @@ async def test_create_send_results_announce_and_csv(web: Web, neighbourhoods: No
         actions = set(await db.scalars(select(AuditEntry.action)))
     assert {"poll.created", "poll.sent", "poll.results_announced"} <= actions
     assert "poll.results_exported" in actions
+
+
+@time_machine.travel(NOON, tick=False)
+async def test_staff_see_and_act_on_the_polls_of_their_neighbourhoods_only(
+    web: Web, neighbourhoods: None
+) -> None:
+    riverside = await area_id(web, "riverside")
+    oakfield = await area_id(web, "oakfield")
+    await add_residents(web.sessions, 3, area=riverside)
+    admin = await web.logged_in("admin")
+    token = await page_token(admin, "/polls")
+
+    async def make(question: str, areas: list[int]) -> int:
+        response = await admin.post(
+            "/polls", data=form(token, question=question, areas=areas), allow_redirects=False
+        )
+        assert response.status == 303, await response.text()
+        return int(response.headers["Location"].rsplit("/", 1)[1])
+
+    mine = await make("Riverside: new swings?", [riverside])
+    theirs = await make("Oakfield: new benches?", [oakfield])
+    both = await make("Both: longer hours?", [riverside, oakfield])
+    everywhere = await make("Everywhere: a newsletter?", [])
+    sam, _member = await staff_client(web, "sam", ["riverside"])
+    # The list: Riverside's, the one asking both and the association-wide one; not Oakfield's.
+    listing = html.unescape(await (await sam.get("/polls")).text())
+    assert "Riverside: new swings?" in listing
+    assert "Both: longer hours?" in listing and "Everywhere: a newsletter?" in listing
+    assert "Oakfield: new benches?" not in listing
+    # Another neighbourhood's poll is not found, page and CSV alike.
+    assert (await sam.get(f"/polls/{theirs}")).status == 404
+    assert (await sam.get(f"/polls/{theirs}/results.csv")).status == 404
+    token = await page_token(sam, f"/polls/{mine}")
+    hidden = await sam.post(f"/polls/{theirs}/send", data={"csrf_token": token})
+    assert hidden.status == 404
+    # One asking a neighbourhood Sam does not cover is seen but not sent (nor announced).
+    for poll_id in (both, everywhere):
+        page = await (await sam.get(f"/polls/{poll_id}")).text()
+        assert f'action="/polls/{poll_id}/send"' not in page
+        refused = await sam.post(f"/polls/{poll_id}/send", data={"csrf_token": token})
+        assert refused.status == 403
+        assert "neighbourhoods you do not cover" in html.unescape(await refused.text())
+        announce = await sam.post(f"/polls/{poll_id}/announce", data={"csrf_token": token})
+        assert announce.status == 403
+    assert await count_deliveries(web, "poll") == 0
+    # Their own is sent.
+    sent = await sam.post(f"/polls/{mine}/send", data={"csrf_token": token}, allow_redirects=False)
+    assert sent.status == 303
+    assert await count_deliveries(web, "poll") == 3
+    # An admin sees every poll; a staff account linked to nobody sees none.
+    listing = html.unescape(await (await admin.get("/polls")).text())
+    assert "Oakfield: new benches?" in listing
+    unlinked = await web.logged_in("staff", "nobody")
+    listing = html.unescape(await (await unlinked.get("/polls")).text())
+    assert "Riverside: new swings?" not in listing and "Everywhere: a newsletter?" not in listing
+    assert (await unlinked.get(f"/polls/{everywhere}")).status == 404
 
 
 # ----- in a browser ----------------------------------------------------------------------------

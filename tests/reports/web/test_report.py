@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import (
     ConsoleMessage,
     Dialog,
@@ -24,7 +25,8 @@ from bot.config import ConfigError, load_settings
 from bot.models import AuditEntry, Feedback, Neighbourhood, Resident
 from bot.reports.period import last_full_quarter
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
-from tests.support.web import PASSWORDS, Web, WebFactory
+from tests.support.charts import chart_on
+from tests.support.web import AXE_OPTIONS, PASSWORDS, Web, WebFactory
 
 Sessions = async_sessionmaker[AsyncSession]
 SCRIPT = "<script>alert(1)</script>"
@@ -78,8 +80,24 @@ async def test_viewers_see_the_report_with_charts_and_escaped_names(
     assert "Social impact and compliance report" in html
     assert "1 June 2026 to 31 August 2026" in html
     # Charts drawn as inline SVG: residents, category, outcome, CH02, five Awaab's Law stages,
-    # the event ratings.
-    assert html.count("<svg") == 10
+    # the event ratings, the five trends, and social value's participation and its trend.
+    assert html.count("<svg") == 17
+    # The headline tiles: this period (June to August) against March to May, in words.
+    tile = re.search(
+        r'<li class="headline-tile change-up" id="tile-reports">(.*?)</li>', html, re.S
+    )
+    assert tile, "no tile for reports opened"
+    words = re.sub(r"<[^>]+>", "", tile.group(1))
+    assert "Reports opened" in words and "12" in words and "Previous period: 0" in words
+    assert "+12" in words and "Up on the previous period" in words
+    assert "1 March 2026 to 31 May 2026" in html
+    trend = chart_on(html, "trend-reports")
+    assert trend.title == "Reports opened, month by month"
+    assert "July 2026: 12" in trend.desc and "September 2025: 0" in trend.desc
+    assert ("July 2026", "12") in trend.rows
+    # Complaints were acknowledged, not answered: no share, so no comparison.
+    in_time = re.search(r'id="tile-complaints-in-time">(.*?)</li>', html, re.S)
+    assert in_time and "Not compared" in in_time.group(1)
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     chart = re.search(
@@ -171,6 +189,12 @@ async def test_the_csv_has_the_figures_formula_safe_and_is_audited(
     assert figures[("Complaints stage 1", "CH01 received")] == "6"
     assert figures[("Complaints stage 1", "CH01 per 1,000 homes")] == "set the number of homes"
     assert figures[("Hours to acknowledge", "Median")] == "2.0"
+    assert figures[("Trends", "Reports opened: this period")] == "12"
+    assert figures[("Trends", "Reports opened: previous period")] == "0"
+    assert figures[("Trends", "Reports opened: change")] == "'+12"  # formula-safe
+    assert figures[("Trends", "Reports opened: 2026-07")] == "12"
+    assert figures[("Trends", "Residents active: 2026-07")] == "12"
+    assert figures[("Trends", "Complaints answered in time: 2026-07")] == "none"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     async with sessions() as db:
         entry = (
@@ -248,7 +272,25 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
             await page.get_by_label("From").fill("2026-06-01")
             await page.get_by_label("To").fill("2026-08-31")
             await page.get_by_role("button", name="Show").click()
-            await expect(page.locator(".chart svg")).to_have_count(10, timeout=TIMEOUT_MS)
+            await expect(page.locator(".chart svg")).to_have_count(17, timeout=TIMEOUT_MS)
+            # The headline tiles and the trends: named, described, the figures a keypress away.
+            tiles = page.locator(".headline-tile")
+            await expect(tiles).to_have_count(5)
+            await expect(page.locator("#tile-reports")).to_contain_text("Up on the previous period")
+            trend = page.get_by_role("img", name="Reports opened, month by month")
+            await expect(trend).to_be_visible()
+            figures = page.locator("#chart-trend-reports summary")
+            await figures.focus()
+            await page.keyboard.press("Enter")
+            await expect(page.locator("#chart-trend-reports-figures")).to_be_visible()
+            await expect(
+                page.locator("#chart-trend-reports-figures tr", has_text="July 2026")
+            ).to_contain_text("12")
+            results = await Axe().run(page, options=AXE_OPTIONS)
+            problems.extend(
+                f"axe: {v['id']}: {[n['target'] for n in v['nodes']]}"
+                for v in results.response["violations"]
+            )
             bars = page.locator(".chart svg rect")
             assert await bars.count() > 0
             await charts_readable(page, problems)
@@ -263,6 +305,12 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
             assert not await page.locator("header.top").is_visible()
             assert not await page.locator("form.filters").is_visible()
             await expect(page.locator(".chart svg").first).to_be_visible()
+            await expect(tiles.first).to_be_visible()
+            await expect(trend).to_be_visible()
+            adjust = await page.evaluate(
+                "getComputedStyle(document.querySelector('.headline-tile')).printColorAdjust"
+            )
+            assert adjust == "exact", adjust
             await page.screenshot(
                 path=str(artifacts_dir / f"dashboard-report-print-{backend}.png"), full_page=True
             )
@@ -278,7 +326,7 @@ async def test_the_report_in_chromium_on_screen_and_in_print(
                 )
         finally:
             await browser.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize(("raw", "homes"), [("", None), ("2500", 2500), (" 12000 ", 12000)])

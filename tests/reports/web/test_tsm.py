@@ -28,6 +28,7 @@ from sqlalchemy import select
 from bot.models import AuditEntry, Feedback
 from tests.feedback.web.test_inbox import add_report, add_staff, area_ids
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+from tests.support.charts import chart_on
 from tests.support.web import AXE_OPTIONS, PASSWORDS, Web, csrf_of, page_token, sqlite_only
 from tests.survey.web.test_year import dissatisfied, open_census, residents, respond
 
@@ -183,6 +184,10 @@ async def test_the_tsm_page_in_a_browser(
 ) -> None:
     ensure_chromium()
     await asb_reports(web, 6, hate=2)
+    ids = await residents(web, 6, "riverside", 7800)
+    year_id = await open_census(web)
+    for resident_id in ids:
+        await respond(web, resident_id)
     await web.user("admin", "priya")
     base = str(web.server.make_url("/")).rstrip("/")
     axe = Axe()
@@ -205,13 +210,36 @@ async def test_the_tsm_page_in_a_browser(
             await expect(
                 page.get_by_role("heading", name="Anti-social behaviour (NM01)")
             ).to_be_visible(timeout=TIMEOUT_MS)
-            await page.get_by_label("Low-cost rental accommodation (LCRA)").fill("2000")
-            await page.get_by_role("button", name="Save the homes").click()
-            await expect(page.get_by_label("Low-cost rental accommodation (LCRA)")).to_have_value(
-                "2000", timeout=TIMEOUT_MS
+            await page.get_by_role("textbox", name="Low-cost rental accommodation (LCRA)").fill(
+                "2000"
             )
+            await page.get_by_role("button", name="Save the homes").click()
+            await expect(
+                page.get_by_role("textbox", name="Low-cost rental accommodation (LCRA)")
+            ).to_have_value("2000", timeout=TIMEOUT_MS)
+            # TP01-TP12 drawn with their margins, the figures a keypress away; in print too.
+            chart = page.get_by_role(
+                "img",
+                name="Share satisfied, with its 95% margin of error: "
+                "Low-cost rental accommodation (LCRA)",
+            )
+            await expect(chart).to_be_visible()
+            await page.locator("#chart-tsm-lcra summary").focus()
+            await page.keyboard.press("Enter")
+            await expect(page.locator("#chart-tsm-lcra-figures")).to_be_visible()
             await check("/tsm")
             await page.screenshot(path=str(artifacts_dir / "dashboard-tsm.png"), full_page=True)
+            await page.emulate_media(media="print")
+            await expect(chart).to_be_visible()
+            await page.screenshot(
+                path=str(artifacts_dir / "dashboard-tsm-print.png"), full_page=True
+            )
+            await page.emulate_media(media="screen")
+            await page.goto(f"{base}/survey/{year_id}")
+            await expect(
+                page.get_by_role("img", name="Share satisfied, with its 95% margin of error")
+            ).to_be_visible(timeout=TIMEOUT_MS)
+            await check(f"/survey/{year_id}")
             await page.set_viewport_size({"width": 390, "height": 844})
             await page.goto(f"{base}/tsm/published?year=2027")
             await check("/tsm/published (phone)")
@@ -230,12 +258,49 @@ async def test_the_perception_measures_of_the_survey_year(web: Web, neighbourhoo
     admin = await web.logged_in("admin", "priya")
     page = await (await admin.get("/tsm?year=2027")).text()
     # TP01: 5 of 6 satisfied = 83.3%; its margin is shown, the base is 6.
-    tp01 = re.search(r"<th scope=\"row\">TP01</th>(.*?)</tr>", page)
+    tp01 = re.search(r"<th scope=\"row\">TP01 Overall satisfaction</th>(.*?)</tr>", page)
     assert tp01 is not None
     assert '<td class="num">83.3%</td><td class="num">6</td>' in tp01.group(1)
     assert "No survey year of this tenure began on 1 April 2027." in page  # LCHO
     # Published: 1 dissatisfied would come back from 83.3% of 6, so the share is withheld.
     published = await (await admin.get("/tsm/published?year=2027")).text()
-    shown = re.search(r"<th scope=\"row\">TP01</th>(.*?)</tr>", published)
+    shown = re.search(r"<th scope=\"row\">TP01 Overall satisfaction</th>(.*?)</tr>", published)
     assert shown is not None and "not shown: fewer than 5 cases" in shown.group(1)
     assert '<td class="num">6</td>' in shown.group(1)
+
+
+@time_machine.travel(NOON, tick=False)
+async def test_the_measures_are_drawn_with_their_margin_of_error(
+    web: Web, neighbourhoods: None
+) -> None:
+    ids = await residents(web, 6, "riverside", 7700)
+    year_id = await open_census(web)
+    for resident_id in ids[:5]:
+        await respond(web, resident_id)
+    await respond(web, ids[5], dissatisfied)
+    admin = await web.logged_in("admin", "priya")
+    page = await (await admin.get("/tsm?year=2027")).text()
+    tp01 = re.search(r"<th scope=\"row\">TP01 Overall satisfaction</th>(.*?)</tr>", page)
+    assert tp01 is not None
+    margin = re.findall(r'<td class="num">([0-9.]+)</td>', tp01.group(1))[-1]
+    chart = chart_on(page, "tsm-lcra")
+    assert chart.title == (
+        "Share satisfied, with its 95% margin of error: Low-cost rental accommodation (LCRA)"
+    )
+    drawn = f"TP01: Overall satisfaction: 83.3% ± {margin} points (n = 6)"
+    assert drawn in chart.desc
+    assert ("TP01: Overall satisfaction", f"83.3% ± {margin} points (n = 6)") in chart.rows
+    assert chart.bars[0] == "83.3%"
+    # No survey of LCHO that year: no chart for it.
+    assert 'id="chart-tsm-lcho"' not in page
+    # Published: TP01's share is withheld (it would give back the one dissatisfied), so
+    # the chart has the words and no bar for it.
+    published = await (await admin.get("/tsm/published?year=2027")).text()
+    shown = chart_on(published, "tsm-lcra")
+    assert "TP01: Overall satisfaction: not shown: fewer than 5 cases" in shown.desc
+    assert "83.3" not in shown.desc
+    # The survey year's own results page draws them too.
+    survey = await (await admin.get(f"/survey/{year_id}")).text()
+    results = chart_on(survey, "survey-results")
+    assert "TP01: Overall satisfaction: 83.3% ± " in results.desc
+    assert "(n = 6)" in results.desc

@@ -171,7 +171,7 @@ async def test_admin_sets_a_neighbourhoods_tenure_for_the_survey(
     admin = await web.logged_in("admin")
     page = await (await admin.get("/neighbourhoods")).text()
     assert f'action="/neighbourhoods/{area.id}/tenure"' in page
-    assert '<option value="lcra" selected>Low-cost rental (LCRA)</option>' in page
+    assert '<option value="lcra" selected>Low-cost rental accommodation (LCRA)</option>' in page
     token = await page_token(admin, "/neighbourhoods")
     same = await admin.post(
         f"/neighbourhoods/{area.id}/tenure", data={"csrf_token": token, "tenure": "lcra"}

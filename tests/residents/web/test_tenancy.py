@@ -132,7 +132,7 @@ async def test_bad_input_is_refused_with_what_was_typed_kept(web: Web, sessions:
     admin = await web.logged_in("admin")
     path = f"/residents/{resident_id}/tenancy"
     page = await (await admin.get(path)).text()
-    assert "As the neighbourhood (none chosen, so Low-cost rental (LCRA))" in page
+    assert "As the neighbourhood (none chosen, so Low-cost rental accommodation (LCRA))" in page
     token = await page_token(admin, path)
     for tenure, typed, words in [
         ("lcho", SCRIPT, "only letters A to Z, digits, spaces"),

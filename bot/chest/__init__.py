@@ -1,0 +1,1 @@
+"""The community chest: participatory budgeting (issue 15, part 3)."""
