@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import secrets
 import signal
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from bot.models import AssociationSettings, DashboardUser, StaffMember
 from bot.models.association import SETTINGS_ROW_ID
 from bot.models.base import utcnow
 from bot.residents.service import add_neighbourhood
-from bot.runtime import Runtime, StartupError, running
+from bot.runtime import Runtime, StartupError, running, web_port_taken
 from bot.sandbox.runner import start_sandbox
 from bot.sandbox.state import SandboxState
 
@@ -293,10 +294,7 @@ async def demo_running(
     try:
         runner, sandbox_url = await start_sandbox(state, port=sandbox_port)
     except OSError as exc:
-        raise StartupError(
-            f"Demo error: --port: cannot listen on port {sandbox_port} ({exc.strerror or exc}); "
-            "choose a free port with --port."
-        ) from None
+        raise _sandbox_port_taken(sandbox_port, exc) from None
     try:
         bot_settings = settings.model_copy(
             update={
@@ -312,6 +310,37 @@ async def demo_running(
         await runner.cleanup()
 
 
+def _sandbox_port_taken(port: int, exc: OSError) -> StartupError:
+    return StartupError(
+        f"Demo error: --port: cannot listen on port {port} ({exc.strerror or exc}); "
+        "choose a free port with --port."
+    )
+
+
+def _check_ports(settings: Settings, sandbox_port: int) -> None:
+    """Both ports tried before the year of history is written, so a taken one is said at
+    once rather than after the seeding (they are listened on for real afterwards)."""
+    checks: list[tuple[str, int, Callable[[OSError], StartupError]]] = [
+        ("127.0.0.1", sandbox_port, lambda exc: _sandbox_port_taken(sandbox_port, exc)),
+        (settings.web_host, settings.web_port, lambda exc: web_port_taken(settings, exc)),
+    ]
+    for host, port, taken in checks:
+        if not port:
+            continue
+        try:
+            family, kind, _proto, _name, address = socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )[0]
+        except OSError:
+            continue  # a name that does not resolve: the real start says so
+        with socket.socket(family, kind) as trial:
+            trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+            try:
+                trial.bind(address)
+            except OSError as exc:
+                raise taken(exc) from None
+
+
 async def run_demo(
     settings: Settings,
     *,
@@ -322,6 +351,7 @@ async def run_demo(
 ) -> None:
     """Run the demo until Ctrl+C: seed (or keep) the data, start, print what a person needs."""
     database = database or DemoDatabase(settings.database_url, fresh=True, replaced=False)
+    _check_ports(settings, sandbox_port)
     logins = demo_logins()
     if database.fresh:
         await seed_demo_data(settings, logins=logins)

@@ -49,6 +49,14 @@ class StartupError(Exception):
     """Doorstep could not start; the message is one line naming what to fix."""
 
 
+def web_port_taken(settings: Settings, exc: OSError) -> StartupError:
+    """The dashboard's port cannot be listened on: a configuration error, in one line."""
+    return StartupError(
+        f"Configuration error: WEB_PORT: cannot listen on {settings.web_host}:"
+        f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
+    )
+
+
 @dataclass
 class Runtime:
     """Everything one running Doorstep process holds."""
@@ -184,10 +192,7 @@ class WebServer:
         try:
             await site.start()
         except OSError as exc:
-            raise StartupError(
-                f"Configuration error: WEB_PORT: cannot listen on {settings.web_host}:"
-                f"{settings.web_port} ({exc.strerror or exc}); choose a free port."
-            ) from None
+            raise web_port_taken(settings, exc) from None
         host, port = self.runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
 

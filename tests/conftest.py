@@ -216,6 +216,22 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.sqlite_only``: a test whose subject is not the database (the demo,
+    which only ever runs on SQLite; a route table checked role by role) runs on SQLite
+    alone. Everything the database does is tested on both, elsewhere. Deselected, not
+    skipped, so CI's no-skip rule still holds for every PostgreSQL test that is run."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        on_postgres = spec is not None and spec.params.get("database_url") == "postgresql"
+        (dropped if on_postgres and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_report_header() -> str | None:
     return f"clock: started at {TEST_CLOCK} Europe/London, moving on" if TEST_CLOCK else None
 

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,6 +36,10 @@ from bot.models import (
 from bot.models.chest import NOT_SHORTLISTED, SHORTLISTED
 from bot.models.event import EventVolunteer, EventVolunteerRole
 from bot.models.idea import APPROVED, CONSIDERING, DECLINED, GOING_AHEAD, NOT_THIS_TIME, PENDING
+
+# The demo only ever runs on SQLite (`doorstep demo`); its services are tested on both.
+pytestmark = pytest.mark.sqlite_only
+
 
 LONDON = ZoneInfo("Europe/London")
 # The demo history's "now" (tests/test_demo_history.py): Wednesday 2 December 2026, noon.

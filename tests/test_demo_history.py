@@ -52,6 +52,10 @@ from bot.survey import progress
 from tests.support.harness import in_thread
 from tests.support.web import PASSWORDS
 
+# The demo only ever runs on SQLite (`doorstep demo`); its services are tested on both.
+pytestmark = pytest.mark.sqlite_only
+
+
 LONDON = ZoneInfo("Europe/London")
 # The demo's "now": a Wednesday noon in London, fixed so the history is the same each run.
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=LONDON).astimezone(UTC)

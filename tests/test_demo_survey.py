@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +28,10 @@ from bot.models import (
 from bot.survey import progress
 from bot.survey.invitations import INVITE_KIND, REMINDER_KIND, send_reminders
 from bot.survey.questions import GATES, MEASURES, Answer, next_question
+
+# The demo only ever runs on SQLite (`doorstep demo`); its services are tested on both.
+pytestmark = pytest.mark.sqlite_only
+
 
 LONDON = ZoneInfo("Europe/London")
 # The demo history's "now" (tests/test_demo_history.py): Wednesday 2 December 2026, noon.

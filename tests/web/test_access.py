@@ -270,6 +270,7 @@ async def test_every_page_with_an_id_answers_a_forged_one_with_not_found(
         assert response.status == 404, (path, response.status)
 
 
+@pytest.mark.sqlite_only  # the route table, role by role: the web layer
 async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     feedback_id, member_id = await report_everyone_sees(web)
     announcement_id = await announcement_everyone_sees(web)
@@ -357,6 +358,7 @@ async def test_every_route_refuses_a_role_below_its_own(web: Web) -> None:
     assert kept is not None and kept.role == "viewer"
 
 
+@pytest.mark.sqlite_only  # the route table, role by role: the web layer
 async def test_csrf_missing_or_wrong_is_refused_on_every_state_changing_route(web: Web) -> None:
     admin = await web.logged_in("admin")
     target = await web.user("viewer", "target")
@@ -390,6 +392,7 @@ async def test_csrf_missing_or_wrong_is_refused_on_every_state_changing_route(we
     assert row is not None and row.role == "viewer" and row.active
 
 
+@pytest.mark.sqlite_only  # the route table, role by role: the web layer
 async def test_security_headers_on_every_route(web: Web) -> None:
     admin = await web.logged_in("admin")
     anonymous = await web.client()

@@ -21,7 +21,8 @@ from tests.feedback.web.test_casework_browser import TIMEOUT_MS, _submit
 from tests.sandbox.test_chat_page import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 from tests.support.web import AXE_OPTIONS, PASSWORDS, Web
 
-pytestmark = pytest.mark.browser
+# The browser side; the backing rules are tested on both databases in test_backing.py.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 
 async def _named(web: Web, resident: Resident, name: str) -> None:

@@ -185,6 +185,7 @@ async def resident_id(h: BotHarness, user: SandboxUser) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.sqlite_only  # the chat page and the dashboard; the rules run on both in tests/survey
 @pytest.mark.no_quiet_hours
 async def test_a_resident_answers_in_the_chat_and_the_dashboard_shows_tp01(
     noon: None, doorstep: BotHarness, places: Places, database_url: str, artifacts_dir: Path
