@@ -117,7 +117,11 @@ async def test_an_admin_adds_a_value_and_the_section_uses_it(web: Web) -> None:
     assert await saved(web) == 2
     async with web.sessions() as db:
         entries = list(
-            await db.scalars(select(AuditEntry).where(AuditEntry.action == "social_value.added"))
+            await db.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "social_value.added")
+                .order_by(AuditEntry.id)
+            )
         )
     assert [e.actor for e in entries] == ["web:admin", "web:admin"]
     assert entries[0].details["value"] == "£12.50"
