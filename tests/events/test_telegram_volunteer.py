@@ -5,8 +5,12 @@ thanked through the outbox and sees it under My events."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from sqlalchemy import select
 
 from bot.events.volunteering import RoleSpec, roles_of, set_roles
@@ -19,6 +23,17 @@ from tests.journeys import texts, wait_for_button
 from tests.support.broadcasts import Places
 from tests.support.events import make_event, move_event
 from tests.support.harness import BotHarness
+
+# The journey runs on a fixed day, its clock moving on: never the wall clock (at 23:30
+# the thank-you would wait for the morning, and the event three hours back would be
+# yesterday).
+NOON = datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture(autouse=True)
+def december() -> Iterator[None]:
+    with time_machine.travel(NOON, tick=True):
+        yield
 
 
 async def _event_with_roles(h: BotHarness, staff_id: int) -> tuple[int, dict[str, int]]:
