@@ -30,6 +30,7 @@ from bot.feedback.statuses import (
 from bot.i18n import N_, Gettext, format_day, format_moment, gettext_for
 from bot.models import Feedback, FeedbackDeadlineAlert
 from bot.models.base import utcnow
+from bot.models.functions import earliest_day
 from bot.staff.service import staff_chats_for
 
 # ----- the clocks of a report --------------------------------------------------------------------
@@ -166,11 +167,6 @@ def overdue_condition(now: datetime, today: date) -> ColumnElement[bool]:
     )
 
 
-def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The earlier of two nullable dates, portable (LEAST is not SQLite's)."""
-    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
-
-
 def next_due_on() -> ColumnElement[Any]:
     """The earliest day a running date clock falls due (None when none runs).
 
@@ -185,17 +181,19 @@ def next_due_on() -> ColumnElement[Any]:
         (and_(complaint, Feedback.status.in_(AWAITING_RESPONSE)), Feedback.response_due_on),
         else_=None,
     )
-    return _earlier(code_due, next_hazard_due_on())
+    return earliest_day(code_due, *_hazard_due_days())
 
 
 def next_hazard_due_on() -> ColumnElement[Any]:
     """The earliest day a running Awaab's Law date clock falls due (None when none runs)."""
-    earliest: ColumnElement[Any] | None = None
-    for clock in HAZARD_DATE_CLOCKS:
-        due = case((clock.running_sql(), getattr(Feedback, clock.due)), else_=None)
-        earliest = due if earliest is None else _earlier(earliest, due)
-    assert earliest is not None
-    return earliest
+    return earliest_day(*_hazard_due_days())
+
+
+def _hazard_due_days() -> list[ColumnElement[Any]]:
+    return [
+        case((clock.running_sql(), getattr(Feedback, clock.due)), else_=None)
+        for clock in HAZARD_DATE_CLOCKS
+    ]
 
 
 def make_safe_by() -> ColumnElement[Any]:
