@@ -27,8 +27,9 @@ from bot.feedback.deadlines import HAZARD_DATE_CLOCKS, MAKE_SAFE, HazardClock
 from bot.feedback.statuses import FINISHED_STATUSES
 from bot.i18n import N_
 from bot.models import Feedback
+from bot.models.base import UTCDateTime
 from bot.reports.suppression import Breakdown, suppress
-from bot.reports.timing import aware
+from bot.reports.timing import aware, plain
 
 # Each stage's clock, and how the report names it (English, as the CSV keeps it; the page
 # translates the words as it shows them).
@@ -92,47 +93,51 @@ def _outcome(
     return "ended" if finished else "pending"
 
 
+def _read(column: Any) -> Any:
+    """A due date as it is; a moment as the driver gives it (``aware`` makes it UTC)."""
+    return plain(column) if isinstance(column.type, UTCDateTime) else column
+
+
 async def hazard_figures(
     session: AsyncSession, received: list[ColumnElement[bool]], tz: ZoneInfo, now: datetime
 ) -> list[HazardFigures]:
     """Each stage of the hazard cases ``received`` picks (see the module's note)."""
-    columns: dict[str, Any] = {}
+    # Each column read once (two stages share the safety work's), as plain tuples: one
+    # pass over the cases judges every stage.
+    names: list[str] = []
     for clock, _, _ in STAGES:
-        columns[clock.due] = getattr(Feedback, clock.due)
-        columns[clock.done] = getattr(Feedback, clock.done)
+        names += [name for name in (clock.due, clock.done) if name not in names]
+    plan = [(names.index(clock.due), names.index(clock.done), clock.kind) for clock, _, _ in STAGES]
+    connection = await session.connection()
     rows = (
-        await session.execute(
+        await connection.execute(
             select(
-                Feedback.hazard_kind, Feedback.resident_id, Feedback.status, *columns.values()
+                Feedback.hazard_kind,
+                Feedback.resident_id,
+                Feedback.status,
+                *(_read(getattr(Feedback, name)) for name in names),
             ).where(*received, Feedback.hazard_kind.is_not(None))
         )
     ).all()
-    figures = []
-    for clock, label, deadline in STAGES:
-        counts: Counter[str] = Counter()
-        people: dict[str, set[object]] = {}
-        for index, row in enumerate(rows):
-            values = dict(zip(columns, row[3:], strict=True))
-            due = values[clock.due]
-            if due is None or clock.kind not in (None, row.hazard_kind):
+    counts: list[Counter[str]] = [Counter() for _ in STAGES]
+    people: list[dict[str, set[object]]] = [{} for _ in STAGES]
+    for index, (hazard_kind, resident_id, status, *values) in enumerate(rows):
+        finished = status in FINISHED_STATUSES
+        who = resident_id if resident_id is not None else ("anon", index)
+        for stage, (due_at, done_at, kind) in enumerate(plan):
+            due = values[due_at]
+            if due is None or (kind is not None and kind != hazard_kind):
                 continue
-            done = values[clock.done]
-            outcome = _outcome(
-                due,
-                None if done is None else aware(done),
-                row.status in FINISHED_STATUSES,
-                tz,
-                now,
-            )
-            counts[outcome] += 1
-            who = row.resident_id if row.resident_id is not None else ("anon", index)
-            people.setdefault(outcome, set()).add(who)
-        figures.append(
-            HazardFigures(
-                clock.due,
-                label,
-                deadline,
-                suppress(HAZARD_OUTCOMES, counts, {k: len(v) for k, v in people.items()}),
-            )
+            done = values[done_at]
+            outcome = _outcome(due, None if done is None else aware(done), finished, tz, now)
+            counts[stage][outcome] += 1
+            people[stage].setdefault(outcome, set()).add(who)
+    return [
+        HazardFigures(
+            clock.due,
+            label,
+            deadline,
+            suppress(HAZARD_OUTCOMES, counts[stage], {k: len(v) for k, v in people[stage].items()}),
         )
-    return figures
+        for stage, (clock, label, deadline) in enumerate(STAGES)
+    ]

@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from bot.feedback import clocks
 from bot.i18n import N_
 from bot.models import Feedback, FeedbackExtension, FeedbackStatusChange
 from bot.reports.suppression import Shown, derived, shown, suppress
-from bot.reports.timing import aware, aware_or_none
+from bot.reports.timing import aware, aware_or_none, plain
 
 # The report's words here are English (the CSV keeps them); the page translates them.
 SET_HOMES = N_("set the number of homes")
@@ -183,8 +183,7 @@ async def complaint_counts(
             tally.not_counted[1][status] += count
         else:
             tally.received[1] += count
-    connection = await session.connection()
-    tally.count(await connection.execute(_escalated_or_answered(finish, within)))
+    tally.count(await _complaint_rows(session, finish, within))
     return ComplaintCounts(
         received=dict(tally.received),
         not_counted={stage: dict(counted) for stage, counted in tally.not_counted.items()},
@@ -192,7 +191,7 @@ async def complaint_counts(
     )
 
 
-def _escalated_or_answered(finish: datetime, within: Any) -> Select[Any]:
+def _escalated_or_answered(finish: datetime, within: Any) -> Select[*tuple[Any, ...]]:
     """One row per complaint escalated or answered at a stage in the period (``within``),
     with the first answer at each stage from its whole history (it may come before the
     period) and what its due dates are worked out from."""
@@ -232,44 +231,69 @@ def _escalated_or_answered(finish: datetime, within: Any) -> Select[Any]:
         .having(or_(within(escalated_at), within(stage1_answer), within(stage2_answer)))
         .subquery()
     )
+    # The moments as the driver gives them (``_Tally`` makes them aware: ``plain``).
     return select(
         Feedback.status,
-        Feedback.received_at,
-        Feedback.acknowledged_at,
+        plain(Feedback.received_at),
+        plain(Feedback.acknowledged_at),
         Feedback.response_due_on,
         Feedback.stage1_response_due_on,
-        per_complaint.c.escalated_at,
-        per_complaint.c.stage1,
-        per_complaint.c.stage2,
+        plain(per_complaint.c.escalated_at),
+        plain(per_complaint.c.stage1),
+        plain(per_complaint.c.stage2),
     ).join(per_complaint, per_complaint.c.feedback_id == Feedback.id)
+
+
+async def _complaint_rows(
+    session: AsyncSession, finish: datetime, within: Any
+) -> Sequence[Sequence[Any]]:
+    """The rows of ``_escalated_or_answered``, their escalation and answers aware: as
+    PostgreSQL gives them, or made so from SQLite's naive UTC (``plain``; receipt and
+    acknowledgement only when needed: ``_Tally._stage1_due``)."""
+    connection = await session.connection()
+    rows = (await connection.execute(_escalated_or_answered(finish, within))).all()
+    if connection.dialect.name != "sqlite":
+        return rows
+    return [(*row[:5], *(aware_or_none(moment) for moment in row[5:])) for row in rows]
 
 
 class _Tally:
     """Per stage: complaints received (stage 2: escalated) in the period, those not
-    counted, and the answers in it and those in time."""
+    counted, and the answers in it and those in time. ``due_dates``: stage 1's due dates
+    worked out again, by the London days they are worked out from (shared between tallies
+    of one call; the bank holidays do not change within it)."""
 
-    def __init__(self, begin: datetime, finish: datetime, tz: ZoneInfo, region: str) -> None:
-        self.begin, self.finish, self.tz, self.region = begin, finish, tz, region
+    def __init__(
+        self,
+        begin: datetime,
+        finish: datetime,
+        tz: ZoneInfo,
+        region: str,
+        due_dates: dict[tuple[date, date | None], date] | None = None,
+    ) -> None:
+        # In UTC, as the rows' moments are: compared without a time zone's offsets.
+        self.begin, self.finish = begin.astimezone(UTC), finish.astimezone(UTC)
+        self.tz, self.region = tz, region
+        self.due_dates = {} if due_dates is None else due_dates
         self.received = {1: 0, 2: 0}
         self.not_counted: dict[int, Counter[str]] = {1: Counter(), 2: Counter()}
         self.answered = {1: [0, 0], 2: [0, 0]}  # stage -> [answered, in time]
 
-    def _in_period(self, moment: datetime | None) -> bool:
-        return moment is not None and self.begin <= aware(moment) < self.finish
-
     def count(self, rows: Iterable[Any]) -> None:
-        """Count each complaint row of ``_escalated_or_answered``."""
+        """Count each complaint row of ``_complaint_rows``."""
+        begin, finish, tz = self.begin, self.finish, self.tz
         for row in rows:
-            status, received_at, acknowledged_at, stored_due, kept_due, escalated = row[:6]
-            stage1, stage2 = row[6:]
+            status, received_at, acknowledged_at, stored_due, kept_due = row[:5]
+            escalated, stage1, stage2 = row[5:]
+            escalated_in_period = escalated is not None and begin <= escalated < finish
             if status in NOT_COUNTED:
-                if self._in_period(escalated):
+                if escalated_in_period:
                     self.not_counted[2][status] += 1
                 continue
-            if self._in_period(escalated):
+            if escalated_in_period:
                 self.received[2] += 1
             for stage, answered_at in ((1, stage1), (2, stage2)):
-                if not self._in_period(answered_at):
+                if answered_at is None or not begin <= answered_at < finish:
                     continue
                 due_on = stored_due
                 if stage == 1 and escalated is not None:
@@ -277,13 +301,24 @@ class _Tally:
                     # escalation (or, escalated before it was kept, is worked out again).
                     due_on = kept_due or self._stage1_due(received_at, acknowledged_at)
                 self.answered[stage][0] += 1
-                if due_on is not None and aware(answered_at).astimezone(self.tz).date() <= due_on:
+                if due_on is not None and answered_at.astimezone(tz).date() <= due_on:
                     self.answered[stage][1] += 1
 
     def _stage1_due(self, received_at: datetime, acknowledged_at: datetime | None) -> date:
-        return clocks.complaint_due_dates(
-            aware(received_at), self.tz, self.region, 1, aware_or_none(acknowledged_at)
-        ).respond_by
+        """``clocks.complaint_due_dates``'s answer date, which depends only on the London
+        days of receipt and acknowledgement: worked out once per pair of days."""
+        received, acknowledged = aware(received_at), aware_or_none(acknowledged_at)
+        days = (
+            received.astimezone(self.tz).date(),
+            None if acknowledged is None else acknowledged.astimezone(self.tz).date(),
+        )
+        due = self.due_dates.get(days)
+        if due is None:
+            due = clocks.complaint_due_dates(
+                received, self.tz, self.region, 1, acknowledged
+            ).respond_by
+            self.due_dates[days] = due
+        return due
 
 
 async def answered_in_time_by_span(
@@ -296,18 +331,20 @@ async def answered_in_time_by_span(
     def within(moment: Any) -> ColumnElement[bool]:
         return and_(moment >= edges[0], moment < edges[-1])
 
-    connection = await session.connection()
     # Each row handed only to the spans its escalation or answers fall in (a tally per span
     # over every row would read them all a dozen times).
     rows: list[list[Any]] = [[] for _ in edges[1:]]
-    for row in await connection.execute(_escalated_or_answered(edges[-1], within)):
-        moments = (aware(moment) for moment in row[5:8] if moment is not None)
-        for index in {bisect_right(edges, moment) - 1 for moment in moments}:
+    # In UTC, as the rows' moments are (compared without a time zone's offsets).
+    utc_edges = [edge.astimezone(UTC) for edge in edges]
+    for row in await _complaint_rows(session, edges[-1], within):
+        moments = (moment for moment in row[5:] if moment is not None)
+        for index in {bisect_right(utc_edges, moment) - 1 for moment in moments}:
             if 0 <= index < len(rows):
                 rows[index].append(row)
     spans = []
+    due_dates: dict[tuple[date, date | None], date] = {}
     for (begin, finish), span_rows in zip(pairwise(edges), rows, strict=True):
-        tally = _Tally(begin, finish, tz, region)
+        tally = _Tally(begin, finish, tz, region, due_dates)
         tally.count(span_rows)
         answered = tally.answered.values()
         spans.append((sum(n for n, _ in answered), sum(t for _, t in answered)))

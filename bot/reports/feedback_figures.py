@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -95,24 +105,44 @@ async def feedback_figures(
 async def _counts(
     session: AsyncSession, received: list[ColumnElement[bool]]
 ) -> tuple[dict[str, dict[Any, int]], dict[str, dict[Any, int]]]:
-    """Reports and the people behind them, by category, by outcome and by neighbourhood."""
+    """Reports and the people behind them, by category, by outcome and by neighbourhood:
+    one statement, the reports read once (a common table expression) for the three."""
     outcome = case((Feedback.status.in_(OPEN_STATUSES), literal("open")), else_=Feedback.status)
+    reports = (
+        select(
+            Feedback.category.label("category"),
+            outcome.label("outcome"),
+            Feedback.neighbourhood_id.label("area"),
+            Feedback.resident_id.label("resident_id"),
+        )
+        .where(*received)
+        .cte("received_reports")
+    )
     # Distinct residents behind a cell; an anonymised report's resident is unknown, so
     # each counts as one more.
-    people = func.count(distinct(Feedback.resident_id)) + func.count().filter(
-        Feedback.resident_id.is_(None)
+    people = func.count(distinct(reports.c.resident_id)) + func.count().filter(
+        reports.c.resident_id.is_(None)
     )
-    counts: dict[str, dict[Any, int]] = {}
-    persons: dict[str, dict[Any, int]] = {}
-    for name, column in (
-        ("category", Feedback.category),
-        ("outcome", outcome),
-        ("area", Feedback.neighbourhood_id),
-    ):
-        rows = await session.execute(
-            select(column, func.count(), people).where(*received).group_by(column)
+    # Each breakdown's key in its own column (their types differ), the others NULL (typed,
+    # or PostgreSQL could not match the branches' columns).
+    keys = (reports.c.category, reports.c.outcome, reports.c.area)
+    breakdowns = union_all(
+        *(
+            select(
+                literal(name).label("breakdown"),
+                *(
+                    (column if column is key else cast(null(), column.type)).label(column.name)
+                    for column in keys
+                ),
+                func.count(),
+                people,
+            ).group_by(key)
+            for name, key in zip(("category", "outcome", "area"), keys, strict=True)
         )
-        counts[name], persons[name] = {}, {}
-        for key, count, who in rows:
-            counts[name][key], persons[name][key] = int(count), int(who)
+    )
+    counts: dict[str, dict[Any, int]] = {"category": {}, "outcome": {}, "area": {}}
+    persons: dict[str, dict[Any, int]] = {"category": {}, "outcome": {}, "area": {}}
+    for name, category, outcome_, area, count, who in await session.execute(breakdowns):
+        key = {"category": category, "outcome": outcome_, "area": area}[name]
+        counts[name][key], persons[name][key] = int(count), int(who)
     return counts, persons

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -58,19 +58,18 @@ async def resident_figures(
     for area_id, new_count, registered_count in rows:
         new_counts[area_id] = new_count
         registered_counts[area_id] = registered_count
-    doers = union(
-        select(Feedback.resident_id.label("resident_id")).where(
-            Feedback.received_at >= begin, Feedback.received_at < finish
-        ),
-        select(EventBooking.resident_id.label("resident_id")).where(
-            EventBooking.requested_at >= begin, EventBooking.requested_at < finish
-        ),
-    ).subquery()
+    # Two semi-joins (each list of residents hashed once), not a UNION of both lists.
+    reported = select(Feedback.resident_id).where(
+        Feedback.received_at >= begin, Feedback.received_at < finish
+    )
+    booked = select(EventBooking.resident_id).where(
+        EventBooking.requested_at >= begin, EventBooking.requested_at < finish
+    )
     active_counts: dict[int | None, int] = {
         area_id: count
         for area_id, count in await session.execute(
             select(Resident.neighbourhood_id, func.count())
-            .join(doers, doers.c.resident_id == Resident.id)
+            .where(or_(Resident.id.in_(reported), Resident.id.in_(booked)))
             .group_by(Resident.neighbourhood_id)
         )
     }

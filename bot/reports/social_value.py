@@ -51,9 +51,12 @@ behind it is. Each quarter of the trend is suppressed the same way; distinct res
 not add up across quarters (one resident in two quarters is one in the half-year), so no
 quarter can be worked out from another.
 
-All of a span's doings are read once per kind (seven small queries over the widest span)
-and counted in Python: participation is read per person, which SQL cannot group by outcome
-and overlap rule at once.
+The database does the counting, in one query over the widest span: per span and person,
+their outcomes, volunteer hours and whether they took part in two or more activities; then
+the number of people with each such combination (and, for the period, each neighbourhood).
+A person's money depends on nothing else, so the outcome lines, the overlap rule and the
+total are worked out in Python from those few rows, exactly (values are whole pence and
+hours quarter hours: every sum is exact in floating point, in any order).
 """
 
 from __future__ import annotations
@@ -65,7 +68,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chest.figures import awarded_by_neighbourhood
@@ -82,6 +98,7 @@ from bot.models import (
     PollBallot,
     Resident,
 )
+from bot.models.base import UTCDateTime
 from bot.models.event import EventVolunteer
 from bot.models.social_value import (
     PER_HOUR,
@@ -135,110 +152,253 @@ METHOD = N_(
 )
 
 
-# ----- the doings ----------------------------------------------------------------------------
+# ----- the doings, counted per span ------------------------------------------------------------
+
+# Each outcome a resident can have from what they did, as a bit of a mask ("participated" is
+# every resident's, so it needs none); a person's outcomes in a span are the bitwise OR of
+# their doings' bits.
+BITS = {
+    ATTENDED.code: 1,
+    VOLUNTEERED.code: 2,
+    IDEA_PROPOSED.code: 4,
+    IDEA_BACKED.code: 8,
+    CHEST.code: 16,
+    POLL_VOTED.code: 32,
+}
+# An activity (one event, idea, chest round or poll) as one number: its id times 4 plus its
+# kind, so that distinct activities are distinct numbers. A person took part in two or more
+# distinct activities in a span when the least of their numbers is not the greatest (MIN and
+# MAX, cheaper than COUNT(DISTINCT), which sorts each person's rows).
+KINDS = {"event": 0, "idea": 1, "chest": 2, "poll": 3}
 
 
 @dataclass(frozen=True)
-class Doing:
-    """One thing a person did: who (a resident id, or ``-row`` for an erased volunteer's
-    row), where they live now, the outcome, the activity it was part of, when, and hours."""
+class People:
+    """The people of one span with the same outcomes, hours and repeat participation (a
+    person's worth depends on nothing else), and how many of them there are."""
 
-    person: int
+    outcomes: frozenset[str]
+    # Hours recorded volunteering (0 for all but volunteering).
+    hours: float
+    # Two or more distinct activities.
+    repeat: bool
+    # A resident (else an erased volunteer's row, counted for volunteering only).
+    known: bool
+    # Where the residents live now (the period's own span only; else None).
     area: int | None
-    outcome: str
-    occasion: tuple[str, int]
-    at: datetime
-    hours: float = 0.0
+    count: int
 
 
-def _did(resident: Any, thing: Any, at: Any, begin: datetime, finish: datetime) -> Select[Any]:
-    return select(resident, Resident.neighbourhood_id, thing, at).where(at >= begin, at < finish)
+def _number(value: int) -> Any:
+    """A whole number written into the statement."""
+    return literal_column(str(int(value)), Integer())
 
 
-async def read_doings(session: AsyncSession, begin: datetime, finish: datetime) -> list[Doing]:
-    """Everything that counts as taking part (see the module's note) in [begin, finish)."""
+def _moment(value: datetime) -> Any:
+    """A time written into the statement when it runs: with a parameter instead, a reused
+    prepared statement's generic plan guesses a handful of rows in the span and sorts where
+    hashing is fast."""
+    return literal(value, UTCDateTime(), literal_execute=True)
+
+
+def _did(
+    outcome: str, kind: str, person: Any, thing: Any, at: Any, begin: datetime, finish: datetime
+) -> Select[Any]:
+    return select(
+        person.label("person"),
+        _number(BITS[outcome]).label("bit"),
+        (thing * _number(4) + _number(KINDS[kind])).label("occasion"),
+        cast(None, Float).label("hours"),
+        at.label("at"),
+    ).where(person.is_not(None), at >= _moment(begin), at < _moment(finish))
+
+
+def doings(begin: datetime, finish: datetime) -> Subquery:
+    """Everything that counts as taking part (see the module's note) in [begin, finish), a
+    row each: the person (a resident id, or ``-row`` for an erased volunteer's row), the
+    outcome's bit, the activity's number, the hours (volunteering) and when. A resident id
+    that is set is a resident's (foreign keys; an erased resident stays, a tombstone)."""
     held = Event.status != "cancelled"
-    plain: list[tuple[str, str, Select[Any]]] = [
-        (
-            ATTENDED.code,
-            "event",
-            _did(EventBooking.resident_id, EventBooking.event_id, Event.starts_at, begin, finish)
-            .select_from(EventBooking)
-            .join(Event, Event.id == EventBooking.event_id)
-            .join(Resident, Resident.id == EventBooking.resident_id)
-            .where(held, took_up_place()),
-        ),
-        (
-            IDEA_PROPOSED.code,
-            "idea",
-            _did(Idea.resident_id, Idea.id, Idea.created_at, begin, finish)
-            .select_from(Idea)
-            .join(Resident, Resident.id == Idea.resident_id),
-        ),
-        (
-            IDEA_BACKED.code,
-            "idea",
-            _did(IdeaBacking.resident_id, IdeaBacking.idea_id, IdeaBacking.backed_at, begin, finish)
-            .select_from(IdeaBacking)
-            .join(Resident, Resident.id == IdeaBacking.resident_id),
-        ),
-        (
-            CHEST.code,
-            "chest",
-            _did(
-                ChestProject.resident_id,
-                ChestProject.round_id,
-                ChestProject.proposed_at,
-                begin,
-                finish,
-            )
-            .select_from(ChestProject)
-            .join(Resident, Resident.id == ChestProject.resident_id),
-        ),
-        (
-            CHEST.code,
-            "chest",
-            _did(ChestBallot.resident_id, ChestBallot.round_id, ChestBallot.voted_at, begin, finish)
-            .select_from(ChestBallot)
-            .join(Resident, Resident.id == ChestBallot.resident_id),
-        ),
-        (
-            POLL_VOTED.code,
-            "poll",
-            _did(PollBallot.resident_id, PollBallot.poll_id, PollBallot.voted_at, begin, finish)
-            .select_from(PollBallot)
-            .join(Resident, Resident.id == PollBallot.resident_id),
-        ),
-    ]
-    found: list[Doing] = []
-    for outcome, kind, statement in plain:
-        for person, area, thing, at in await session.execute(statement):
-            found.append(Doing(int(person), area, outcome, (kind, int(thing)), at))
     volunteering = (
         select(
-            EventVolunteer.id,
-            EventVolunteer.resident_id,
-            Resident.neighbourhood_id,
-            EventVolunteer.event_id,
-            Event.starts_at,
-            EventVolunteer.hours,
+            case(
+                (EventVolunteer.resident_id.is_(None), -EventVolunteer.id),
+                else_=EventVolunteer.resident_id,
+            ).label("person"),
+            _number(BITS[VOLUNTEERED.code]).label("bit"),
+            (EventVolunteer.event_id * _number(4) + _number(KINDS["event"])).label("occasion"),
+            EventVolunteer.hours.label("hours"),
+            Event.starts_at.label("at"),
         )
         .select_from(EventVolunteer)
         .join(Event, Event.id == EventVolunteer.event_id)
-        .outerjoin(Resident, Resident.id == EventVolunteer.resident_id)
         .where(
             held,
             EventVolunteer.hours.is_not(None),
-            Event.starts_at >= begin,
-            Event.starts_at < finish,
+            Event.starts_at >= _moment(begin),
+            Event.starts_at < _moment(finish),
         )
     )
-    for row_id, person, area, event_id, at, hours in await session.execute(volunteering):
-        who = int(person) if person is not None else -int(row_id)
-        found.append(
-            Doing(who, area, VOLUNTEERED.code, ("event", int(event_id)), at, float(hours or 0))
+    return union_all(
+        volunteering,
+        _did(
+            ATTENDED.code,
+            "event",
+            EventBooking.resident_id,
+            EventBooking.event_id,
+            Event.starts_at,
+            begin,
+            finish,
         )
+        .select_from(EventBooking)
+        .join(Event, Event.id == EventBooking.event_id)
+        .where(held, took_up_place()),
+        _did(
+            IDEA_PROPOSED.code, "idea", Idea.resident_id, Idea.id, Idea.created_at, begin, finish
+        ).select_from(Idea),
+        _did(
+            IDEA_BACKED.code,
+            "idea",
+            IdeaBacking.resident_id,
+            IdeaBacking.idea_id,
+            IdeaBacking.backed_at,
+            begin,
+            finish,
+        ).select_from(IdeaBacking),
+        _did(
+            CHEST.code,
+            "chest",
+            ChestProject.resident_id,
+            ChestProject.round_id,
+            ChestProject.proposed_at,
+            begin,
+            finish,
+        ).select_from(ChestProject),
+        _did(
+            CHEST.code,
+            "chest",
+            ChestBallot.resident_id,
+            ChestBallot.round_id,
+            ChestBallot.voted_at,
+            begin,
+            finish,
+        ).select_from(ChestBallot),
+        _did(
+            POLL_VOTED.code,
+            "poll",
+            PollBallot.resident_id,
+            PollBallot.poll_id,
+            PollBallot.voted_at,
+            begin,
+            finish,
+        ).select_from(PollBallot),
+    ).subquery("doings")
+
+
+def layers(spans: Sequence[tuple[datetime, datetime]]) -> list[list[int]]:
+    """The spans' indexes in layers, the spans of a layer apart (so a moment is in at most
+    one span of each layer): the period in one, its quarters in another."""
+    found: list[list[int]] = []
+    for index, (begin, finish) in enumerate(spans):
+        for layer in found:
+            if all(finish <= spans[i][0] or spans[i][1] <= begin for i in layer):
+                layer.append(index)
+                break
+        else:
+            found.append([index])
     return found
+
+
+async def read_people(
+    session: AsyncSession, spans: Sequence[tuple[datetime, datetime]]
+) -> list[list[People]]:
+    """The people of each of ``spans`` (they may overlap; the first one's by area too),
+    grouped alike (``People``), in one query. Each doing is read once per layer of spans
+    (``layers``) and given the span of that layer it falls in (a CASE; none: left out). Per
+    span and person the database adds up the outcomes (a mask), the hours and the
+    activities, each layer on its own (smaller hash tables, which stay in memory), then
+    counts the people alike: a few hundred rows at most, whatever the number of doings."""
+    found = doings(min(begin for begin, _ in spans), max(finish for _, finish in spans))
+
+    def span_of(layer: list[int]) -> Any:
+        return case(
+            *(
+                (
+                    and_(found.c.at >= _moment(spans[i][0]), found.c.at < _moment(spans[i][1])),
+                    _number(i),
+                )
+                for i in layer
+            )
+        )
+
+    # The bitwise OR of the bits: PostgreSQL's BIT_OR; SQLite has none, so the sum of the
+    # distinct bits (the same number, but a sort per person).
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def per_person(layer: list[int]) -> Select[Any]:
+        rows = select(span_of(layer).label("span"), found).subquery("spanned")
+        return (
+            select(
+                rows.c.span,
+                rows.c.person,
+                (func.bit_or(rows.c.bit) if postgres else func.sum(rows.c.bit.distinct())).label(
+                    "mask"
+                ),
+                func.coalesce(func.sum(rows.c.hours), literal_column("0.0", Float())).label(
+                    "hours"
+                ),
+                func.min(rows.c.occasion).label("first"),
+                func.max(rows.c.occasion).label("last"),
+            )
+            .where(rows.c.span.is_not(None))
+            .group_by(rows.c.span, rows.c.person)
+        )
+
+    def with_area(layer: list[int]) -> Select[Any]:
+        """The layer's people, with where they live now in the period's own span (the
+        other spans need no areas; an erased volunteer's row has none)."""
+        people = per_person(layer).subquery("each")
+        area = case((people.c.span == _number(0), Resident.neighbourhood_id))
+        return (
+            select(people, area.label("area")).outerjoin(Resident, Resident.id == people.c.person)
+            if 0 in layer
+            else select(people, cast(None, Integer).label("area"))
+        )
+
+    each = union_all(*(with_area(layer) for layer in layers(spans))).subquery("people")
+    flags = select(
+        each.c.span,
+        each.c.mask,
+        each.c.hours,
+        (each.c.first < each.c.last).label("repeat"),
+        (each.c.person > _number(0)).label("known"),
+        each.c.area,
+    ).subquery("flags")
+    grouped = select(
+        flags.c.span,
+        flags.c.mask,
+        flags.c.hours,
+        flags.c.repeat,
+        flags.c.known,
+        flags.c.area,
+        func.count(),
+    ).group_by(
+        flags.c.span, flags.c.mask, flags.c.hours, flags.c.repeat, flags.c.known, flags.c.area
+    )
+    found_people: list[list[People]] = [[] for _ in spans]
+    for span, mask, hours, repeat, known, area, count in await session.execute(grouped):
+        outcomes = frozenset(code for code, bit in BITS.items() if int(mask) & bit)
+        found_people[span].append(
+            People(
+                outcomes | {PARTICIPATED.code} if known else outcomes,
+                float(hours),
+                bool(repeat) and bool(known),
+                bool(known),
+                area,
+                int(count),
+            )
+        )
+    return found_people
 
 
 # ----- values in force -----------------------------------------------------------------------
@@ -295,50 +455,30 @@ class SpanValue:
     total_pence: Shown | None
 
 
-def _outcomes(doings: Sequence[Doing]) -> dict[str, dict[int, float]]:
-    """Per outcome, each person with it and their hours (0 for all but volunteering);
-    "participated" for every known resident."""
-    per: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for doing in doings:
-        per[doing.outcome][doing.person] += doing.hours
-        if doing.person > 0:
-            per[PARTICIPATED.code][doing.person] += 0.0
-    return per
-
-
 def _worth(value: SocialValue, hours: float) -> float:
     """One person's money for one outcome, in pence (not rounded yet)."""
     return value.pence * hours if value.unit == PER_HOUR else float(value.pence)
 
 
-def span_value(doings: Sequence[Doing], values: dict[str, SocialValue]) -> SpanValue:
-    """Participation, repeat participation and the monetised value of a span's doings,
-    priced by ``values`` (those in force at the span's end), suppressed."""
-    people = {d.person for d in doings if d.person > 0}
-    occasions: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for doing in doings:
-        if doing.person > 0:
-            occasions[doing.person].add(doing.occasion)
-    repeat = sum(1 for seen in occasions.values() if len(seen) >= 2)
-    per = _outcomes(doings)
+def _hours(group: People, code: str) -> float:
+    """Each of ``group``'s people's hours for the outcome ``code`` (0 for all but
+    volunteering)."""
+    return group.hours if code == VOLUNTEERED.code else 0.0
+
+
+def span_value(people: Sequence[People], values: dict[str, SocialValue]) -> SpanValue:
+    """Participation, repeat participation and the monetised value of a span's people,
+    priced by ``values`` (those in force at the span's end), suppressed. Hours are quarter
+    hours and values whole pence, so every sum of money is exact whatever its order."""
+    valued = {code: values[code] for code in ACTIVITIES if code in values}
     lines: list[OutcomeLine] = []
-    overlapping: dict[int, float] = defaultdict(float)
-    added: dict[int, float] = defaultdict(float)
-    valued_people: set[int] = set()
-    for code, activity in ACTIVITIES.items():
-        value = values.get(code)
-        if value is None:
-            continue
-        holders = per.get(code, {})
-        count = shown(len(holders))
-        hours = sum(holders.values())
-        money = sum(_worth(value, h) for h in holders.values())
-        for person, h in holders.items():
-            valued_people.add(person)
-            if value.additive:
-                added[person] += _worth(value, h)
-            else:
-                overlapping[person] = max(overlapping[person], _worth(value, h))
+    for code, value in valued.items():
+        holders = [group for group in people if code in group.outcomes]
+        residents = sum(group.count for group in holders)
+        count = shown(residents)
+        hours = sum(_hours(group, code) * group.count for group in holders)
+        money = sum(_worth(value, _hours(group, code)) * group.count for group in holders)
+        activity = ACTIVITIES[code]
         lines.append(
             OutcomeLine(
                 activity=code,
@@ -351,15 +491,36 @@ def span_value(doings: Sequence[Doing], values: dict[str, SocialValue]) -> SpanV
                 valid_from=value.valid_from,
                 additive=value.additive,
                 residents=count,
-                hours=derived(hours, len(holders), count) if value.unit == PER_HOUR else None,
-                pence=derived(round(money), len(holders), count),
+                hours=derived(hours, residents, count) if value.unit == PER_HOUR else None,
+                pence=derived(round(money), residents, count),
             )
         )
     total: Shown | None = None
     if lines:
-        worth = sum(overlapping.values()) + sum(added.values())
-        total = derived(round(worth), len(valued_people), *(line.pence for line in lines))
-    return SpanValue(shown(len(people)), shown(repeat), lines, total)
+        # Per person: their overlapping outcomes once, at the highest, plus the additive.
+        worth = 0.0
+        valued_people = 0
+        for group in people:
+            had = [code for code in valued if code in group.outcomes]
+            if not had:
+                continue
+            valued_people += group.count
+            overlapping = max(
+                (
+                    _worth(valued[code], _hours(group, code))
+                    for code in had
+                    if not valued[code].additive
+                ),
+                default=0.0,
+            )
+            added = sum(
+                _worth(valued[code], _hours(group, code)) for code in had if valued[code].additive
+            )
+            worth += (overlapping + added) * group.count
+        total = derived(round(worth), valued_people, *(line.pence for line in lines))
+    participants = sum(group.count for group in people if group.known)
+    repeat = sum(group.count for group in people if group.repeat)
+    return SpanValue(shown(participants), shown(repeat), lines, total)
 
 
 # ----- the section ---------------------------------------------------------------------------
@@ -404,27 +565,23 @@ def quarters_ending(period: Period, count: int = QUARTERS) -> list[Period]:
     return spans
 
 
-def _within(doings: Iterable[Doing], begin: datetime, finish: datetime) -> list[Doing]:
-    return [d for d in doings if begin <= d.at < finish]
-
-
 async def social_value(
     session: AsyncSession, period: Period, *, tz: ZoneInfo
 ) -> SocialValueFigures:
     """The social value section for ``period`` (London dates, ``tz``)."""
     begin, finish = period.bounds(tz)
     quarters = quarters_ending(period)
-    earliest = min(begin, quarters[0].bounds(tz)[0])
-    doings = await read_doings(session, earliest, finish)
+    mine, *trend = await read_people(
+        session, [(begin, finish), *(quarter.bounds(tz) for quarter in quarters)]
+    )
     values = await all_values(session)
     names = await neighbourhood_names(session)
-    mine = _within(doings, begin, finish)
-    counts: dict[int | None, set[int]] = defaultdict(set)
-    for doing in mine:
-        if doing.person > 0:
-            counts[doing.area if doing.area in names else None].add(doing.person)
+    counts: dict[int | None, int] = defaultdict(int)
+    for group in mine:
+        if group.known:
+            counts[group.area if group.area in names else None] += group.count
     labels = {area: name for area, name in names.items() if area is not None or counts.get(None)}
-    by_neighbourhood = suppress(labels, {area: len(people) for area, people in counts.items()})
+    by_neighbourhood = suppress(labels, counts)
     volunteering = await volunteer_figures(session, begin, finish)
     volunteers = sum(v.volunteers for v in volunteering)
     volunteers_shown = shown(volunteers)
@@ -442,11 +599,8 @@ async def social_value(
         projects_funded=sum(a.projects for a in awarded),
         awarded_pence=sum(a.pence for a in awarded),
         quarters=[
-            QuarterValue(
-                quarter,
-                span_value(_within(doings, *quarter.bounds(tz)), in_force(values, quarter.end)),
-            )
-            for quarter in quarters
+            QuarterValue(quarter, span_value(people, in_force(values, quarter.end)))
+            for quarter, people in zip(quarters, trend, strict=True)
         ],
         any_values=bool(values),
     )

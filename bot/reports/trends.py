@@ -30,10 +30,13 @@ Efficiency (a benchmark runs it at 100,000 reports): one query per measure, grou
 database by a ``CASE`` over the spans' edges (instants worked out here in London time, so
 it is the same SQL on SQLite and PostgreSQL and needs no time-zone function). A measure
 that adds up over time is counted over the fine spans between every month's and both
-periods' edges, then added up into months and periods; residents active, which do not
-add up (one resident in two months is one in the quarter), read their doings once and
-group them by month and by period in one statement. Complaints read their answers in one
-query and are timed in Python by CH02's own rules.
+periods' edges, then added up into months and periods. Residents active, which do not
+add up (one resident in two months is one in the quarter), are one statement: each doing
+is the bit of its fine span, a resident's bits are OR-ed into one mask (PostgreSQL's
+``bit_or``; SQLite has none, and there the sum of a resident's distinct one-bit rows is
+their OR), and the residents are counted whose mask meets each month's and each period's
+spans: the doings are read once, and no month or period needs a distinct count of its own.
+Complaints read their answers in one query and are timed in Python by CH02's own rules.
 
 Small numbers (``bot.reports.suppression``): a count of 1 to 4 is "fewer than 5"; where
 the period (or the one before) is whole months of the chart, its total and those months
@@ -53,12 +56,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
     distinct,
     func,
-    literal_column,
+    literal,
     select,
     union_all,
 )
@@ -258,6 +262,29 @@ async def _attendance(
     return await _per_span(session, rows, len(edges) - 1, _count)
 
 
+# One bit a fine span in a 32-bit integer: 13 month edges and the periods' 3 make 15 spans
+# at most.
+MASK_BITS = 31
+
+
+def _bit(moment: Any, edges: Sequence[datetime]) -> ColumnElement[Any]:
+    """The bit (1, 2, 4...) of the span between consecutive ``edges`` that ``moment`` falls
+    in (NULL outside them: callers keep to the edges)."""
+    return case(
+        *((moment < edge, literal(1 << index, Integer)) for index, edge in enumerate(edges[1:])),
+        else_=None,
+    )
+
+
+def _spans_mask(fine: Sequence[datetime], begin: datetime, finish: datetime) -> int:
+    """The bits of the fine spans inside ``begin`` to ``finish`` (each one of ``fine``)."""
+    return sum(
+        1 << index
+        for index, (start, end) in enumerate(pairwise(fine))
+        if begin <= start and end <= finish
+    )
+
+
 async def _active(
     session: AsyncSession,
     month_edges: Sequence[datetime],
@@ -266,14 +293,51 @@ async def _active(
     region: str,
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     """Distinct residents per month and per period who did any of the things the module's
-    note lists: one statement, the doings read once (a CTE) and grouped both ways."""
-    edges = _fine(month_edges, period_edges)
+    note lists, in one statement: each doing is the bit of its fine span (between every
+    month's and both periods' edges), a resident's bits are OR-ed into one mask, and the
+    residents are counted whose mask meets each month's and each period's bits.
+
+    PostgreSQL ORs with ``bit_or`` and first ORs survey answers (a dozen an invitation) into
+    one mask an invitation; SQLite has no ``bit_or`` but, as every row there is one bit,
+    the sum of the distinct bits is their OR."""
+    fine = _fine(month_edges, period_edges)
+    if len(fine) - 1 > MASK_BITS:
+        raise ValueError(f"{len(fine) - 1} spans do not fit a mask of {MASK_BITS} bits")
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def union(bits: Any) -> ColumnElement[int]:
+        return func.bit_or(bits, type_=Integer) if postgres else func.sum(distinct(bits))
 
     def did(resident: Any, moment: Any, *where: Any) -> Select[Any]:
-        return select(resident.label("resident_id"), moment.label("at")).where(
-            resident.is_not(None), _within(moment, edges), *where
+        return select(resident.label("resident_id"), _bit(moment, fine).label("bit")).where(
+            resident.is_not(None), _within(moment, fine), *where
         )
 
+    if postgres:
+        by_invitation = (
+            select(
+                SurveyAnswer.invitation_id,
+                union(_bit(SurveyAnswer.answered_at, fine)).label("bit"),
+            )
+            .where(_within(SurveyAnswer.answered_at, fine))
+            .group_by(SurveyAnswer.invitation_id)
+            .subquery()
+        )
+        surveys = (
+            select(SurveyInvitation.resident_id.label("resident_id"), by_invitation.c.bit)
+            .join_from(
+                by_invitation,
+                SurveyInvitation,
+                SurveyInvitation.id == by_invitation.c.invitation_id,
+            )
+            .where(SurveyInvitation.resident_id.is_not(None))
+        )
+    else:
+        surveys = (
+            did(SurveyInvitation.resident_id, SurveyAnswer.answered_at)
+            .select_from(SurveyAnswer)
+            .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        )
     doings = union_all(
         did(Feedback.resident_id, Feedback.received_at),
         did(Feedback.resident_id, FeedbackMessage.created_at, FeedbackMessage.author == "resident")
@@ -285,33 +349,21 @@ async def _active(
         .join(Event, Event.id == EventBooking.event_id),
         did(PollBallot.resident_id, PollBallot.voted_at),
         did(PollBallot.resident_id, PollBallot.changed_at),
-        did(SurveyInvitation.resident_id, SurveyAnswer.answered_at)
-        .select_from(SurveyAnswer)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id),
+        surveys,
         did(CaseSatisfaction.resident_id, CaseSatisfaction.answered_at),
-    ).cte("doings")
-
-    def grouped(kind: int, spans_of: Sequence[datetime]) -> Select[Any]:
-        spans = select(
-            literal_column(str(kind)).label("kind"),
-            bucket(doings.c.at, spans_of).label("span"),
-            doings.c.resident_id,
-        ).subquery()
-        return select(
-            spans.c.kind, spans.c.span, func.count(distinct(spans.c.resident_id))
-        ).group_by(spans.c.kind, spans.c.span)
-
-    found = {
-        (int(kind), span): int(count)
-        for kind, span, count in await session.execute(
-            union_all(grouped(0, month_edges), grouped(1, period_edges))
+    ).subquery()
+    masks = select(union(doings.c.bit).label("mask")).group_by(doings.c.resident_id).subquery()
+    spans = [*pairwise(month_edges), *pairwise(period_edges)]
+    meets = [
+        func.count().filter(
+            masks.c.mask.bitwise_and(literal(_spans_mask(fine, begin, finish), Integer)) != 0
         )
-        if span is not None
-    }
-    return (
-        [(found.get((0, index), 0),) for index in range(len(month_edges) - 1)],
-        [(found.get((1, index), 0),) for index in range(len(period_edges) - 1)],
-    )
+        for begin, finish in spans
+    ]
+    counts = (await session.execute(select(*meets))).one()
+    found: list[tuple[int, ...]] = [(int(count or 0),) for count in counts]
+    months = len(month_edges) - 1
+    return found[:months], found[months:]
 
 
 def _fine(*edges: Sequence[datetime]) -> list[datetime]:
