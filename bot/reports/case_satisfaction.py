@@ -17,14 +17,16 @@ A cell's residents are counted once however many of their reports are behind it.
 
 Efficiency (a benchmark runs it at 100,000 reports): the database counts, in one
 statement that reads the period's answers once, each with its month's index (a ``CASE``
-over the months' first local midnights, worked out here in London time, as
-``bot.reports.trends`` does: the same SQL on SQLite and PostgreSQL). For each breakdown it
-gives every row's answers and satisfied answers, and the row's repeats: a resident's
-answers in the row after their first, satisfied and not apart; a row's residents are its
-answers less its repeats (an answer whose resident is no longer known repeats nobody).
-Only the rows' figures come back, never the answers. ``satisfaction_figures`` counts a
-list of answers in Python to the same figures (each row's residents as a set), for the
-tests that attack the suppression and that check the database's counting.
+over the months' first local midnights, worked out here in London time:
+``bot.reports.spans``, as in ``bot.reports.trends``; the same SQL on SQLite and
+PostgreSQL). For each breakdown it gives every row's answers and satisfied answers, and
+the row's repeats: a resident's answers in the row after their first, satisfied and not
+apart; a row's residents are its answers less its repeats (an answer whose resident is no
+longer known repeats nobody).
+Only the rows' figures come back, never the answers. The tests count a list of answers
+in Python to the same tallies (each row's residents as a set) and lay them out with
+``_figures`` (tests/reports/satisfaction_counted.py), to attack the suppression and to
+check the database's counting.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal_column,
     null,
     select,
     union_all,
@@ -53,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.feedback.satisfaction import ANSWER_WORDS, SATISFIED
 from bot.models import CaseSatisfaction, Feedback
 from bot.reports.feedback_figures import CATEGORY_LABELS
+from bot.reports.spans import number, span_index, within
 from bot.reports.suppression import Group, Shown, derived, protect
 
 # The figures' three breakdowns, as the CSV names them.
@@ -79,17 +81,6 @@ class CaseSatisfactionFigures:
     by_category: list[SatisfactionRow]
     by_neighbourhood: list[SatisfactionRow]
     by_month: list[SatisfactionRow]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One answer as the figures count it (``month``: "YYYY-MM", London)."""
-
-    category: str
-    neighbourhood_id: int | None
-    month: str
-    satisfied: bool
-    resident_id: int | None
 
 
 @dataclass(frozen=True)
@@ -149,26 +140,24 @@ async def _tallies(
     ``months`` (a CASE over the months' first local midnights); for each breakdown, its
     rows' answers, and the repeats (a resident's answers in a row after their first)."""
     answered = CaseSatisfaction.answered_at
-    starts = [datetime(int(m[:4]), int(m[5:]), 1, tzinfo=tz) for m in months[1:]]
-    month: ColumnElement[int] = (
-        case(*((answered < start, index) for index, start in enumerate(starts)), else_=len(starts))
-        if starts
-        else literal_column("0")
-    )
+    # The period's edges and, between them, the first local midnight of each later month.
+    edges = [
+        begin,
+        *(datetime(int(m[:4]), int(m[5:]), 1, tzinfo=tz) for m in months[1:]),
+        finish,
+    ]
     answers = (
         select(
             Feedback.category.label("category"),
             Feedback.neighbourhood_id.label("area"),
-            month.label("month"),
-            case((CaseSatisfaction.rating.in_(sorted(SATISFIED)), 1), else_=0).label("sat"),
+            span_index(answered, edges).label("month"),
+            case(
+                (CaseSatisfaction.rating.in_(sorted(SATISFIED)), number(1)), else_=number(0)
+            ).label("sat"),
             CaseSatisfaction.resident_id.label("resident"),
         )
         .join(Feedback, Feedback.id == CaseSatisfaction.feedback_id)
-        .where(
-            answered >= begin,
-            answered < finish,
-            CaseSatisfaction.rating.in_(sorted(ANSWER_WORDS)),
-        )
+        .where(within(answered, edges), CaseSatisfaction.rating.in_(sorted(ANSWER_WORDS)))
         .cte("answers")
     )
     # One statement of two parts for each breakdown (the whole period: no key), each row
@@ -188,12 +177,12 @@ async def _tallies(
         keys = [answers.c[name] for name in names]
         parts.append(
             select(
-                literal_column(str(index)),
-                literal_column("0"),
+                number(index),
+                number(0),
                 *keyed(answers.c, names),
                 func.count(),
                 func.sum(answers.c.sat),
-                literal_column("0"),
+                number(0),
             ).group_by(*keys)
         )
         # A resident's answers in one row, when more than one: the repeats.
@@ -201,18 +190,18 @@ async def _tallies(
             select(*keys, func.count().label("n"), func.sum(answers.c.sat).label("s"))
             .where(answers.c.resident.is_not(None))
             .group_by(*keys, answers.c.resident)
-            .having(func.count() > 1)
+            .having(func.count() > number(1))
             .subquery()
         )
         n, s = each.c.n, each.c.s
         parts.append(
             select(
-                literal_column(str(index)),
-                literal_column("1"),
+                number(index),
+                number(1),
                 *keyed(each.c, names),
-                func.sum(n - 1),
-                func.sum(case((s > 1, s - 1), else_=0)),
-                func.sum(case((n - s > 1, n - s - 1), else_=0)),
+                func.sum(n - number(1)),
+                func.sum(case((s > number(1), s - number(1)), else_=number(0))),
+                func.sum(case((n - s > number(1), n - s - number(1)), else_=number(0))),
             ).group_by(*(each.c[name] for name in names))
         )
     # Each row's answers, satisfied answers, and repeats: in all, satisfied, not satisfied.
@@ -228,7 +217,7 @@ async def _tallies(
             found[:2] = values[:2]
         else:
             found[2:] = values
-    tallies = {
+    return {
         row: Tally(
             count,
             satisfied,
@@ -239,52 +228,24 @@ async def _tallies(
         for row, (count, satisfied, repeats, repeats_satisfied, repeats_not) in counted.items()
         if count
     }
-    # Rows the labels lack (a category no longer offered, a neighbourhood since removed)
-    # are added in a fixed order.
-    return dict(sorted(tallies.items(), key=lambda item: _order(item[0])))
 
 
 def _order(row: Row) -> tuple[int, bool, int, str]:
+    """Rows the labels lack, in a fixed order: by breakdown, then by key (numbers as
+    numbers, None last)."""
     dimension, key = row
-    number = key if isinstance(key, int) else 0
-    return ((ALL, *DIMENSIONS).index(dimension), key is None, number, str(key))
-
-
-def _key(answer: Answer, dimension: str) -> Hashable:
-    if dimension == "category":
-        return answer.category
-    if dimension == "neighbourhood":
-        return answer.neighbourhood_id
-    return answer.month
-
-
-def satisfaction_figures(
-    answers: list[Answer], labels: dict[str, dict[Hashable, str]]
-) -> CaseSatisfactionFigures:
-    """The ``answers`` counted here (as the database counts them for the report), then
-    suppressed and laid out as ``_figures`` does."""
-    tallied: dict[Row, list[Any]] = {}
-    for index, answer in enumerate(answers):
-        person = answer.resident_id if answer.resident_id is not None else ("gone", index)
-        rows = [(ALL, ALL)] + [(d, _key(answer, d)) for d in DIMENSIONS]
-        for row in rows:
-            found = tallied.setdefault(row, [0, 0, set(), set()])
-            found[0] += 1
-            found[1] += answer.satisfied
-            found[2 if answer.satisfied else 3].add(person)
-    tallies = {
-        row: Tally(count, satisfied, len(sat | others), len(sat), len(others))
-        for row, (count, satisfied, sat, others) in tallied.items()
-    }
-    return _figures(tallies, labels)
+    whole = key if isinstance(key, int) else 0
+    return ((ALL, *DIMENSIONS).index(dimension), key is None, whole, str(key))
 
 
 def _figures(
-    tallies: Mapping[Row, Tally], labels: dict[str, dict[Hashable, str]]
+    tallies: Mapping[Row, Tally], listed: Mapping[str, Mapping[Hashable, str]]
 ) -> CaseSatisfactionFigures:
-    """Suppress together and lay out the rows (``labels``: each breakdown's rows in order;
-    a row with answers that is not there is added)."""
-    for dimension, key in tallies:  # a neighbourhood since removed, a month outside (never)
+    """Suppress together and lay out the rows (``listed``: each breakdown's rows in order;
+    rows with answers that are not there, a category no longer offered or a neighbourhood
+    since removed, are added after them in ``_order``, whatever order ``tallies`` is in)."""
+    labels = {dimension: dict(rows) for dimension, rows in listed.items()}
+    for dimension, key in sorted(tallies, key=_order):
         if dimension != ALL:
             labels[dimension].setdefault(key, str(key))
     counts: dict[Hashable, int] = {}

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.feedback import clocks
 from bot.i18n import N_
 from bot.models import Feedback, FeedbackExtension, FeedbackStatusChange
+from bot.reports.spans import is_postgresql
 from bot.reports.suppression import Shown, derived, shown, suppress
 from bot.reports.timing import aware, aware_or_none, plain
 
@@ -191,7 +192,7 @@ async def complaint_counts(
     )
 
 
-def _escalated_or_answered(finish: datetime, within: Any) -> Select[*tuple[Any, ...]]:
+def _escalated_or_answered(finish: datetime, within: Any) -> Select[Any]:
     """One row per complaint escalated or answered at a stage in the period (``within``),
     with the first answer at each stage from its whole history (it may come before the
     period) and what its due dates are worked out from."""
@@ -232,7 +233,7 @@ def _escalated_or_answered(finish: datetime, within: Any) -> Select[*tuple[Any, 
         .subquery()
     )
     # The moments as the driver gives them (``_Tally`` makes them aware: ``plain``).
-    return select(
+    columns: list[Any] = [
         Feedback.status,
         plain(Feedback.received_at),
         plain(Feedback.acknowledged_at),
@@ -241,7 +242,8 @@ def _escalated_or_answered(finish: datetime, within: Any) -> Select[*tuple[Any, 
         plain(per_complaint.c.escalated_at),
         plain(per_complaint.c.stage1),
         plain(per_complaint.c.stage2),
-    ).join(per_complaint, per_complaint.c.feedback_id == Feedback.id)
+    ]
+    return select(*columns).join(per_complaint, per_complaint.c.feedback_id == Feedback.id)
 
 
 async def _complaint_rows(
@@ -251,17 +253,21 @@ async def _complaint_rows(
     PostgreSQL gives them, or made so from SQLite's naive UTC (``plain``; receipt and
     acknowledgement only when needed: ``_Tally._stage1_due``)."""
     connection = await session.connection()
-    rows = (await connection.execute(_escalated_or_answered(finish, within))).all()
-    if connection.dialect.name != "sqlite":
+    rows: Sequence[Sequence[Any]] = (
+        await connection.execute(_escalated_or_answered(finish, within))
+    ).all()
+    if is_postgresql(session):
         return rows
     return [(*row[:5], *(aware_or_none(moment) for moment in row[5:])) for row in rows]
 
 
 class _Tally:
     """Per stage: complaints received (stage 2: escalated) in the period, those not
-    counted, and the answers in it and those in time. ``due_dates``: stage 1's due dates
-    worked out again, by the London days they are worked out from (shared between tallies
-    of one call; the bank holidays do not change within it)."""
+    counted, and the answers in it and those in time. ``due_dates``: a memo of stage 1's
+    due dates worked out again, keyed by the two London days they are worked out from
+    (receipt, acknowledgement) only, not by time zone or region: valid because it is
+    shared only between the tallies of one call, which have one time zone and one region
+    (and the bank holidays do not change within it)."""
 
     def __init__(
         self,

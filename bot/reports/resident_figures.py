@@ -58,7 +58,9 @@ async def resident_figures(
     for area_id, new_count, registered_count in rows:
         new_counts[area_id] = new_count
         registered_counts[area_id] = registered_count
-    # Two semi-joins (each list of residents hashed once), not a UNION of both lists.
+    # Two IN lists under an OR, not a UNION of both lists: PostgreSQL reads each list once
+    # into a hash table (a hashed sub-plan; the OR keeps it from a semi-join) and looks up
+    # every resident in both as it reads the residents.
     reported = select(Feedback.resident_id).where(
         Feedback.received_at >= begin, Feedback.received_at < finish
     )

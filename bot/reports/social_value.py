@@ -69,15 +69,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ColumnElement,
     Float,
     Integer,
     Select,
     Subquery,
-    and_,
     case,
     cast,
     func,
-    literal,
     literal_column,
     select,
     union_all,
@@ -98,7 +97,6 @@ from bot.models import (
     PollBallot,
     Resident,
 )
-from bot.models.base import UTCDateTime
 from bot.models.event import EventVolunteer
 from bot.models.social_value import (
     PER_HOUR,
@@ -108,6 +106,7 @@ from bot.models.social_value import (
 from bot.reports.event_figures import took_up_place
 from bot.reports.period import Period
 from bot.reports.resident_figures import neighbourhood_names
+from bot.reports.spans import bit_or, number, span_label, within
 from bot.reports.suppression import Breakdown, Shown, derived, shown, suppress
 
 QUARTERS = 4
@@ -189,28 +188,16 @@ class People:
     count: int
 
 
-def _number(value: int) -> Any:
-    """A whole number written into the statement."""
-    return literal_column(str(int(value)), Integer())
-
-
-def _moment(value: datetime) -> Any:
-    """A time written into the statement when it runs: with a parameter instead, a reused
-    prepared statement's generic plan guesses a handful of rows in the span and sorts where
-    hashing is fast."""
-    return literal(value, UTCDateTime(), literal_execute=True)
-
-
 def _did(
     outcome: str, kind: str, person: Any, thing: Any, at: Any, begin: datetime, finish: datetime
 ) -> Select[Any]:
     return select(
         person.label("person"),
-        _number(BITS[outcome]).label("bit"),
-        (thing * _number(4) + _number(KINDS[kind])).label("occasion"),
+        number(BITS[outcome]).label("bit"),
+        (thing * number(4) + number(KINDS[kind])).label("occasion"),
         cast(None, Float).label("hours"),
         at.label("at"),
-    ).where(person.is_not(None), at >= _moment(begin), at < _moment(finish))
+    ).where(person.is_not(None), within(at, (begin, finish)))
 
 
 def doings(begin: datetime, finish: datetime) -> Subquery:
@@ -225,8 +212,8 @@ def doings(begin: datetime, finish: datetime) -> Subquery:
                 (EventVolunteer.resident_id.is_(None), -EventVolunteer.id),
                 else_=EventVolunteer.resident_id,
             ).label("person"),
-            _number(BITS[VOLUNTEERED.code]).label("bit"),
-            (EventVolunteer.event_id * _number(4) + _number(KINDS["event"])).label("occasion"),
+            number(BITS[VOLUNTEERED.code]).label("bit"),
+            (EventVolunteer.event_id * number(4) + number(KINDS["event"])).label("occasion"),
             EventVolunteer.hours.label("hours"),
             Event.starts_at.label("at"),
         )
@@ -235,8 +222,7 @@ def doings(begin: datetime, finish: datetime) -> Subquery:
         .where(
             held,
             EventVolunteer.hours.is_not(None),
-            Event.starts_at >= _moment(begin),
-            Event.starts_at < _moment(finish),
+            within(Event.starts_at, (begin, finish)),
         )
     )
     return union_all(
@@ -297,7 +283,11 @@ def doings(begin: datetime, finish: datetime) -> Subquery:
 
 def layers(spans: Sequence[tuple[datetime, datetime]]) -> list[list[int]]:
     """The spans' indexes in layers, the spans of a layer apart (so a moment is in at most
-    one span of each layer): the period in one, its quarters in another."""
+    one span of each layer): each span in turn joins the first layer it overlaps no span
+    of, else begins a new one. A period overlapping all its quarters (a year) has a layer
+    of its own and the quarters another; a shorter one (a quarter, a month) shares a layer
+    with the earlier quarters, which do not overlap it, and the last quarter, which does,
+    begins the second."""
     found: list[list[int]] = []
     for index, (begin, finish) in enumerate(spans):
         for layer in found:
@@ -318,32 +308,32 @@ async def read_people(
     span and person the database adds up the outcomes (a mask), the hours and the
     activities, each layer on its own (smaller hash tables, which stay in memory), then
     counts the people alike: a few hundred rows at most, whatever the number of doings."""
-    found = doings(min(begin for begin, _ in spans), max(finish for _, finish in spans))
+    low = min(begin for begin, _ in spans)
+    found = doings(low, max(finish for _, finish in spans))
 
-    def span_of(layer: list[int]) -> Any:
-        return case(
-            *(
-                (
-                    and_(found.c.at >= _moment(spans[i][0]), found.c.at < _moment(spans[i][1])),
-                    _number(i),
-                )
-                for i in layer
-            )
-        )
-
-    # The bitwise OR of the bits: PostgreSQL's BIT_OR; SQLite has none, so the sum of the
-    # distinct bits (the same number, but a sort per person).
-    postgres = session.get_bind().dialect.name == "postgresql"
+    def span_of(layer: list[int]) -> ColumnElement[Any]:
+        """The index of the layer's span that a doing falls in (NULL: none of them), a CASE
+        over the layer's spans' edges in time order (``spans.span_label``), a gap between
+        them (or before the first) NULL."""
+        edges: list[datetime] = [low]
+        labels: list[int | None] = []
+        for i in sorted(layer, key=lambda i: spans[i][0]):
+            begin, finish = spans[i]
+            if begin > edges[-1]:
+                edges.append(begin)
+                labels.append(None)
+            edges.append(finish)
+            labels.append(i)
+        return span_label(found.c.at, edges, labels)
 
     def per_person(layer: list[int]) -> Select[Any]:
+        # Each doing is one outcome's bit, so ``bit_or`` is their OR on SQLite too.
         rows = select(span_of(layer).label("span"), found).subquery("spanned")
         return (
             select(
                 rows.c.span,
                 rows.c.person,
-                (func.bit_or(rows.c.bit) if postgres else func.sum(rows.c.bit.distinct())).label(
-                    "mask"
-                ),
+                bit_or(session, rows.c.bit).label("mask"),
                 func.coalesce(func.sum(rows.c.hours), literal_column("0.0", Float())).label(
                     "hours"
                 ),
@@ -358,7 +348,7 @@ async def read_people(
         """The layer's people, with where they live now in the period's own span (the
         other spans need no areas; an erased volunteer's row has none)."""
         people = per_person(layer).subquery("each")
-        area = case((people.c.span == _number(0), Resident.neighbourhood_id))
+        area = case((people.c.span == number(0), Resident.neighbourhood_id))
         return (
             select(people, area.label("area")).outerjoin(Resident, Resident.id == people.c.person)
             if 0 in layer
@@ -371,7 +361,7 @@ async def read_people(
         each.c.mask,
         each.c.hours,
         (each.c.first < each.c.last).label("repeat"),
-        (each.c.person > _number(0)).label("known"),
+        (each.c.person > number(0)).label("known"),
         each.c.area,
     ).subquery("flags")
     grouped = select(

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reports.spans import is_postgresql
 from bot.reports.suppression import Shown, derived, shown
 
 
@@ -66,7 +67,7 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
 
 def seconds_between(session: AsyncSession, later: Any, earlier: Any) -> ColumnElement[float]:
     """The seconds from ``earlier`` to ``later``, in the session's SQL dialect."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return cast(func.extract("epoch", later - earlier), Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
@@ -78,7 +79,7 @@ async def spreads(
 ) -> list[Spread]:
     """Count, median and 90th percentile of each measure (seconds) over the rows ``where``
     picks, in one pass; a row's measure may be NULL (not got there yet)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         # Each measure worked out once a row, in a subquery (its OFFSET keeps PostgreSQL
         # from copying the expression into every aggregate that reads it).
         rows = (

@@ -27,15 +27,16 @@ The measures, each counted as the rest of the report counts it:
   the month, not cancelled.
 
 Efficiency (a benchmark runs it at 100,000 reports): one query per measure, grouped in the
-database by a ``CASE`` over the spans' edges (instants worked out here in London time, so
-it is the same SQL on SQLite and PostgreSQL and needs no time-zone function). A measure
-that adds up over time is counted over the fine spans between every month's and both
-periods' edges, then added up into months and periods. Residents active, which do not
-add up (one resident in two months is one in the quarter), are one statement: each doing
-is the bit of its fine span, a resident's bits are OR-ed into one mask (PostgreSQL's
-``bit_or``; SQLite has none, and there the sum of a resident's distinct one-bit rows is
-their OR), and the residents are counted whose mask meets each month's and each period's
-spans: the doings are read once, and no month or period needs a distinct count of its own.
+database by a ``CASE`` over the spans' edges (``bot.reports.spans``: instants worked out
+here in London time, so it is the same SQL on SQLite and PostgreSQL and needs no time-zone
+function). A measure that adds up over time is counted over the fine spans between every
+month's and both periods' edges, then added up into months and periods. Residents active,
+which do not add up (one resident in two months is one in the quarter), are one
+statement: each doing is the bit of its fine span, a resident's bits are OR-ed into one
+mask (PostgreSQL's ``bit_or``; SQLite has none, and there the sum of a resident's distinct
+one-bit rows is their OR), and the residents are counted whose mask meets each month's and
+each period's spans: the doings are read once, and no month or period needs a distinct
+count of its own.
 Complaints read their answers in one query and are timed in Python by CH02's own rules.
 
 Small numbers (``bot.reports.suppression``): a count of 1 to 4 is "fewer than 5"; where
@@ -54,18 +55,7 @@ from itertools import pairwise
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    and_,
-    case,
-    distinct,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback.satisfaction import ANSWER_WORDS, SATISFIED
@@ -84,6 +74,7 @@ from bot.reports.calendar import Month
 from bot.reports.complaints import answered_in_time_by_span
 from bot.reports.event_figures import took_up_place
 from bot.reports.period import Period
+from bot.reports.spans import bit_or, is_postgresql, number, span_bit, span_index, within
 from bot.reports.suppression import Group, Shown, derived, protect
 
 MONTHS = 12
@@ -178,27 +169,17 @@ def chart_months(period: Period) -> list[Month]:
     return months
 
 
-def bucket(moment: Any, edges: Sequence[datetime]) -> ColumnElement[Any]:
-    """The index of the span between consecutive ``edges`` that ``moment`` falls in (NULL
-    before the first): the database's GROUP BY key, the same SQL on every backend."""
-    return case(*((moment < edge, index) for index, edge in enumerate(edges[1:])), else_=None)
-
-
-def _within(moment: Any, edges: Sequence[datetime]) -> ColumnElement[bool]:
-    return and_(moment >= edges[0], moment < edges[-1])
-
-
 def _spanned(moment: Any, edges: Sequence[datetime], *columns: Any) -> Select[Any]:
     """Each row's span (``span``) beside ``columns``, the rows limited to the edges."""
-    return select(bucket(moment, edges).label("span"), *columns).where(_within(moment, edges))
+    return select(span_index(moment, edges).label("span"), *columns).where(within(moment, edges))
 
 
 async def _per_span(
     session: AsyncSession, rows: Select[Any], spans: int, *aggregates: Any
 ) -> list[tuple[int, ...]]:
     """``aggregates`` (functions of the rows' subquery) for each of ``spans`` spans, in one
-    query. The rows are a subquery grouped on outside by their ``span`` column: PostgreSQL
-    would not see two copies of a CASE with bound parameters as one expression."""
+    query. The rows are a subquery grouped on outside by their ``span`` column (the CASE
+    written once)."""
     inner = rows.subquery()
     columns = [aggregate(inner) for aggregate in aggregates]
     found = {
@@ -247,7 +228,7 @@ async def _satisfaction(
 
 
 def _held(edges: Sequence[datetime]) -> ColumnElement[bool]:
-    return and_(_within(Event.starts_at, edges), Event.status != "cancelled")
+    return and_(within(Event.starts_at, edges), Event.status != "cancelled")
 
 
 async def _attendance(
@@ -265,15 +246,6 @@ async def _attendance(
 # One bit a fine span in a 32-bit integer: 13 month edges and the periods' 3 make 15 spans
 # at most.
 MASK_BITS = 31
-
-
-def _bit(moment: Any, edges: Sequence[datetime]) -> ColumnElement[Any]:
-    """The bit (1, 2, 4...) of the span between consecutive ``edges`` that ``moment`` falls
-    in (NULL outside them: callers keep to the edges)."""
-    return case(
-        *((moment < edge, literal(1 << index, Integer)) for index, edge in enumerate(edges[1:])),
-        else_=None,
-    )
 
 
 def _spans_mask(fine: Sequence[datetime], begin: datetime, finish: datetime) -> int:
@@ -297,29 +269,25 @@ async def _active(
     month's and both periods' edges), a resident's bits are OR-ed into one mask, and the
     residents are counted whose mask meets each month's and each period's bits.
 
-    PostgreSQL ORs with ``bit_or`` and first ORs survey answers (a dozen an invitation) into
-    one mask an invitation; SQLite has no ``bit_or`` but, as every row there is one bit,
-    the sum of the distinct bits is their OR."""
+    PostgreSQL first ORs survey answers (a dozen an invitation) into one mask an
+    invitation; SQLite has no ``bit_or`` (``spans.bit_or``: the sum of the distinct bits),
+    so there every row is kept to one bit."""
     fine = _fine(month_edges, period_edges)
     if len(fine) - 1 > MASK_BITS:
         raise ValueError(f"{len(fine) - 1} spans do not fit a mask of {MASK_BITS} bits")
-    postgres = session.get_bind().dialect.name == "postgresql"
-
-    def union(bits: Any) -> ColumnElement[int]:
-        return func.bit_or(bits, type_=Integer) if postgres else func.sum(distinct(bits))
 
     def did(resident: Any, moment: Any, *where: Any) -> Select[Any]:
-        return select(resident.label("resident_id"), _bit(moment, fine).label("bit")).where(
-            resident.is_not(None), _within(moment, fine), *where
+        return select(resident.label("resident_id"), span_bit(moment, fine).label("bit")).where(
+            resident.is_not(None), within(moment, fine), *where
         )
 
-    if postgres:
+    if is_postgresql(session):
         by_invitation = (
             select(
                 SurveyAnswer.invitation_id,
-                union(_bit(SurveyAnswer.answered_at, fine)).label("bit"),
+                bit_or(session, span_bit(SurveyAnswer.answered_at, fine)).label("bit"),
             )
-            .where(_within(SurveyAnswer.answered_at, fine))
+            .where(within(SurveyAnswer.answered_at, fine))
             .group_by(SurveyAnswer.invitation_id)
             .subquery()
         )
@@ -352,11 +320,15 @@ async def _active(
         surveys,
         did(CaseSatisfaction.resident_id, CaseSatisfaction.answered_at),
     ).subquery()
-    masks = select(union(doings.c.bit).label("mask")).group_by(doings.c.resident_id).subquery()
+    masks = (
+        select(bit_or(session, doings.c.bit).label("mask"))
+        .group_by(doings.c.resident_id)
+        .subquery()
+    )
     spans = [*pairwise(month_edges), *pairwise(period_edges)]
     meets = [
         func.count().filter(
-            masks.c.mask.bitwise_and(literal(_spans_mask(fine, begin, finish), Integer)) != 0
+            masks.c.mask.bitwise_and(number(_spans_mask(fine, begin, finish))) != number(0)
         )
         for begin, finish in spans
     ]

@@ -1,11 +1,11 @@
 """Satisfaction with how cases were handled counted in the database gives the figures that
-counting every answer here gives (``satisfaction_figures``, the way the report counted
-before): the same answers, satisfied answers and distinct residents in every row, and so
-the same figures shown. Generated answers on purpose awkward: residents answering often,
-in one row and across rows, satisfied and not; answers whose resident is forgotten; a
-category no longer offered and a neighbourhood no longer listed; answers on both sides of
-a London month's first midnight in summer time and of the period's edges; questions asked
-but not answered."""
+counting every answer here gives (``tests.reports.satisfaction_counted``, the way the
+report counted before): the same answers, satisfied answers and distinct residents in
+every row, and so the same figures shown. Generated answers on purpose awkward: residents
+answering often, in one row and across rows, satisfied and not; answers whose resident is
+forgotten; two categories no longer offered and two neighbourhoods no longer listed (added
+after the listed rows in a fixed order); answers on both sides of a London month's first
+midnight in summer time and of the period's edges; questions asked but not answered."""
 
 from __future__ import annotations
 
@@ -18,19 +18,14 @@ from sqlalchemy import select
 
 from bot.feedback.satisfaction import ANSWER_WORDS, SATISFIED
 from bot.models import CaseSatisfaction, Feedback
-from bot.reports.case_satisfaction import (
-    ALL,
-    Answer,
-    Tally,
-    _tallies,
-    case_satisfaction_figures,
-    months_of,
-    satisfaction_figures,
-)
+from bot.reports.case_satisfaction import _tallies, case_satisfaction_figures, months_of
 from bot.reports.feedback_figures import CATEGORY_LABELS
 from bot.reports.period import Period
 from bot.reports.resident_figures import neighbourhood_names
+from bot.reports.suppression import NO_CASES
+from bot.residents.service import add_neighbourhood
 from tests.reports.records import TZ, Sessions, areas, london, report, resident
+from tests.reports.satisfaction_counted import Answer, satisfaction_figures, tallied
 
 PERIOD = Period(date(2026, 3, 1), date(2026, 4, 30))
 # 1 April begins at 23:00 UTC on 31 March (summer time).
@@ -46,9 +41,15 @@ MOMENTS = [
 ]
 
 
+# Categories the report no longer offers.
+RETIRED = ["legacy", "bins"]
+
+
 async def generate(sessions: Sessions, rng: random.Random, count: int) -> None:
+    async with sessions.begin() as db:
+        await add_neighbourhood(db, "hillside", "Hillside Court")
     area = await areas(sessions)
-    places = [area["riverside"], area["oakfield"], None]
+    places = [area["riverside"], area["oakfield"], area["hillside"], None]
     people: list[int | None] = [
         await resident(sessions, rng.choice(places), datetime(2026, 1, 1, tzinfo=UTC))
         for _ in range(rng.choice([1, 3, 6]))
@@ -62,7 +63,7 @@ async def generate(sessions: Sessions, rng: random.Random, count: int) -> None:
         case = await report(
             sessions,
             datetime(2026, 2, 1, 9, tzinfo=UTC),
-            category=rng.choice(["repairs", "estate", "complaint", "legacy"]),
+            category=rng.choice(["repairs", "estate", "complaint", *RETIRED]),
             neighbourhood_id=rng.choice(places),
         )
         answered = rng.random() < 0.9
@@ -108,25 +109,6 @@ async def answers_read_here(sessions: Sessions, begin: datetime, finish: datetim
         ]
 
 
-def tallied_here(answers: list[Answer]) -> dict[tuple[str, Hashable], Tally]:
-    found: dict[tuple[str, Hashable], tuple[int, int, set[object], set[object]]] = {}
-    for index, a in enumerate(answers):
-        person = a.resident_id if a.resident_id is not None else ("gone", index)
-        for row in [
-            (ALL, ALL),
-            ("category", a.category),
-            ("neighbourhood", a.neighbourhood_id),
-            ("month", a.month),
-        ]:
-            count, satisfied, sat, others = found.get(row, (0, 0, set(), set()))
-            (sat if a.satisfied else others).add(person)
-            found[row] = (count + 1, satisfied + a.satisfied, sat, others)
-    return {
-        row: Tally(count, satisfied, len(sat | others), len(sat), len(others))
-        for row, (count, satisfied, sat, others) in found.items()
-    }
-
-
 @pytest.mark.parametrize("seed", range(3))
 async def test_counted_in_the_database_as_counted_here(
     sessions: Sessions, neighbourhoods: None, seed: int
@@ -140,10 +122,12 @@ async def test_counted_in_the_database_as_counted_here(
     async with sessions() as db:
         names = await neighbourhood_names(db)
         tallies = await _tallies(db, begin, finish, TZ, months)
-    assert tallies == tallied_here(answers)
-    # A neighbourhood no longer listed (its answers still counted, under its number).
-    riverside = (await areas(sessions))["riverside"]
-    listed = {key: name for key, name in names.items() if key != riverside}
+    assert tallies == tallied(answers)
+    # Two neighbourhoods no longer listed (their answers still counted, under their
+    # numbers), as two categories no longer offered: after the listed rows, in order.
+    area = await areas(sessions)
+    gone = {area["riverside"], area["hillside"]}
+    listed = {key: name for key, name in names.items() if key not in gone}
     async with sessions() as db:
         found = await case_satisfaction_figures(db, begin, finish, TZ, listed)
     labels: dict[str, dict[Hashable, str]] = {
@@ -152,6 +136,17 @@ async def test_counted_in_the_database_as_counted_here(
         "month": {m: m for m in months},
     }
     assert found == satisfaction_figures(answers, labels)
+    unlisted_areas = sorted(gone & {a.neighbourhood_id for a in answers})
+    unlisted_categories = sorted(set(RETIRED) & {a.category for a in answers})
+    assert len(unlisted_areas) == len(unlisted_categories) == 2  # the order is tested
+    assert [r.label for r in found.by_neighbourhood] == [
+        *listed.values(),
+        *map(str, unlisted_areas),
+    ]
+    assert [r.label for r in found.by_category] == [
+        *CATEGORY_LABELS.values(),
+        *unlisted_categories,
+    ]
     assert [r.label for r in found.by_month] == ["2026-03", "2026-04"]
 
 
@@ -161,12 +156,12 @@ async def test_nothing_answered(sessions: Sessions, neighbourhoods: None) -> Non
         names = await neighbourhood_names(db)
         assert await _tallies(db, begin, finish, TZ, months_of(PERIOD.start, PERIOD.end)) == {}
         found = await case_satisfaction_figures(db, begin, finish, TZ, names)
-    labels: dict[str, dict[Hashable, str]] = {
-        "category": {code: label for code, label in CATEGORY_LABELS.items()},
-        "neighbourhood": {key: name for key, name in names.items()},
-        "month": {"2026-03": "2026-03", "2026-04": "2026-04"},
-    }
-    assert found == satisfaction_figures([], labels)
+    # Every listed row, each with nothing answered.
+    assert [r.label for r in found.by_category] == list(CATEGORY_LABELS.values())
+    assert [r.label for r in found.by_neighbourhood] == list(names.values())
+    assert [r.label for r in found.by_month] == ["2026-03", "2026-04"]
+    rows = [found.total, *found.by_category, *found.by_neighbourhood, *found.by_month]
+    assert {(r.satisfied, r.base, r.share) for r in rows} == {(0, 0, NO_CASES)}
 
 
 async def test_a_period_of_one_day(sessions: Sessions, neighbourhoods: None) -> None:
@@ -177,4 +172,4 @@ async def test_a_period_of_one_day(sessions: Sessions, neighbourhoods: None) -> 
     answers = await answers_read_here(sessions, begin, finish)
     async with sessions() as db:
         tallies = await _tallies(db, begin, finish, TZ, ["2026-03"])
-    assert tallies == tallied_here(answers)
+    assert tallies == tallied(answers)

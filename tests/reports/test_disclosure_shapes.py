@@ -28,7 +28,7 @@ import pytest
 
 from bot.polls.results import published_counts
 from bot.reports import tsm_return
-from bot.reports.case_satisfaction import DIMENSIONS, Answer, satisfaction_figures
+from bot.reports.case_satisfaction import DIMENSIONS
 from bot.reports.complaints import stage_figures
 from bot.reports.suppression import (
     FEW_CASES,
@@ -42,6 +42,7 @@ from bot.reports.suppression import (
 from bot.reports.tsm_return import nm01, perception
 from bot.survey.figures import MeasureResult
 from tests.reports.disclosure import Group, Ratio, at_least, counts_behind, recovered
+from tests.reports.satisfaction_counted import Answer, satisfaction_figures
 
 
 def small_count(rng: random.Random) -> int:
@@ -162,10 +163,7 @@ def attack_satisfaction(answers: list[Answer]) -> dict[Hashable, int]:
     for a in answers:
         kind = "sat" if a.satisfied else "not"
         for key in [("all",)] + [
-            (dimension, labels[dimension][getattr(a, attribute)])
-            for dimension, attribute in zip(
-                DIMENSIONS, ("category", "neighbourhood_id", "month"), strict=True
-            )
+            (dimension, labels[dimension][a.key(dimension)]) for dimension in DIMENSIONS
         ]:
             true[(kind, *key)] += 1
             true[("base", *key)] += 1
