@@ -15,7 +15,8 @@ from bot.audit import record_action
 from bot.chest.money import parse_pounds
 from bot.errors import InvalidInput
 from bot.models.social_value import NOTES_MAX, SOURCE_KINDS, SOURCE_MAX, SocialValue
-from bot.reports.social_value import ACTIVITIES, UNIT_WORDS, pounds
+from bot.reports.participation import ACTIVITIES
+from bot.reports.social_value import UNIT_WORDS, pounds
 from bot.text import require_text
 
 MOST_PENCE = 10_000_000  # £100,000 a resident or an hour: more is a typing mistake

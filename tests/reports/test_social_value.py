@@ -32,6 +32,7 @@ from bot.models import (
 )
 from bot.models.event import EventVolunteer, EventVolunteerRole
 from bot.models.social_value import PER_HOUR, PER_RESIDENT, SocialValue
+from bot.reports import participation
 from bot.reports import social_value as sv
 from bot.reports.period import Period
 from bot.reports.social_value_entry import add_value
@@ -253,13 +254,13 @@ async def test_money_once_per_resident_per_outcome_hours_times_value_and_no_doub
     for person in people[:5]:
         await volunteer(sessions, first, person, 2)
     await volunteer(sessions, second, people[4], 1.5)
-    await value(sessions, sv.ATTENDED.code, "£10", "2026-01-01")
-    await value(sessions, sv.VOLUNTEERED.code, "15.00", "2026-01-01", unit=PER_HOUR)
+    await value(sessions, participation.ATTENDED.code, "£10", "2026-01-01")
+    await value(sessions, participation.VOLUNTEERED.code, "15.00", "2026-01-01", unit=PER_HOUR)
 
     found = await figures(sessions)
-    attended = line(found, sv.ATTENDED.code)
+    attended = line(found, participation.ATTENDED.code)
     assert (attended.residents, attended.hours, attended.pence) == (6, None, 6 * 1000)
-    volunteering = line(found, sv.VOLUNTEERED.code)
+    volunteering = line(found, participation.VOLUNTEERED.code)
     assert (volunteering.residents, volunteering.hours) == (5, 11.5)
     assert volunteering.pence == 11.5 * 1500 == 17_250
     # Overlapping: each resident at their highest. Four volunteers at 2 h (£30), the fifth
@@ -276,7 +277,9 @@ async def test_money_once_per_resident_per_outcome_hours_times_value_and_no_doub
     assert ("Social value", "Social value, total (no double counting)", "£182.50") in rows
 
     # Marked additive, volunteering is added on top of attending.
-    await value(sessions, sv.VOLUNTEERED.code, "15", "2026-01-02", unit=PER_HOUR, additive=True)
+    await value(
+        sessions, participation.VOLUNTEERED.code, "15", "2026-01-02", unit=PER_HOUR, additive=True
+    )
     found = await figures(sessions)
     assert found.current.total_pence == 6000 + 17_250
 
@@ -288,15 +291,15 @@ async def test_the_value_in_force_on_the_last_day_prices_the_whole_period(
     people = [await resident(sessions, river, JOINED) for _ in range(5)]
     july = await event(sessions, london(date(2026, 7, 10), 18))
     await attend(sessions, july[0], *people)
-    await value(sessions, sv.ATTENDED.code, "£10", "2026-01-01")
-    await value(sessions, sv.ATTENDED.code, "£12.50", "2026-08-15")  # changed mid-period
-    await value(sessions, sv.ATTENDED.code, "£20", "2026-10-01")  # after the period
+    await value(sessions, participation.ATTENDED.code, "£10", "2026-01-01")
+    await value(sessions, participation.ATTENDED.code, "£12.50", "2026-08-15")  # changed mid-period
+    await value(sessions, participation.ATTENDED.code, "£20", "2026-10-01")  # after the period
     found = await figures(sessions)
-    attended = line(found, sv.ATTENDED.code)
+    attended = line(found, participation.ATTENDED.code)
     assert (attended.value_pence, attended.pence) == (1250, 5 * 1250)
     # A period ending before the change keeps the older value: history is kept.
     july_only = await figures(sessions, Period(date(2026, 7, 1), date(2026, 7, 31)))
-    assert line(july_only, sv.ATTENDED.code).pence == 5 * 1000
+    assert line(july_only, participation.ATTENDED.code).pence == 5 * 1000
     async with sessions() as db:
         assert len(list(await db.scalars(select(SocialValue)))) == 3
         actions = list(await db.scalars(select(AuditEntry.action)))
@@ -309,11 +312,11 @@ async def test_money_from_a_small_count_is_withheld(sessions: Sessions) -> None:
     july = await event(sessions, london(date(2026, 7, 10), 18))
     await attend(sessions, july[0], *people)
     await volunteer(sessions, july, people[0], 2)
-    await value(sessions, sv.ATTENDED.code, "£10", "2026-01-01")
-    await value(sessions, sv.VOLUNTEERED.code, "£15", "2026-01-01", unit=PER_HOUR)
+    await value(sessions, participation.ATTENDED.code, "£10", "2026-01-01")
+    await value(sessions, participation.VOLUNTEERED.code, "£15", "2026-01-01", unit=PER_HOUR)
     found = await figures(sessions)
-    assert line(found, sv.ATTENDED.code).pence == 6000
-    volunteering = line(found, sv.VOLUNTEERED.code)
+    assert line(found, participation.ATTENDED.code).pence == 6000
+    volunteering = line(found, participation.VOLUNTEERED.code)
     assert (volunteering.residents, volunteering.hours, volunteering.pence) == (
         FEWER_THAN_5,
         FEW_CASES,
@@ -341,7 +344,7 @@ async def test_a_bad_value_is_refused(
     sessions: Sessions, changes: dict[str, str], words: str
 ) -> None:
     typed = {
-        "activity": sv.ATTENDED.code,
+        "activity": participation.ATTENDED.code,
         "amount": "£12.50",
         "unit": PER_RESIDENT,
         "source_kind": "value_bank",

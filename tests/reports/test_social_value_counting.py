@@ -37,6 +37,7 @@ from bot.models import (
 )
 from bot.models.event import EventVolunteer, EventVolunteerRole
 from bot.models.social_value import PER_HOUR, PER_RESIDENT, SocialValue
+from bot.reports import participation
 from bot.reports import social_value as sv
 from bot.reports.event_figures import took_up_place
 from bot.reports.period import Period
@@ -71,7 +72,7 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
     held = Event.status != "cancelled"
     plain: list[tuple[str, str, Any]] = [
         (
-            sv.ATTENDED.code,
+            participation.ATTENDED.code,
             "event",
             select(
                 EventBooking.resident_id,
@@ -84,14 +85,14 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
             .where(held, took_up_place()),
         ),
         (
-            sv.IDEA_PROPOSED.code,
+            participation.IDEA_PROPOSED.code,
             "idea",
             select(Idea.resident_id, Resident.neighbourhood_id, Idea.id, Idea.created_at).join(
                 Resident, Resident.id == Idea.resident_id
             ),
         ),
         (
-            sv.IDEA_BACKED.code,
+            participation.IDEA_BACKED.code,
             "idea",
             select(
                 IdeaBacking.resident_id,
@@ -101,7 +102,7 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
             ).join(Resident, Resident.id == IdeaBacking.resident_id),
         ),
         (
-            sv.CHEST.code,
+            participation.CHEST.code,
             "chest",
             select(
                 ChestProject.resident_id,
@@ -111,7 +112,7 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
             ).join(Resident, Resident.id == ChestProject.resident_id),
         ),
         (
-            sv.CHEST.code,
+            participation.CHEST.code,
             "chest",
             select(
                 ChestBallot.resident_id,
@@ -121,7 +122,7 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
             ).join(Resident, Resident.id == ChestBallot.resident_id),
         ),
         (
-            sv.POLL_VOTED.code,
+            participation.POLL_VOTED.code,
             "poll",
             select(
                 PollBallot.resident_id,
@@ -151,7 +152,14 @@ async def read_doings(session: AsyncSession) -> list[Doing]:
     for row_id, person, area, event_id, at, hours in await session.execute(volunteering):
         who = int(person) if person is not None else -int(row_id)
         found.append(
-            Doing(who, area, sv.VOLUNTEERED.code, ("event", int(event_id)), at, float(hours or 0))
+            Doing(
+                who,
+                area,
+                participation.VOLUNTEERED.code,
+                ("event", int(event_id)),
+                at,
+                float(hours or 0),
+            )
         )
     return found
 
@@ -169,13 +177,13 @@ def span_value(doings: Sequence[Doing], values: dict[str, SocialValue]) -> sv.Sp
         per[doing.outcome][doing.person] += doing.hours
         if doing.person > 0:
             occasions[doing.person].add(doing.occasion)
-            per[sv.PARTICIPATED.code][doing.person] += 0.0
+            per[participation.PARTICIPATED.code][doing.person] += 0.0
     repeat = sum(1 for seen in occasions.values() if len(seen) >= 2)
     lines: list[sv.OutcomeLine] = []
     overlapping: dict[int, float] = defaultdict(float)
     added: dict[int, float] = defaultdict(float)
     valued_people: set[int] = set()
-    for code, activity in sv.ACTIVITIES.items():
+    for code, activity in participation.ACTIVITIES.items():
         value = values.get(code)
         if value is None:
             continue
@@ -399,7 +407,7 @@ async def make_doings(sessions: Sessions, seed: int) -> None:
                     PollBallot(poll_id=poll.id, resident_id=person, voted_at=rng.choice(moments))
                 )
         number = 0
-        for code in sv.ACTIVITIES:
+        for code in participation.ACTIVITIES:
             for valid_from in rng.sample(
                 [date(2024, 1, 1), date(2025, 12, 1), date(2026, 5, 1)], 2
             ):
@@ -409,7 +417,7 @@ async def make_doings(sessions: Sessions, seed: int) -> None:
                         activity=code,
                         pence=rng.choice([1, 99, 1250, 4321]),
                         unit=PER_HOUR
-                        if code == sv.VOLUNTEERED.code and rng.random() < 0.7
+                        if code == participation.VOLUNTEERED.code and rng.random() < 0.7
                         else PER_RESIDENT,
                         source_kind="own",
                         source=f"Source {number}",

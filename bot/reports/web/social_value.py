@@ -22,6 +22,7 @@ from bot.association.service import effective_settings
 from bot.audit import user_actor
 from bot.models.base import utcnow
 from bot.models.social_value import OWN, PER_HOUR, PER_RESIDENT, SOURCE_KINDS
+from bot.reports import participation
 from bot.reports import social_value as figures
 from bot.reports.period import Period
 from bot.reports.resident_figures import NO_NEIGHBOURHOOD
@@ -179,7 +180,7 @@ async def _page(request: web.Request, failure: Failure | None = None) -> web.Res
     in_force_ids = {v.id for v in current.values()}
     rows = []
     for value in sorted(values, key=lambda v: (v.activity, v.valid_from, v.id), reverse=True):
-        activity = figures.ACTIVITIES.get(value.activity)
+        activity = participation.ACTIVITIES.get(value.activity)
         if value.id in in_force_ids:
             state = _("In force")
         elif value.valid_from > today:
@@ -202,7 +203,7 @@ async def _page(request: web.Request, failure: Failure | None = None) -> web.Res
         )
     context = {
         "rows": rows,
-        "activities": [(a.code, _(a.name)) for a in figures.ACTIVITIES.values()],
+        "activities": [(a.code, _(a.name)) for a in participation.ACTIVITIES.values()],
         "units": [
             (PER_RESIDENT, _(figures.UNIT_WORDS[PER_RESIDENT])),
             (PER_HOUR, _(figures.UNIT_WORDS[PER_HOUR])),
