@@ -81,7 +81,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # PostgreSQL may switch a prepared statement to a generic plan, made without the
     # parameters' values: a report statement planned for a quarter then ran for two years
     # with the quarter's plan (/report at 100,000 reports: 1,040 ms against 820 ms with
-    # plans made for each run's values). Planning each run costs well under a millisecond.
+    # plans made for each run's values). Planning every run costs a little CPU per
+    # statement: the benchmark's inbox and TSM pages, many small statements, were no slower.
     kwargs.setdefault("connect_args", {"server_settings": {"plan_cache_mode": "force_custom_plan"}})
     # Parameters are residents' words: never let an error message carry them into a log.
     return create_async_engine(url, hide_parameters=True, **kwargs)
